@@ -1,0 +1,108 @@
+"""The opened archive: register, Chroma, lexical index and embedder under one data directory.
+
+Built once per process (CLI command or app) from Settings; the lexical index and the register catalog are
+reloaded when an ingest has moved the register's generation, so readers see new reports without restart.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from assistant.config import Settings
+from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_lexical
+from index.chunk import Chunker
+from index.embed import Embedder, default_embedder
+from index.lexical import LexicalIndex
+from index.records import Insats
+from index.register import Register, VectorCache
+from index.store import ChromaStore
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInfo:
+    source: str
+    report_type: str
+    kommun: str | None
+    insats: Insats | None
+    years: tuple[int, int] | None  # first and last year of the report's period
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """The register as search needs it: insatser and, per report, its insats, type, kommun and years."""
+
+    generation: int
+    insatser: tuple[Insats, ...]
+    reports: dict[str, ReportInfo]
+
+    def sources_of(self, insats_id: str) -> list[str]:
+        return [s for s, r in self.reports.items() if r.insats is not None and r.insats.id == insats_id]
+
+
+class Archive:
+    """Everything search and answers read, opened from one Settings object."""
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        data = settings.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        self.embedder = embedder or default_embedder(settings.embedding_model, data)
+        # One collection per embedding model: vectors of different models must never be compared.
+        model_key = hashlib.sha256(self.embedder.name.encode()).hexdigest()[:10]
+        self.stores = Stores(
+            register=Register(data / "register.sqlite"),
+            chroma=ChromaStore(path=data / "chroma", url=settings.chroma_url, collection=f"arkiv-{model_key}",
+                               model=self.embedder.name),
+            vectors=VectorCache(data / "vectors.sqlite"),
+            lexical_dir=data / "lexical",
+        )
+        self.chunker = Chunker(size=settings.chunk_size, max_size=settings.chunk_max_size, overlap=settings.chunk_overlap)
+        self._lock = threading.Lock()
+        self._lexical: LexicalIndex | None = None
+        self._catalog: Catalog | None = None
+
+    @property
+    def register(self) -> Register:
+        return self.stores.register
+
+    def ingest(self, root: Path, *, prune: bool = False, progress: ProgressFn | None = None) -> IngestReport:
+        return build_index(
+            root, stores=self.stores, embedder=self.embedder, chunker=self.chunker,
+            max_bytes=self.settings.max_file_bytes, prune=prune, progress=progress,
+        )
+
+    def is_empty(self) -> bool:
+        return not self.register.files()
+
+    def lexical(self) -> LexicalIndex:
+        generation = self.register.generation
+        with self._lock:
+            if self._lexical is None or self._lexical.generation != generation:
+                self._lexical = refresh_lexical(self.stores)
+            return self._lexical
+
+    def catalog(self) -> Catalog:
+        generation = self.register.generation
+        with self._lock:
+            if self._catalog is None or self._catalog.generation != generation:
+                self._catalog = self._load_catalog(generation)
+            return self._catalog
+
+    def _load_catalog(self, generation: int) -> Catalog:
+        insatser = self.register.insatser()
+        by_source = {source: insats for insats in insatser for source in insats.reports}
+        reports = {}
+        for meta in self.register.report_metas():
+            years = None
+            start, end = meta.first("period_start"), meta.first("period_end")
+            if start and end:
+                years = (int(start.value[:4]), int(end.value[:4]))
+            reports[meta.source] = ReportInfo(meta.source, meta.report_type, meta.kommun, by_source.get(meta.source), years)
+        return Catalog(generation, tuple(insatser), reports)
+
+    def close(self) -> None:
+        self.register.close()
+        self.stores.vectors.close()

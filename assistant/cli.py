@@ -1,0 +1,112 @@
+"""The ``arkiv`` command line: a thin layer over Archive, HybridRetriever and the register.
+
+Machine protocols (kept exactly, outside tools drive them):
+    arkiv search --jsonl -k N -   stdin {"id", "question"} lines → {"id", "results": [{"source", "text",
+                                  "score", "insats", "section", "page"}, …]} lines, best first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from assistant.config import Settings
+from assistant.errors import ArkivError
+
+logger = logging.getLogger(__name__)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    overrides: dict[str, Any] = {}
+    if args.data_dir is not None:
+        overrides["data_dir"] = args.data_dir
+    settings = Settings(**overrides)
+    _configure_logging(settings, verbose=args.verbose)
+    try:
+        result: int = args.handler(args, settings)
+        return result
+    except ArkivError as exc:
+        _err(f"Fel: {exc}")
+        return 1
+    except KeyboardInterrupt:
+        _err("Avbrutet.")
+        return 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    from assistant import commands
+
+    parser = argparse.ArgumentParser(prog="arkiv", description="Sök och fråga i arkivet av insatsrapporter.")
+    parser.add_argument("--data-dir", type=Path, default=None, help="datakatalog (standard: ARKIV_DATA_DIR eller ./arkiv-data)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="skriv mer logg till stderr")
+    sub = parser.add_subparsers(dest="command")
+
+    ingest = sub.add_parser("ingest", help="läs in en mapp med rapporter (inkrementellt)")
+    ingest.add_argument("dir", type=Path, help="mappen med rapporter (.pdf, .docx, .md, .txt)")
+    ingest.add_argument("--prune", action="store_true", help="ta bort filer ur indexet som inte längre finns i mappen")
+    ingest.set_defaults(handler=commands.ingest)
+
+    insatser = sub.add_parser("insatser", help="visa registret över insatser")
+    insatser.add_argument("--json", action="store_true", help="maskinläsbar JSON")
+    insatser.add_argument("--find", metavar="TEXT", help="hitta insatser vars namn liknar TEXT")
+    insatser.set_defaults(handler=commands.insatser)
+
+    search = sub.add_parser("search", help="sök passager i arkivet")
+    search.add_argument("question", help='frågan, eller "-" för JSON-rader på stdin (med --jsonl)')
+    search.add_argument("-k", type=int, default=None, help="antal träffar")
+    search.add_argument("--insats", help="bara denna insats (namn eller id)")
+    search.add_argument("--kommun", help="bara rapporter från denna kommun")
+    search.add_argument("--typ", dest="report_type", help="slutrapport, kvartalsrapport eller utvardering")
+    search.add_argument("--ar", dest="year", type=int, help="bara rapporter vars period omfattar året")
+    search.add_argument("--section", help="bara detta avsnitt, t.ex. framgangsfaktorer")
+    search.add_argument("--json", action="store_true", help="maskinläsbar JSON")
+    search.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
+    search.set_defaults(handler=commands.search)
+
+    evaluate = sub.add_parser("eval", help="mät sökträffsäkerheten mot en fil med frågor och belägg")
+    evaluate.add_argument("file", type=Path, help="JSONL-fil i formatet för shared/eval/dev.jsonl")
+    evaluate.add_argument("-k", type=int, default=10, help="antal passager att hämta per fråga")
+    evaluate.add_argument("--json", action="store_true", help="maskinläsbar JSON")
+    evaluate.set_defaults(handler=commands.evaluate)
+    return parser
+
+
+def _configure_logging(settings: Settings, *, verbose: bool) -> None:
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    stderr = logging.StreamHandler(sys.stderr)
+    stderr.setLevel(logging.INFO if verbose else logging.WARNING)
+    stderr.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root.addHandler(stderr)
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        handler = logging.FileHandler(settings.data_dir / "arkiv.log", encoding="utf-8")
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        root.addHandler(handler)
+    except OSError:
+        logger.warning("cannot write the log file in %s", settings.data_dir)
+    for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "urllib3"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _err(message: str) -> None:
+    sys.stderr.write(message + "\n")
+
+
+def emit_json(data: object) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

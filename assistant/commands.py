@@ -1,0 +1,253 @@
+"""Handlers for the ``arkiv`` sub-commands: parse arguments into calls, render results for people or machines."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+from collections.abc import Iterator
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from assistant.answer import Passage
+from assistant.archive import Archive
+from assistant.cli import emit_json
+from assistant.config import Settings
+from assistant.errors import ArkivError, IndexNotFound
+from assistant.evaluate import Retrieved, evaluate as run_eval
+from assistant.names import resolve_insats
+from assistant.retrieve import Filters, HybridRetriever
+from index.analyze import analyze
+
+console = Console(stderr=False, highlight=False)
+errors = Console(stderr=True, highlight=False)
+
+
+def ingest(args: argparse.Namespace, settings: Settings) -> int:
+    root = args.dir
+    if not root.is_dir():
+        raise ArkivError(f"Mappen {root} finns inte.")
+    archive = Archive(settings)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=errors, transient=False,
+    ) as bar:
+        files = bar.add_task("Filer", total=None, rate="")
+        chunks = bar.add_task("Passager", total=None, rate="")
+
+        def progress(event: str, amount: int) -> None:
+            if event == "files":
+                bar.update(files, total=amount)
+            elif event == "file":
+                bar.advance(files, amount)
+            elif event == "chunks":
+                bar.advance(chunks, amount)
+            for task_id in (files, chunks):
+                task = bar.tasks[task_id]
+                speed = task.completed / task.elapsed if task.elapsed else 0.0
+                bar.update(task_id, rate=f"{speed:.1f}/s")
+
+        report = archive.ingest(root, prune=args.prune, progress=progress)
+    console.print(
+        f"Klart på {report.seconds:.1f} s: [green]{len(report.indexed)} inlästa[/], "
+        f"{len(report.unchanged)} oförändrade, [red]{len(report.failed)} misslyckade[/], "
+        f"{len(report.removed)} borttagna; {report.chunks_added} nya passager, {report.chunks_embedded} nyberäknade vektorer."
+    )
+    for source, reason in report.failed:
+        console.print(f"  [red]✗[/] {escape(source)}: {escape(reason)}")
+    return 0
+
+
+def insatser(args: argparse.Namespace, settings: Settings) -> int:
+    archive = _open(settings)
+    catalog = archive.catalog()
+    chosen = list(catalog.insatser)
+    if args.find:
+        matches = resolve_insats(args.find, chosen)
+        if args.json:
+            emit_json([{"score": round(m.score, 1), "alias": m.alias, **_insats_json(m.insats, archive)} for m in matches])
+            return 0
+        if not matches:
+            console.print(f"Ingen insats liknar \"{escape(args.find)}\".")
+            return 1
+        if len(matches) > 1:
+            console.print(f"{len(matches)} insatser passar \"{escape(args.find)}\" lika bra; välj rätt:")
+        chosen = [m.insats for m in matches]
+    if args.json:
+        data: dict[str, Any] = {"insatser": [_insats_json(i, archive) for i in chosen]}
+        if not args.find:
+            data["omnamnda"] = _mentions_json(archive)
+        emit_json(data)
+        return 0
+    table = Table(title="Insatser i arkivet", show_lines=True)
+    for column in ("Insats", "Kommun", "Period", "Beviljat (kr)", "Utnyttjat (kr)", "Rapporter", "Id"):
+        table.add_column(column)
+    for item in chosen:
+        data = _insats_json(item, archive)
+        period = ", ".join(sorted({f"{p['start']} – {p['slut']}" for p in data["perioder"]})) or "–"
+        table.add_row(
+            escape(item.name), escape(item.kommun or "–"), period,
+            _money(data["beviljade_medel"]), _money(data["utnyttjade_medel"]),
+            "\n".join(f"{escape(r['fil'])} ({r['typ']})" for r in data["rapporter"]), item.id,
+        )
+    console.print(table)
+    if not args.find:
+        mentions = _mentions_json(archive)
+        if mentions:
+            console.print("Omnämnda insatser, projekt och metoder (utan egen rapport): " +
+                          ", ".join(escape(m["namn"]) for m in mentions))
+    return 0
+
+
+def _money(values: list[dict[str, Any]]) -> str:
+    distinct = sorted({v["värde"] for v in values})
+    text = " / ".join(f"{int(v):,}".replace(",", " ") for v in distinct) or "–"
+    return text + (" (skiljer sig)" if len(distinct) > 1 else "")
+
+
+def _insats_json(insats: Any, archive: Archive) -> dict[str, Any]:
+    types = archive.register.report_types()
+
+    def values(name: str) -> list[dict[str, Any]]:
+        return [{"värde": f.value, "källa": s, "start": f.start, "slut": f.end, "text": f.raw}
+                for s, f in insats.fields if f.name == name]
+
+    starts = {s: f for s, f in insats.fields if f.name == "period_start"}
+    ends = {s: f for s, f in insats.fields if f.name == "period_end"}
+    return {
+        "id": insats.id, "namn": insats.name, "kommun": insats.kommun, "alias": list(insats.aliases),
+        "rapporter": [{"fil": s, "typ": types.get(s)} for s in insats.reports],
+        "perioder": [{"start": starts[s].value, "slut": ends[s].value, "källa": s,
+                      "offset": [starts[s].start, ends[s].end]} for s in starts if s in ends],
+        "beviljade_medel": values("beviljade_medel"), "utnyttjade_medel": values("utnyttjade_medel"),
+        "diarienummer": values("diarienummer"), "organisation": values("organisation"),
+        "samverkansparter": values("samverkanspart"), "kontaktperson": values("kontaktperson"),
+        "deltagare": [{"mått": f.name.split(":", 1)[1], "värde": f.value, "källa": s, "start": f.start,
+                       "slut": f.end, "text": f.raw} for s, f in insats.fields if f.name.startswith("deltagare:")],
+    }
+
+
+def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
+    catalog = archive.catalog()
+    known = catalog.insatser
+    found: dict[str, dict[str, Any]] = {}
+    for meta in archive.register.report_metas():
+        for mention in meta.mentions:
+            matches = resolve_insats(mention.name, known)
+            if matches and matches[0].score >= 90:
+                continue  # a registered insats, not a mere mention
+            entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
+            entry["omnämnanden"].append({"källa": meta.source, "start": mention.start, "slut": mention.end,
+                                         "text": mention.context})
+    return sorted(found.values(), key=lambda m: m["namn"].lower())
+
+
+def search(args: argparse.Namespace, settings: Settings) -> int:
+    archive = _open(settings)
+    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    k = args.k or settings.top_k
+    filters = Filters(insats=args.insats, kommun=args.kommun, report_type=args.report_type, year=args.year,
+                      section=args.section)
+    if args.jsonl or args.question == "-":
+        for line_no, item in _jsonl(sys.stdin):
+            try:
+                passages = retriever.search(str(item.get("question", "")), k=k, filters=filters)
+                emit_json({"id": item.get("id"), "results": [_result(p) for p in passages]})
+            except ArkivError as exc:
+                emit_json({"id": item.get("id"), "results": [], "error": str(exc)})
+        return 0
+    passages = retriever.search(args.question, k=k, filters=filters)
+    if args.json:
+        emit_json({"question": args.question, "results": [_result(p) for p in passages]})
+        return 0
+    if not passages:
+        console.print("Inga träffar.")
+        return 0
+    terms = set(analyze(args.question))
+    for rank, passage in enumerate(passages, start=1):
+        chunk = passage.chunk
+        where = " · ".join(x for x in (
+            escape(chunk.source), escape(passage.insats or "okänd insats"), escape(" > ".join(chunk.heading_path[-2:])),
+            f"sida {chunk.page}" if chunk.page else "", f"poäng {passage.score:.4f}") if x)
+        console.print(f"[bold cyan]{rank}.[/] {where}")
+        console.print(_highlight(chunk.text, terms))
+        if chunk.corrected:
+            console.print(f"[dim]Korrigerad OCR-text:[/] {_highlight(chunk.corrected, terms)}")
+        console.print()
+    return 0
+
+
+def _result(passage: Passage) -> dict[str, Any]:
+    return {
+        "source": passage.chunk.source, "text": passage.chunk.text, "score": round(passage.score, 6),
+        "insats": passage.insats, "section": passage.chunk.section, "page": passage.chunk.page,
+    }
+
+
+def _highlight(text: str, terms: set[str]) -> str:
+    """Rich markup with the words that matched the query in bold yellow."""
+    parts = re.split(r"(\w+)", text)
+    out = []
+    for part in parts:
+        if part and re.fullmatch(r"\w+", part) and terms & set(analyze(part)):
+            out.append(f"[bold yellow]{escape(part)}[/]")
+        else:
+            out.append(escape(part))
+    return "".join(out)
+
+
+def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any]]]:
+    for line_no, line in enumerate(stream, start=1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+        except json.JSONDecodeError:
+            emit_json({"id": None, "results": [], "error": f"Rad {line_no} är inte giltig JSON."})
+            continue
+        if not isinstance(item, dict):
+            emit_json({"id": None, "results": [], "error": f"Rad {line_no} är inget JSON-objekt."})
+            continue
+        yield line_no, item
+
+
+def evaluate(args: argparse.Namespace, settings: Settings) -> int:
+    if not args.file.is_file():
+        raise ArkivError(f"Filen {args.file} finns inte.")
+    archive = _open(settings)
+    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    items = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    def search(question: str) -> list[Retrieved]:
+        return [Retrieved(p.chunk.source, p.chunk.text) for p in retriever.search(question, k=args.k)]
+
+    result = run_eval(items, search)
+    summary = result.summary()
+    if args.json:
+        emit_json({"summary": summary, "items": [vars(s) if not hasattr(s, "__slots__") else
+                                                 {k: getattr(s, k) for k in s.__slots__} for s in result.items]})
+        return 0
+    table = Table(title=f"Sökning mot {args.file.name}")
+    columns = ("recall@1", "recall@5", "recall@10", "mrr", "alla_i_topp5", "filtäckning", "antal")
+    table.add_column("typ")
+    for column in columns:
+        table.add_column(column, justify="right")
+    for name, row in summary.items():
+        table.add_row(name, *(f"{row[c]:.2f}" if c in row and c != "antal" else str(int(row.get(c, 0))) if c == "antal"
+                              else "–" for c in columns))
+    console.print(table)
+    return 0
+
+
+def _open(settings: Settings) -> Archive:
+    archive = Archive(settings)
+    if archive.is_empty():
+        raise IndexNotFound(
+            f"Inget är inläst i {settings.data_dir} än. Kör först: arkiv ingest MAPP (t.ex. arkiv ingest examples/rapporter)."
+        )
+    return archive

@@ -1,0 +1,37 @@
+"""All settings in one place, read from ``ARKIV_*`` environment variables (or a .env file) at entry points."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ARKIV_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Field(Path("arkiv-data"), description="Folder for all state: register, vectors, models, logs")
+    archive_dir: Path = Field(Path("examples/rapporter"), description="Folder of source reports (default archive)")
+    chroma_url: str | None = Field(None, description="Chroma server URL; unset = embedded Chroma in the data dir")
+    embedding_model: str = Field(
+        "bundled:multilingual-e5-small",
+        description="Sentence-transformers model: the bundled e5, a folder, or a hub name (needs internet)",
+    )
+    embedding_batch_size: int = Field(16, ge=1, description="Passages per embedding batch")
+    chunk_size: int = Field(800, ge=100, description="Target passage length in characters")
+    chunk_max_size: int = Field(1200, ge=100, description="Hard maximum passage length in characters")
+    chunk_overlap: int = Field(200, ge=0, description="Longest sentence repeated across a passage boundary")
+    max_file_mb: int = Field(100, ge=1, description="Files larger than this are skipped with a message")
+    top_k: int = Field(6, ge=1, description="Passages returned by search and given to the answerer")
+    candidates: int = Field(60, ge=5, description="Candidates taken from each of dense and lexical search before fusion")
+
+    @property
+    def max_file_bytes(self) -> int:
+        return self.max_file_mb * 1024 * 1024
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,130 @@
+"""The Swedish analyzer shared by the lexical index and the query side.
+
+fold → join spaced numbers → ``\\w+`` tokens → drop stopwords → Snowball Swedish stem → add compound heads.
+
+Folding happens before stemming: Snowball's Swedish suffixes contain no å/ä/ö (its vowel set treats the
+folded letters as vowels too), so ``forsorjningsstod`` from an OCR'd file and ``försörjningsstöd`` reach
+the same stem. Compounds are split with a Swedish word list (wordfreq, bundled data) so that a query for
+``träning`` reaches ``arbetsträning``: the head of a compound is its last part.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+_NUMBER_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
+_TOKEN = re.compile(r"\w+")
+_FOLD = str.maketrans({"æ": "a", "ø": "o", "ß": "ss"})
+
+# Function words that carry no topic; folded. Question words are here so that "vilka insatser …"
+# is matched on its content words.
+STOPWORDS = frozenset(
+    """
+    alla allt alltid andra annan annat att av bara bland blev bli blir da dar darfor de dem den denna deras
+    dess dessa det detta dig din dina ditt du efter eftersom ej eller en ett fanns finns for fran ga gar
+    genom ha hade han har hela hennes hon honom hos hur i icke in inom inte ja jag kan kunde man med men
+    mellan mer mig min mina mitt mot mycket ni nagon nagot nagra nar nu oavsett och ocksa om oss pa sa
+    sadan sadana sig sin sina sitt ska skall skulle som sedan till tills ty uppe ut utan vad var vara vare
+    varit varje vars vart vem vi vid vilka vilken vilket vill vara att aven annu dar dit hit sasom samt
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip diacritics: å/ä→a, ö→o, é→e (and any other combining accent)."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(_FOLD))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def join_numbers(text: str) -> str:
+    """``2 530 000`` → ``2530000``: numbers are written with spaces between digit groups."""
+    return _NUMBER_GROUPS.sub(lambda m: re.sub(r"\D", "", m.group(0)), text)
+
+
+def analyze(text: str) -> list[str]:
+    """Tokens for the lexical index and for queries (the same function on both sides)."""
+    folded = fold(text)
+    tokens: list[str] = []
+    # Spaced numbers are indexed both whole and as their groups: "12 100 000" may be one figure or two.
+    for match in _NUMBER_GROUPS.finditer(folded):
+        tokens.append(re.sub(r"\D", "", match.group(0)))
+    for word in _TOKEN.findall(folded):
+        if word in STOPWORDS:
+            continue
+        tokens.extend(_word_terms(word))
+    return tokens
+
+
+@lru_cache(maxsize=500_000)
+def _word_terms(word: str) -> tuple[str, ...]:
+    if word.isdigit() or len(word) < 3:
+        return (word,)
+    terms = _stems(word)
+    head = compound_head(word)
+    if head is not None:
+        terms += _stems(head)
+    return tuple(dict.fromkeys(terms))
+
+
+def _stems(word: str) -> tuple[str, ...]:
+    # Snowball leaves "faktorer" → "faktor" but "faktor" → "fakt": stemming the stem again gives both
+    # forms a shared term, while the single stem keeps exact forms scoring higher.
+    stemmer = _stemmer()
+    stem = stemmer.stemWord(word)
+    again = stemmer.stemWord(stem)
+    return (stem, again) if again != stem else (stem,)
+
+
+@lru_cache(maxsize=500_000)
+def compound_head(word: str) -> str | None:
+    """The last part of a folded Swedish compound (``arbetstraning`` → ``traning``), or None.
+
+    The split must leave a known modifier (with or without a linking ``s``) and a known head of at least
+    four letters; the longest such head wins, which keeps ``framgangsfaktorer`` → ``faktorer`` rather
+    than a spurious short tail.
+    """
+    if len(word) < 7 or not word.isalpha():
+        return None
+    ranks = swedish_lexicon()
+    for i in range(4, len(word) - 3):
+        head, modifier = word[i:], word[:i]
+        # Short heads ("gare", "ning") are mostly noise unless they are common words ("stod", "plan").
+        if ranks.get(head, _RARE) >= (_HEAD_RANK if len(head) >= 5 else _SHORT_HEAD_RANK):
+            continue
+        if _is_modifier(modifier, ranks):
+            return head
+    return None
+
+
+def _is_modifier(part: str, ranks: dict[str, int]) -> bool:
+    """A known word, maybe with a linking s or e (arbets-, arbetsförmåge-), or itself a compound."""
+    if part in ranks or (part[-1] == "s" and part[:-1] in ranks) or (part[-1] == "e" and part[:-1] + "a" in ranks):
+        return True
+    return len(part) >= 8 and compound_head(part.removesuffix("s")) is not None
+
+
+_RARE = 1 << 30
+_HEAD_RANK = 120_000
+_SHORT_HEAD_RANK = 15_000
+
+
+@lru_cache(maxsize=1)
+def swedish_lexicon() -> dict[str, int]:
+    """Folded Swedish words with their frequency rank (wordfreq's bundled list; no network)."""
+    from wordfreq import top_n_list
+
+    ranks: dict[str, int] = {}
+    for rank, word in enumerate(top_n_list("sv", _HEAD_RANK, wordlist="large")):
+        folded = fold(word)
+        if folded.isalpha() and len(folded) >= 3:
+            ranks.setdefault(folded, rank)
+    return ranks
+
+
+@lru_cache(maxsize=1)
+def _stemmer():  # type: ignore[no-untyped-def]
+    import Stemmer  # PyStemmer: Snowball in C
+
+    return Stemmer.Stemmer("swedish")

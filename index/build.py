@@ -1,0 +1,237 @@
+"""Ingest a folder of reports into the register, Chroma and the lexical index, incrementally and safely.
+
+Per changed file: parse → sections → repair (OCR) → metadata → chunks → embed → Chroma upsert →
+register swap (one transaction) → delete the file's stale vectors. The register is the source of truth:
+a run killed anywhere leaves either the old or the new state of each file in it, and the next run
+reconciles Chroma and the lexical index against it (orphan vectors deleted, missing ones re-added from
+the vector cache). Failures are per file: logged, counted and shown, never fatal to the run.
+
+Example:
+    report = build_index(Path("rapporter"), stores=stores, embedder=embedder, chunker=Chunker())
+    print(report.indexed, report.failed)
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index.chunk import Chunker
+from index.embed import Embedder
+from index.grouping import group_reports
+from index.lexical import LexicalIndex
+from index.metadata import extract_meta
+from index.parse import SUFFIXES, ParseError, read_document
+from index.records import Chunk, Document
+from index.register import Register, VectorCache
+from index.repair import needs_repair, repair
+from index.sections import find_sections
+from index.store import ChromaStore
+
+logger = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int], None]  # (event, amount): "files" total, "file" done, "chunks" embedded
+
+
+@dataclass(slots=True)
+class Stores:
+    """Everything an ingest writes to, all under one data directory."""
+
+    register: Register
+    chroma: ChromaStore
+    vectors: VectorCache
+    lexical_dir: Path
+
+
+@dataclass(slots=True)
+class IngestReport:
+    indexed: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (source, Swedish reason)
+    removed: list[str] = field(default_factory=list)
+    chunks_added: int = 0
+    chunks_embedded: int = 0  # vectors computed now (the rest came from the cache)
+    repaired_vectors: int = 0  # vectors re-added to Chroma while reconciling
+    seconds: float = 0.0
+
+
+def discover(root: Path) -> list[tuple[Path, str]]:
+    """Report files under ``root`` as (path, source relative to root), hidden files and folders skipped."""
+    found = []
+    for path in sorted(root.rglob("*")):
+        relative = path.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts) or not path.is_file():
+            continue
+        if path.suffix.lower() in SUFFIXES:
+            found.append((path, relative.as_posix()))
+    return found
+
+
+def build_index(
+    root: Path, *, stores: Stores, embedder: Embedder, chunker: Chunker, max_bytes: int = 100_000_000,
+    prune: bool = False, progress: ProgressFn | None = None,
+) -> IngestReport:
+    """Bring the index in line with the report files under ``root``.
+
+    Args:
+        root: the archive folder; chunk sources are paths relative to it.
+        stores: register, Chroma, vector cache and lexical folder.
+        embedder: computes passage vectors (cached by model and text).
+        chunker: the configured chunker.
+        max_bytes: larger files are skipped with a message.
+        prune: remove files from the index that are no longer under ``root``.
+        progress: callback for progress bars.
+    """
+    began = time.monotonic()
+    report = IngestReport()
+    notify = progress or (lambda event, amount: None)
+    files = discover(root)
+    notify("files", len(files))
+    root_key = str(root.resolve())
+    for path, source in files:
+        try:
+            _ingest_file(path, source, root_key, stores, embedder, chunker, max_bytes, report, notify)
+        except ParseError as exc:
+            logger.warning("skipped %s: %s", source, exc)
+            stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=str(exc))
+            report.failed.append((source, str(exc)))
+        except OSError as exc:
+            logger.warning("could not read %s: %s", source, exc)
+            report.failed.append((source, f"Filen kunde inte läsas ({exc.strerror or exc})."))
+        except Exception as exc:  # one broken file must not stop the archive; it is reported, not hidden
+            logger.exception("failed on %s", source)
+            stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=_unexpected(exc))
+            report.failed.append((source, _unexpected(exc)))
+        notify("file", 1)
+    if prune:
+        present = {source for _, source in files}
+        for row in stores.register.files():
+            if row["root"] == root_key and row["source"] not in present:
+                stale = sorted(stores.register.chunk_ids(row["source"]))
+                stores.register.remove_file(row["source"])
+                stores.chroma.delete(stale)
+                report.removed.append(row["source"])
+    report.repaired_vectors = reconcile(stores, embedder)
+    stores.register.set_insatser(group_reports(stores.register.report_metas()))
+    refresh_lexical(stores)
+    report.seconds = time.monotonic() - began
+    return report
+
+
+def _ingest_file(
+    path: Path, source: str, root_key: str, stores: Stores, embedder: Embedder, chunker: Chunker,
+    max_bytes: int, report: IngestReport, notify: ProgressFn,
+) -> None:
+    known = stores.register.file_status(source)
+    digest = _sha(path)
+    if known is not None and known["sha256"] == digest and known["status"] == "ok":
+        report.unchanged.append(source)
+        return
+    if known is not None and known["sha256"] == digest and known["status"] == "failed":
+        report.failed.append((source, known["error"]))
+        return
+    doc = read_document(path, source, max_bytes=max_bytes)
+    chunks, meta, repaired = analyse_document(doc, chunker)
+    vectors = embed_chunks(chunks, embedder, stores.vectors, notify, report)
+    old = stores.register.chunk_ids(source)
+    stores.chroma.upsert(chunks, vectors)
+    stores.register.replace_file(
+        root=root_key, kind=doc.kind, sha256=doc.sha256, encoding=doc.encoding, pages=len(doc.pages),
+        chars=len(doc.text), chunks=chunks, meta=meta, repaired=repaired,
+    )
+    stale = sorted(old - {c.id for c in chunks})
+    stores.chroma.delete(stale)
+    report.indexed.append(source)
+    report.chunks_added += len(chunks)
+    logger.info("indexed %s: %d chunks (%s)", source, len(chunks), meta.report_type)
+
+
+def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], object, bool]:
+    """The pure part of ingest: sections, OCR repair, metadata and chunks of one document."""
+    sections = find_sections(doc.text)
+    corrected = None
+    if needs_repair(doc.text):
+        fixed, repairs = repair(doc.text)
+        # Offsets stay valid only for same-length repairs; anything else is shown but not used for spans.
+        corrected = fixed if len(fixed) == len(doc.text) and repairs else None
+    text = corrected or doc.text
+    meta = extract_meta(text, find_sections(text) if corrected else sections, source=doc.source)
+    title = _chunk_title(meta.insats_name, meta.report_type, meta.title)
+    chunks = chunker.chunk(doc, sections, title=title, corrected=corrected)
+    return chunks, meta, corrected is not None
+
+
+def _chunk_title(insats: str | None, report_type: str, title: str) -> str:
+    kind = {"slutrapport": "Slutrapport", "kvartalsrapport": "Kvartalsrapport", "utvardering": "Utvärdering"}
+    parts = [insats or title[:80], kind.get(report_type, "")]
+    return " – ".join(p for p in parts if p)
+
+
+def embed_chunks(
+    chunks: Sequence[Chunk], embedder: Embedder, cache: VectorCache, notify: ProgressFn, report: IngestReport,
+    batch: int = 32,
+) -> list[list[float]]:
+    """Vectors for ``chunks``: from the cache where possible, the rest embedded in batches and cached."""
+    keys = [_text_key(c.search_text) for c in chunks]
+    cached = cache.get(embedder.name, keys)
+    missing = [i for i, key in enumerate(keys) if key not in cached]
+    for start in range(0, len(missing), batch):
+        indexes = missing[start : start + batch]
+        vectors = embedder.embed_passages([chunks[i].search_text for i in indexes])
+        cache.put(embedder.name, [(keys[i], v) for i, v in zip(indexes, vectors, strict=True)])
+        cached.update({keys[i]: v for i, v in zip(indexes, vectors, strict=True)})
+        report.chunks_embedded += len(indexes)
+        notify("chunks", len(indexes))
+    notify("chunks", len(chunks) - len(missing))
+    return [cached[key] for key in keys]
+
+
+def reconcile(stores: Stores, embedder: Embedder) -> int:
+    """Make Chroma hold exactly the register's chunk ids; returns how many vectors were re-added."""
+    wanted = stores.register.chunk_ids()
+    present = stores.chroma.ids()
+    orphans = sorted(present - wanted)
+    if orphans:
+        logger.info("deleting %d orphan vectors", len(orphans))
+        stores.chroma.delete(orphans)
+    missing = stores.register.chunks(sorted(wanted - present))
+    if missing:
+        logger.info("re-adding %d missing vectors", len(missing))
+        vectors = embed_chunks(missing, embedder, stores.vectors, lambda e, n: None, IngestReport())
+        stores.chroma.upsert(missing, vectors)
+    return len(missing)
+
+
+def refresh_lexical(stores: Stores) -> LexicalIndex:
+    """The lexical index for the register's current generation, rebuilt and saved when stale."""
+    generation = stores.register.generation
+    current = LexicalIndex.load(stores.lexical_dir)
+    if current is not None and current.generation == generation:
+        return current
+    chunks = stores.register.chunks()
+    index = LexicalIndex.build([c.id for c in chunks], [c.search_text for c in chunks], generation=generation)
+    index.save(stores.lexical_dir)
+    return index
+
+
+def _text_key(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def _sha(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+    except OSError:
+        return ""
+    return digest.hexdigest()
+
+
+def _unexpected(exc: Exception) -> str:
+    return f"Oväntat fel vid läsning ({type(exc).__name__}); filen hoppades över. Se loggen för detaljer."

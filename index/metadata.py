@@ -1,0 +1,347 @@
+"""Extract what a report says about itself, each value with the span it came from.
+
+The templates are forms: a label ("Beviljade medel för insatsen") followed by its value on the same line,
+after a ``<br>`` inside a table cell, or on the next non-empty line. Labels are matched on folded text so
+that OCR'd files without å/ä/ö ("Allmanna uppgifter", "Insatstid - 4333-mm-dd") work too. Values are
+normalised (money to whole kronor, dates to ISO) and keep the raw text and offsets for citing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterator
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+
+from index.analyze import fold
+from index.records import Field, Mention, ReportMeta, Section
+
+# Labels as regexes over folded text, anchored to the start of a line or table cell.
+_CELL = r"(?:^|\||<br>|\*\*)[ \t*]*"
+LABELS: dict[str, str] = {
+    "insats_namn": r"insatsens namn",
+    "period": r"insat?s?tid\b[^\n|<]*?(?:dd\b|:|$)|kvartalsrapporten galler for perioden",
+    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljade medel(?=\s*(?:<br>|\n|:|\d))",
+    "utnyttjade_medel": r"utnyttjade medel(?=\s*(?:<br>|\n|:|\d))",
+    "diarienummer": r"diarienummer|dnr",
+    "organisation": r"organisations ?namn|huvudman for insatsen",
+    "arbetsstalle": r"arbetsst.llets namn",
+    "kontaktperson": r"namn - kontaktperson for insatsagare|kontaktperson",
+    "samverkanspart": r"organisation(?!s)",
+}
+_ANY_LABEL = re.compile(
+    r"^[ \t|*]*(?:" + "|".join(LABELS.values()) + r"|signatur|ankomstdatum|registreringsdatum|"
+    r"mobiltelefonnummer|e-postadress|postnummer|postadress|datum|namn)\b",
+    re.MULTILINE,
+)
+_DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
+_MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
+_DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d .-]*\d)", re.IGNORECASE)
+_QUOTED_PROJECT = re.compile(r"(?:projektet|insatsen|projekt)\s+[\"“”]([^\"“”\n]{3,60})[\"“”]", re.IGNORECASE)
+_PARTICIPANTS = re.compile(
+    r"(?:[Tt]otalt (?:har )?(?:[^\W\d]+ ){0,4}(\d+) (?:personer|deltagare|individer|invånare))"
+    r"|(?:(\d+) (?:personer|deltagare|individer|invånare) (?:har )?(?:deltagit|skrivits in|inskrivna|"
+    r"inom insatsens ramar))"
+)
+_TABLE_FIGURE = re.compile(
+    r"^[|\s]*(?:<b>)?(inskrivna|avslutade[^\t|<]*|pågående[^\t|<]*|avbrutit|deltagare[^\t|<]*|antal deltagare)"
+    r"(?:</b>)?\s*[\t|]\s*(\d+)",
+    re.IGNORECASE | re.MULTILINE,
+)
+
+
+def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMeta:
+    """Everything the register needs from one report.
+
+    Args:
+        text: the document text (already repaired for OCR files: same length, so offsets hold).
+        sections: from ``find_sections(text)``.
+        source: the report's path relative to the archive root.
+    """
+    folded = fold(text)
+    fields: list[Field] = []
+    for name in ("insats_namn", "beviljade_medel", "utnyttjade_medel", "diarienummer", "organisation",
+                 "arbetsstalle", "kontaktperson"):
+        found = next(_label_values(text, folded, name), None)
+        if found is not None:
+            fields.append(found)
+    fields += _period(text, folded)
+    fields += _partners(text, folded, sections)
+    fields += _dnr_in_text(text)
+    fields += _participants(text)
+    report_type = _report_type(folded)
+    title = _title(text, sections)
+    insats = _insats_name(text, fields, title)
+    if insats is not None and not any(f.name == "insats_namn" for f in fields):
+        fields.append(insats)
+    kommun = _kommun(text, fields, title)
+    if kommun is not None:
+        fields.append(kommun)
+    return ReportMeta(
+        source=source,
+        report_type=report_type,
+        title=title,
+        insats_name=insats.value if insats else None,
+        kommun=kommun.value if kommun else None,
+        fields=tuple(fields),
+        mentions=tuple(find_mentions(text, exclude=insats.value if insats else None)),
+        abbreviations=tuple(_abbreviations(text)),
+    )
+
+
+def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
+    pattern = re.compile(_CELL + r"(?:" + LABELS[name] + r")", re.MULTILINE)
+    for match in pattern.finditer(folded):
+        value = _value_after(text, folded, match.end())
+        if value is None:
+            continue
+        start, end = value
+        raw = text[start:end]
+        normalised = _normalise(name, raw)
+        if normalised:
+            yield Field(name, normalised, raw, start, end)
+
+
+def _value_after(text: str, folded: str, position: int) -> tuple[int, int] | None:
+    """The value following a label: rest of the cell/line, else the next non-empty line that is no label."""
+    line_end = _cell_end(text, position)
+    rest = text[position:line_end]
+    stripped = rest.strip(" \t:–-*")
+    if stripped and not re.fullmatch(r"[\s|]*", stripped):
+        offset = position + rest.index(stripped)
+        return offset, offset + len(stripped)
+    cursor = line_end
+    for _ in range(3):  # look at most a few lines ahead; the next label means the field is empty
+        if cursor >= len(text):
+            return None
+        if text.startswith("<br>", cursor):
+            cursor += 4
+        else:
+            cursor = text.find("\n", cursor) + 1 if text[cursor] != "\n" else cursor + 1
+            if cursor == 0:
+                return None
+        end = _cell_end(text, cursor)
+        candidate = text[cursor:end].strip(" \t|*")
+        if not candidate:
+            cursor = end
+            continue
+        if _ANY_LABEL.match(folded, cursor):
+            return None
+        offset = cursor + text[cursor:end].index(candidate)
+        return offset, offset + len(candidate)
+    return None
+
+
+def _cell_end(text: str, position: int) -> int:
+    marks = ("\n", "<br>", "|", "\t")
+    ends = [i for i in (text.find(mark, position) for mark in marks) if i >= 0]
+    return min(ends) if ends else len(text)
+
+
+def _normalise(name: str, raw: str) -> str | None:
+    if name in ("beviljade_medel", "utnyttjade_medel"):
+        match = _MONEY.search(raw)
+        return re.sub(r"\D", "", match.group(0)) if match else None
+    if name == "diarienummer":
+        value = raw.strip()
+        return value if re.search(r"\d", value) and len(value) <= 30 else None
+    value = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", raw)).strip(" *|")
+    return value or None
+
+
+def parse_date(raw: str) -> str | None:
+    """``2019-10-01``, ``20191001`` or ``191001`` → ISO date, or None when it is no valid date."""
+    digits = raw.replace("-", "")
+    if len(digits) == 6:
+        digits = "20" + digits
+    try:
+        return date(int(digits[:4]), int(digits[4:6]), int(digits[6:8])).isoformat()
+    except ValueError:
+        return None
+
+
+def _period(text: str, folded: str) -> list[Field]:
+    """Start and end dates: the labelled template field first, else "under perioden X-Y" in prose."""
+    candidates: list[int] = []
+    label = re.compile(_CELL + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
+    candidates += [m.end() for m in label.finditer(folded)]
+    candidates += [m.end() for m in re.finditer(r"under perioden|pagick under|projekttid(?:en)?", folded)]
+    pair = re.compile(rf"({_DATE})\s*[-–]\s*({_DATE})")
+    for position in candidates:
+        match = pair.search(text, position, min(len(text), position + 120))
+        if match:
+            start, end = parse_date(match.group(1)), parse_date(match.group(2))
+            if start and end and start <= end:
+                return [
+                    Field("period_start", start, match.group(1), match.start(1), match.end(1)),
+                    Field("period_end", end, match.group(2), match.start(2), match.end(2)),
+                ]
+    return []
+
+
+def _partners(text: str, folded: str, sections: list[Section]) -> list[Field]:
+    spans = [(s.start, s.end) for s in sections if s.key == "samverkansparter"]
+    return [f for f in _label_values(text, folded, "samverkanspart") if any(a <= f.start < b for a, b in spans)]
+
+
+def _dnr_in_text(text: str) -> list[Field]:
+    return [
+        Field("diarienummer", m.group(1).strip(), m.group(1), m.start(1), m.end(1))
+        for m in _DNR.finditer(text)
+        if m.group(0)[:3].lower() == "dnr"
+    ]
+
+
+def _participants(text: str) -> list[Field]:
+    fields = [
+        Field(f"deltagare:{fold(m.group(1)).strip()}", m.group(2), m.group(0).strip(" |"), m.start(), m.end())
+        for m in _TABLE_FIGURE.finditer(text)
+    ]
+    for match in _PARTICIPANTS.finditer(text):
+        if "intervju" in match.group(0).lower():
+            continue
+        group = 1 if match.group(1) else 2
+        begin = max(text.rfind("\n", 0, match.start()), text.rfind(". ", 0, match.start()) + 1) + 1
+        line = text[begin : match.start()].lstrip(" -*•")
+        # "Att tillhandahålla stöd för totalt 45 deltagare" states the goal, not the outcome.
+        kind = "mal" if line.startswith("Att ") or re.search(r"\bm[aå]l", line, re.IGNORECASE) else "totalt"
+        fields.append(Field(f"deltagare:{kind}", match.group(group), match.group(0), match.start(), match.end()))
+    return fields
+
+
+def _report_type(folded: str) -> str:
+    head = folded[:1500]
+    if re.search(r"\bkvartalsrapport\b", head):
+        return "kvartalsrapport"
+    if re.search(r"\bslutrapport\b", head):
+        return "slutrapport"
+    if re.search(r"utvardering|hogskola|universitet|foljeforskning|university", folded[:4000]):
+        return "utvardering"
+    return "okand"
+
+
+def _title(text: str, sections: list[Section]) -> str:
+    for section in sections:
+        if section.heading and section.key is None and len(section.heading) > 25:
+            return section.heading
+    first = next((line.strip("#* \t") for line in text.splitlines() if len(line.strip("#* \t")) > 3), "")
+    return first[:200]
+
+
+def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
+    named = next((f for f in fields if f.name == "insats_namn"), None)
+    if named is not None:
+        return named
+    quoted = Counter(m.group(1).strip() for m in _QUOTED_PROJECT.finditer(text))
+    if quoted:
+        name = quoted.most_common(1)[0][0]
+        match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
+        return Field("insats_namn", name, match.group(1), match.start(1), match.end(1))
+    if title:
+        start = text.find(title)
+        return Field("insats_namn", title, title, max(start, 0), max(start, 0) + len(title))
+    return None
+
+
+@lru_cache(maxsize=1)
+def kommuner() -> dict[str, str]:
+    """Folded kommun name → its proper spelling, for all Swedish kommuner."""
+    data = resources.files("index").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
+    names = [line.strip() for line in data.splitlines() if line.strip() and not line.startswith("#")]
+    return {fold(name): name for name in names}
+
+
+def find_kommun(text: str) -> tuple[str, int, int] | None:
+    """The first kommun named in ``text`` (genitive allowed: "Hudiksvalls kommun"), with its span."""
+    names = kommuner()
+    for match in re.finditer(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]+(?: [A-ZÅÄÖ][\wåäö]+)?", text):
+        word = fold(match.group(0))
+        for candidate in (word, word[:-1] if word.endswith("s") else None):
+            if candidate and candidate in names:
+                return names[candidate], match.start(), match.end()
+    return None
+
+
+def _kommun(text: str, fields: list[Field], title: str) -> Field | None:
+    for field in fields:
+        if field.name in ("organisation", "insats_namn", "arbetsstalle"):
+            found = find_kommun(text[field.start : field.end])
+            if found:
+                return Field("kommun", found[0], field.raw, field.start, field.end)
+    names = kommuner()
+    counts: Counter[str] = Counter()
+    first: dict[str, tuple[int, int]] = {}
+    for match in re.finditer(r"\b[A-ZÅÄÖ][a-zåäöA-ZÅÄÖ-]+", text[:20000]):
+        word = fold(match.group(0))
+        name = names.get(word) or (names.get(word[:-1]) if word.endswith("s") else None)
+        if name:
+            counts[name] += 3 if title and match.start() < 2000 and fold(name) in fold(title) else 1
+            first.setdefault(name, (match.start(), match.end()))
+    if not counts:
+        return None
+    name = counts.most_common(1)[0][0]
+    start, end = first[name]
+    return Field("kommun", name, text[start:end], start, end)
+
+
+_CUE = r"\b(?:projektet|projekt|insatsen|insats|förstudien|förstudie|vid namn|metoden|modellen|verktygen|verktyget)"
+# "förstudie, Prova vägar vidare, i …" (a name set off by commas or quotes may have lower-case words) and
+# "projektet Steget(t) bedrevs" (otherwise only capitalised words belong to the name).
+_MENTION_DELIMITED = re.compile(_CUE + r"(?:, |:? [\"“])([A-ZÅÄÖ][\w()'-]*(?: [\w()'-]+){0,4}?)(?=[,\"”])")
+_MENTION_CAPITALISED = re.compile(_CUE + r" ([A-ZÅÄÖ][\w()'-]*(?: [A-ZÅÄÖ][\w()'-]*){0,4})")
+_NOT_A_NAME = frozenset(
+    "i av pa om med for till under inom efter organisation organisations postadress postnummer region "
+    "primarvarden arbetsmarknadsenheten kommun vo".split()
+)
+_NAME_WITH_KOMMUN = re.compile(r"\b([A-ZÅÄÖ][\w]*(?:[ -][A-ZÅÄÖ][\w]*){0,3})[ -]([A-ZÅÄÖ][a-zåäö]+)\b")
+
+
+def find_mentions(text: str, *, exclude: str | None = None) -> list[Mention]:
+    """Other insatser, projects and methods a report names in passing."""
+    found: dict[str, Mention] = {}
+    own = fold(exclude or "")
+    names = kommuner()
+    for pattern in (_MENTION_DELIMITED, _MENTION_CAPITALISED):
+        for match in pattern.finditer(text):
+            _add_mention(found, text, match.group(1), match.start(1), own)
+    for match in _NAME_WITH_KOMMUN.finditer(text):
+        if fold(match.group(2)) in names and fold(match.group(1)) not in names and match.group(1)[0].isupper():
+            _add_mention(found, text, match.group(0), match.start(), own)
+    return list(found.values())
+
+
+def _add_mention(found: dict[str, Mention], text: str, name: str, start: int, own: str) -> None:
+    name = name.strip(" ,.-")
+    key = fold(name)
+    words = name.split()
+    if len(name) < 3 or len(words) > 6 or key in own or (own and own in key) or key in found:
+        return
+    if any(other.startswith(key + " ") for other in found):  # "Prova" after "Prova vägar vidare"
+        return
+    if fold(words[0]) in _NOT_A_NAME:
+        return
+    if key in ("samordningsforbund", "samordningsforbundet", "region", "kommunen"):
+        return
+    end = start + len(name)
+    sentence_start = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
+    sentence_end = min(i for i in (text.find(".", end), text.find("\n", end), len(text)) if i >= 0)
+    found[key] = Mention(name, start, end, text[sentence_start : sentence_end + 1].strip())
+
+
+def _abbreviations(text: str) -> Iterator[tuple[str, str]]:
+    """Short forms the report defines: "Ett hållbart arbetsliv (EHA)" and "EHA<TAB>Ett hållbart arbetsliv"."""
+    seen: set[str] = set()
+    for match in re.finditer(r"((?:[A-ZÅÄÖ]?[\w-]+ ){1,6})\(([A-ZÅÄÖ]{2,8})\)", text):
+        short, words = match.group(2), match.group(1).split()
+        initials = "".join(w[0] for w in words).upper()
+        for n in range(len(short), min(len(words), len(short) + 2) + 1):
+            if initials[-n:].startswith(short[0]) and short not in seen:
+                seen.add(short)
+                yield short, " ".join(words[-n:])
+                break
+    for match in re.finditer(r"^([A-ZÅÄÖ]{2,8})\t+([^\t\n]{3,80})$", text, re.MULTILINE):
+        if match.group(1) not in seen:
+            seen.add(match.group(1))
+            yield match.group(1), match.group(2).strip()
