@@ -64,7 +64,7 @@ def _insats(group: list[ReportMeta]) -> Insats:
         id=insats_id(name, kommun),
         name=name,
         kommun=kommun,
-        aliases=tuple(aliases(name, kommun, abbreviations)),
+        aliases=tuple(sorted({a for m in group for a in aliases(m.insats_name or name, kommun, abbreviations)})),
         reports=tuple(sorted(m.source for m in group)),
     )
 

@@ -42,8 +42,9 @@ _DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d .-
 _QUOTED_PROJECT = re.compile(r"(?:projektet|insatsen|projekt)\s+[\"“”]([^\"“”\n]{3,60})[\"“”]", re.IGNORECASE)
 _PARTICIPANTS = re.compile(
     r"(?:[Tt]otalt (?:har )?(?:[^\W\d]+ ){0,4}(\d+) (?:personer|deltagare|individer|invånare))"
-    r"|(?:(\d+) (?:personer|deltagare|individer|invånare) (?:har )?(?:deltagit|skrivits in|inskrivna|"
+    r"|(?:(\d+) (?:personer|deltagare|individer|invånare) (?:som )?(?:har )?(?:deltagit|skrivits in|inskrivna|"
     r"inom insatsens ramar))"
+    r"|(?:haft (\d+) (?:personer|deltagare|individer|invånare))"
 )
 _TABLE_FIGURE = re.compile(
     r"^[|\s]*(?:<b>)?(inskrivna|avslutade[^\t|<]*|pågående[^\t|<]*|avbrutit|deltagare[^\t|<]*|antal deltagare)"
@@ -202,7 +203,7 @@ def _participants(text: str) -> list[Field]:
     for match in _PARTICIPANTS.finditer(text):
         if "intervju" in match.group(0).lower():
             continue
-        group = 1 if match.group(1) else 2
+        group = next(i for i in (1, 2, 3) if match.group(i))
         begin = max(text.rfind("\n", 0, match.start()), text.rfind(". ", 0, match.start()) + 1) + 1
         line = text[begin : match.start()].lstrip(" -*•")
         # "Att tillhandahålla stöd för totalt 45 deltagare" states the goal, not the outcome.
@@ -289,7 +290,10 @@ def _kommun(text: str, fields: list[Field], title: str) -> Field | None:
 _CUE = r"\b(?:projektet|projekt|insatsen|insats|förstudien|förstudie|vid namn|metoden|modellen|verktygen|verktyget)"
 # "förstudie, Prova vägar vidare, i …" (a name set off by commas or quotes may have lower-case words) and
 # "projektet Steget(t) bedrevs" (otherwise only capitalised words belong to the name).
-_MENTION_DELIMITED = re.compile(_CUE + r"(?:, |:? [\"“])([A-ZÅÄÖ][\w()'-]*(?: [\w()'-]+){0,4}?)(?=[,\"”])")
+_FUNCTION_WORD = r"(?:som|och|i|med|på|för|till|av|har|är|var|den|det|att|vid|under)\b"
+_MENTION_DELIMITED = re.compile(
+    _CUE + r"(?:, |:? [\"“]| )([A-ZÅÄÖ][\w()'-]*(?: (?!" + _FUNCTION_WORD + r")[\w()'-]+){0,3}?)(?=[,\"”])"
+)
 _MENTION_CAPITALISED = re.compile(_CUE + r" ([A-ZÅÄÖ][\w()'-]*(?: [A-ZÅÄÖ][\w()'-]*){0,4})")
 _NOT_A_NAME = frozenset(
     "i av pa om med for till under inom efter organisation organisations postadress postnummer region "

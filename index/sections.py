@@ -149,7 +149,8 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
         if not re.search(r"[^\W\d_]", title):
             return None
         number, rest = _split_number(title)
-        return Heading(offset + lead, offset + len(line), _clean(rest) if number else title, number, len(md.group(1)))
+        return Heading(offset + lead, offset + len(line), _short_title(rest if number else title), number,
+                       len(md.group(1)))
     bold = _BOLD.match(stripped)
     if bold:
         inner = _clean(bold.group(1))
@@ -160,7 +161,7 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
         if number is None and (len(inner) > 80 or inner.endswith((".", "?", "!"))):
             return None
         end = offset + lead + len("**") * 2 + len(bold.group(1))
-        return Heading(offset + lead, end, rest if number else inner.rstrip(":"), number, None)
+        return Heading(offset + lead, end, _short_title(rest if number else inner), number, None)
     plain = _NUMBERED.match(stripped)
     if plain:
         number = tuple(int(part) for part in plain.group(1).split("."))
@@ -211,5 +212,5 @@ def _clean(text: str) -> str:
 
 def _short_title(title: str) -> str:
     """The heading without the template's instruction text ("Måluppfyllelse: Ange mål och resultat.")."""
-    head = title.split(":")[0] if ":" in title[:100] else title
-    return head.strip() if len(head) <= 100 else head[:100].rsplit(" ", 1)[0] + " …"
+    head = (title.split(":")[0] if ":" in title[:100] else title).strip()
+    return head if len(head) <= 100 else head[:100].rsplit(" ", 1)[0] + " …"

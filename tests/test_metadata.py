@@ -1,0 +1,119 @@
+from pathlib import Path
+
+import pytest
+
+from index.grouping import group_reports
+from index.metadata import extract_meta, find_kommun, parse_date
+from index.parse import read_document
+from index.sections import find_sections
+
+SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+FINAL = """Slutrapport
+Insats för samverkansmedel
+
+Diarienummer
+
+Signatur
+
+## 1. Allmänna uppgifter
+
+| Insatsens namn<br>Vägen vidare Hofors |
+| Insatstid – åååå-mm-dd<br>210301 - 230228 |
+| Beviljade medel för insatsen<br>1 250 000 kr |
+| Utnyttjade medel<br>980 412 kr 5 (per 23-02-28) |
+
+## 2. Ansvarig för genomförande av insatsen
+
+| Organisations namn<br>Hofors kommun | Arbetsställets namn<br>Jobbtorget |
+
+### 3. Samverkansparter
+
+| Organisation<br>Försäkringskassan |
+| Organisation<br>Region Gävleborg |
+
+**5.1 Måluppfyllelse:** Ange mål och resultat.
+
+- Att ge stöd till totalt 40 deltagare.
+
+Vi har haft 31 deltagare som har deltagit. Insatsen byggde vidare på förstudien Nya spår, i Hofors.
+"""
+
+EVALUATION = """# UTVÄRDERING AV VÄGEN VIDARE I HOFORS KOMMUN
+
+En rapport framtagen av Högskolan i Exempelstad
+
+## Sammanfattning
+
+Projektet "Vägen vidare" (Hofors kommun Dnr: SFG-2101) pågick under perioden 210315-230228.
+
+Inskrivna\t33
+"""
+
+
+def _meta(text, source="r.md"):
+    return extract_meta(text, find_sections(text), source=source)
+
+
+def test_final_report_fields_with_offsets():
+    meta = _meta(FINAL)
+    assert meta.report_type == "slutrapport"
+    assert meta.insats_name == "Vägen vidare Hofors"
+    assert meta.kommun == "Hofors"
+    values = {f.name: f.value for f in meta.fields}
+    assert values["beviljade_medel"] == "1250000"
+    assert values["utnyttjade_medel"] == "980412"
+    assert values["period_start"] == "2021-03-01" and values["period_end"] == "2023-02-28"
+    assert "diarienummer" not in values  # the label is there but empty
+    assert meta.values("samverkanspart") == ["Försäkringskassan", "Region Gävleborg"]
+    assert meta.values("deltagare:mal") == ["40"] and meta.values("deltagare:totalt") == ["31"]
+    for field in meta.fields:
+        assert field.raw == FINAL[field.start : field.end]
+    assert "Nya spår" in [m.name for m in meta.mentions]
+
+
+def test_evaluation_fields_from_prose():
+    meta = _meta(EVALUATION)
+    assert meta.report_type == "utvardering"
+    assert meta.insats_name == "Vägen vidare"
+    assert meta.kommun == "Hofors"
+    assert meta.values("diarienummer") == ["SFG-2101"]
+    assert meta.first("period_start").value == "2021-03-15"
+    assert meta.values("deltagare:inskrivna") == ["33"]
+
+
+def test_reports_about_one_insats_group_but_namesakes_in_other_kommuner_do_not():
+    other = FINAL.replace("Vägen vidare Hofors", "Vägen vidare i Ockelbo").replace("Hofors kommun", "Ockelbo kommun")
+    metas = [_meta(FINAL, "a.md"), _meta(EVALUATION, "b.md"), _meta(other, "c.md")]
+    insatser = group_reports(metas)
+    assert sorted(len(i.reports) for i in insatser) == [1, 2]
+    hofors = next(i for i in insatser if i.kommun == "Hofors")
+    assert hofors.reports == ("a.md", "b.md")
+    assert "vagen vidare hofors" in hofors.aliases
+    assert "vv" in hofors.aliases or "vve" in hofors.aliases
+
+
+def test_dates_and_kommun_genitive():
+    assert parse_date("191015") == "2019-10-15"
+    assert parse_date("20240831") == "2024-08-31"
+    assert parse_date("2022-13-01") is None
+    assert find_kommun("Hudiksvalls kommun")[0] == "Hudiksvall"
+    assert find_kommun("Bollnäs kommun")[0] == "Bollnäs"
+
+
+@pytest.mark.skipif(not SEEDS.is_dir(), reason="the real reports in ../shared/seeds are not here")
+def test_seed_archive_has_four_insatser_with_money_and_periods():
+    metas = []
+    for path in sorted(SEEDS.glob("*.txt")):
+        doc = read_document(path, path.name, max_bytes=10**8)
+        metas.append(extract_meta(doc.text, find_sections(doc.text), source=path.name))
+        for field in metas[-1].fields:
+            assert doc.text[field.start : field.end] == field.raw
+    insatser = group_reports(metas)
+    assert len(insatser) == 4
+    assert sorted(len(i.reports) for i in insatser) == [1, 1, 1, 2]
+    kommuner = sorted(i.kommun for i in insatser)
+    assert len(set(kommuner)) == 4
+    with_money = [m for m in metas if m.first("beviljade_medel")]
+    assert len(with_money) == 3
+    assert all(m.first("period_start") for m in metas)

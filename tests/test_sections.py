@@ -1,0 +1,82 @@
+from index.sections import find_sections, section_key
+
+REPORT = """Slutrapport
+Insats för samverkansmedel
+
+## 1. Allmänna uppgifter
+
+| Insatsens namn<br>Steg mot jobb Exempelby |
+
+**4.2 Målgrupp för insatsen:** Vilka grupper har omfattats.
+
+Unga vuxna med försörjningsstöd.
+
+## 5. Resultat och utfall av insats
+
+**5.1 Måluppfyllelse:** Ange mål och resultat.
+
+Målet var 30 deltagare.
+
+## Resultat av insatsen
+
+Vi nådde 24 deltagare.
+
+1. Första punkten i en numrerad lista.
+2. Andra punkten i listan.
+
+6.4 Beskriv framgangsfaktorer/positiva effekter:
+Trisam var viktigt.
+
+6.5 Beskriv identifierade systemfel som paverkat insatsens resultat
+Langa vantetider.
+
+#### 7.2.1 Varför utnyttjades inte beviljade insatsmedel?
+Lägre lönekostnader.
+"""
+
+
+def _by_heading(sections):
+    return {s.heading: s for s in sections}
+
+
+def test_markdown_bold_and_plain_headings_get_canonical_keys():
+    sections = _by_heading(find_sections(REPORT))
+    assert sections["Allmänna uppgifter"].key == "allmanna_uppgifter"
+    assert sections["Målgrupp för insatsen"].key == "malgrupp"
+    assert sections["Måluppfyllelse"].key == "maluppfyllelse"
+    assert sections["Beskriv framgangsfaktorer/positiva effekter"].key == "framgangsfaktorer"
+    assert sections["Beskriv identifierade systemfel som paverkat insatsens resultat"].key == "systemfel"
+    assert sections["Varför utnyttjades inte beviljade insatsmedel?"].key == "ekonomi"
+
+
+def test_unnumbered_subheading_nests_under_numbered_and_inherits_a_weak_key():
+    sections = _by_heading(find_sections(REPORT))
+    sub = sections["Resultat av insatsen"]
+    assert sub.path == ("Resultat och utfall av insats", "Måluppfyllelse", "Resultat av insatsen")
+    assert sub.key == "maluppfyllelse"
+
+
+def test_numbered_list_items_are_not_headings():
+    headings = [s.heading for s in find_sections(REPORT)]
+    assert not any("punkten" in h for h in headings)
+
+
+def test_sections_cover_the_text_in_order():
+    sections = find_sections(REPORT)
+    assert sections[0].start == 0
+    for before, after in zip(sections, sections[1:]):
+        assert before.end == after.start
+    assert sections[-1].end == len(REPORT)
+
+
+def test_ocr_damaged_headings_are_recognised():
+    assert section_key("Maluppfyllelse")[0] == "maluppfyllelse"
+    assert section_key("Beskriv uppfoéljning och utvirdering av malen")[0] == "uppfoljning"
+    assert section_key("Ekonomiuppfoljning utnyttjade medel")[0] == "ekonomi"
+    assert section_key("Analys") == ("analys", True)
+
+
+def test_table_of_contents_lines_are_not_headings():
+    text = "## Innehåll\n\n1. Inledning.....\t4\n2. Metod.....\t6\n\n## 1. Inledning\n\nText.\n"
+    headings = [s.heading for s in find_sections(text)]
+    assert headings == ["Innehåll", "Inledning"]
