@@ -6,12 +6,14 @@ reloaded when an ingest has moved the register's generation, so readers see new 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.config import Settings
+from assistant.errors import IngestBusy
 from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_lexical
 from index.chunk import Chunker
 from index.embed import Embedder, default_embedder
@@ -69,10 +71,16 @@ class Archive:
         return self.stores.register
 
     def ingest(self, root: Path, *, prune: bool = False, progress: ProgressFn | None = None) -> IngestReport:
-        return build_index(
-            root, stores=self.stores, embedder=self.embedder, chunker=self.chunker,
-            max_bytes=self.settings.max_file_bytes, prune=prune, progress=progress,
-        )
+        """Ingest ``root``; only one ingest per data directory runs at a time (others get IngestBusy)."""
+        with open(self.settings.data_dir / "ingest.lock", "w") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError as exc:
+                raise IngestBusy("En inläsning pågår redan i den här datakatalogen; försök igen när den är klar.") from exc
+            return build_index(
+                root, stores=self.stores, embedder=self.embedder, chunker=self.chunker,
+                max_bytes=self.settings.max_file_bytes, prune=prune, progress=progress,
+            )
 
     def is_empty(self) -> bool:
         return not self.register.files()

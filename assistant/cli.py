@@ -73,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
     search.set_defaults(handler=commands.search)
 
+    check = sub.add_parser("check", help="kontrollera att register, vektorer och sökindex stämmer överens")
+    check.add_argument("--repair", action="store_true", help="laga det som går att laga")
+    check.set_defaults(handler=commands.check)
+
     evaluate = sub.add_parser("eval", help="mät sökträffsäkerheten mot en fil med frågor och belägg")
     evaluate.add_argument("file", type=Path, help="JSONL-fil i formatet för shared/eval/dev.jsonl")
     evaluate.add_argument("-k", type=int, default=10, help="antal passager att hämta per fråga")

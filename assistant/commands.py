@@ -23,6 +23,7 @@ from assistant.evaluate import Retrieved, evaluate as run_eval
 from assistant.names import resolve_insats
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze
+from index.build import Consistency, check_consistency, repair_stores
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -242,6 +243,30 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
                               else "–" for c in columns))
     console.print(table)
     return 0
+
+
+def check(args: argparse.Namespace, settings: Settings) -> int:
+    archive = _open(settings)
+    state = check_consistency(archive.stores)
+    _print_consistency(state)
+    if not state.ok and args.repair:
+        console.print("Lagar …")
+        state = repair_stores(archive.stores, archive.embedder)
+        _print_consistency(state)
+    if state.ok:
+        console.print("[green]Allt stämmer överens.[/]")
+        return 0
+    console.print("[red]Lagren stämmer inte överens.[/] Kör 'arkiv check --repair'." if not args.repair else
+                  "[red]Alla fel kunde inte lagas.[/]")
+    return 1
+
+
+def _print_consistency(state: Consistency) -> None:
+    console.print(
+        f"Register: {state.chunks} passager · Chroma: {state.vectors} vektorer · Lexikalt index: {state.lexical} "
+        f"· föräldralösa vektorer: {state.orphan_vectors} · saknade vektorer: {state.missing_vectors} · "
+        f"lexikalt index inaktuellt: {'ja' if state.lexical_stale else 'nej'} · dubbletter: {state.duplicate_lexical_ids}"
+    )
 
 
 def _open(settings: Settings) -> Archive:

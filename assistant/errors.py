@@ -4,6 +4,7 @@
     ├── IndexNotFound      nothing has been ingested into the data directory yet
     ├── EmptyQuestion      a blank or unusable question
     ├── BadFilter          a filter value that matches nothing (unknown insats, section, report type)
+    ├── IngestBusy         another ingest holds the data directory's lock
     └── GenerationFailed   the language model failed (the extractive answer is used instead)
 """
 
@@ -23,6 +24,10 @@ class EmptyQuestion(ArkivError):
 
 
 class BadFilter(ArkivError):
+    pass
+
+
+class IngestBusy(ArkivError):
     pass
 
 

@@ -206,10 +206,47 @@ def reconcile(stores: Stores, embedder: Embedder) -> int:
     return len(missing)
 
 
-def refresh_lexical(stores: Stores) -> LexicalIndex:
+@dataclass(frozen=True, slots=True)
+class Consistency:
+    """How far Chroma and the lexical index are from the register (all zero/False when consistent)."""
+
+    chunks: int  # chunk ids in the register
+    vectors: int  # ids in Chroma
+    lexical: int  # ids in the saved lexical index
+    orphan_vectors: int  # in Chroma, not in the register
+    missing_vectors: int  # in the register, not in Chroma
+    lexical_stale: bool  # the lexical index does not hold exactly the register's ids
+    duplicate_lexical_ids: int
+
+    @property
+    def ok(self) -> bool:
+        return not (self.orphan_vectors or self.missing_vectors or self.lexical_stale or self.duplicate_lexical_ids)
+
+
+def check_consistency(stores: Stores) -> Consistency:
+    """Compare the three stores' chunk ids (what ``arkiv check`` reports)."""
+    wanted = stores.register.chunk_ids()
+    present = stores.chroma.ids()
+    lexical = LexicalIndex.load(stores.lexical_dir)
+    lexical_ids = lexical.ids if lexical is not None else []
+    return Consistency(
+        chunks=len(wanted), vectors=len(present), lexical=len(lexical_ids),
+        orphan_vectors=len(present - wanted), missing_vectors=len(wanted - present),
+        lexical_stale=set(lexical_ids) != wanted, duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
+    )
+
+
+def repair_stores(stores: Stores, embedder: Embedder) -> Consistency:
+    """Reconcile Chroma with the register and rebuild the lexical index; returns the state afterwards."""
+    reconcile(stores, embedder)
+    refresh_lexical(stores, force=True)
+    return check_consistency(stores)
+
+
+def refresh_lexical(stores: Stores, *, force: bool = False) -> LexicalIndex:
     """The lexical index for the register's current generation, rebuilt and saved when stale."""
     generation = stores.register.generation
-    current = LexicalIndex.load(stores.lexical_dir)
+    current = None if force else LexicalIndex.load(stores.lexical_dir)
     if current is not None and current.generation == generation:
         return current
     chunks = stores.register.chunks()

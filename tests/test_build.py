@@ -1,0 +1,145 @@
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+
+import pytest
+
+from index.build import check_consistency, discover
+from index.lexical import LexicalIndex
+
+
+def _ids_agree(archive):
+    state = check_consistency(archive.stores)
+    assert state.ok, state
+    return state
+
+
+def test_ingest_indexes_every_format_and_groups_insatser(make_archive, corpus):
+    archive = make_archive()
+    report = archive.ingest(corpus)
+    assert sorted(report.indexed) == ["2023/kvartal_vf.txt", "lotsen_ocr.txt", "slutrapport vägen framåt.md"]
+    assert not report.failed
+    names = sorted(i.name for i in archive.register.insatser())
+    assert names == ["Lotsen Hofors", "Vägen framåt Söderhamn", "Vägen framåt i Nordanstig (VF)"]
+    state = _ids_agree(archive)
+    assert state.chunks == report.chunks_added > 3
+
+
+def test_second_run_embeds_nothing_and_changed_file_is_replaced(make_archive, corpus):
+    archive = make_archive()
+    first = archive.ingest(corpus)
+    again = archive.ingest(corpus)
+    assert again.indexed == [] and again.chunks_embedded == 0
+    assert sorted(again.unchanged) == sorted(first.indexed)
+    path = corpus / "slutrapport vägen framåt.md"
+    old_ids = archive.register.chunk_ids("slutrapport vägen framåt.md")
+    path.write_text(path.read_text(encoding="utf-8").replace("varannan vecka", "varje vecka"), encoding="utf-8")
+    changed = archive.ingest(corpus)
+    assert changed.indexed == ["slutrapport vägen framåt.md"]
+    new_ids = archive.register.chunk_ids("slutrapport vägen framåt.md")
+    assert new_ids != old_ids
+    assert 0 < changed.chunks_embedded < len(new_ids)  # unchanged passages come from the vector cache
+    assert not (old_ids - new_ids) & archive.stores.chroma.ids()
+    _ids_agree(archive)
+
+
+def test_removed_file_is_pruned_only_when_asked(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    (corpus / "lotsen_ocr.txt").unlink()
+    kept = archive.ingest(corpus)
+    assert kept.removed == [] and archive.register.chunk_ids("lotsen_ocr.txt")
+    pruned = archive.ingest(corpus, prune=True)
+    assert pruned.removed == ["lotsen_ocr.txt"]
+    assert not archive.register.chunk_ids("lotsen_ocr.txt")
+    assert "Lotsen Hofors" not in [i.name for i in archive.register.insatser()]
+    _ids_agree(archive)
+
+
+def test_bad_files_are_reported_in_swedish_and_the_rest_indexed(make_archive, corpus):
+    (corpus / "tom.md").write_bytes(b"")
+    (corpus / "bild.txt").write_bytes(bytes(range(256)) * 50)
+    (corpus / "trasig.pdf").write_bytes(b"%PDF-1.4 trasig")
+    (corpus / "inte.docx").write_bytes(b"inte en zip")
+    (corpus / ".dold.md").write_text("dold fil")
+    archive = make_archive()
+    report = archive.ingest(corpus)
+    reasons = dict(report.failed)
+    assert set(reasons) == {"tom.md", "bild.txt", "trasig.pdf", "inte.docx"}
+    assert "tom" in reasons["tom.md"] and "binär" in reasons["bild.txt"]
+    assert len(report.indexed) == 3
+    again = archive.ingest(corpus)
+    assert set(dict(again.failed)) == set(reasons)  # still listed, not retried silently as ok
+    _ids_agree(archive)
+
+
+def test_reconcile_repairs_orphans_missing_vectors_and_stale_lexical(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    stores = archive.stores
+    some = sorted(stores.register.chunk_ids())[:2]
+    stores.chroma.delete(some)  # as if killed between writes
+    chunk = stores.register.chunks(some[:1])[0]
+    stores.chroma.upsert([chunk.__class__(**{**{f: getattr(chunk, f) for f in chunk.__slots__}, "id": "orphan"})],
+                         [archive.embedder.embed_query("x")])
+    stores.register.set_state("generation", str(stores.register.generation + 1))
+    broken = check_consistency(stores)
+    assert broken.missing_vectors == 2 and broken.orphan_vectors == 1 and not broken.ok
+    report = archive.ingest(corpus)  # the next run completes the index
+    assert report.repaired_vectors == 2
+    state = _ids_agree(archive)
+    assert LexicalIndex.load(stores.lexical_dir).generation == stores.register.generation
+    assert state.vectors == state.chunks
+
+
+def test_discover_skips_hidden_and_other_suffixes(tmp_path):
+    (tmp_path / "a.md").write_text("x")
+    (tmp_path / ".git").mkdir()
+    (tmp_path / ".git" / "b.md").write_text("x")
+    (tmp_path / "c.odt").write_text("x")
+    assert [s for _, s in discover(tmp_path)] == ["a.md"]
+
+
+def _many_reports(root, count):
+    root.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        body = "\n\n".join(f"Stycke {j} om deltagare {i} och arbetsträning i kommun {j}." * 6 for j in range(12))
+        (root / f"rapport_{i:03}.md").write_text(f"# Slutrapport {i}\n\n## 6.4 Framgångsfaktorer\n\n{body}\n")
+
+
+def _indexed_files(data_dir) -> int:
+    try:
+        with sqlite3.connect(data_dir / "register.sqlite", timeout=1) as db:
+            return db.execute("SELECT count(*) FROM files").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_kill_9_during_ingest_loses_nothing(tmp_path, seed, make_archive):
+    """An ingest killed at a random moment leaves a usable index, and the next run completes it."""
+    root, data = tmp_path / "many", tmp_path / "data"
+    _many_reports(root, 80)
+    env = {**os.environ, "ARKIV_DATA_DIR": str(data), "ARKIV_EMBEDDING_MODEL": "hashing"}
+    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(root)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while _indexed_files(data) < 4 * seed and time.monotonic() < deadline and process.poll() is None:
+        time.sleep(0.02)
+    time.sleep(random.Random(seed).uniform(0.0, 0.3))
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    done_before = _indexed_files(data)
+    assert 0 < done_before < 80, "the kill should land in the middle of the run"
+    archive = make_archive()
+    archive.lexical()  # usable right after the crash
+    report = archive.ingest(root)
+    assert not report.failed
+    assert len(report.unchanged) >= done_before - 1  # work finished before the kill is not redone
+    state = _ids_agree(archive)
+    assert len(archive.register.files()) == 80
+    assert state.chunks == sum(len(archive.register.chunks_of(f"rapport_{i:03}.md")) for i in range(80))

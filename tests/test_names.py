@@ -1,0 +1,52 @@
+from assistant.names import insatser_in_text, resolve_insats
+from index.grouping import aliases, insats_id
+from index.records import Insats
+
+
+def _insats(name, kommun, abbreviations=()):
+    return Insats(id=insats_id(name, kommun), name=name, kommun=kommun, aliases=tuple(aliases(name, kommun, abbreviations)))
+
+
+REGISTER = [
+    _insats("Vägen framåt Söderhamn", "Söderhamn"),
+    _insats("Vägen framåt i Nordanstig (VF)", "Nordanstig"),
+    _insats("Steg för steg Sandviken", "Sandviken"),
+    _insats("Lokal stödinsats efter Trisam - Hofors", "Hofors"),
+    _insats("LÄNKEN", "Ovanåker"),
+]
+
+
+def names(matches):
+    return [m.insats.name for m in matches]
+
+
+def test_name_with_kommun_picks_one():
+    assert names(resolve_insats("vägen framåt nordanstig", REGISTER)) == ["Vägen framåt i Nordanstig (VF)"]
+    assert names(resolve_insats("VF Nordanstig", REGISTER)) == ["Vägen framåt i Nordanstig (VF)"]
+    assert names(resolve_insats("steg for steg sandviken", REGISTER)) == ["Steg för steg Sandviken"]
+    assert names(resolve_insats("trisam hofors", REGISTER)) == ["Lokal stödinsats efter Trisam - Hofors"]
+    assert names(resolve_insats("länken ovanåker", REGISTER)) == ["LÄNKEN"]
+
+
+def test_ambiguous_name_returns_both_with_their_kommun():
+    matches = resolve_insats("Vägen framåt", REGISTER)
+    assert sorted(m.insats.kommun for m in matches) == ["Nordanstig", "Söderhamn"]
+
+
+def test_typos_and_missing_diacritics():
+    assert names(resolve_insats("vagen framat soderhamn", REGISTER)) == ["Vägen framåt Söderhamn"]
+    assert names(resolve_insats("lanken", REGISTER)) == ["LÄNKEN"]
+    assert names(resolve_insats("steg för stek", REGISTER))[0] == "Steg för steg Sandviken"
+
+
+def test_unknown_name_matches_nothing():
+    assert resolve_insats("Helt annat projekt i Kiruna", REGISTER) == []
+    assert resolve_insats("", REGISTER) == []
+
+
+def test_insats_named_inside_a_question():
+    found = insatser_in_text("När startade VF nordanstig och vem ledde den?", REGISTER)
+    assert names(found) == ["Vägen framåt i Nordanstig (VF)"]
+    both = insatser_in_text("Vad kostade vägen framåt?", REGISTER)
+    assert sorted(names(both)) == ["Vägen framåt Söderhamn", "Vägen framåt i Nordanstig (VF)"]
+    assert insatser_in_text("Vilka insatser nämner arbetsträning?", REGISTER) == []
