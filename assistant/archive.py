@@ -9,11 +9,13 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
-from dataclasses import dataclass
+from collections.abc import Collection
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from assistant.config import Settings
 from assistant.errors import IngestBusy
+from index.analyze import fold
 from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_lexical
 from index.chunk import Chunker
 from index.embed import Embedder, default_embedder
@@ -39,6 +41,16 @@ class Catalog:
     generation: int
     insatser: tuple[Insats, ...]
     reports: dict[str, ReportInfo]
+    abbreviations: tuple[tuple[str, str], ...] = ()  # (short, long) pairs the reports define, folded
+    chunk_source: dict[str, str] = field(default_factory=dict)  # chunk id → source
+    chunk_section: dict[str, str | None] = field(default_factory=dict)  # chunk id → section key
+
+    def chunk_ids(self, sources: Collection[str] | None, sections: Collection[str] | None) -> set[str]:
+        """Ids of the chunks in ``sources`` and ``sections`` (None = any)."""
+        return {
+            cid for cid, source in self.chunk_source.items()
+            if (sources is None or source in sources) and (sections is None or self.chunk_section[cid] in sections)
+        }
 
     def sources_of(self, insats_id: str) -> list[str]:
         return [s for s, r in self.reports.items() if r.insats is not None and r.insats.id == insats_id]
@@ -103,13 +115,18 @@ class Archive:
         insatser = self.register.insatser()
         by_source = {source: insats for insats in insatser for source in insats.reports}
         reports = {}
+        abbreviations: dict[tuple[str, str], None] = {}
         for meta in self.register.report_metas():
+            for short, long in meta.abbreviations:
+                abbreviations[(fold(short), fold(long))] = None
             years = None
             start, end = meta.first("period_start"), meta.first("period_end")
             if start and end:
                 years = (int(start.value[:4]), int(end.value[:4]))
             reports[meta.source] = ReportInfo(meta.source, meta.report_type, meta.kommun, by_source.get(meta.source), years)
-        return Catalog(generation, tuple(insatser), reports)
+        index = self.register.chunk_index()
+        return Catalog(generation, tuple(insatser), reports, tuple(abbreviations),
+                       {cid: source for cid, source, _ in index}, {cid: section for cid, _, section in index})
 
     def close(self) -> None:
         self.register.close()

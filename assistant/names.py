@@ -21,7 +21,8 @@ from index.records import Insats
 _MIN_SCORE = 75.0
 _TIE = 6.0  # scores this close to the best count as "also fits"
 _KOMMUN_MISMATCH = 30.0
-_COMMON_RANK = 20_000  # a word this frequent cannot identify an insats on its own
+_COMMON_RANK = 20_000
+_KOMMUN_ONLY = 50.0  # a word this frequent cannot identify an insats on its own
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +77,9 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
             if score > best:
                 best, best_alias = score, alias
         if best == 0.0:
+            # "Ockelbo-projektet": a kommun alone points weakly at the insatser run there.
+            if insats.kommun and fold(insats.kommun) in places:
+                scored.append(NameMatch(insats, _KOMMUN_ONLY, fold(insats.kommun)))
             continue
         if places and insats.kommun:
             best += 15.0 if fold(insats.kommun) in places else -_KOMMUN_MISMATCH

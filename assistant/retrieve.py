@@ -19,7 +19,7 @@ from assistant.answer import Passage
 from assistant.archive import Archive, Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.names import insatser_in_text, resolve_insats
-from index.analyze import fold
+from index.analyze import analyze, fold
 from index.sections import SECTION_KEYS
 from index.store import where_clause
 
@@ -27,20 +27,32 @@ logger = logging.getLogger(__name__)
 
 # Question wording → template sections that answer it (folded stems, matched as word prefixes).
 SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    (("framgang", "positiva effekt", "fungerade bast", "fungerat bra"), ("framgangsfaktorer", "lardomar")),
-    (("systemfel", "hinder"), ("systemfel", "avvikelser")),
-    (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer")),
-    (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse")),
+    # A quarterly report has no 6.x analysis: its "Sammanfattande bedömning" holds the same topics.
+    (("framgang", "positiva effekt", "fungerade bast", "fungerat bra"), ("framgangsfaktorer", "lardomar", "bedomning")),
+    (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
+    (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
+    (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
     (("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
      ("ekonomi", "allmanna_uppgifter")),
     (("maluppfyll", "malet", "malen", "delmal", "deltagare", "resultat", "utfall"), ("maluppfyllelse", "resultat")),
-    (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering",)),
+    (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering", "bedomning")),
     (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
-    (("tidsperiod", "period", "startade", "slutade", "insatstid"), ("allmanna_uppgifter",)),
+    (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
     (("kontaktperson", "ansvarig"), ("ansvarig", "allmanna_uppgifter", "uppgiftslamnare")),
     (("samverkanspart",), ("samverkansparter",)),
     (("malgrupp",), ("malgrupp",)),
 )
+SUMMARY_CUES = ("sammanfatt", "sammanstall", "styrelse", "punktform", "laget i", "oversikt")
+# The parts of a report that summarise it, most telling first.
+SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
+REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
+    (("kvartalsrapport",), "kvartalsrapport"),
+    (("slutrapport",), "slutrapport"),
+)
+# Questions across the archive ("vilka insatser …") want one good passage per report, not five from one.
+LIST_CUES = ("vilka insatser", "vilka rapporter", "i vilka", "finns det rapporter", "finns det insatser",
+             "alla insatser", "insatserna", "vilka projekt", "nagon insats", "nagra insatser")
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
 
 
@@ -56,6 +68,17 @@ class Filters:
 
     def empty(self) -> bool:
         return all(v is None for v in (self.insats, self.kommun, self.report_type, self.year, self.section))
+
+
+@dataclass(frozen=True, slots=True)
+class _Intent:
+    """What the wording of a question tells search, beyond its words."""
+
+    sources: frozenset[str]  # reports of the insatser it names
+    sections: frozenset[str]  # template sections that answer it
+    report_type: str | None  # "enligt utvärderingen" …
+    across: bool  # a question across the archive ("vilka insatser …") that names no insats
+    summary: bool  # asks for a summary ("sammanfatta …", "till styrelsen")
 
 
 class Reranker(Protocol):
@@ -74,6 +97,8 @@ class HybridRetriever:
     def __init__(
         self, archive: Archive, *, candidates: int = 60, rrf_k: int = 60, dense_weight: float = 1.0,
         lexical_weight: float = 1.0, insats_boost: float = 1.5, section_boost: float = 1.3,
+        diversity_decay: float = 0.6, focus_depth: int = 10, max_reports: int = 200, per_report_depth: int = 3,
+        structure: bool = True,
         reranker: Reranker | None = None,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
@@ -82,6 +107,9 @@ class HybridRetriever:
         self.candidates, self.rrf_k = candidates, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
+        self.diversity_decay = diversity_decay
+        self.focus_depth, self.max_reports = focus_depth, max_reports
+        self.per_report_depth, self.structure = per_report_depth, structure
         self.reranker = reranker
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
@@ -99,9 +127,17 @@ class HybridRetriever:
         if sources is not None and not sources:
             return []
         sections = [filters.section] if filters.section else None
-        dense = self._dense(question, sources, sections)
-        lexical = self._lexical(question, sources, sections)
-        fused = self._fuse(question, dense, lexical, catalog, named=filters.insats is None)
+        intent = self._intent(question, catalog, named=filters.insats is None)
+        vector = self.archive.embedder.embed_query(question)
+        query = expand_abbreviations(question, catalog.abbreviations)
+        dense = self._dense(vector, sources, sections, self.candidates)
+        lexical = self._lexical(query, catalog, sources, sections, self.candidates)
+        rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
+        for focus_sources, focus_sections, depth in self._focus(intent, catalog, sources, sections):
+            rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
+            rankings.append((self.lexical_weight, self._lexical(query, catalog, focus_sources, focus_sections, depth)))
+        rankings.append((self.dense_weight, self._structure(intent, catalog)))
+        fused = self._fuse(rankings, intent, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
@@ -121,44 +157,93 @@ class HybridRetriever:
             passages = self.reranker.rerank(question, passages)
         return passages[:k]
 
-    def _dense(self, question: str, sources: list[str] | None, sections: list[str] | None) -> list[tuple[str, float]]:
-        vector = self.archive.embedder.embed_query(question)
-        where = where_clause(sources=sources, sections=sections)
-        return self.archive.stores.chroma.search(vector, k=self.candidates, where=where)
-
-    def _lexical(self, question: str, sources: list[str] | None, sections: list[str] | None) -> list[tuple[str, float]]:
-        allowed = None
-        if sources is not None or sections is not None:
-            register = self.archive.register
-            pool = register.chunks() if sources is None else [c for s in sources for c in register.chunks_of(s)]
-            allowed = {c.id for c in pool if sections is None or c.section in sections}
-        return self.archive.lexical().search(question, k=self.candidates, allowed=allowed)
-
-    def _fuse(
-        self, question: str, dense: list[tuple[str, float]], lexical: list[tuple[str, float]], catalog: Catalog,
-        *, named: bool,
-    ) -> dict[str, float]:
-        scores: dict[str, float] = {}
-        for weight, ranking in ((self.dense_weight, dense), (self.lexical_weight, lexical)):
-            for rank, (cid, _) in enumerate(ranking, start=1):
-                scores[cid] = scores.get(cid, 0.0) + weight / (self.rrf_k + rank)
-        boosts = self._boosts(question, catalog, named=named)
-        if boosts[0] or boosts[1]:
-            for chunk in self.archive.register.chunks(list(scores)):
-                factor = 1.0
-                if chunk.source in boosts[0]:
-                    factor *= self.insats_boost
-                if chunk.section in boosts[1]:
-                    factor *= self.section_boost
-                scores[chunk.id] *= factor
-        return scores
-
-    def _boosts(self, question: str, catalog: Catalog, *, named: bool) -> tuple[set[str], set[str]]:
+    def _intent(self, question: str, catalog: Catalog, *, named: bool) -> _Intent:
         sources: set[str] = set()
         if named:
             for match in insatser_in_text(question, catalog.insatser):
                 sources.update(catalog.sources_of(match.insats.id))
-        return sources, set(section_hints(question))
+        return _Intent(frozenset(sources), frozenset(section_hints(question)), report_type_hint(question),
+                       is_list_question(question) and not sources, is_summary_question(question))
+
+    def _focus(
+        self, intent: _Intent, catalog: Catalog, sources: list[str] | None, sections: list[str] | None,
+    ) -> list[tuple[list[str] | None, list[str] | None, int]]:
+        """Narrow searches where the template says the answer lives: the named insats's reports, the
+        sections the question asks about, and for a question across the archive, every insats in turn."""
+        allowed = None if sources is None else set(sources)
+        hinted = sorted(intent.sections) if intent.sections and sections is None else sections
+        focus: list[tuple[list[str] | None, list[str] | None, int]] = []
+        if self.focus_depth <= 0:
+            return focus
+        if intent.sources:
+            named = sorted(s for s in intent.sources if allowed is None or s in allowed)
+            if named:
+                focus.append((named, hinted, self.focus_depth))
+        elif hinted != sections:
+            focus.append((sources, hinted, self.focus_depth))
+        if intent.across:
+            # Per report, not per insats: a final report and its evaluation may both qualify.
+            for source in list(catalog.reports)[: self.max_reports]:
+                if allowed is None or source in allowed:
+                    focus.append(([source], sections, self.per_report_depth))
+        return focus
+
+    def _structure(self, intent: _Intent, catalog: Catalog) -> list[tuple[str, float]]:
+        """For a summary of a named insats: its summarising sections in template order, whatever their
+        wording; similarity alone ranks a report's conclusions below passages that echo the question."""
+        if not (self.structure and intent.summary and intent.sources):
+            return []
+        order = {key: i for i, key in enumerate(SUMMARY_SECTIONS)}
+        picked = [(order[sec], cid) for cid, sec in catalog.chunk_section.items()
+                  if sec in order and catalog.chunk_source[cid] in intent.sources]
+        return [(cid, 0.0) for _, cid in sorted(picked, key=lambda item: item[0])][: self.focus_depth]
+
+    def _dense(
+        self, vector: list[float], sources: list[str] | None, sections: list[str] | None, k: int,
+    ) -> list[tuple[str, float]]:
+        where = where_clause(sources=sources, sections=sections)
+        return self.archive.stores.chroma.search(vector, k=k, where=where)
+
+    def _lexical(
+        self, query: str, catalog: Catalog, sources: list[str] | None, sections: list[str] | None, k: int,
+    ) -> list[tuple[str, float]]:
+        allowed = None
+        if sources is not None or sections is not None:
+            allowed = catalog.chunk_ids(None if sources is None else set(sources), sections)
+        return self.archive.lexical().search(query, k=k, allowed=allowed)
+
+    def _fuse(
+        self, rankings: list[tuple[float, list[tuple[str, float]]]], intent: _Intent, catalog: Catalog,
+    ) -> dict[str, float]:
+        """Reciprocal-rank fusion of all rankings, then the template boosts and report diversity."""
+        scores: dict[str, float] = {}
+        for weight, ranking in rankings:
+            for rank, (cid, _) in enumerate(ranking, start=1):
+                scores[cid] = scores.get(cid, 0.0) + weight / (self.rrf_k + rank)
+        for cid in scores:
+            source = catalog.chunk_source.get(cid)
+            factor = 1.0
+            if source in intent.sources:
+                factor *= self.insats_boost
+            if catalog.chunk_section.get(cid) in intent.sections:
+                factor *= self.section_boost
+            info = catalog.reports.get(source or "")
+            if intent.report_type and info is not None and info.report_type == intent.report_type:
+                factor *= self.section_boost
+            scores[cid] *= factor
+        if intent.across:
+            scores = self._diversify(scores, catalog)
+        return scores
+
+    def _diversify(self, scores: dict[str, float], catalog: Catalog) -> dict[str, float]:
+        """Discount each further passage from a report already ranked, so every report gets a turn."""
+        seen: dict[str, int] = {}
+        result = {}
+        for cid, score in sorted(scores.items(), key=lambda item: -item[1]):
+            source = catalog.chunk_source.get(cid, cid)
+            result[cid] = score * (self.diversity_decay ** seen.get(source, 0))
+            seen[source] = seen.get(source, 0) + 1
+        return result
 
     def _allowed_sources(self, filters: Filters, catalog: Catalog) -> list[str] | None:
         if filters.empty() or (filters.section is not None and all(
@@ -196,8 +281,38 @@ class HybridRetriever:
 def section_hints(question: str) -> list[str]:
     """Template sections a question asks about, from its wording."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-    found: list[str] = []
+    found: list[str] = list(SUMMARY_SECTIONS) if any(cue in text for cue in SUMMARY_CUES) else []
     for cues, keys in SECTION_HINTS:
         if any(f" {cue}" in text for cue in cues):
             found.extend(k for k in keys if k not in found)
     return found
+
+
+def report_type_hint(question: str) -> str | None:
+    """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
+    text = fold(question)
+    return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
+
+
+def is_summary_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in SUMMARY_CUES)
+
+
+def is_list_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in LIST_CUES)
+
+
+def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """Add the short form of every long form in the question and vice versa ("Arbetsförmedlingens" ↔ "AF"),
+    using the abbreviations the reports themselves define."""
+    words = set(re.findall(r"\w+", fold(question)))
+    terms = set(analyze(question))
+    extra = []
+    for short, long in pairs:
+        if short in words:
+            extra.append(long)
+        elif (stems := {analyze(w)[0] for w in long.split() if analyze(w)}) and stems <= terms:
+            extra.append(short)
+    return question if not extra else question + " " + " ".join(dict.fromkeys(extra))

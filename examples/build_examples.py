@@ -29,6 +29,7 @@ import textwrap
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
 HERE = Path(__file__).resolve().parent
@@ -39,14 +40,6 @@ PDF_NAME = "slutrapport_arbetsnara_stod_hofors"
 DOCX_NAME = "slutrapport_friskare_tillsammans_gavle"
 OCR_NAME = "slutrapport_tillsammans_mot_arbete_alvkarleby"
 UTF16_NAME = "kvartalsrapport_vagen_framat_nordanstig_2024q3"
-
-# Every generated file and the source it comes from.
-GENERATED = {
-    f"{PDF_NAME}.pdf": f"{PDF_NAME}.txt",
-    f"{DOCX_NAME}.docx": f"{DOCX_NAME}.txt",
-    f"{OCR_NAME}.txt": f"{OCR_NAME}.txt",
-    f"{UTF16_NAME}.txt": f"{UTF16_NAME}.txt",
-}
 
 FIXED_TIME = dt.datetime(2024, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
 ZIP_TIME = (2024, 1, 1, 12, 0, 0)
@@ -104,8 +97,15 @@ def build_pdf(source: str, title: str) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
     from reportlab.lib.units import cm
-    from reportlab.platypus import ListFlowable, ListItem, Paragraph, SimpleDocTemplate, Spacer, Table
-    from reportlab.platypus import TableStyle
+    from reportlab.platypus import (
+        ListFlowable,
+        ListItem,
+        Paragraph,
+        SimpleDocTemplate,
+        Spacer,
+        Table,
+        TableStyle,
+    )
 
     base = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=base["BodyText"], fontName="Helvetica", fontSize=10, leading=13.5)
@@ -117,9 +117,9 @@ def build_pdf(source: str, title: str) -> bytes:
     }
     cell = ParagraphStyle("cell", parent=body, fontSize=9.5, leading=12)
 
-    def flowables() -> list[object]:
-        out: list[object] = []
-        bullets: list[object] = []
+    def flowables() -> list[Any]:
+        out: list[Any] = []
+        bullets: list[Any] = []
 
         def flush() -> None:
             if bullets:
@@ -155,17 +155,15 @@ def build_pdf(source: str, title: str) -> bytes:
         buf = io.BytesIO()
         pages = [0]
 
-        def decorate(canvas: object, doc: object) -> None:
-            c = canvas  # reportlab Canvas
-            pages[0] = c.getPageNumber()  # type: ignore[attr-defined]
-            c.saveState()  # type: ignore[attr-defined]
-            c.setFont("Helvetica", 8)  # type: ignore[attr-defined]
-            c.drawString(2 * cm, A4[1] - 1.3 * cm, "Samordningsförbund Gävleborg")  # type: ignore[attr-defined]
-            c.drawRightString(A4[0] - 2 * cm, A4[1] - 1.3 * cm, title)  # type: ignore[attr-defined]
-            footer = f"Sida {pages[0]}({total if total else '?'})"
-            c.drawRightString(A4[0] - 2 * cm, 1.2 * cm, footer)  # type: ignore[attr-defined]
-            c.drawString(2 * cm, 1.2 * cm, "www.finsam.example")  # type: ignore[attr-defined]
-            c.restoreState()  # type: ignore[attr-defined]
+        def decorate(canvas: Any, doc: Any) -> None:
+            pages[0] = canvas.getPageNumber()
+            canvas.saveState()
+            canvas.setFont("Helvetica", 8)
+            canvas.drawString(2 * cm, A4[1] - 1.3 * cm, "Samordningsförbund Gävleborg")
+            canvas.drawRightString(A4[0] - 2 * cm, A4[1] - 1.3 * cm, title)
+            canvas.drawRightString(A4[0] - 2 * cm, 1.2 * cm, f"Sida {pages[0]}({total if total else '?'})")
+            canvas.drawString(2 * cm, 1.2 * cm, "www.finsam.example")
+            canvas.restoreState()
 
         doc = SimpleDocTemplate(
             buf,
@@ -340,13 +338,19 @@ def build_all() -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="compare with the committed files, write nothing")
+    parser.add_argument(
+        "--check", action="store_true", help="compare with the committed files, write nothing"
+    )
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default examples/rapporter)")
     args = parser.parse_args(argv)
 
     built = build_all()
     if args.check:
-        stale = [n for n, data in built.items() if not (args.out / n).is_file() or (args.out / n).read_bytes() != data]
+        stale = [
+            name
+            for name, data in built.items()
+            if not (args.out / name).is_file() or (args.out / name).read_bytes() != data
+        ]
         for name in stale:
             sys.stderr.write(f"inaktuell: {args.out / name}\n")
         return 1 if stale else 0
@@ -357,8 +361,8 @@ def main(argv: list[str] | None = None) -> int:
             tmp.write(data)
         Path(tmp.name).chmod(0o644)
         Path(tmp.name).replace(target)
-        sys.stdout.write(f"skrev {target.relative_to(HERE.parent) if target.is_relative_to(HERE.parent) else target}"
-                         f" ({len(data)} byte)\n")
+        shown = target.relative_to(HERE.parent) if target.is_relative_to(HERE.parent) else target
+        sys.stdout.write(f"skrev {shown} ({len(data)} byte)\n")
     return 0
 
 

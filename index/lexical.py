@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.analyze import analyze
+from index.analyze import ANALYZER_VERSION, analyze
 
 logger = logging.getLogger(__name__)
 
@@ -25,21 +25,29 @@ logger = logging.getLogger(__name__)
 class LexicalIndex:
     """BM25 over chunk ids; ``generation`` says which register state it reflects."""
 
-    def __init__(self, ids: Sequence[str], retriever: object | None, generation: int) -> None:
+    def __init__(self, ids: Sequence[str], retriever: object | None, generation: int,
+                 analyzer: int = ANALYZER_VERSION) -> None:
         self.ids = list(ids)
+        self.analyzer = analyzer
         self._position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
         self._retriever = retriever
         self.generation = generation
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str], *, generation: int) -> LexicalIndex:
+    def build(cls, ids: Sequence[str], texts: Sequence[str], *, generation: int, k1: float = 1.2,
+              b: float = 0.75) -> LexicalIndex:
         import bm25s
 
         if not ids:
             return cls([], None, generation)
-        retriever = bm25s.BM25(k1=1.2, b=0.75)
+        retriever = bm25s.BM25(k1=k1, b=b)
         retriever.index([analyze(t) or ["\u2205"] for t in texts], show_progress=False)
         return cls(ids, retriever, generation)
+
+    @property
+    def current(self) -> bool:
+        """Built by this version of the analyzer (queries are analyzed the same way)."""
+        return self.analyzer == ANALYZER_VERSION
 
     def search(self, query: str, *, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
         """Best chunks for ``query`` as (id, BM25 score), restricted to ``allowed`` ids when given."""
@@ -69,7 +77,7 @@ class LexicalIndex:
         staging = folder / f".gen-{self.generation}.tmp"
         shutil.rmtree(staging, ignore_errors=True)
         staging.mkdir()
-        (staging / "ids.json").write_text(json.dumps(self.ids))
+        (staging / "ids.json").write_text(json.dumps({"analyzer": self.analyzer, "ids": self.ids}))
         if self._retriever is not None:
             self._retriever.save(str(staging / "bm25"), show_progress=False)  # type: ignore[attr-defined]
         shutil.rmtree(target, ignore_errors=True)
@@ -90,12 +98,15 @@ class LexicalIndex:
             return None
         target = folder / f"gen-{generation}"
         try:
-            ids = json.loads((target / "ids.json").read_text())
-        except FileNotFoundError:
+            saved = json.loads((target / "ids.json").read_text())
+        except (FileNotFoundError, json.JSONDecodeError):
             return None
+        if not isinstance(saved, dict):
+            return None  # an older layout: rebuilt from the register
+        ids, analyzer = saved.get("ids", []), int(saved.get("analyzer", 0))
         retriever = None
         if ids:
             import bm25s
 
             retriever = bm25s.BM25.load(str(target / "bm25"))
-        return cls(ids, retriever, generation)
+        return cls(ids, retriever, generation, analyzer)

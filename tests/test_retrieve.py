@@ -1,0 +1,84 @@
+import pytest
+
+from assistant.errors import BadFilter, EmptyQuestion
+from assistant.retrieve import (
+    Filters, HybridRetriever, expand_abbreviations, is_list_question, report_type_hint, section_hints,
+)
+
+
+@pytest.fixture
+def retriever(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    return HybridRetriever(archive)
+
+
+def test_finds_the_passage_with_an_exact_figure_written_differently(retriever):
+    top = retriever.search("1250000 kr", k=3)
+    assert top and "1 250 000 kr" in top[0].chunk.text
+
+
+def test_ocr_text_without_diacritics_is_found_with_proper_spelling(retriever):
+    top = retriever.search("handläggaren följde med till vårdcentralen", k=3)
+    assert top[0].source == "lotsen_ocr.txt"
+    assert top[0].chunk.corrected is None or "vårdcentralen" in top[0].chunk.corrected
+
+
+def test_passages_carry_provenance(retriever):
+    passage = retriever.search("väntetider till psykiatrin", k=1)[0]
+    assert passage.source == "slutrapport vägen framåt.md"
+    assert passage.chunk.section == "systemfel"
+    assert passage.insats == "Vägen framåt Söderhamn"
+    assert passage.report_type == "slutrapport"
+    assert passage.dense_rank or passage.lexical_rank
+
+
+def test_fusion_keeps_what_only_one_retriever_found(retriever):
+    passages = retriever.search("kuratorn hälsocentralen månaden", k=10)
+    assert any(p.source == "2023/kvartal_vf.txt" for p in passages)
+    assert passages == sorted(passages, key=lambda p: -p.score)
+
+
+def test_filters(retriever):
+    by_insats = retriever.search("deltagare", k=10, filters=Filters(insats="VF nordanstig"))
+    assert by_insats and {p.source for p in by_insats} == {"2023/kvartal_vf.txt"}
+    by_section = retriever.search("deltagare", k=10, filters=Filters(section="framgangsfaktorer"))
+    assert by_section and {p.chunk.section for p in by_section} == {"framgangsfaktorer"}
+    by_type = retriever.search("deltagare", k=10, filters=Filters(report_type="kvartalsrapport"))
+    assert {p.report_type for p in by_type} == {"kvartalsrapport"}
+    by_kommun = retriever.search("deltagare", k=10, filters=Filters(kommun="Söderhamn"))
+    assert {p.source for p in by_kommun} == {"slutrapport vägen framåt.md"}
+    by_year = retriever.search("deltagare", k=10, filters=Filters(year=2022))
+    assert {p.source for p in by_year} == {"slutrapport vägen framåt.md", "lotsen_ocr.txt"}
+    assert retriever.search("deltagare", filters=Filters(year=1990)) == []
+
+
+def test_bad_filters_and_questions_say_what_is_wrong(retriever):
+    with pytest.raises(BadFilter, match="Ingen insats"):
+        retriever.search("x", filters=Filters(insats="Helt okänt projekt Kiruna"))
+    with pytest.raises(BadFilter, match="avsnitt"):
+        retriever.search("x", filters=Filters(section="nonsens"))
+    with pytest.raises(BadFilter, match="rapporttyp"):
+        retriever.search("x", filters=Filters(report_type="dagbok"))
+    with pytest.raises(EmptyQuestion):
+        retriever.search("   ")
+
+
+def test_named_insats_is_preferred(retriever):
+    top = retriever.search("Hur många deltagare hade VF i Nordanstig?", k=3)
+    assert top[0].source == "2023/kvartal_vf.txt"
+
+
+def test_question_wording_hints():
+    assert "framgangsfaktorer" in section_hints("Vilka framgångsfaktorer nämns?")
+    assert "ekonomi" in section_hints("Vad kostade insatsen?")
+    assert report_type_hint("Vad säger utvärderingen från högskolan?") == "utvardering"
+    assert is_list_question("Vilka insatser nämner Trisam?")
+    assert not is_list_question("När startade Lotsen?")
+
+
+def test_abbreviations_defined_by_reports_expand_queries():
+    pairs = [("af", "arbetsformedlingen")]
+    assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
+    assert expand_abbreviations("Vad sa AF?", pairs).endswith(" arbetsformedlingen")
+    assert expand_abbreviations("Inget här", pairs) == "Inget här"
