@@ -43,7 +43,7 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("malgrupp",), ("malgrupp",)),
 )
 SUMMARY_CUES = ("sammanfatt", "sammanstall", "styrelse", "punktform", "laget i", "oversikt")
-# The parts of a report that summarise it, most telling first.
+# The parts of a report that summarise it.
 SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
 REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
@@ -96,9 +96,8 @@ class HybridRetriever:
 
     def __init__(
         self, archive: Archive, *, candidates: int = 60, rrf_k: int = 60, dense_weight: float = 1.0,
-        lexical_weight: float = 1.0, insats_boost: float = 1.5, section_boost: float = 1.3,
-        diversity_decay: float = 0.6, focus_depth: int = 10, max_reports: int = 200, per_report_depth: int = 3,
-        structure: bool = True,
+        lexical_weight: float = 0.7, insats_boost: float = 1.5, section_boost: float = 1.3,
+        diversity_decay: float = 0.7, focus_depth: int = 10,
         reranker: Reranker | None = None,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
@@ -108,8 +107,7 @@ class HybridRetriever:
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
         self.diversity_decay = diversity_decay
-        self.focus_depth, self.max_reports = focus_depth, max_reports
-        self.per_report_depth, self.structure = per_report_depth, structure
+        self.focus_depth = focus_depth
         self.reranker = reranker
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
@@ -133,10 +131,9 @@ class HybridRetriever:
         dense = self._dense(vector, sources, sections, self.candidates)
         lexical = self._lexical(query, catalog, sources, sections, self.candidates)
         rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
-        for focus_sources, focus_sections, depth in self._focus(intent, catalog, sources, sections):
+        for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
             rankings.append((self.lexical_weight, self._lexical(query, catalog, focus_sources, focus_sections, depth)))
-        rankings.append((self.dense_weight, self._structure(intent, catalog)))
         fused = self._fuse(rankings, intent, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
@@ -166,10 +163,10 @@ class HybridRetriever:
                        is_list_question(question) and not sources, is_summary_question(question))
 
     def _focus(
-        self, intent: _Intent, catalog: Catalog, sources: list[str] | None, sections: list[str] | None,
+        self, intent: _Intent, sources: list[str] | None, sections: list[str] | None,
     ) -> list[tuple[list[str] | None, list[str] | None, int]]:
-        """Narrow searches where the template says the answer lives: the named insats's reports, the
-        sections the question asks about, and for a question across the archive, every insats in turn."""
+        """Narrow searches where the template says the answer lives: the reports of the insats the question
+        names (in the sections it asks about), or else those sections across the archive."""
         allowed = None if sources is None else set(sources)
         hinted = sorted(intent.sections) if intent.sections and sections is None else sections
         focus: list[tuple[list[str] | None, list[str] | None, int]] = []
@@ -181,22 +178,7 @@ class HybridRetriever:
                 focus.append((named, hinted, self.focus_depth))
         elif hinted != sections:
             focus.append((sources, hinted, self.focus_depth))
-        if intent.across:
-            # Per report, not per insats: a final report and its evaluation may both qualify.
-            for source in list(catalog.reports)[: self.max_reports]:
-                if allowed is None or source in allowed:
-                    focus.append(([source], sections, self.per_report_depth))
         return focus
-
-    def _structure(self, intent: _Intent, catalog: Catalog) -> list[tuple[str, float]]:
-        """For a summary of a named insats: its summarising sections in template order, whatever their
-        wording; similarity alone ranks a report's conclusions below passages that echo the question."""
-        if not (self.structure and intent.summary and intent.sources):
-            return []
-        order = {key: i for i, key in enumerate(SUMMARY_SECTIONS)}
-        picked = [(order[sec], cid) for cid, sec in catalog.chunk_section.items()
-                  if sec in order and catalog.chunk_source[cid] in intent.sources]
-        return [(cid, 0.0) for _, cid in sorted(picked, key=lambda item: item[0])][: self.focus_depth]
 
     def _dense(
         self, vector: list[float], sources: list[str] | None, sections: list[str] | None, k: int,

@@ -110,7 +110,7 @@ def load_average() -> str:
 
 
 def prepare_model(data_dir: Path, model: str) -> float:
-    """Link ``data_dir/models`` to the shared converted model; returns the conversion seconds (0 if cached)."""
+    """Link ``data_dir/models`` to the shared converted model; returns conversion seconds (0 if cached)."""
     if model != BUNDLED_MODEL:
         return 0.0
     folder = MODEL_CACHE / "multilingual-e5-small"
@@ -140,7 +140,7 @@ def load_model(embedder: TimedEmbedder) -> float:
 
 
 def stage_archive(folders: Sequence[Path], target: Path) -> Path:
-    """One folder holding every archive folder as a subfolder of symlinks, so a single ingest reads them all."""
+    """One folder with each archive folder as a subfolder of symlinks, so a single ingest reads them all."""
     for number, folder in enumerate(folders):
         base = target / f"{number}_{folder.resolve().name}"
         for path in sorted(folder.rglob("*")):
@@ -165,7 +165,7 @@ def count_pages(archive: Archive) -> tuple[int, float]:
 
 
 def ingest_batches(chunks: Sequence[Chunk]) -> list[list[str]]:
-    """The texts ingest embeds, in its calls: per file, texts not seen in an earlier file, ``INGEST_BATCH`` a call.
+    """The texts ingest embeds, call by call: per file, those not seen in an earlier file, INGEST_BATCH a go.
 
     Mirrors ``build.embed_chunks`` with an empty cache: the cache is read once per file before embedding,
     so a text repeated within a file is embedded twice, one repeated from an earlier file not at all.
@@ -222,7 +222,8 @@ def print_table(title: str, header: Sequence[str], rows: Sequence[Sequence[str]]
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
 
     def line(row: Sequence[str]) -> str:
-        cells = [str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths))]
+        pairs = enumerate(zip(row, widths, strict=True))
+        cells = [str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in pairs]
         return "  ".join(cells).rstrip()
 
     print(f"\n{title}")
@@ -236,21 +237,21 @@ def report(f: IngestFigures) -> None:
     def rate(amount: float, seconds: float) -> str:
         return f"{amount / seconds:.2f}/s" if seconds else "-"
 
-    base = f.embed_only_seconds
+    base, embed = f.embed_only_seconds, f.embed_in_ingest_seconds
+    rest = f.ingest_seconds - embed
     print_table(
         f"Ingest with {f.model} (load before {f.load_before}; after {f.load_after})",
         ["", "amount", "seconds", "pages/s", "chunks/s", "× embed alone"],
         [
             ["ingest (empty cache)", f"{f.chunks} chunks", f"{f.ingest_seconds:.1f}",
              rate(f.pages, f.ingest_seconds), rate(f.chunks, f.ingest_seconds), f"{f.ratio:.2f}"],
-            ["  of which embed_passages", f"{f.chunks_embedded} embedded", f"{f.embed_in_ingest_seconds:.1f}",
-             "", rate(f.chunks_embedded, f.embed_in_ingest_seconds), f"{f.embed_in_ingest_seconds / base:.2f}"],
-            ["  of which the rest", "", f"{f.ingest_seconds - f.embed_in_ingest_seconds:.1f}", "", "",
-             f"{(f.ingest_seconds - f.embed_in_ingest_seconds) / base:.2f}"],
+            ["  of which embed_passages", f"{f.chunks_embedded} embedded", f"{embed:.1f}", "",
+             rate(f.chunks_embedded, embed), f"{embed / base:.2f}"],
+            ["  of which the rest", "", f"{rest:.1f}", "", "", f"{rest / base:.2f}"],
             ["embedding alone (baseline)", f"{f.embed_only_passages} passages", f"{base:.1f}",
              rate(f.pages, base), rate(f.embed_only_passages, base), "1.00"],
-            ["second ingest (unchanged)", f"{f.second_ingest_embedded} embedded", f"{f.second_ingest_seconds:.2f}",
-             "", "", f"{f.second_ingest_seconds / base:.2f}"],
+            ["second ingest (unchanged)", f"{f.second_ingest_embedded} embedded",
+             f"{f.second_ingest_seconds:.2f}", "", "", f"{f.second_ingest_seconds / base:.2f}"],
         ],
     )
     print(f"\nfiles {f.files} ({f.failed} failed); pages {f.pages:.1f} = {f.pdf_pages} PDF pages + "

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from index.records import Chunk, Document, Section, chunk_id
+from index.sections import SECTION_DESCRIPTIONS
 
 _BLANK = re.compile(r"\n[ \t]*\n")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”)]?\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
@@ -54,7 +55,9 @@ class Chunker:
         """
         chunks: list[Chunk] = []
         for section in sections:
-            for start, end, context in self._spans(doc.text, section):
+            about = SECTION_DESCRIPTIONS.get(section.key or "", "")
+            for start, end, table_header in self._spans(doc.text, section):
+                context = "\n".join(part for part in (about, table_header) if part)
                 text = doc.text[start:end]
                 fixed = corrected[start:end] if corrected is not None else None
                 chunks.append(

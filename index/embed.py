@@ -16,6 +16,7 @@ import hashlib
 import json
 import logging
 import math
+import os
 import re
 import shutil
 import struct
@@ -306,6 +307,9 @@ class SentenceTransformerEmbedder:
         """The loaded model; call with the lock held."""
         if self._model is not None:
             return self._model
+        # Busy-waiting OpenMP threads (torch's default) stall every parallel region when a neighbour holds
+        # the other core: a short query took ~1 s instead of ~40 ms. It must be set before torch loads.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         import torch
         from sentence_transformers import SentenceTransformer
 

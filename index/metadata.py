@@ -15,7 +15,7 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from index.analyze import fold
+from index.analyze import fold, swedish_lexicon
 from index.records import Field, Mention, ReportMeta, Section
 
 # Labels as regexes over folded text, anchored to the start of a line or table cell.
@@ -23,8 +23,8 @@ _CELL = r"(?:^|\||<br>|\*\*)[ \t*]*"
 LABELS: dict[str, str] = {
     "insats_namn": r"insatsens namn",
     "period": r"insat?s?tid\b[^\n|<]*?(?:dd\b|:|$)|kvartalsrapporten galler for perioden",
-    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljade medel(?=\s*(?:<br>|\n|:|\d))",
-    "utnyttjade_medel": r"utnyttjade medel(?=\s*(?:<br>|\n|:|\d))",
+    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
+    "utnyttjade_medel": r"utnyttjade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
     "diarienummer": r"diarienummer|dnr",
     "organisation": r"organisations ?namn|huvudman for insatsen",
     "arbetsstalle": r"arbetsst.llets namn",
@@ -38,6 +38,7 @@ _ANY_LABEL = re.compile(
 )
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
+_DNR_VALUE = re.compile(r"[A-ZÅÄÖ]{2,6}[ -]?\d[\d.-]*(?: \d[\d.-]*)?(?<![.-])")
 _DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d .-]*\d)", re.IGNORECASE)
 _QUOTED_PROJECT = re.compile(r"(?:projektet|insatsen|projekt)\s+[\"“”]([^\"“”\n]{3,60})[\"“”]", re.IGNORECASE)
 _PARTICIPANTS = re.compile(
@@ -99,6 +100,11 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
         if value is None:
             continue
         start, end = value
+        if name == "diarienummer":  # "Diarienummer: SFG 24-17. Signatur: …": keep just the number
+            match = _DNR_VALUE.search(text, start, end)
+            if match is None:
+                continue
+            start, end = match.span()
         raw = text[start:end]
         normalised = _normalise(name, raw)
         if normalised:
@@ -113,6 +119,12 @@ def _value_after(text: str, folded: str, position: int) -> tuple[int, int] | Non
     if stripped and not re.fullmatch(r"[\s|]*", stripped):
         offset = position + rest.index(stripped)
         return offset, offset + len(stripped)
+    if line_end < len(text) and text[line_end] in "|\t":  # "| Insatsens namn | Värde |": the next cell
+        cell_end = _cell_end(text, line_end + 1)
+        candidate = text[line_end + 1 : cell_end].strip(" \t*")
+        if candidate and not _ANY_LABEL.match(folded, line_end + 1 + text[line_end + 1 : cell_end].index(candidate)):
+            offset = line_end + 1 + text[line_end + 1 : cell_end].index(candidate)
+            return offset, offset + len(candidate)
     cursor = line_end
     for _ in range(3):  # look at most a few lines ahead; the next label means the field is empty
         if cursor >= len(text):
@@ -241,8 +253,13 @@ def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
         match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
         return Field("insats_namn", name, match.group(1), match.start(1), match.end(1))
     if title:
-        start = text.find(title)
-        return Field("insats_namn", title, title, max(start, 0), max(start, 0) + len(title))
+        start = max(text.find(title), 0)
+        # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
+        parts = [p for p in re.split(r"\s[–—-]\s|:\s", title) if p.strip()]
+        named = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
+        name = (named or parts or [title])[0].strip()
+        offset = start + title.find(name)
+        return Field("insats_namn", name, name, offset, offset + len(name))
     return None
 
 
@@ -266,11 +283,16 @@ def find_kommun(text: str) -> tuple[str, int, int] | None:
 
 
 def _kommun(text: str, fields: list[Field], title: str) -> Field | None:
+    title_start = text.find(title) if title else -1
+    in_title = find_kommun(title.title()) if title_start >= 0 else None
     for field in fields:
         if field.name in ("organisation", "insats_namn", "arbetsstalle"):
             found = find_kommun(text[field.start : field.end])
             if found:
                 return Field("kommun", found[0], field.raw, field.start, field.end)
+    if in_title is not None:  # "Utvärdering av … i Sandvikens kommun": the title names the insats's kommun
+        return Field("kommun", in_title[0], title[in_title[1] : in_title[2]], title_start + in_title[1],
+                     title_start + in_title[2])
     names = kommuner()
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int]] = {}
@@ -311,9 +333,17 @@ def find_mentions(text: str, *, exclude: str | None = None) -> list[Mention]:
         for match in pattern.finditer(text):
             _add_mention(found, text, match.group(1), match.start(1), own)
     for match in _NAME_WITH_KOMMUN.finditer(text):
-        if fold(match.group(2)) in names and fold(match.group(1)) not in names and match.group(1)[0].isupper():
+        if fold(match.group(2)) in names and fold(match.group(1)) not in names and _looks_like_a_name(match.group(1)):
             _add_mention(found, text, match.group(0), match.start(), own)
     return list(found.values())
+
+
+def _looks_like_a_name(words: str) -> bool:
+    """"Steget Vidare", "SE Coach", "IPS", "Mysam" name something; "Hälsocentralen" is an ordinary noun."""
+    parts = re.split(r"[ -]", words)
+    if len(parts) >= 2:
+        return True
+    return swedish_lexicon().get(fold(parts[0]), 1 << 30) >= 50_000
 
 
 def _add_mention(found: dict[str, Mention], text: str, name: str, start: int, own: str) -> None:

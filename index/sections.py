@@ -56,6 +56,28 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
 
 SECTION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(rule[0] for rule in SECTION_RULES))
 
+# What each template section is about, in the template's own words. Added to the searched text of every
+# passage in the section: a sentence deep inside "2.5 Sammanfattande bedömning" is about framgångsfaktorer
+# and systemfel even when it does not say so.
+SECTION_DESCRIPTIONS: dict[str, str] = {
+    "allmanna_uppgifter": "Allmänna uppgifter: insatsens namn, insatstid, beviljade och utnyttjade medel",
+    "ansvarig": "Ansvarig för genomförandet: organisation och kontaktperson",
+    "maluppfyllelse": "Måluppfyllelse: mål och resultat, deltagare och utfall",
+    "resultat": "Resultat och utfall",
+    "arbetssatt": "Arbetssätt: metoder och aktiviteter",
+    "avvikelser": "Avvikelser från planeringen och orsaker",
+    "uppfoljning": "Uppföljning och utvärdering av målen",
+    "lardomar": "Erfarenheter och lärdomar",
+    "implementering": "Implementering: hur insatsen lever vidare efter projekttiden",
+    "brukarmedverkan": "Brukarmedverkan: deltagarnas delaktighet",
+    "framgangsfaktorer": "Framgångsfaktorer och positiva effekter",
+    "systemfel": "Systemfel och hinder som påverkat resultatet",
+    "ekonomi": "Ekonomi: budget, beviljade och utnyttjade medel",
+    "bedomning": "Sammanfattande bedömning: vad går bra och mindre bra, framgångsfaktorer och systemfel",
+    "styrgrupp": "Styrgruppens analys av utfallet",
+    "slutsatser": "Slutsatser",
+}
+
 _MD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*(.+?)\*\*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
