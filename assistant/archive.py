@@ -48,7 +48,8 @@ class Catalog:
     def chunk_ids(self, sources: Collection[str] | None, sections: Collection[str] | None) -> set[str]:
         """Ids of the chunks in ``sources`` and ``sections`` (None = any)."""
         return {
-            cid for cid, source in self.chunk_source.items()
+            cid
+            for cid, source in self.chunk_source.items()
             if (sources is None or source in sources) and (sections is None or self.chunk_section[cid] in sections)
         }
 
@@ -68,12 +69,15 @@ class Archive:
         model_key = hashlib.sha256(self.embedder.name.encode()).hexdigest()[:10]
         self.stores = Stores(
             register=Register(data / "register.sqlite"),
-            chroma=ChromaStore(path=data / "chroma", url=settings.chroma_url, collection=f"arkiv-{model_key}",
-                               model=self.embedder.name),
+            chroma=ChromaStore(
+                path=data / "chroma", url=settings.chroma_url, collection=f"arkiv-{model_key}", model=self.embedder.name
+            ),
             vectors=VectorCache(data / "vectors.sqlite"),
             lexical_dir=data / "lexical",
         )
-        self.chunker = Chunker(size=settings.chunk_size, max_size=settings.chunk_max_size, overlap=settings.chunk_overlap)
+        self.chunker = Chunker(
+            size=settings.chunk_size, max_size=settings.chunk_max_size, overlap=settings.chunk_overlap
+        )
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._catalog: Catalog | None = None
@@ -88,10 +92,17 @@ class Archive:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
-                raise IngestBusy("En inläsning pågår redan i den här datakatalogen; försök igen när den är klar.") from exc
+                raise IngestBusy(
+                    "En inläsning pågår redan i den här datakatalogen; försök igen när den är klar."
+                ) from exc
             return build_index(
-                root, stores=self.stores, embedder=self.embedder, chunker=self.chunker,
-                max_bytes=self.settings.max_file_bytes, prune=prune, progress=progress,
+                root,
+                stores=self.stores,
+                embedder=self.embedder,
+                chunker=self.chunker,
+                max_bytes=self.settings.max_file_bytes,
+                prune=prune,
+                progress=progress,
             )
 
     def is_empty(self) -> bool:
@@ -123,10 +134,18 @@ class Archive:
             start, end = meta.first("period_start"), meta.first("period_end")
             if start and end:
                 years = (int(start.value[:4]), int(end.value[:4]))
-            reports[meta.source] = ReportInfo(meta.source, meta.report_type, meta.kommun, by_source.get(meta.source), years)
+            reports[meta.source] = ReportInfo(
+                meta.source, meta.report_type, meta.kommun, by_source.get(meta.source), years
+            )
         index = self.register.chunk_index()
-        return Catalog(generation, tuple(insatser), reports, tuple(abbreviations),
-                       {cid: source for cid, source, _ in index}, {cid: section for cid, _, section in index})
+        return Catalog(
+            generation,
+            tuple(insatser),
+            reports,
+            tuple(abbreviations),
+            {cid: source for cid, source, _ in index},
+            {cid: section for cid, _, section in index},
+        )
 
     def close(self) -> None:
         self.register.close()

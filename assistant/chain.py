@@ -38,9 +38,16 @@ class ArkivRetriever(BaseRetriever):
 def to_document(passage: Passage) -> Document:
     chunk = passage.chunk
     metadata: dict[str, Any] = {
-        "id": chunk.id, "source": chunk.source, "page": chunk.page, "section": chunk.section,
-        "heading_path": " > ".join(chunk.heading_path), "start": chunk.start, "end": chunk.end,
-        "insats": passage.insats, "insats_id": passage.insats_id, "report_type": passage.report_type,
+        "id": chunk.id,
+        "source": chunk.source,
+        "page": chunk.page,
+        "section": chunk.section,
+        "heading_path": " > ".join(chunk.heading_path),
+        "start": chunk.start,
+        "end": chunk.end,
+        "insats": passage.insats,
+        "insats_id": passage.insats_id,
+        "report_type": passage.report_type,
         "score": passage.score,
     }
     return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)

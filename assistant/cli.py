@@ -47,7 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     from assistant import commands
 
     parser = argparse.ArgumentParser(prog="arkiv", description="Sök och fråga i arkivet av insatsrapporter.")
-    parser.add_argument("--data-dir", type=Path, default=None, help="datakatalog (standard: ARKIV_DATA_DIR eller ./arkiv-data)")
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="datakatalog (standard: ARKIV_DATA_DIR eller ./arkiv-data)"
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="skriv mer logg till stderr")
     sub = parser.add_subparsers(dest="command")
 

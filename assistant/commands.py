@@ -19,7 +19,8 @@ from assistant.archive import Archive
 from assistant.cli import emit_json
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
-from assistant.evaluate import Retrieved, evaluate as run_eval
+from assistant.evaluate import Retrieved
+from assistant.evaluate import evaluate as run_eval
 from assistant.names import resolve_insats
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze
@@ -35,8 +36,13 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         raise ArkivError(f"Mappen {root} finns inte.")
     archive = Archive(settings)
     with Progress(
-        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"), TimeElapsedColumn(), console=errors, transient=False,
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[rate]}"),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=False,
     ) as bar:
         files = bar.add_task("Filer", total=None, rate="")
         chunks = bar.add_task("Passager", total=None, rate="")
@@ -57,7 +63,8 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     console.print(
         f"Klart på {report.seconds:.1f} s: [green]{len(report.indexed)} inlästa[/], "
         f"{len(report.unchanged)} oförändrade, [red]{len(report.failed)} misslyckade[/], "
-        f"{len(report.removed)} borttagna; {report.chunks_added} nya passager, {report.chunks_embedded} nyberäknade vektorer."
+        f"{len(report.removed)} borttagna; {report.chunks_added} nya passager, "
+        f"{report.chunks_embedded} nyberäknade vektorer."
     )
     for source, reason in report.failed:
         console.print(f"  [red]✗[/] {escape(source)}: {escape(reason)}")
@@ -71,13 +78,15 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
     if args.find:
         matches = resolve_insats(args.find, chosen)
         if args.json:
-            emit_json([{"score": round(m.score, 1), "alias": m.alias, **_insats_json(m.insats, archive)} for m in matches])
+            emit_json(
+                [{"score": round(m.score, 1), "alias": m.alias, **_insats_json(m.insats, archive)} for m in matches]
+            )
             return 0
         if not matches:
-            console.print(f"Ingen insats liknar \"{escape(args.find)}\".")
+            console.print(f'Ingen insats liknar "{escape(args.find)}".')
             return 1
         if len(matches) > 1:
-            console.print(f"{len(matches)} insatser passar \"{escape(args.find)}\" lika bra; välj rätt:")
+            console.print(f'{len(matches)} insatser passar "{escape(args.find)}" lika bra; välj rätt:')
         chosen = [m.insats for m in matches]
     if args.json:
         data: dict[str, Any] = {"insatser": [_insats_json(i, archive) for i in chosen]}
@@ -92,16 +101,22 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
         data = _insats_json(item, archive)
         period = ", ".join(sorted({f"{p['start']} – {p['slut']}" for p in data["perioder"]})) or "–"
         table.add_row(
-            escape(item.name), escape(item.kommun or "–"), period,
-            _money(data["beviljade_medel"]), _money(data["utnyttjade_medel"]),
-            "\n".join(f"{escape(r['fil'])} ({r['typ']})" for r in data["rapporter"]), item.id,
+            escape(item.name),
+            escape(item.kommun or "–"),
+            period,
+            _money(data["beviljade_medel"]),
+            _money(data["utnyttjade_medel"]),
+            "\n".join(f"{escape(r['fil'])} ({r['typ']})" for r in data["rapporter"]),
+            item.id,
         )
     console.print(table)
     if not args.find:
         mentions = _mentions_json(archive)
         if mentions:
-            console.print("Omnämnda insatser, projekt och metoder (utan egen rapport): " +
-                          ", ".join(escape(m["namn"]) for m in mentions))
+            console.print(
+                "Omnämnda insatser, projekt och metoder (utan egen rapport): "
+                + ", ".join(escape(m["namn"]) for m in mentions)
+            )
     return 0
 
 
@@ -115,21 +130,43 @@ def _insats_json(insats: Any, archive: Archive) -> dict[str, Any]:
     types = archive.register.report_types()
 
     def values(name: str) -> list[dict[str, Any]]:
-        return [{"värde": f.value, "källa": s, "start": f.start, "slut": f.end, "text": f.raw}
-                for s, f in insats.fields if f.name == name]
+        return [
+            {"värde": f.value, "källa": s, "start": f.start, "slut": f.end, "text": f.raw}
+            for s, f in insats.fields
+            if f.name == name
+        ]
 
     starts = {s: f for s, f in insats.fields if f.name == "period_start"}
     ends = {s: f for s, f in insats.fields if f.name == "period_end"}
     return {
-        "id": insats.id, "namn": insats.name, "kommun": insats.kommun, "alias": list(insats.aliases),
+        "id": insats.id,
+        "namn": insats.name,
+        "kommun": insats.kommun,
+        "alias": list(insats.aliases),
         "rapporter": [{"fil": s, "typ": types.get(s)} for s in insats.reports],
-        "perioder": [{"start": starts[s].value, "slut": ends[s].value, "källa": s,
-                      "offset": [starts[s].start, ends[s].end]} for s in starts if s in ends],
-        "beviljade_medel": values("beviljade_medel"), "utnyttjade_medel": values("utnyttjade_medel"),
-        "diarienummer": values("diarienummer"), "organisation": values("organisation"),
-        "samverkansparter": values("samverkanspart"), "kontaktperson": values("kontaktperson"),
-        "deltagare": [{"mått": f.name.split(":", 1)[1], "värde": f.value, "källa": s, "start": f.start,
-                       "slut": f.end, "text": f.raw} for s, f in insats.fields if f.name.startswith("deltagare:")],
+        "perioder": [
+            {"start": starts[s].value, "slut": ends[s].value, "källa": s, "offset": [starts[s].start, ends[s].end]}
+            for s in starts
+            if s in ends
+        ],
+        "beviljade_medel": values("beviljade_medel"),
+        "utnyttjade_medel": values("utnyttjade_medel"),
+        "diarienummer": values("diarienummer"),
+        "organisation": values("organisation"),
+        "samverkansparter": values("samverkanspart"),
+        "kontaktperson": values("kontaktperson"),
+        "deltagare": [
+            {
+                "mått": f.name.split(":", 1)[1],
+                "värde": f.value,
+                "källa": s,
+                "start": f.start,
+                "slut": f.end,
+                "text": f.raw,
+            }
+            for s, f in insats.fields
+            if f.name.startswith("deltagare:")
+        ],
     }
 
 
@@ -143,8 +180,9 @@ def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
             if matches and matches[0].score >= 90:
                 continue  # a registered insats, not a mere mention
             entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
-            entry["omnämnanden"].append({"källa": meta.source, "start": mention.start, "slut": mention.end,
-                                         "text": mention.context})
+            entry["omnämnanden"].append(
+                {"källa": meta.source, "start": mention.start, "slut": mention.end, "text": mention.context}
+            )
     return sorted(found.values(), key=lambda m: m["namn"].lower())
 
 
@@ -152,10 +190,11 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
     retriever = HybridRetriever(archive, candidates=settings.candidates)
     k = args.k or settings.top_k
-    filters = Filters(insats=args.insats, kommun=args.kommun, report_type=args.report_type, year=args.year,
-                      section=args.section)
+    filters = Filters(
+        insats=args.insats, kommun=args.kommun, report_type=args.report_type, year=args.year, section=args.section
+    )
     if args.jsonl or args.question == "-":
-        for line_no, item in _jsonl(sys.stdin):
+        for _line_no, item in _jsonl(sys.stdin):
             try:
                 passages = retriever.search(str(item.get("question", "")), k=k, filters=filters)
                 emit_json({"id": item.get("id"), "results": [_result(p) for p in passages]})
@@ -172,9 +211,17 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
     terms = set(analyze(args.question))
     for rank, passage in enumerate(passages, start=1):
         chunk = passage.chunk
-        where = " · ".join(x for x in (
-            escape(chunk.source), escape(passage.insats or "okänd insats"), escape(" > ".join(chunk.heading_path[-2:])),
-            f"sida {chunk.page}" if chunk.page else "", f"poäng {passage.score:.4f}") if x)
+        where = " · ".join(
+            x
+            for x in (
+                escape(chunk.source),
+                escape(passage.insats or "okänd insats"),
+                escape(" > ".join(chunk.heading_path[-2:])),
+                f"sida {chunk.page}" if chunk.page else "",
+                f"poäng {passage.score:.4f}",
+            )
+            if x
+        )
         console.print(f"[bold cyan]{rank}.[/] {where}")
         console.print(_highlight(chunk.text, terms))
         if chunk.corrected:
@@ -185,8 +232,12 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
 
 def _result(passage: Passage) -> dict[str, Any]:
     return {
-        "source": passage.chunk.source, "text": passage.chunk.text, "score": round(passage.score, 6),
-        "insats": passage.insats, "section": passage.chunk.section, "page": passage.chunk.page,
+        "source": passage.chunk.source,
+        "text": passage.chunk.text,
+        "score": round(passage.score, 6),
+        "insats": passage.insats,
+        "section": passage.chunk.section,
+        "page": passage.chunk.page,
     }
 
 
@@ -230,8 +281,15 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     result = run_eval(items, search)
     summary = result.summary()
     if args.json:
-        emit_json({"summary": summary, "items": [vars(s) if not hasattr(s, "__slots__") else
-                                                 {k: getattr(s, k) for k in s.__slots__} for s in result.items]})
+        emit_json(
+            {
+                "summary": summary,
+                "items": [
+                    vars(s) if not hasattr(s, "__slots__") else {k: getattr(s, k) for k in s.__slots__}
+                    for s in result.items
+                ],
+            }
+        )
         return 0
     table = Table(title=f"Sökning mot {args.file.name}")
     columns = ("recall@1", "recall@5", "recall@10", "mrr", "alla_i_topp5", "filtäckning", "antal")
@@ -239,8 +297,13 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     for column in columns:
         table.add_column(column, justify="right")
     for name, row in summary.items():
-        table.add_row(name, *(f"{row[c]:.2f}" if c in row and c != "antal" else str(int(row.get(c, 0))) if c == "antal"
-                              else "–" for c in columns))
+        table.add_row(
+            name,
+            *(
+                f"{row[c]:.2f}" if c in row and c != "antal" else str(int(row.get(c, 0))) if c == "antal" else "–"
+                for c in columns
+            ),
+        )
     console.print(table)
     return 0
 
@@ -256,8 +319,11 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     if state.ok:
         console.print("[green]Allt stämmer överens.[/]")
         return 0
-    console.print("[red]Lagren stämmer inte överens.[/] Kör 'arkiv check --repair'." if not args.repair else
-                  "[red]Alla fel kunde inte lagas.[/]")
+    console.print(
+        "[red]Lagren stämmer inte överens.[/] Kör 'arkiv check --repair'."
+        if not args.repair
+        else "[red]Alla fel kunde inte lagas.[/]"
+    )
     return 1
 
 
@@ -265,7 +331,8 @@ def _print_consistency(state: Consistency) -> None:
     console.print(
         f"Register: {state.chunks} passager · Chroma: {state.vectors} vektorer · Lexikalt index: {state.lexical} "
         f"· föräldralösa vektorer: {state.orphan_vectors} · saknade vektorer: {state.missing_vectors} · "
-        f"lexikalt index inaktuellt: {'ja' if state.lexical_stale else 'nej'} · dubbletter: {state.duplicate_lexical_ids}"
+        f"lexikalt index inaktuellt: {'ja' if state.lexical_stale else 'nej'} · "
+        f"dubbletter: {state.duplicate_lexical_ids}"
     )
 
 
@@ -273,6 +340,7 @@ def _open(settings: Settings) -> Archive:
     archive = Archive(settings)
     if archive.is_empty():
         raise IndexNotFound(
-            f"Inget är inläst i {settings.data_dir} än. Kör först: arkiv ingest MAPP (t.ex. arkiv ingest examples/rapporter)."
+            f"Inget är inläst i {settings.data_dir} än. "
+            "Kör först: arkiv ingest MAPP (t.ex. arkiv ingest examples/rapporter)."
         )
     return archive

@@ -25,7 +25,9 @@ class Settings(BaseSettings):
     chunk_overlap: int = Field(200, ge=0, description="Longest sentence repeated across a passage boundary")
     max_file_mb: int = Field(100, ge=1, description="Files larger than this are skipped with a message")
     top_k: int = Field(6, ge=1, description="Passages returned by search and given to the answerer")
-    candidates: int = Field(60, ge=5, description="Candidates taken from each of dense and lexical search before fusion")
+    candidates: int = Field(
+        60, ge=5, description="Candidates taken from each of dense and lexical search before fusion"
+    )
 
     @property
     def max_file_bytes(self) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 
 def norm(s: str) -> str:
@@ -81,13 +82,13 @@ def _mean(values: Sequence[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
 
-def score_item(item: dict, retrieved: Sequence[Retrieved], *, same_file: bool = True) -> ItemScore:
+def score_item(item: dict[str, Any], retrieved: Sequence[Retrieved], *, same_file: bool = True) -> ItemScore:
     """Score one question. With ``same_file`` a passage only counts for evidence from its own file."""
     evidence = item.get("evidence") or []
     if not evidence:
         return ItemScore(item["id"], item["type"], {}, 0.0, False, None)
 
-    def hit(passage: Retrieved, ev: dict) -> bool:
+    def hit(passage: Retrieved, ev: dict[str, Any]) -> bool:
         return (not same_file or _basename(passage.source) == _basename(ev["file"])) and hits(passage.text, ev["quote"])
 
     first_hit = [next((r for r, p in enumerate(retrieved, start=1) if hit(p, ev)), None) for ev in evidence]
@@ -96,13 +97,21 @@ def score_item(item: dict, retrieved: Sequence[Retrieved], *, same_file: bool = 
     coverage = None
     if item["type"] == "list":
         files = {_basename(ev["file"]) for ev in evidence}
-        covered = {_basename(ev["file"]) for ev, r in zip(evidence, first_hit, strict=True) if r is not None and r <= 10}
+        covered = {
+            _basename(ev["file"]) for ev, r in zip(evidence, first_hit, strict=True) if r is not None and r <= 10
+        }
         coverage = len(covered) / len(files)
-    return ItemScore(item["id"], item["type"], recall, 1.0 / min(ranks) if ranks else 0.0,
-                     all(r is not None and r <= 5 for r in first_hit), coverage)
+    return ItemScore(
+        item["id"],
+        item["type"],
+        recall,
+        1.0 / min(ranks) if ranks else 0.0,
+        all(r is not None and r <= 5 for r in first_hit),
+        coverage,
+    )
 
 
-def evaluate(items: Sequence[dict], search: Callable[[str], Sequence[Retrieved]]) -> EvalResult:
+def evaluate(items: Sequence[dict[str, Any]], search: Callable[[str], Sequence[Retrieved]]) -> EvalResult:
     result = EvalResult()
     for item in items:
         result.items.append(score_item(item, search(item["question"])))

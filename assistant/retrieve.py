@@ -32,8 +32,10 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
     (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
     (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
-    (("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
-     ("ekonomi", "allmanna_uppgifter")),
+    (
+        ("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
+        ("ekonomi", "allmanna_uppgifter"),
+    ),
     (("maluppfyll", "malet", "malen", "delmal", "deltagare", "resultat", "utfall"), ("maluppfyllelse", "resultat")),
     (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering", "bedomning")),
     (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
@@ -51,8 +53,18 @@ REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("slutrapport",), "slutrapport"),
 )
 # Questions across the archive ("vilka insatser …") want one good passage per report, not five from one.
-LIST_CUES = ("vilka insatser", "vilka rapporter", "i vilka", "finns det rapporter", "finns det insatser",
-             "alla insatser", "insatserna", "vilka projekt", "nagon insats", "nagra insatser")
+LIST_CUES = (
+    "vilka insatser",
+    "vilka rapporter",
+    "i vilka",
+    "finns det rapporter",
+    "finns det insatser",
+    "alla insatser",
+    "insatserna",
+    "vilka projekt",
+    "nagon insats",
+    "nagra insatser",
+)
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
 
 
@@ -95,9 +107,17 @@ class HybridRetriever:
     """
 
     def __init__(
-        self, archive: Archive, *, candidates: int = 60, rrf_k: int = 60, dense_weight: float = 1.0,
-        lexical_weight: float = 0.7, insats_boost: float = 1.5, section_boost: float = 1.3,
-        diversity_decay: float = 0.7, focus_depth: int = 10,
+        self,
+        archive: Archive,
+        *,
+        candidates: int = 60,
+        rrf_k: int = 60,
+        dense_weight: float = 1.0,
+        lexical_weight: float = 0.7,
+        insats_boost: float = 1.5,
+        section_boost: float = 1.3,
+        diversity_decay: float = 0.7,
+        focus_depth: int = 10,
         reranker: Reranker | None = None,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
@@ -147,8 +167,15 @@ class HybridRetriever:
             info = catalog.reports.get(chunk.source)
             insats = info.insats if info else None
             passages.append(
-                Passage(chunk, score, insats.name if insats else None, insats.id if insats else None,
-                        info.report_type if info else None, dense_rank.get(cid), lexical_rank.get(cid))
+                Passage(
+                    chunk,
+                    score,
+                    insats.name if insats else None,
+                    insats.id if insats else None,
+                    info.report_type if info else None,
+                    dense_rank.get(cid),
+                    lexical_rank.get(cid),
+                )
             )
         if self.reranker is not None:
             passages = self.reranker.rerank(question, passages)
@@ -159,11 +186,19 @@ class HybridRetriever:
         if named:
             for match in insatser_in_text(question, catalog.insatser):
                 sources.update(catalog.sources_of(match.insats.id))
-        return _Intent(frozenset(sources), frozenset(section_hints(question)), report_type_hint(question),
-                       is_list_question(question) and not sources, is_summary_question(question))
+        return _Intent(
+            frozenset(sources),
+            frozenset(section_hints(question)),
+            report_type_hint(question),
+            is_list_question(question) and not sources,
+            is_summary_question(question),
+        )
 
     def _focus(
-        self, intent: _Intent, sources: list[str] | None, sections: list[str] | None,
+        self,
+        intent: _Intent,
+        sources: list[str] | None,
+        sections: list[str] | None,
     ) -> list[tuple[list[str] | None, list[str] | None, int]]:
         """Narrow searches where the template says the answer lives: the reports of the insats the question
         names (in the sections it asks about), or else those sections across the archive."""
@@ -181,13 +216,22 @@ class HybridRetriever:
         return focus
 
     def _dense(
-        self, vector: list[float], sources: list[str] | None, sections: list[str] | None, k: int,
+        self,
+        vector: list[float],
+        sources: list[str] | None,
+        sections: list[str] | None,
+        k: int,
     ) -> list[tuple[str, float]]:
         where = where_clause(sources=sources, sections=sections)
         return self.archive.stores.chroma.search(vector, k=k, where=where)
 
     def _lexical(
-        self, query: str, catalog: Catalog, sources: list[str] | None, sections: list[str] | None, k: int,
+        self,
+        query: str,
+        catalog: Catalog,
+        sources: list[str] | None,
+        sections: list[str] | None,
+        k: int,
     ) -> list[tuple[str, float]]:
         allowed = None
         if sources is not None or sections is not None:
@@ -195,7 +239,10 @@ class HybridRetriever:
         return self.archive.lexical().search(query, k=k, allowed=allowed)
 
     def _fuse(
-        self, rankings: list[tuple[float, list[tuple[str, float]]]], intent: _Intent, catalog: Catalog,
+        self,
+        rankings: list[tuple[float, list[tuple[str, float]]]],
+        intent: _Intent,
+        catalog: Catalog,
     ) -> dict[str, float]:
         """Reciprocal-rank fusion of all rankings, then the template boosts and report diversity."""
         scores: dict[str, float] = {}
@@ -228,8 +275,10 @@ class HybridRetriever:
         return result
 
     def _allowed_sources(self, filters: Filters, catalog: Catalog) -> list[str] | None:
-        if filters.empty() or (filters.section is not None and all(
-                v is None for v in (filters.insats, filters.kommun, filters.report_type, filters.year))):
+        if filters.empty() or (
+            filters.section is not None
+            and all(v is None for v in (filters.insats, filters.kommun, filters.report_type, filters.year))
+        ):
             self._check_section(filters.section)
             return None
         self._check_section(filters.section)
@@ -239,7 +288,7 @@ class HybridRetriever:
             if not ids:
                 matches = resolve_insats(filters.insats, catalog.insatser)
                 if not matches:
-                    raise BadFilter(f"Ingen insats i arkivet heter något i stil med \"{filters.insats}\".")
+                    raise BadFilter(f'Ingen insats i arkivet heter något i stil med "{filters.insats}".')
                 ids = {m.insats.id for m in matches}
             reports = [r for r in reports if r.insats is not None and r.insats.id in ids]
         if filters.kommun is not None:
@@ -247,7 +296,7 @@ class HybridRetriever:
         if filters.report_type is not None:
             wanted = fold(filters.report_type)
             if wanted not in REPORT_TYPES:
-                raise BadFilter(f"Okänd rapporttyp \"{filters.report_type}\". Välj bland: {', '.join(REPORT_TYPES)}.")
+                raise BadFilter(f'Okänd rapporttyp "{filters.report_type}". Välj bland: {", ".join(REPORT_TYPES)}.')
             reports = [r for r in reports if r.report_type == wanted]
         if filters.year is not None:
             year = filters.year
@@ -257,7 +306,7 @@ class HybridRetriever:
     @staticmethod
     def _check_section(section: str | None) -> None:
         if section is not None and section not in SECTION_KEYS:
-            raise BadFilter(f"Okänd avsnittsnyckel \"{section}\". Välj bland: {', '.join(SECTION_KEYS)}.")
+            raise BadFilter(f'Okänd avsnittsnyckel "{section}". Välj bland: {", ".join(SECTION_KEYS)}.')
 
 
 def section_hints(question: str) -> list[str]:

@@ -208,12 +208,23 @@ def run(folders: Sequence[Path], model: str, work: Path) -> IngestFigures:
     finally:
         archive.close()
     return IngestFigures(
-        model=model, files=len(first.indexed), failed=len(first.failed), pdf_pages=pdf_pages,
-        text_pages=text_pages, chunks=first.chunks_added, chunks_embedded=first.chunks_embedded,
-        conversion_seconds=conversion, model_load_seconds=model_load, ingest_seconds=ingest_seconds,
-        embed_in_ingest_seconds=embed_in_ingest, embed_only_seconds=embed_seconds,
-        embed_only_passages=sum(len(b) for b in batches), second_ingest_seconds=second_seconds,
-        second_ingest_embedded=second.chunks_embedded, load_before=load_before, load_after=load_average(),
+        model=model,
+        files=len(first.indexed),
+        failed=len(first.failed),
+        pdf_pages=pdf_pages,
+        text_pages=text_pages,
+        chunks=first.chunks_added,
+        chunks_embedded=first.chunks_embedded,
+        conversion_seconds=conversion,
+        model_load_seconds=model_load,
+        ingest_seconds=ingest_seconds,
+        embed_in_ingest_seconds=embed_in_ingest,
+        embed_only_seconds=embed_seconds,
+        embed_only_passages=sum(len(b) for b in batches),
+        second_ingest_seconds=second_seconds,
+        second_ingest_embedded=second.chunks_embedded,
+        load_before=load_before,
+        load_after=load_average(),
     )
 
 
@@ -243,28 +254,60 @@ def report(f: IngestFigures) -> None:
         f"Ingest with {f.model} (load before {f.load_before}; after {f.load_after})",
         ["", "amount", "seconds", "pages/s", "chunks/s", "× embed alone"],
         [
-            ["ingest (empty cache)", f"{f.chunks} chunks", f"{f.ingest_seconds:.1f}",
-             rate(f.pages, f.ingest_seconds), rate(f.chunks, f.ingest_seconds), f"{f.ratio:.2f}"],
-            ["  of which embed_passages", f"{f.chunks_embedded} embedded", f"{embed:.1f}", "",
-             rate(f.chunks_embedded, embed), f"{embed / base:.2f}"],
+            [
+                "ingest (empty cache)",
+                f"{f.chunks} chunks",
+                f"{f.ingest_seconds:.1f}",
+                rate(f.pages, f.ingest_seconds),
+                rate(f.chunks, f.ingest_seconds),
+                f"{f.ratio:.2f}",
+            ],
+            [
+                "  of which embed_passages",
+                f"{f.chunks_embedded} embedded",
+                f"{embed:.1f}",
+                "",
+                rate(f.chunks_embedded, embed),
+                f"{embed / base:.2f}",
+            ],
             ["  of which the rest", "", f"{rest:.1f}", "", "", f"{rest / base:.2f}"],
-            ["embedding alone (baseline)", f"{f.embed_only_passages} passages", f"{base:.1f}",
-             rate(f.pages, base), rate(f.embed_only_passages, base), "1.00"],
-            ["second ingest (unchanged)", f"{f.second_ingest_embedded} embedded",
-             f"{f.second_ingest_seconds:.2f}", "", "", f"{f.second_ingest_seconds / base:.2f}"],
+            [
+                "embedding alone (baseline)",
+                f"{f.embed_only_passages} passages",
+                f"{base:.1f}",
+                rate(f.pages, base),
+                rate(f.embed_only_passages, base),
+                "1.00",
+            ],
+            [
+                "second ingest (unchanged)",
+                f"{f.second_ingest_embedded} embedded",
+                f"{f.second_ingest_seconds:.2f}",
+                "",
+                "",
+                f"{f.second_ingest_seconds / base:.2f}",
+            ],
         ],
     )
-    print(f"\nfiles {f.files} ({f.failed} failed); pages {f.pages:.1f} = {f.pdf_pages} PDF pages + "
-          f"{f.text_pages:.1f} text pages (text files: chars / {CHARS_PER_PAGE})")
-    print(f"model: conversion {f.conversion_seconds:.1f} s (0 = already in {MODEL_CACHE.relative_to(ROOT)}), "
-          f"load {f.model_load_seconds:.1f} s (neither is in the ingest time)")
+    print(
+        f"\nfiles {f.files} ({f.failed} failed); pages {f.pages:.1f} = {f.pdf_pages} PDF pages + "
+        f"{f.text_pages:.1f} text pages (text files: chars / {CHARS_PER_PAGE})"
+    )
+    print(
+        f"model: conversion {f.conversion_seconds:.1f} s (0 = already in {MODEL_CACHE.relative_to(ROOT)}), "
+        f"load {f.model_load_seconds:.1f} s (neither is in the ingest time)"
+    )
     print(f"ingest batches: {INGEST_BATCH} passages per embed_passages call, as build.embed_chunks")
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--archive", type=Path, action="append",
-                        help="archive folder (repeatable; default ../shared/seeds and examples/rapporter)")
+    parser.add_argument(
+        "--archive",
+        type=Path,
+        action="append",
+        help="archive folder (repeatable; default ../shared/seeds and examples/rapporter)",
+    )
     parser.add_argument("--model", default=BUNDLED_MODEL, help="embedding model ('hashing' for a dry run)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir and print its path")
@@ -281,8 +324,13 @@ def main() -> int:
             shutil.rmtree(work, ignore_errors=True)
     report(figures)
     if args.json:
-        data = {**asdict(figures), "pages": figures.pages, "ratio": figures.ratio,
-                "chars_per_text_page": CHARS_PER_PAGE, "archive": [str(p) for p in folders]}
+        data = {
+            **asdict(figures),
+            "pages": figures.pages,
+            "ratio": figures.ratio,
+            "chars_per_text_page": CHARS_PER_PAGE,
+            "archive": [str(p) for p in folders],
+        }
         args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 

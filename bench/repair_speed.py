@@ -1,6 +1,6 @@
 """OCR repair speed: seconds to repair ~20 kB of damaged text, cold (empty word caches) and warm.
 
-    python bench/repair_speed.py [FILE]   (default: the OCR seed in ../shared/seeds)
+python bench/repair_speed.py [FILE]   (default: the OCR seed in ../shared/seeds)
 """
 
 from __future__ import annotations

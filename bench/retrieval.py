@@ -25,7 +25,7 @@ from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluate import Retrieved, evaluate  # noqa: E402
 from assistant.retrieve import HybridRetriever  # noqa: E402
-from index.build import embed_chunks, IngestReport  # noqa: E402,F401
+from index.build import IngestReport, embed_chunks  # noqa: E402,F401
 from index.parse import read_document  # noqa: E402
 
 
@@ -63,7 +63,8 @@ def main() -> int:
     base = evaluate(items, baseline_search)
 
     report = {
-        "arkiv": ours.summary(), "baseline": base.summary(),
+        "arkiv": ours.summary(),
+        "baseline": base.summary(),
         "arkiv_mean_passage_chars": statistics.mean(chunk_lengths),
         "arkiv_max_passage_chars": max(chunk_lengths),
         "arkiv_mean_returned_chars": statistics.mean(lengths) if lengths else 0,
@@ -88,7 +89,9 @@ def _baseline(seeds: Path, archive: Archive, k: int):  # type: ignore[no-untyped
         doc = read_document(path, path.name, max_bytes=10**9)
         for i, text in enumerate(splitter.split_text(doc.text)):
             chunks.append(Chunk(f"base-{path.name}-{i}", path.name, text, 0, len(text), None, None, (), ""))
-    vectors = np.array(embed_chunks(chunks, archive.embedder, archive.stores.vectors, lambda e, n: None, IngestReport()))
+    vectors = np.array(
+        embed_chunks(chunks, archive.embedder, archive.stores.vectors, lambda e, n: None, IngestReport())
+    )
 
     def search(question: str) -> list[Retrieved]:
         query = np.array(archive.embedder.embed_query(question))
@@ -107,10 +110,14 @@ def _print(report: dict) -> None:  # type: ignore[type-arg]
             row = report[system].get(kind, {})
             print(f"{kind:<10}{system:<10}" + "".join(f"{row.get(m, float('nan')):>13.3f}" for m in metrics))
     a, b = report["arkiv"]["alla"], report["baseline"]["alla"]
-    print(f"\nrecall@5: arkiv {a['recall@5']:.3f} vs baseline {b['recall@5']:.3f} "
-          f"(+{100 * (a['recall@5'] - b['recall@5']):.1f} points); MRR {a['mrr']:.3f} vs {b['mrr']:.3f}")
-    print(f"mean passage length: arkiv {report['arkiv_mean_passage_chars']:.0f} chars "
-          f"(max {report['arkiv_max_passage_chars']}), baseline {report['baseline_mean_passage_chars']:.0f}")
+    print(
+        f"\nrecall@5: arkiv {a['recall@5']:.3f} vs baseline {b['recall@5']:.3f} "
+        f"(+{100 * (a['recall@5'] - b['recall@5']):.1f} points); MRR {a['mrr']:.3f} vs {b['mrr']:.3f}"
+    )
+    print(
+        f"mean passage length: arkiv {report['arkiv_mean_passage_chars']:.0f} chars "
+        f"(max {report['arkiv_max_passage_chars']}), baseline {report['baseline_mean_passage_chars']:.0f}"
+    )
     print(f"arkiv search: {1000 * report['arkiv_seconds_per_query']:.0f} ms per question incl. query embedding")
 
 

@@ -117,8 +117,13 @@ def web_pages() -> list[Candidate]:
 
 def select_corpus(n: int, folder: Path, chunker: Chunker) -> dict[str, Any]:
     """Write about ``n`` chunks of corpus documents into ``folder``; returns the manifest (cached there)."""
-    key = {"chunks": n, "seed": SEED, "version": SELECTION_VERSION, "min_page_chars": MIN_PAGE_CHARS,
-           "chunker": [chunker.size, chunker.max_size, chunker.overlap]}
+    key = {
+        "chunks": n,
+        "seed": SEED,
+        "version": SELECTION_VERSION,
+        "min_page_chars": MIN_PAGE_CHARS,
+        "chunker": [chunker.size, chunker.max_size, chunker.overlap],
+    }
     manifest_path = folder / "MANIFEST.json"
     if manifest_path.is_file():
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
@@ -144,9 +149,14 @@ def select_corpus(n: int, folder: Path, chunker: Chunker) -> dict[str, Any]:
         count = write_and_count(candidate, folder, chunker)
         chunks[kind] += count
         files.append((candidate.path, count))
-    manifest = {"key": key, "files": files, "chunks": chunks, "total_chunks": sum(chunks.values()),
-                "chars": sum((folder / p).stat().st_size for p, _ in files),
-                "seconds": round(time.perf_counter() - began, 1)}
+    manifest = {
+        "key": key,
+        "files": files,
+        "chunks": chunks,
+        "total_chunks": sum(chunks.values()),
+        "chars": sum((folder / p).stat().st_size for p, _ in files),
+        "seconds": round(time.perf_counter() - began, 1),
+    }
     manifest_path.write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     return manifest
 
@@ -176,8 +186,10 @@ def seed_vectors(target: Path, n: int, model: str) -> int:
     target.mkdir(parents=True, exist_ok=True)
     sources = sorted(p for p in CACHE.glob("scale-*") if (p / "vectors.sqlite").is_file() and p != target)
     db = sqlite3.connect(target / "vectors.sqlite")
-    db.execute("CREATE TABLE IF NOT EXISTS vectors "  # the schema of index.register.VectorCache
-               "(model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))")
+    db.execute(
+        "CREATE TABLE IF NOT EXISTS vectors "  # the schema of index.register.VectorCache
+        "(model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))"
+    )
     copied = 0
     for source in sources:
         db.execute("ATTACH DATABASE ? AS other", (f"file:{source / 'vectors.sqlite'}?mode=ro",))
@@ -209,9 +221,12 @@ class Progress:
             rate = self.embedder.passages / self.embedder.seconds if self.embedder.seconds else 0.0
             left = max(self.expected - self.chunks_done, 0)
             eta = f"{left / rate / 60:.0f} min left" if rate else "-"
-            print(f"[{datetime.now():%H:%M:%S}] files {self.files_done}/{self.files}, "
-                  f"chunks {self.chunks_done}/~{self.expected}, embedded {self.embedder.passages} "
-                  f"at {rate:.2f}/s, {eta}, load {load_average()}", flush=True)
+            print(
+                f"[{datetime.now():%H:%M:%S}] files {self.files_done}/{self.files}, "
+                f"chunks {self.chunks_done}/~{self.expected}, embedded {self.embedder.passages} "
+                f"at {rate:.2f}/s, {eta}, load {load_average()}",
+                flush=True,
+            )
 
 
 def build(n: int, model: str) -> dict[str, Any]:
@@ -220,8 +235,11 @@ def build(n: int, model: str) -> dict[str, Any]:
     chunker = Chunker(**_chunker_settings())
     print(f"selecting ~{n} chunks into {(CACHE / f'corpus-{n}').relative_to(ROOT)} …", flush=True)
     manifest = select_corpus(n, CACHE / f"corpus-{n}", chunker)
-    print(f"corpus: {len(manifest['files'])} files, {manifest['total_chunks']} chunks "
-          f"{manifest['chunks']}, {manifest['chars'] / 1e6:.1f} MB", flush=True)
+    print(
+        f"corpus: {len(manifest['files'])} files, {manifest['total_chunks']} chunks "
+        f"{manifest['chunks']}, {manifest['chars'] / 1e6:.1f} MB",
+        flush=True,
+    )
     seeded = seed_vectors(data, n, model)
     if seeded:
         print(f"seeded the vector cache with {seeded} vectors of smaller scale runs", flush=True)
@@ -234,12 +252,21 @@ def build(n: int, model: str) -> dict[str, Any]:
         chunks = len(archive.register.chunk_ids())
     finally:
         archive.close()
-    run = {"date": datetime.now(UTC).isoformat(timespec="seconds"), "model": model, "chunks": chunks,
-           "files_indexed": len(report.indexed), "files_unchanged": len(report.unchanged),
-           "failed": len(report.failed), "chunks_embedded": report.chunks_embedded,
-           "ingest_seconds": round(report.seconds, 1), "embed_seconds": round(timed.seconds, 1),
-           "passages_per_second": round(timed.passages / timed.seconds, 2) if timed.seconds else None,
-           "model_load_seconds": round(model_load, 1), "load": load_average(), "seeded_vectors": seeded}
+    run = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model,
+        "chunks": chunks,
+        "files_indexed": len(report.indexed),
+        "files_unchanged": len(report.unchanged),
+        "failed": len(report.failed),
+        "chunks_embedded": report.chunks_embedded,
+        "ingest_seconds": round(report.seconds, 1),
+        "embed_seconds": round(timed.seconds, 1),
+        "passages_per_second": round(timed.passages / timed.seconds, 2) if timed.seconds else None,
+        "model_load_seconds": round(model_load, 1),
+        "load": load_average(),
+        "seeded_vectors": seeded,
+    }
     history_path = data / "bench-builds.json"
     history = json.loads(history_path.read_text()) if history_path.is_file() else []
     if report.chunks_embedded or not history:
@@ -252,8 +279,7 @@ def build(n: int, model: str) -> dict[str, Any]:
 
 def _chunker_settings() -> dict[str, int]:
     settings = Settings()
-    return {"size": settings.chunk_size, "max_size": settings.chunk_max_size,
-            "overlap": settings.chunk_overlap}
+    return {"size": settings.chunk_size, "max_size": settings.chunk_max_size, "overlap": settings.chunk_overlap}
 
 
 # --- queries ----------------------------------------------------------------------------------------
@@ -320,8 +346,7 @@ def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
     def rank(p: float) -> float:
         return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
 
-    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": statistics.fmean(ordered),
-            "n": len(ordered)}
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": statistics.fmean(ordered), "n": len(ordered)}
 
 
 def timed_ms(fn: Callable[[], object]) -> float:
@@ -344,6 +369,7 @@ def peak_rss_mb() -> float:
 
 def disk_sizes(data: Path) -> dict[str, int]:
     """Bytes on disk of each store (SQLite files with their -wal/-shm)."""
+
     def size(path: Path) -> int:
         if path.is_dir():
             return sum(f.stat().st_size for f in path.rglob("*") if f.is_file() and not f.is_symlink())
@@ -373,16 +399,28 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
     total = {q: timed_ms(partial(retriever.search, q.text, k=settings.top_k)) for q in queries}
     parts = component_times(archive, queries, settings.candidates)
     figures: dict[str, Any] = {
-        "chunks": len(archive.catalog().chunk_source), "reports": len(archive.catalog().reports),
-        "insatser": len(archive.catalog().insatser), "queries": len(queries),
+        "chunks": len(archive.catalog().chunk_source),
+        "reports": len(archive.catalog().reports),
+        "insatser": len(archive.catalog().insatser),
+        "queries": len(queries),
         "search": percentiles(list(total.values())),
-        "by_kind": {kind: percentiles([t for q, t in total.items() if q.kind == kind])
-                    for kind in sorted({q.kind for q in queries})},
+        "by_kind": {
+            kind: percentiles([t for q, t in total.items() if q.kind == kind])
+            for kind in sorted({q.kind for q in queries})
+        },
         **{name: percentiles(values) for name, values in parts.items()},
-        "cold_first_search_ms": cold, "model_load_ms": model_load,
-        "rss_mb": {"start": rss_start, "archive_open": rss_open, "model_loaded": rss_model,
-                   "after_warmup": rss_warm, "end": rss_mb(), "peak": peak_rss_mb()},
-        "disk_bytes": disk_sizes(data), "load": load_average(),
+        "cold_first_search_ms": cold,
+        "model_load_ms": model_load,
+        "rss_mb": {
+            "start": rss_start,
+            "archive_open": rss_open,
+            "model_loaded": rss_model,
+            "after_warmup": rss_warm,
+            "end": rss_mb(),
+            "peak": peak_rss_mb(),
+        },
+        "disk_bytes": disk_sizes(data),
+        "load": load_average(),
         "examples": [[q.kind, q.text, round(t, 1)] for q, t in list(total.items())[:8]],
         "slowest": [[q.kind, q.text, round(t, 1)] for q, t in sorted(total.items(), key=lambda i: -i[1])[:5]],
     }
@@ -427,8 +465,15 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
     search = m["search"]
 
     def row(name: str, p: dict[str, float]) -> list[str]:
-        return [name, f"{p['p50']:.1f}", f"{p['p95']:.1f}", f"{p['p99']:.1f}", f"{p['mean']:.1f}",
-                f"{p['p95'] / TARGET_P95_MS:.2f}", f"{p['p95'] / search['p95']:.2f}"]
+        return [
+            name,
+            f"{p['p50']:.1f}",
+            f"{p['p95']:.1f}",
+            f"{p['p99']:.1f}",
+            f"{p['mean']:.1f}",
+            f"{p['p95'] / TARGET_P95_MS:.2f}",
+            f"{p['p95'] / search['p95']:.2f}",
+        ]
 
     rows = [row("hybrid search (incl. query embedding)", search)]
     rows += [row(f"  {kind} queries (n={int(p['n'])})", p) for kind, p in m["by_kind"].items()]
@@ -437,14 +482,21 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
     print_table(
         f"Search latency, {m['chunks']} chunks, {m['reports']} reports, {m['insatser']} insatser, {model}, "
         f"{m['queries']} queries after {WARMUP} warm-up (load {m['load']})",
-        ["ms", "p50", "p95", "p99", "mean", "p95/150ms", "p95/search"], rows)
-    print(f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); "
-          f"model load {m['model_load_ms']:.0f} ms")
+        ["ms", "p50", "p95", "p99", "mean", "p95/150ms", "p95/search"],
+        rows,
+    )
+    print(
+        f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); "
+        f"model load {m['model_load_ms']:.0f} ms"
+    )
     rss = m["rss_mb"]
     print_table("Memory (MB)", ["", "RSS"], [[k.replace("_", " "), f"{v:.0f}"] for k, v in rss.items()])
     disk = m["disk_bytes"]
-    print_table("Index on disk", ["", "MB"], [*[[k, f"{v / 1e6:.1f}"] for k, v in disk.items()],
-                                              ["total", f"{sum(disk.values()) / 1e6:.1f}"]])
+    print_table(
+        "Index on disk",
+        ["", "MB"],
+        [*[[k, f"{v / 1e6:.1f}"] for k, v in disk.items()], ["total", f"{sum(disk.values()) / 1e6:.1f}"]],
+    )
     print("\nslowest queries:")
     for kind, text, ms in m["slowest"]:
         print(f"  {ms:7.1f} ms  [{kind}] {text}")
@@ -454,14 +506,18 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
 
 def print_build(b: dict[str, Any]) -> None:
     run = b["this_run"]
-    print(f"\ningest this run: {run['files_indexed']} files indexed, {run['files_unchanged']} unchanged, "
-          f"{run['chunks_embedded']} chunks embedded, {run['ingest_seconds']} s "
-          f"(of which embedding {run['embed_seconds']} s)")
+    print(
+        f"\ningest this run: {run['files_indexed']} files indexed, {run['files_unchanged']} unchanged, "
+        f"{run['chunks_embedded']} chunks embedded, {run['ingest_seconds']} s "
+        f"(of which embedding {run['embed_seconds']} s)"
+    )
     for r in (r for r in b["builds"] if r["chunks_embedded"]):
-        print(f"vectors made {r['date']}: {r['chunks_embedded']} chunks with {r['model']} at "
-              f"{r['passages_per_second']} passages/s (embedding {r['embed_seconds']} s of "
-              f"{r['ingest_seconds']} s ingest; load {r['load']}; "
-              f"{r['seeded_vectors']} seeded from smaller runs)")
+        print(
+            f"vectors made {r['date']}: {r['chunks_embedded']} chunks with {r['model']} at "
+            f"{r['passages_per_second']} passages/s (embedding {r['embed_seconds']} s of "
+            f"{r['ingest_seconds']} s ingest; load {r['load']}; "
+            f"{r['seeded_vectors']} seeded from smaller runs)"
+        )
 
 
 def main() -> int:
@@ -484,8 +540,19 @@ def main() -> int:
     # Search is measured in a fresh process: its peak RSS must not include the ingest.
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         result = Path(handle.name)
-    command = [sys.executable, __file__, "--chunks", str(args.chunks), "--model", args.model,
-               "--queries", str(args.queries), "--measure-only", "--json", str(result)]
+    command = [
+        sys.executable,
+        __file__,
+        "--chunks",
+        str(args.chunks),
+        "--model",
+        args.model,
+        "--queries",
+        str(args.queries),
+        "--measure-only",
+        "--json",
+        str(result),
+    ]
     code = subprocess.run([*command, *(["--profile"] if args.profile else [])], check=False).returncode
     if args.json and code == 0:
         figures = json.loads(result.read_text(encoding="utf-8"))

@@ -26,7 +26,7 @@ from index.grouping import group_reports
 from index.lexical import LexicalIndex
 from index.metadata import extract_meta
 from index.parse import SUFFIXES, ParseError, read_document
-from index.records import Chunk, Document
+from index.records import Chunk, Document, ReportMeta
 from index.register import Register, VectorCache
 from index.repair import needs_repair, repair
 from index.sections import find_sections
@@ -72,8 +72,14 @@ def discover(root: Path) -> list[tuple[Path, str]]:
 
 
 def build_index(
-    root: Path, *, stores: Stores, embedder: Embedder, chunker: Chunker, max_bytes: int = 100_000_000,
-    prune: bool = False, progress: ProgressFn | None = None,
+    root: Path,
+    *,
+    stores: Stores,
+    embedder: Embedder,
+    chunker: Chunker,
+    max_bytes: int = 100_000_000,
+    prune: bool = False,
+    progress: ProgressFn | None = None,
 ) -> IngestReport:
     """Bring the index in line with the report files under ``root``.
 
@@ -123,8 +129,15 @@ def build_index(
 
 
 def _ingest_file(
-    path: Path, source: str, root_key: str, stores: Stores, embedder: Embedder, chunker: Chunker,
-    max_bytes: int, report: IngestReport, notify: ProgressFn,
+    path: Path,
+    source: str,
+    root_key: str,
+    stores: Stores,
+    embedder: Embedder,
+    chunker: Chunker,
+    max_bytes: int,
+    report: IngestReport,
+    notify: ProgressFn,
 ) -> None:
     known = stores.register.file_status(source)
     digest = _sha(path)
@@ -140,8 +153,15 @@ def _ingest_file(
     old = stores.register.chunk_ids(source)
     stores.chroma.upsert(chunks, vectors)
     stores.register.replace_file(
-        root=root_key, kind=doc.kind, sha256=doc.sha256, encoding=doc.encoding, pages=len(doc.pages),
-        chars=len(doc.text), chunks=chunks, meta=meta, repaired=repaired,
+        root=root_key,
+        kind=doc.kind,
+        sha256=doc.sha256,
+        encoding=doc.encoding,
+        pages=len(doc.pages),
+        chars=len(doc.text),
+        chunks=chunks,
+        meta=meta,
+        repaired=repaired,
     )
     stale = sorted(old - {c.id for c in chunks})
     stores.chroma.delete(stale)
@@ -150,7 +170,7 @@ def _ingest_file(
     logger.info("indexed %s: %d chunks (%s)", source, len(chunks), meta.report_type)
 
 
-def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], object, bool]:
+def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], ReportMeta, bool]:
     """The pure part of ingest: sections, OCR repair, metadata and chunks of one document."""
     sections = find_sections(doc.text)
     corrected = None
@@ -172,7 +192,11 @@ def _chunk_title(insats: str | None, report_type: str, title: str) -> str:
 
 
 def embed_chunks(
-    chunks: Sequence[Chunk], embedder: Embedder, cache: VectorCache, notify: ProgressFn, report: IngestReport,
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    cache: VectorCache,
+    notify: ProgressFn,
+    report: IngestReport,
     batch: int = 32,
 ) -> list[list[float]]:
     """Vectors for ``chunks``: from the cache where possible, the rest embedded in batches and cached."""
@@ -230,9 +254,13 @@ def check_consistency(stores: Stores) -> Consistency:
     lexical = LexicalIndex.load(stores.lexical_dir)
     lexical_ids = lexical.ids if lexical is not None else []
     return Consistency(
-        chunks=len(wanted), vectors=len(present), lexical=len(lexical_ids),
-        orphan_vectors=len(present - wanted), missing_vectors=len(wanted - present),
-        lexical_stale=set(lexical_ids) != wanted or (lexical is not None and not lexical.current), duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
+        chunks=len(wanted),
+        vectors=len(present),
+        lexical=len(lexical_ids),
+        orphan_vectors=len(present - wanted),
+        missing_vectors=len(wanted - present),
+        lexical_stale=set(lexical_ids) != wanted or (lexical is not None and not lexical.current),
+        duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
     )
 
 

@@ -34,12 +34,23 @@ BUNDLED_MODEL = "bundled:multilingual-e5-small"
 _BUNDLED_DIMENSION = 384
 _E5_PREFIXES = {"query": "query: ", "passage": "passage: "}
 _HEADER = struct.Struct("<7ifi5iQ")  # sizes, layer-norm eps, Q4 block, vocabulary, special ids, blob length
-_EMBEDDINGS = {"emb.word": "word_embeddings.weight", "emb.pos": "position_embeddings.weight",
-               "emb.type": "token_type_embeddings.weight", "emb.ln.w": "LayerNorm.weight",
-               "emb.ln.b": "LayerNorm.bias"}
-_LAYER_PARTS = {"q": "attention.self.query", "k": "attention.self.key", "v": "attention.self.value",
-                "ao": "attention.output.dense", "aln": "attention.output.LayerNorm",
-                "fi": "intermediate.dense", "fo": "output.dense", "oln": "output.LayerNorm"}
+_EMBEDDINGS = {
+    "emb.word": "word_embeddings.weight",
+    "emb.pos": "position_embeddings.weight",
+    "emb.type": "token_type_embeddings.weight",
+    "emb.ln.w": "LayerNorm.weight",
+    "emb.ln.b": "LayerNorm.bias",
+}
+_LAYER_PARTS = {
+    "q": "attention.self.query",
+    "k": "attention.self.key",
+    "v": "attention.self.value",
+    "ao": "attention.output.dense",
+    "aln": "attention.output.LayerNorm",
+    "fi": "intermediate.dense",
+    "fo": "output.dense",
+    "oln": "output.LayerNorm",
+}
 # The rules of the bin's own normalisation map (SentencePiece's nmt_nfkc) that NFKC alone lacks.
 _CONTROL_CHARS = "[\x01-\x08\x0b\x0e-\x1f\x7f\x8f\x9f]"
 _INVISIBLE_SPACES = "[\u200b-\u200f\u2581\ufeff\ufffd]"
@@ -126,8 +137,9 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
     data = source.read_bytes()
     if data[:4] != b"E5S1" or struct.unpack_from("<I", data, 4)[0] != 1:
         raise ValueError(f"{source} is not a version 1 E5S1 file")
-    hidden, layers, heads, ff, rows, positions, types, eps, _, n, bos, eos, pad, unk, blob_len = (
-        _HEADER.unpack_from(data, 8))
+    hidden, layers, heads, ff, rows, positions, types, eps, _, n, bos, eos, pad, unk, blob_len = _HEADER.unpack_from(
+        data, 8
+    )
     pos = 8 + _HEADER.size
     offsets = np.frombuffer(data, "<u4", n + 1, pos).tolist()
     scores = np.frombuffer(data, "<f4", n, pos + 4 * (n + 1)).tolist()
@@ -171,15 +183,27 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
 
     note("writing tokenizer and configuration")
     _write_tokenizer(out, pieces, unk, bos, eos)
-    bert = {"architectures": ["BertModel"], "model_type": "bert", "vocab_size": rows, "hidden_size": hidden,
-            "num_hidden_layers": layers, "num_attention_heads": heads, "intermediate_size": ff,
-            # The bin's 512 rows are XLM-R's rows 2..513, so BertModel's plain 0-based positions fit them.
-            "hidden_act": "gelu", "max_position_embeddings": positions, "type_vocab_size": types,
-            "layer_norm_eps": float(f"{eps:.7g}"), "pad_token_id": pad, "bos_token_id": bos,
-            "eos_token_id": eos}
-    modules = [{"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
-               for i, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling"),
-                                                 ("2_Normalize", "Normalize")])]
+    bert = {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+        "vocab_size": rows,
+        "hidden_size": hidden,
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "intermediate_size": ff,
+        # The bin's 512 rows are XLM-R's rows 2..513, so BertModel's plain 0-based positions fit them.
+        "hidden_act": "gelu",
+        "max_position_embeddings": positions,
+        "type_vocab_size": types,
+        "layer_norm_eps": float(f"{eps:.7g}"),
+        "pad_token_id": pad,
+        "bos_token_id": bos,
+        "eos_token_id": eos,
+    }
+    modules = [
+        {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+        for i, (path, kind) in enumerate([("", "Transformer"), ("1_Pooling", "Pooling"), ("2_Normalize", "Normalize")])
+    ]
     # "document" too: sentence-transformers' encode_document() looks for it before "passage".
     prompts = {**_E5_PREFIXES, "document": _E5_PREFIXES["passage"]}
     files: dict[str, object] = {
@@ -187,8 +211,11 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
         "modules.json": modules,
         "sentence_bert_config.json": {"max_seq_length": positions, "do_lower_case": False},
         "config_sentence_transformers.json": {"prompts": prompts, "similarity_fn_name": "cosine"},
-        "1_Pooling/config.json": {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True,
-                                  "include_prompt": True},
+        "1_Pooling/config.json": {
+            "word_embedding_dimension": hidden,
+            "pooling_mode_mean_tokens": True,
+            "include_prompt": True,
+        },
     }  # Normalize has no settings: like the hub's e5 models, the folder has no 2_Normalize directory
     (out / "1_Pooling").mkdir()
     for path, content in files.items():
@@ -211,25 +238,36 @@ def _write_tokenizer(out: Path, pieces: list[tuple[str, float]], unk: int, bos: 
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors
 
     tokenizer = Tokenizer(models.Unigram(pieces, unk_id=unk))
-    tokenizer.normalizer = normalizers.Sequence([
-        normalizers.Replace(Regex(_CONTROL_CHARS), ""),
-        normalizers.Replace(Regex(_INVISIBLE_SPACES), " "),
-        normalizers.NFKC(),
-        normalizers.Replace(Regex(r"\s"), " "),
-        normalizers.Replace(Regex(" {2,}"), " "),
-        normalizers.Strip(),
-    ])
+    tokenizer.normalizer = normalizers.Sequence(
+        [
+            normalizers.Replace(Regex(_CONTROL_CHARS), ""),
+            normalizers.Replace(Regex(_INVISIBLE_SPACES), " "),
+            normalizers.NFKC(),
+            normalizers.Replace(Regex(r"\s"), " "),
+            normalizers.Replace(Regex(" {2,}"), " "),
+            normalizers.Strip(),
+        ]
+    )
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace("▁", prepend_scheme="always")
     tokenizer.decoder = decoders.Metaspace("▁", prepend_scheme="always")
     s, e = pieces[bos][0], pieces[eos][0]
     tokenizer.post_processor = processors.TemplateProcessing(
-        single=f"{s} $A {e}", pair=f"{s} $A {e} {e} $B {e}", special_tokens=[(s, bos), (e, eos)])
+        single=f"{s} $A {e}", pair=f"{s} $A {e} {e} $B {e}", special_tokens=[(s, bos), (e, eos)]
+    )
     tokenizer.save(str(out / "tokenizer.json"))
     # A plain PreTrainedTokenizerFast: transformers 5 rebuilds an XLMRobertaTokenizerFast on load and drops
     # any normaliser that is not SentencePiece's precompiled charsmap.
-    config = {"tokenizer_class": "PreTrainedTokenizerFast", "model_max_length": 512, "bos_token": s,
-              "eos_token": e, "cls_token": s, "sep_token": e, "unk_token": pieces[unk][0],
-              "pad_token": "<pad>", "mask_token": "<mask>"}
+    config = {
+        "tokenizer_class": "PreTrainedTokenizerFast",
+        "model_max_length": 512,
+        "bos_token": s,
+        "eos_token": e,
+        "cls_token": s,
+        "sep_token": e,
+        "unk_token": pieces[unk][0],
+        "pad_token": "<pad>",
+        "mask_token": "<mask>",
+    }
     (out / "tokenizer_config.json").write_text(json.dumps(config, indent=2) + "\n", encoding="utf-8")
 
 
@@ -248,8 +286,15 @@ class SentenceTransformerEmbedder:
         ValueError: ``model`` is blank, or ``batch_size`` or ``threads`` is below 1.
     """
 
-    def __init__(self, model: str = BUNDLED_MODEL, *, cache_dir: Path, batch_size: int = 16,
-                 device: str = "cpu", threads: int | None = None) -> None:
+    def __init__(
+        self,
+        model: str = BUNDLED_MODEL,
+        *,
+        cache_dir: Path,
+        batch_size: int = 16,
+        device: str = "cpu",
+        threads: int | None = None,
+    ) -> None:
         if not model.strip():
             raise ValueError("model must name a model")
         if batch_size < 1:
@@ -289,8 +334,13 @@ class SentenceTransformerEmbedder:
             prompt = self._passage_prompt  # set by _load()
             for start in range(0, len(order), self.batch_size):
                 batch = order[start : start + self.batch_size]
-                rows = model.encode([texts[i] for i in batch], batch_size=self.batch_size,
-                                    show_progress_bar=False, normalize_embeddings=True, **prompt)
+                rows = model.encode(
+                    [texts[i] for i in batch],
+                    batch_size=self.batch_size,
+                    show_progress_bar=False,
+                    normalize_embeddings=True,
+                    **prompt,
+                )
                 for i, row in zip(batch, rows.tolist(), strict=True):
                     vectors[i] = row
         return vectors
@@ -298,8 +348,7 @@ class SentenceTransformerEmbedder:
     def embed_query(self, text: str) -> list[float]:
         """The L2-normalised vector for one question, with the model's query prompt."""
         with self._lock:
-            rows = self._load().encode([text], show_progress_bar=False, normalize_embeddings=True,
-                                       **self._query_prompt)
+            rows = self._load().encode([text], show_progress_bar=False, normalize_embeddings=True, **self._query_prompt)
         vector: list[float] = rows[0].tolist()
         return vector
 
@@ -329,8 +378,7 @@ class SentenceTransformerEmbedder:
         # Renamed in sentence-transformers 6, where the old name warns.
         dimension = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
         self._dimension = int(dimension() or len(model.encode(["x"])[0]))
-        logger.info("loaded %s (%d dimensions) in %.1f s", self.name, self._dimension,
-                    time.monotonic() - started)
+        logger.info("loaded %s (%d dimensions) in %.1f s", self.name, self._dimension, time.monotonic() - started)
         self._model = model
         return model
 

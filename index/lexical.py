@@ -25,8 +25,9 @@ logger = logging.getLogger(__name__)
 class LexicalIndex:
     """BM25 over chunk ids; ``generation`` says which register state it reflects."""
 
-    def __init__(self, ids: Sequence[str], retriever: object | None, generation: int,
-                 analyzer: int = ANALYZER_VERSION) -> None:
+    def __init__(
+        self, ids: Sequence[str], retriever: object | None, generation: int, analyzer: int = ANALYZER_VERSION
+    ) -> None:
         self.ids = list(ids)
         self.analyzer = analyzer
         self._position = {chunk_id: i for i, chunk_id in enumerate(self.ids)}
@@ -34,8 +35,9 @@ class LexicalIndex:
         self.generation = generation
 
     @classmethod
-    def build(cls, ids: Sequence[str], texts: Sequence[str], *, generation: int, k1: float = 1.2,
-              b: float = 0.75) -> LexicalIndex:
+    def build(
+        cls, ids: Sequence[str], texts: Sequence[str], *, generation: int, k1: float = 1.2, b: float = 0.75
+    ) -> LexicalIndex:
         import bm25s
 
         if not ids:

@@ -64,8 +64,15 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
     """
     folded = fold(text)
     fields: list[Field] = []
-    for name in ("insats_namn", "beviljade_medel", "utnyttjade_medel", "diarienummer", "organisation",
-                 "arbetsstalle", "kontaktperson"):
+    for name in (
+        "insats_namn",
+        "beviljade_medel",
+        "utnyttjade_medel",
+        "diarienummer",
+        "organisation",
+        "arbetsstalle",
+        "kontaktperson",
+    ):
         found = next(_label_values(text, folded, name), None)
         if found is not None:
             fields.append(found)
@@ -101,10 +108,10 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
             continue
         start, end = value
         if name == "diarienummer":  # "Diarienummer: SFG 24-17. Signatur: …": keep just the number
-            match = _DNR_VALUE.search(text, start, end)
-            if match is None:
+            number = _DNR_VALUE.search(text, start, end)
+            if number is None:
                 continue
-            start, end = match.span()
+            start, end = number.span()
         raw = text[start:end]
         normalised = _normalise(name, raw)
         if normalised:
@@ -256,8 +263,10 @@ def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
         parts = [p for p in re.split(r"\s[–—-]\s|:\s", title) if p.strip()]
-        named = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
-        name = (named or parts or [title])[0].strip()
+        kept = [
+            p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)
+        ]
+        name = (kept or parts or [title])[0].strip()
         offset = start + title.find(name)
         return Field("insats_namn", name, name, offset, offset + len(name))
     return None
@@ -291,8 +300,13 @@ def _kommun(text: str, fields: list[Field], title: str) -> Field | None:
             if found:
                 return Field("kommun", found[0], field.raw, field.start, field.end)
     if in_title is not None:  # "Utvärdering av … i Sandvikens kommun": the title names the insats's kommun
-        return Field("kommun", in_title[0], title[in_title[1] : in_title[2]], title_start + in_title[1],
-                     title_start + in_title[2])
+        return Field(
+            "kommun",
+            in_title[0],
+            title[in_title[1] : in_title[2]],
+            title_start + in_title[1],
+            title_start + in_title[2],
+        )
     names = kommuner()
     counts: Counter[str] = Counter()
     first: dict[str, tuple[int, int]] = {}
@@ -339,7 +353,7 @@ def find_mentions(text: str, *, exclude: str | None = None) -> list[Mention]:
 
 
 def _looks_like_a_name(words: str) -> bool:
-    """"Steget Vidare", "SE Coach", "IPS", "Mysam" name something; "Hälsocentralen" is an ordinary noun."""
+    """ "Steget Vidare", "SE Coach", "IPS", "Mysam" name something; "Hälsocentralen" is an ordinary noun."""
     parts = re.split(r"[ -]", words)
     if len(parts) >= 2:
         return True

@@ -134,7 +134,9 @@ def _read_pdf(data: bytes) -> tuple[str, tuple[Page, ...]]:
             "PDF-filen har inget textlager (inskannade bilder). Kör OCR först, t.ex. "
             "'ocrmypdf -l swe in.pdf ut.pdf' (paketen ocrmypdf och tesseract-ocr-swe), och lägg in den nya filen."
         )
-    pages, parts, offset = [], [], 0
+    pages: list[Page] = []
+    parts: list[str] = []
+    offset = 0
     for number, text in enumerate(texts, start=1):
         text = text.replace("\x0c", "").strip("\n")
         if parts:

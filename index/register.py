@@ -102,8 +102,17 @@ class Register:
         return self._rows("SELECT * FROM files ORDER BY source")
 
     def replace_file(
-        self, *, root: str, kind: str, sha256: str, encoding: str | None, pages: int, chars: int,
-        chunks: Sequence[Chunk], meta: ReportMeta, repaired: bool,
+        self,
+        *,
+        root: str,
+        kind: str,
+        sha256: str,
+        encoding: str | None,
+        pages: int,
+        chars: int,
+        chunks: Sequence[Chunk],
+        meta: ReportMeta,
+        repaired: bool,
     ) -> None:
         """Swap in a file's chunks and metadata in one transaction (all or nothing)."""
         source = meta.source
@@ -113,15 +122,34 @@ class Register:
             db.executemany(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [
-                    (c.id, c.source, i, c.start, c.end, c.page, c.section, json.dumps(c.heading_path, ensure_ascii=False),
-                     c.title, c.text, c.corrected, c.context)
+                    (
+                        c.id,
+                        c.source,
+                        i,
+                        c.start,
+                        c.end,
+                        c.page,
+                        c.section,
+                        json.dumps(c.heading_path, ensure_ascii=False),
+                        c.title,
+                        c.text,
+                        c.corrected,
+                        c.context,
+                    )
                     for i, c in enumerate(chunks)
                 ],
             )
             db.execute(
                 "INSERT INTO reports VALUES (?,?,?,?,?,?,?)",
-                (source, meta.report_type, meta.title, meta.insats_name, meta.kommun, None,
-                 json.dumps(meta.abbreviations, ensure_ascii=False)),
+                (
+                    source,
+                    meta.report_type,
+                    meta.title,
+                    meta.insats_name,
+                    meta.kommun,
+                    None,
+                    json.dumps(meta.abbreviations, ensure_ascii=False),
+                ),
             )
             db.executemany(
                 "INSERT INTO fields VALUES (?,?,?,?,?,?)",
@@ -180,7 +208,10 @@ class Register:
 
     def chunk_index(self) -> list[tuple[str, str, str | None]]:
         """(id, source, section) of every chunk: what filters and boosts need, without the text."""
-        return [(r["id"], r["source"], r["section"]) for r in self._rows("SELECT id, source, section FROM chunks ORDER BY source, ord")]
+        return [
+            (r["id"], r["source"], r["section"])
+            for r in self._rows("SELECT id, source, section FROM chunks ORDER BY source, ord")
+        ]
 
     def chunks_of(self, source: str) -> list[Chunk]:
         return [_chunk(r) for r in self._rows("SELECT * FROM chunks WHERE source = ? ORDER BY ord", (source,))]
@@ -196,10 +227,14 @@ class Register:
             mentions.setdefault(r["source"], []).append(Mention(r["name"], r["start"], r["end"], r["context"]))
         return [
             ReportMeta(
-                source=r["source"], report_type=r["report_type"], title=r["title"], insats_name=r["insats_name"],
-                kommun=r["kommun"], fields=tuple(fields.get(r["source"], ())),
+                source=r["source"],
+                report_type=r["report_type"],
+                title=r["title"],
+                insats_name=r["insats_name"],
+                kommun=r["kommun"],
+                fields=tuple(fields.get(r["source"], ())),
                 mentions=tuple(mentions.get(r["source"], ())),
-                abbreviations=tuple(tuple(p) for p in json.loads(r["abbreviations"] or "[]")),  # type: ignore[misc]
+                abbreviations=tuple((p[0], p[1]) for p in json.loads(r["abbreviations"] or "[]")),
             )
             for r in self._rows("SELECT * FROM reports ORDER BY source")
         ]
@@ -231,8 +266,12 @@ class Register:
             fields.setdefault(r["insats_id"], []).append((r["source"], field))
         return [
             Insats(
-                id=r["id"], name=r["name"], kommun=r["kommun"], aliases=tuple(json.loads(r["aliases"])),
-                reports=tuple(reports.get(r["id"], ())), fields=tuple(fields.get(r["id"], ())),
+                id=r["id"],
+                name=r["name"],
+                kommun=r["kommun"],
+                aliases=tuple(json.loads(r["aliases"])),
+                reports=tuple(reports.get(r["id"], ())),
+                fields=tuple(fields.get(r["id"], ())),
             )
             for r in self._rows("SELECT * FROM insatser ORDER BY name")
         ]
@@ -243,9 +282,17 @@ class Register:
 
 def _chunk(row: sqlite3.Row) -> Chunk:
     return Chunk(
-        id=row["id"], source=row["source"], text=row["text"], start=row["start"], end=row["end"],
-        page=row["page"], section=row["section"], heading_path=tuple(json.loads(row["heading_path"])),
-        title=row["title"], corrected=row["corrected"], context=row["context"] or "",
+        id=row["id"],
+        source=row["source"],
+        text=row["text"],
+        start=row["start"],
+        end=row["end"],
+        page=row["page"],
+        section=row["section"],
+        heading_path=tuple(json.loads(row["heading_path"])),
+        title=row["title"],
+        corrected=row["corrected"],
+        context=row["context"] or "",
     )
 
 
@@ -262,7 +309,9 @@ class VectorCache:
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=30)
         self._lock = threading.Lock()
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))")
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS vectors (model TEXT, key TEXT, vector BLOB, PRIMARY KEY (model, key))"
+        )
 
     def get(self, model: str, keys: Sequence[str]) -> dict[str, list[float]]:
         found: dict[str, list[float]] = {}

@@ -56,8 +56,7 @@ _NORMAL_RATE = 40.0  # å/ä/ö per 1000 letters in clean reports (40-50); damag
 _MIN_EVIDENCE = 5  # restorable words before a text counts as fully damaged
 _UNITS = frozenset("st kr tkr mkr min h kg km m cm mm dgr ggr tim".split())
 _COUNTERS = frozenset(
-    "ett per varje i hela samma senaste förra nästa halvt två tre fyra fem sex sju åtta nio tio "
-    "tjugo trettio".split()
+    "ett per varje i hela samma senaste förra nästa halvt två tre fyra fem sex sju åtta nio tio tjugo trettio".split()
 )
 _QUANTIFIERS = frozenset("många flera några fler".split())  # "i många år", but "många är"
 _TIME_PREPOSITIONS = frozenset("i på under efter sedan för".split())

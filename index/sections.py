@@ -171,8 +171,9 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
         if not re.search(r"[^\W\d_]", title):
             return None
         number, rest = _split_number(title)
-        return Heading(offset + lead, offset + len(line), _short_title(rest if number else title), number,
-                       len(md.group(1)))
+        return Heading(
+            offset + lead, offset + len(line), _short_title(rest if number else title), number, len(md.group(1))
+        )
     bold = _BOLD.match(stripped)
     if bold:
         inner = _clean(bold.group(1))

@@ -27,8 +27,9 @@ class StoreUnavailable(RuntimeError):
 class ChromaStore:
     """Chunk vectors with the metadata search filters on (source, section, page)."""
 
-    def __init__(self, *, path: Path | None = None, url: str | None = None, collection: str = COLLECTION,
-                 model: str = "") -> None:
+    def __init__(
+        self, *, path: Path | None = None, url: str | None = None, collection: str = COLLECTION, model: str = ""
+    ) -> None:
         """Open (or create) the collection.
 
         Args:
@@ -45,8 +46,10 @@ class ChromaStore:
             parsed = urlparse(url)
             try:
                 self._client: Any = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1", port=parsed.port or (443 if parsed.scheme == "https" else 8000),
-                    ssl=parsed.scheme == "https", settings=settings,
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or (443 if parsed.scheme == "https" else 8000),
+                    ssl=parsed.scheme == "https",
+                    settings=settings,
                 )
                 self._client.heartbeat()
             except Exception as exc:  # the client raises many kinds of connection errors
@@ -88,7 +91,9 @@ class ChromaStore:
     def count(self) -> int:
         return int(self._collection.count())
 
-    def search(self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None) -> list[tuple[str, float]]:
+    def search(
+        self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
         """Nearest chunks as (id, cosine similarity), best first."""
         if k <= 0:
             return []
@@ -108,7 +113,9 @@ def _metadata(chunk: Chunk) -> dict[str, Any]:
     return meta
 
 
-def where_clause(*, sources: Sequence[str] | None = None, sections: Sequence[str] | None = None) -> dict[str, Any] | None:
+def where_clause(
+    *, sources: Sequence[str] | None = None, sections: Sequence[str] | None = None
+) -> dict[str, Any] | None:
     """A Chroma ``where`` filter for the given sources and section keys (None = no restriction)."""
     parts: list[dict[str, Any]] = []
     if sources is not None:

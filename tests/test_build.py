@@ -84,8 +84,10 @@ def test_reconcile_repairs_orphans_missing_vectors_and_stale_lexical(make_archiv
     some = sorted(stores.register.chunk_ids())[:2]
     stores.chroma.delete(some)  # as if killed between writes
     chunk = stores.register.chunks(some[:1])[0]
-    stores.chroma.upsert([chunk.__class__(**{**{f: getattr(chunk, f) for f in chunk.__slots__}, "id": "orphan"})],
-                         [archive.embedder.embed_query("x")])
+    stores.chroma.upsert(
+        [chunk.__class__(**{**{f: getattr(chunk, f) for f in chunk.__slots__}, "id": "orphan"})],
+        [archive.embedder.embed_query("x")],
+    )
     stores.register.set_state("generation", str(stores.register.generation + 1))
     broken = check_consistency(stores)
     assert broken.missing_vectors == 2 and broken.orphan_vectors == 1 and not broken.ok
@@ -125,8 +127,12 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path, seed, make_archive):
     root, data = tmp_path / "many", tmp_path / "data"
     _many_reports(root, 80)
     env = {**os.environ, "ARKIV_DATA_DIR": str(data), "ARKIV_EMBEDDING_MODEL": "hashing"}
-    process = subprocess.Popen([sys.executable, "-m", "assistant.cli", "ingest", str(root)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "assistant.cli", "ingest", str(root)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 60
     while _indexed_files(data) < 4 * seed and time.monotonic() < deadline and process.poll() is None:
         time.sleep(0.02)

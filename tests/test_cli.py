@@ -64,8 +64,22 @@ def test_errors_are_swedish_and_clean(tmp_path, capsys):
 
 def test_eval_scores_a_question_file(indexed, tmp_path, capsys):
     questions = tmp_path / "q.jsonl"
-    questions.write_text(json.dumps({"id": "a", "type": "fact", "question": "väntetider psykiatrin", "evidence": [
-        {"file": "slutrapport vägen framåt.md", "quote": "Långa väntetider till psykiatrin gjorde att flera deltagare"}]}) + "\n")
+    questions.write_text(
+        json.dumps(
+            {
+                "id": "a",
+                "type": "fact",
+                "question": "väntetider psykiatrin",
+                "evidence": [
+                    {
+                        "file": "slutrapport vägen framåt.md",
+                        "quote": "Långa väntetider till psykiatrin gjorde att flera deltagare",
+                    }
+                ],
+            }
+        )
+        + "\n"
+    )
     capsys.readouterr()
     assert main([*indexed, "eval", str(questions), "--json"]) == 0
     summary = _lines(capsys)[0]["summary"]

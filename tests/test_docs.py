@@ -2,8 +2,9 @@
 
 import re
 
-from assistant.config import Settings
 from conftest import ROOT
+
+from assistant.config import Settings
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 

@@ -56,8 +56,14 @@ def test_hashing_is_stable_across_processes():
     # Python's hash() is salted per process; a vector cache keyed by model name needs stable vectors.
     code = "from index.embed import HashingEmbedder; print(HashingEmbedder().embed_query('arbetsträning'))"
     runs = {
-        subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                       env={"PYTHONHASHSEED": seed, "PATH": ""}).stdout
+        subprocess.run(
+            [sys.executable, "-c", code],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={"PYTHONHASHSEED": seed, "PATH": ""},
+        ).stdout
         for seed in ("1", "2")
     }
     assert len(runs) == 1
@@ -196,8 +202,10 @@ def test_a_swedish_query_finds_its_passage(e5):
         "Arbetsträning erbjöds i kommunens second hand-butik och på återvinningscentralen.",
     ]
     vectors = e5.embed_passages(passages)
-    for query, best in [("Hur mycket pengar beviljades till insatsen?", 0),
-                        ("Vilka insatser erbjöd arbetsträning?", 2)]:
+    for query, best in [
+        ("Hur mycket pengar beviljades till insatsen?", 0),
+        ("Vilka insatser erbjöd arbetsträning?", 2),
+    ]:
         q = e5.embed_query(query)
         scores = [cosine(q, v) for v in vectors]
         assert scores.index(max(scores)) == best, (query, scores)

@@ -13,12 +13,19 @@ def test_hits_by_words_in_order():
 
 
 def test_score_item_counts_recall_mrr_and_files():
-    item = {"id": "q", "type": "list", "evidence": [
-        {"file": "a.txt", "quote": "alfa beta gamma delta"},
-        {"file": "b.txt", "quote": "epsilon zeta eta theta"},
-    ]}
-    retrieved = [Retrieved("x/a.txt", "nothing"), Retrieved("x/a.txt", "alfa beta gamma delta"),
-                 Retrieved("c.txt", "epsilon zeta eta theta")]
+    item = {
+        "id": "q",
+        "type": "list",
+        "evidence": [
+            {"file": "a.txt", "quote": "alfa beta gamma delta"},
+            {"file": "b.txt", "quote": "epsilon zeta eta theta"},
+        ],
+    }
+    retrieved = [
+        Retrieved("x/a.txt", "nothing"),
+        Retrieved("x/a.txt", "alfa beta gamma delta"),
+        Retrieved("c.txt", "epsilon zeta eta theta"),
+    ]
     score = score_item(item, retrieved)
     assert score.recall[1] == 0.0 and score.recall[5] == 0.5
     assert score.reciprocal_rank == 0.5

@@ -3,11 +3,11 @@
 import json
 
 import pytest
+from conftest import EXAMPLES
 
 from assistant.evaluate import Retrieved, evaluate
 from assistant.names import resolve_insats
 from assistant.retrieve import HybridRetriever
-from conftest import EXAMPLES
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +67,9 @@ def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path
     archive = Archive(Settings(data_dir=tmp_path / "data"))
     archive.ingest(EXAMPLES)
     retriever = HybridRetriever(archive)
-    items = [json.loads(line) for line in (EXAMPLES.parent / "questions.jsonl").read_text().splitlines() if line.strip()]
+    items = [
+        json.loads(line) for line in (EXAMPLES.parent / "questions.jsonl").read_text().splitlines() if line.strip()
+    ]
     result = evaluate(items, lambda q: [Retrieved(p.source, p.chunk.text) for p in retriever.search(q, k=10)])
     overall = result.summary()["alla"]
     assert overall["recall@5"] >= 0.75, overall

@@ -4,7 +4,9 @@ from index.records import Insats
 
 
 def _insats(name, kommun, abbreviations=()):
-    return Insats(id=insats_id(name, kommun), name=name, kommun=kommun, aliases=tuple(aliases(name, kommun, abbreviations)))
+    return Insats(
+        id=insats_id(name, kommun), name=name, kommun=kommun, aliases=tuple(aliases(name, kommun, abbreviations))
+    )
 
 
 REGISTER = [

@@ -2,7 +2,12 @@ import pytest
 
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.retrieve import (
-    Filters, HybridRetriever, expand_abbreviations, is_list_question, report_type_hint, section_hints,
+    Filters,
+    HybridRetriever,
+    expand_abbreviations,
+    is_list_question,
+    report_type_hint,
+    section_hints,
 )
 
 

@@ -64,7 +64,7 @@ def test_numbered_list_items_are_not_headings():
 def test_sections_cover_the_text_in_order():
     sections = find_sections(REPORT)
     assert sections[0].start == 0
-    for before, after in zip(sections, sections[1:]):
+    for before, after in zip(sections, sections[1:], strict=False):
         assert before.end == after.start
     assert sections[-1].end == len(REPORT)
 

@@ -24,7 +24,9 @@ def _exercise(store: ChromaStore) -> None:
     hits = store.search([1, 0, 0], k=2)
     assert [cid for cid, _ in hits] == ["id1", "id3"] and hits[0][1] > 0.99
     assert [cid for cid, _ in store.search([0, 1, 0], k=5, where=where_clause(sections=["ekonomi"]))] == ["id2"]
-    assert {cid for cid, _ in store.search([1, 0, 0], k=5, where=where_clause(sources=["a.md"], sections=["systemfel"]))} == {"id1", "id3"}
+    assert {
+        cid for cid, _ in store.search([1, 0, 0], k=5, where=where_clause(sources=["a.md"], sections=["systemfel"]))
+    } == {"id1", "id3"}
     store.delete(["id1", "id2"])
     assert store.ids() == {"id3"} and store.count() == 1
 
@@ -45,8 +47,11 @@ def chroma_server(tmp_path):
     executable = Path(sys.executable).with_name("chroma")
     command = [str(executable)] if executable.exists() else [shutil.which("chroma") or "chroma"]
     port = _free_port()
-    process = subprocess.Popen([*command, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                                "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [*command, "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:
