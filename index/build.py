@@ -17,7 +17,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from index.chunk import Chunker
@@ -180,6 +180,9 @@ def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], Repo
         corrected = fixed if len(fixed) == len(doc.text) and repairs else None
     text = corrected or doc.text
     meta = extract_meta(text, find_sections(text) if corrected else sections, source=doc.source)
+    if corrected:
+        # Values are read from the repaired text, but what is quoted must be what the file says.
+        meta = replace(meta, fields=tuple(replace(f, raw=doc.text[f.start : f.end]) for f in meta.fields))
     title = _chunk_title(meta.insats_name, meta.report_type, meta.title)
     chunks = chunker.chunk(doc, sections, title=title, corrected=corrected)
     return chunks, meta, corrected is not None

@@ -4,6 +4,7 @@ import json
 import pytest
 
 from assistant.cli import main
+from conftest import SEEDS, needs_seeds
 
 
 @pytest.fixture
@@ -84,3 +85,23 @@ def test_eval_scores_a_question_file(indexed, tmp_path, capsys):
     assert main([*indexed, "eval", str(questions), "--json"]) == 0
     summary = _lines(capsys)[0]["summary"]
     assert summary["alla"]["recall@1"] == 1.0
+
+
+@needs_seeds
+def test_seed_archive_register(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARKIV_EMBEDDING_MODEL", "hashing")
+    data = ["--data-dir", str(tmp_path / "seeds-data")]
+    assert main([*data, "ingest", str(SEEDS)]) == 0
+    capsys.readouterr()
+    assert main([*data, "insatser", "--json"]) == 0
+    register = _lines(capsys)[0]
+    insatser = register["insatser"]
+    assert len(insatser) == 4
+    assert sum(len(i["rapporter"]) for i in insatser) == 5
+    for insats in insatser:
+        assert insats["kommun"] and insats["perioder"], insats["namn"]
+        for field in insats["beviljade_medel"] + insats["utnyttjade_medel"]:
+            text = (SEEDS / field["källa"]).read_text(encoding="utf-8")
+            assert field["text"] == text[field["start"] : field["slut"]]
+    assert sum(bool(i["beviljade_medel"]) for i in insatser) == 3
+    assert len(register["omnamnda"]) >= 3

@@ -26,7 +26,8 @@ from index.embed import (
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Swedish with å/ä/ö, the same without diacritics, numbers with spaces, <br> from tables, a ligature, a tab.
+# Swedish with å/ä/ö, the same without diacritics, numbers with spaces, <br> from tables, and what PDF
+# extraction leaves behind: a ligature, a tab, a zero-width space, a no-break space.
 SWEDISH = [
     "Insatsens namn<br>Ett Hållbart Arbetsliv Ockelbo",
     "Beviljade medel för insatsen<br>2 530 000 kr",
@@ -34,6 +35,7 @@ SWEDISH = [
     "Målgruppen var unga vuxna 18–29 år med aktivitetsersättning som stod långt från arbetsmarknaden.",
     "Samverkan mellan Försäkringskassan,\tArbetsförmedlingen och kommunen har varit en framgångsfaktor.",
     "Den ﬁnansiella samordningen gav 12 deltagare arbete och 7 började studera.",
+    "Rapporten\u200b skickades in 2022-06-30 till\u00a0Samordningsförbundet Gävleborg.",
 ]
 
 
