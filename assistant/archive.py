@@ -64,7 +64,9 @@ class Archive:
         self.settings = settings
         data = settings.data_dir
         data.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or default_embedder(settings.embedding_model, data)
+        self.embedder = embedder or default_embedder(
+            settings.embedding_model, settings.model_cache_dir or data, batch_size=settings.embedding_batch_size
+        )
         # One collection per embedding model: vectors of different models must never be compared.
         model_key = hashlib.sha256(self.embedder.name.encode()).hexdigest()[:10]
         self.stores = Stores(

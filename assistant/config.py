@@ -19,6 +19,9 @@ class Settings(BaseSettings):
         "bundled:multilingual-e5-small",
         description="Sentence-transformers model: the bundled e5, a folder, or a hub name (needs internet)",
     )
+    model_cache_dir: Path | None = Field(
+        None, description="Where the converted bundled model is kept (a models/ folder inside); unset = the data dir"
+    )
     embedding_batch_size: int = Field(16, ge=1, description="Passages per embedding batch")
     chunk_size: int = Field(800, ge=100, description="Target passage length in characters")
     chunk_max_size: int = Field(1200, ge=100, description="Hard maximum passage length in characters")

@@ -32,6 +32,12 @@ def _isolated(tmp_path, monkeypatch):
     get_settings.cache_clear()
 
 
+@pytest.fixture(scope="session")
+def model_cache(tmp_path_factory) -> Path:
+    """One folder for the converted bundled model, shared by every slow test of the session."""
+    return tmp_path_factory.mktemp("models")
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data", embedding_model="hashing")

@@ -59,12 +59,12 @@ def test_names_people_type_resolve_on_the_examples(example_archive):
 
 
 @pytest.mark.slow
-def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path):
+def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path, model_cache):
     """Real e5 embeddings (bundled model), hybrid search, scored by the shared eval rule."""
     from assistant.archive import Archive
     from assistant.config import Settings
 
-    archive = Archive(Settings(data_dir=tmp_path / "data"))
+    archive = Archive(Settings(data_dir=tmp_path / "data", model_cache_dir=model_cache))
     archive.ingest(EXAMPLES)
     retriever = HybridRetriever(archive)
     items = [
