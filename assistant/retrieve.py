@@ -47,6 +47,9 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 SUMMARY_CUES = ("sammanfatt", "sammanstall", "styrelse", "punktform", "laget i", "oversikt")
 # The parts of a report that summarise it.
 SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
+# Navigation and reference matter: reference lists, tables of contents, abbreviations and the template's
+# contact box match many questions' words but answer none, unless asked for.
+BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
 REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
     (("kvartalsrapport",), "kvartalsrapport"),
@@ -87,6 +90,7 @@ class _Intent:
     """What the wording of a question tells search, beyond its words."""
 
     sources: frozenset[str]  # reports of the insatser it names
+    name_words: frozenset[str]  # folded words of the name it used, e.g. {"vf", "nordanstig"}
     sections: frozenset[str]  # template sections that answer it
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
@@ -118,6 +122,7 @@ class HybridRetriever:
         section_boost: float = 1.3,
         diversity_decay: float = 0.7,
         focus_depth: int = 10,
+        backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
@@ -127,7 +132,7 @@ class HybridRetriever:
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
         self.diversity_decay = diversity_decay
-        self.focus_depth = focus_depth
+        self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
@@ -151,9 +156,13 @@ class HybridRetriever:
         dense = self._dense(vector, sources, sections, self.candidates)
         lexical = self._lexical(query, catalog, sources, sections, self.candidates)
         rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
+        # Inside the named insats's own reports its name is on every page: match on the rest of the question.
+        focused_query = without_words(query, intent.name_words) if intent.sources else query
         for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
-            rankings.append((self.lexical_weight, self._lexical(query, catalog, focus_sources, focus_sections, depth)))
+            rankings.append(
+                (self.lexical_weight, self._lexical(focused_query, catalog, focus_sources, focus_sections, depth))
+            )
         fused = self._fuse(rankings, intent, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
@@ -183,11 +192,14 @@ class HybridRetriever:
 
     def _intent(self, question: str, catalog: Catalog, *, named: bool) -> _Intent:
         sources: set[str] = set()
+        name_words: set[str] = set()
         if named:
             for match in insatser_in_text(question, catalog.insatser):
                 sources.update(catalog.sources_of(match.insats.id))
+                name_words.update(re.findall(r"\w+", match.alias))
         return _Intent(
             frozenset(sources),
+            frozenset(name_words),
             frozenset(section_hints(question)),
             report_type_hint(question),
             is_list_question(question) and not sources,
@@ -254,8 +266,11 @@ class HybridRetriever:
             factor = 1.0
             if source in intent.sources:
                 factor *= self.insats_boost
-            if catalog.chunk_section.get(cid) in intent.sections:
+            section = catalog.chunk_section.get(cid)
+            if section in intent.sections:
                 factor *= self.section_boost
+            elif section in BACKMATTER:
+                factor *= self.backmatter_factor
             info = catalog.reports.get(source or "")
             if intent.report_type and info is not None and info.report_type == intent.report_type:
                 factor *= self.section_boost
@@ -347,3 +362,9 @@ def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str
         elif (stems := {analyze(w)[0] for w in long.split() if analyze(w)}) and stems <= terms:
             extra.append(short)
     return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
+
+
+def without_words(text: str, folded_words: frozenset[str]) -> str:
+    """``text`` minus the words whose folded form is in ``folded_words`` (kept whole if nothing remains)."""
+    kept = [w for w in re.findall(r"\w+", text) if fold(w) not in folded_words]
+    return " ".join(kept) if kept else text

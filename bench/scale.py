@@ -15,8 +15,10 @@ Measurement, in a fresh child process so that peak RSS is the search process, no
 queries generated from the corpus with a fixed seed (4–8 content words of a sentence of a random chunk,
 short keyword queries, and a few questions in the style Arkiv is asked), a few warm-up queries, then
 ``HybridRetriever.search`` latency p50/p95/p99/mean including the query embedding, beside the query
-embedding alone, dense (Chroma) alone and BM25 alone; peak RSS (getrusage); on-disk sizes. When p95 is
-above the 150 ms target (or with --profile) the slowest and a median query are profiled with cProfile.
+embedding alone, dense (Chroma) alone, BM25 alone and the insats-name matching every search does; RSS
+now and peak (VmHWM) at each stage; on-disk sizes. When p95 is above the 150 ms target (or with
+--profile) the slowest and a median query are profiled with cProfile. The ingest's own peak RSS
+(getrusage) is printed by the parent.
 
     python bench/scale.py [--chunks 5000] [--model hashing] [--queries 200] [--profile] [--json FILE]
     python bench/scale.py --chunks 50000 --measure-only     # measure an index built earlier, no ingest
@@ -54,6 +56,7 @@ from ingest import CACHE, TimedEmbedder, load_average, load_model, open_archive,
 
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.names import insatser_in_text  # noqa: E402
 from assistant.retrieve import HybridRetriever  # noqa: E402
 from index.analyze import STOPWORDS, fold  # noqa: E402
 from index.build import IngestReport, analyse_document  # noqa: E402
@@ -66,6 +69,8 @@ SEED = 20240611
 SELECTION_VERSION = 1  # bump when the selection rule changes: corpus folders are rebuilt
 MIN_PAGE_CHARS = 400  # regeringen.se landing pages with only a title are not documents worth indexing
 TARGET_P95_MS = 150.0
+# Files whose functions the profile lists (cumulative time), e.g. "names.py:59(insatser_in_text)".
+PROJECT_MODULES = r"(retrieve|names|analyze|lexical|store|embed|archive|register|metadata)\.py"
 WARMUP = 5
 WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: numbers and codes make poor paraphrases
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
@@ -266,6 +271,7 @@ def build(n: int, model: str) -> dict[str, Any]:
         "model_load_seconds": round(model_load, 1),
         "load": load_average(),
         "seeded_vectors": seeded,
+        "ingest_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
     history_path = data / "bench-builds.json"
     history = json.loads(history_path.read_text()) if history_path.is_file() else []
@@ -355,16 +361,21 @@ def timed_ms(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - began) * 1000
 
 
-def rss_mb() -> float:
-    """Current resident set size (VmRSS)."""
+def proc_status_mb(field: str) -> float:
+    """A memory field of /proc/self/status (VmRSS: now, VmHWM: peak) in MB."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
+        if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+def memory_now() -> tuple[float, float]:
+    """(current RSS, peak RSS so far) in MB; the peak shows transient spikes such as loading the model.
+
+    The peak is VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over fork and exec, so in this
+    child it would report the parent's ingest peak.
+    """
+    return proc_status_mb("VmRSS"), proc_status_mb("VmHWM")
 
 
 def disk_sizes(data: Path) -> dict[str, int]:
@@ -384,18 +395,18 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
     if not (data / "register.sqlite").is_file():
         raise SystemExit(f"no index in {data}; run without --measure-only first")
     prepare_model(data, model)
-    rss_start = rss_mb()
+    memory = {"start": memory_now()}
     settings = Settings(data_dir=data, embedding_model=model)
     archive = Archive(settings)
     retriever = HybridRetriever(archive, candidates=settings.candidates)
-    rss_open = rss_mb()
+    memory["archive open"] = memory_now()
     model_load = timed_ms(lambda: archive.embedder.embed_query("förladdning av modellen"))
-    rss_model = rss_mb()
+    memory["model loaded"] = memory_now()
     queries = make_queries(archive, count)
     cold = timed_ms(lambda: retriever.search(queries[0].text, k=settings.top_k))  # loads catalog and BM25
     for query in queries[1 : 1 + WARMUP]:
         retriever.search(query.text, k=settings.top_k)
-    rss_warm = rss_mb()
+    memory["after warm-up"] = memory_now()
     total = {q: timed_ms(partial(retriever.search, q.text, k=settings.top_k)) for q in queries}
     parts = component_times(archive, queries, settings.candidates)
     figures: dict[str, Any] = {
@@ -411,14 +422,7 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
         **{name: percentiles(values) for name, values in parts.items()},
         "cold_first_search_ms": cold,
         "model_load_ms": model_load,
-        "rss_mb": {
-            "start": rss_start,
-            "archive_open": rss_open,
-            "model_loaded": rss_model,
-            "after_warmup": rss_warm,
-            "end": rss_mb(),
-            "peak": peak_rss_mb(),
-        },
+        "rss_mb": {**memory, f"after {len(queries)} queries": memory_now()},
         "disk_bytes": disk_sizes(data),
         "load": load_average(),
         "examples": [[q.kind, q.text, round(t, 1)] for q, t in list(total.items())[:8]],
@@ -436,26 +440,32 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
 
 
 def component_times(archive: Archive, queries: Sequence[Query], candidates: int) -> dict[str, list[float]]:
-    """Per query: the query embedding alone, one dense (Chroma) and one BM25 search of ``candidates``."""
-    embed, dense, lexical = [], [], []
-    chroma, bm25 = archive.stores.chroma, archive.lexical()
+    """Per query: the query embedding alone, one dense (Chroma) and one BM25 search of ``candidates``, and
+    the insats-name matching search runs on every question (it grows with the number of insatser)."""
+    embed, dense, lexical, names = [], [], [], []
+    chroma, bm25, insatser = archive.stores.chroma, archive.lexical(), archive.catalog().insatser
     for query in queries:
         began = time.perf_counter()
         vector = archive.embedder.embed_query(query.text)
         embed.append((time.perf_counter() - began) * 1000)
         dense.append(timed_ms(partial(chroma.search, vector, k=candidates)))
         lexical.append(timed_ms(partial(bm25.search, query.text, k=candidates)))
-    return {"query_embedding": embed, "dense_only": dense, "bm25_only": lexical}
+        names.append(timed_ms(partial(insatser_in_text, query.text, insatser)))
+    return {"query_embedding": embed, "dense_only": dense, "bm25_only": lexical, "name_matching": names}
 
 
 def profile_search(retriever: HybridRetriever, question: str, k: int) -> str:
-    """cProfile of one search: the 18 functions with the most cumulative time."""
+    """cProfile of one search: the project's functions by cumulative time (the torch call chain under
+    embed_query is one line there), then the hottest functions of any module by own time."""
     profiler = cProfile.Profile()
     profiler.runcall(retriever.search, question, k=k)
     out = io.StringIO()
-    stats = pstats.Stats(profiler, stream=out)
-    stats.strip_dirs().sort_stats("cumulative").print_stats(18)
-    return "\n".join(line for line in out.getvalue().splitlines() if line.strip())
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(PROJECT_MODULES, 14)
+    stats.sort_stats("tottime").print_stats(8)
+    keep = re.compile(r"^\s*(ncalls|\d)")  # the table rows; pstats' headers repeat for each listing
+    lines = out.getvalue().splitlines()
+    return "\n".join(line for line in lines if keep.match(line) and "function calls" not in line)
 
 
 # --- report -----------------------------------------------------------------------------------------
@@ -477,7 +487,7 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
 
     rows = [row("hybrid search (incl. query embedding)", search)]
     rows += [row(f"  {kind} queries (n={int(p['n'])})", p) for kind, p in m["by_kind"].items()]
-    parts = ("query_embedding", "dense_only", "bm25_only")
+    parts = ("query_embedding", "dense_only", "bm25_only", "name_matching")
     rows += [row(name.replace("_", " ") + " alone", m[name]) for name in parts]
     print_table(
         f"Search latency, {m['chunks']} chunks, {m['reports']} reports, {m['insatser']} insatser, {model}, "
@@ -489,8 +499,16 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
         f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); "
         f"model load {m['model_load_ms']:.0f} ms"
     )
+    explained = sum(m[name]["mean"] for name in parts)
+    print(
+        f"mean search {search['mean']:.1f} ms = {explained:.1f} ms in the parts above + "
+        f"{search['mean'] - explained:.1f} ms elsewhere (focus searches, fusion, catalog, register lookups)"
+    )
     rss = m["rss_mb"]
-    print_table("Memory (MB)", ["", "RSS"], [[k.replace("_", " "), f"{v:.0f}"] for k, v in rss.items()])
+    print_table(
+        "Memory of the search process (MB)", ["", "RSS now", "peak so far"],
+        [[stage, f"{now:.0f}", f"{peak:.0f}"] for stage, (now, peak) in rss.items()],
+    )
     disk = m["disk_bytes"]
     print_table(
         "Index on disk",
@@ -509,7 +527,7 @@ def print_build(b: dict[str, Any]) -> None:
     print(
         f"\ningest this run: {run['files_indexed']} files indexed, {run['files_unchanged']} unchanged, "
         f"{run['chunks_embedded']} chunks embedded, {run['ingest_seconds']} s "
-        f"(of which embedding {run['embed_seconds']} s)"
+        f"(of which embedding {run['embed_seconds']} s), peak RSS {run['ingest_peak_rss_mb']} MB"
     )
     for r in (r for r in b["builds"] if r["chunks_embedded"]):
         print(
