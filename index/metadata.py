@@ -263,9 +263,7 @@ def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
         parts = [p for p in re.split(r"\s[–—-]\s|:\s", title) if p.strip()]
-        kept = [
-            p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)
-        ]
+        kept = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
         name = (kept or parts or [title])[0].strip()
         offset = start + title.find(name)
         return Field("insats_namn", name, name, offset, offset + len(name))

@@ -2,9 +2,9 @@ import io
 import json
 
 import pytest
+from conftest import SEEDS, needs_seeds
 
 from assistant.cli import main
-from conftest import SEEDS, needs_seeds
 
 
 @pytest.fixture

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import pytest
 
-from index import embed
+from index import bundled
+from index.bundled import build_bundled_model
 from index.embed import (
     BUNDLED_MODEL,
     Embedder,
     HashingEmbedder,
     SentenceTransformerEmbedder,
-    build_bundled_model,
     default_embedder,
 )
 
@@ -134,7 +134,7 @@ def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch):
         (out / "model.safetensors").write_bytes(b"half")
         raise OSError("disk full")
 
-    monkeypatch.setattr(embed, "_convert", broken)
+    monkeypatch.setattr(bundled, "_convert", broken)
     target = tmp_path / "models" / "e5"
     with pytest.raises(OSError, match="disk full"):
         build_bundled_model(target)
@@ -142,7 +142,7 @@ def test_failed_conversion_leaves_nothing(tmp_path, monkeypatch):
 
 
 def test_existing_model_is_kept_and_junk_refused(tmp_path, monkeypatch):
-    monkeypatch.setattr(embed, "_convert", lambda *args: pytest.fail("converted again"))
+    monkeypatch.setattr(bundled, "_convert", lambda *args: pytest.fail("converted again"))
     built = tmp_path / "built"
     built.mkdir()
     (built / "modules.json").write_text("[]")

@@ -3,13 +3,14 @@
 import ast
 
 import pytest
-
 from conftest import ROOT
 
 OWNERS = {
     "chromadb": {"index/store.py"},
     "sentence_transformers": {"index/embed.py"},
     "torch": {"index/embed.py"},
+    "safetensors": {"index/bundled.py"},
+    "tokenizers": {"index/bundled.py"},
     "transformers": {"index/embed.py"},
     "langchain_core": {"assistant/chain.py"},
     "langchain": {"assistant/chain.py"},
