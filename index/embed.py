@@ -156,7 +156,7 @@ class SentenceTransformerEmbedder:
         from transformers.utils import logging as transformers_logging
 
         # Its "Loading weights" bar would land in the middle of the CLI's own progress display.
-        transformers_logging.disable_progress_bar()
+        transformers_logging.disable_progress_bar()  # type: ignore[no-untyped-call]
 
         if self._threads is not None:
             torch.set_num_threads(self._threads)
