@@ -1,4 +1,4 @@
-"""Records the assistant hands out: passages found by search (answers and citations follow in a later stage)."""
+"""Records the assistant hands out: passages found by search, citations of them, and answers."""
 
 from __future__ import annotations
 
@@ -22,3 +22,22 @@ class Passage:
     @property
     def source(self) -> str:
         return self.chunk.source
+
+
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """Passage number ``n`` (1-based, as in the answer's ``[n]`` markers)."""
+
+    n: int
+    passage: Passage
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A Swedish answer whose claims point at passages; ``abstained`` when the archive has no answer."""
+
+    text: str
+    citations: tuple[Citation, ...] = ()
+    insatser: tuple[str, ...] = ()  # names of the insatser the answer is about
+    abstained: bool = False
+    notices: tuple[str, ...] = ()  # e.g. figures that differ between reports, a language model that failed

@@ -3,6 +3,8 @@
 Machine protocols (kept exactly, outside tools drive them):
     arkiv search --jsonl -k N -   stdin {"id", "question"} lines → {"id", "results": [{"source", "text",
                                   "score", "insats", "section", "page"}, …]} lines, best first.
+    arkiv ask --jsonl -           stdin {"id", "question"} lines → {"id", "answer", "abstained", "citations":
+                                  [{"n", "source", "text", "insats", "section", "page"}, …]} lines.
 """
 
 from __future__ import annotations
@@ -74,6 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--json", action="store_true", help="maskinläsbar JSON")
     search.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
     search.set_defaults(handler=commands.search)
+
+    ask = sub.add_parser("ask", help="ställ en fråga och få ett svar med källor")
+    ask.add_argument("question", help='frågan, eller "-" för JSON-rader på stdin (med --jsonl)')
+    ask.add_argument("--insats", help="bara denna insats (namn eller id)")
+    ask.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
+    ask.set_defaults(handler=commands.ask)
 
     check = sub.add_parser("check", help="kontrollera att register, vektorer och sökindex stämmer överens")
     check.add_argument("--repair", action="store_true", help="laga det som går att laga")

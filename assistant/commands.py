@@ -14,7 +14,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from assistant.answer import Passage
+from assistant.answer import Answer, Passage
 from assistant.archive import Archive
 from assistant.cli import emit_json
 from assistant.config import Settings
@@ -23,6 +23,7 @@ from assistant.evaluate import Retrieved
 from assistant.evaluate import evaluate as run_eval
 from assistant.names import resolve_insats
 from assistant.retrieve import Filters, HybridRetriever
+from assistant.service import Assistant
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
 
@@ -228,6 +229,49 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f"[dim]Korrigerad OCR-text:[/] {_highlight(chunk.corrected, terms)}")
         console.print()
     return 0
+
+
+def ask(args: argparse.Namespace, settings: Settings) -> int:
+    assistant = Assistant.from_archive(_open(settings))
+    filters = Filters(insats=args.insats) if args.insats else None
+    if args.jsonl or args.question == "-":
+        for _, item in _jsonl(sys.stdin):
+            try:
+                answer = assistant.ask(str(item.get("question", "")), filters=filters)
+                emit_json({"id": item.get("id"), **_answer_json(answer)})
+            except ArkivError as exc:
+                emit_json({"id": item.get("id"), "answer": str(exc), "abstained": True, "citations": []})
+        return 0
+    answer = assistant.ask(args.question, filters=filters)
+    console.print(escape(answer.text))
+    for notice in answer.notices:
+        console.print(f"[yellow]Obs:[/] {escape(notice)}")
+    if answer.citations:
+        console.print("\n[bold]Källor[/]")
+        for citation in answer.citations:
+            chunk = citation.passage.chunk
+            where = " · ".join(
+                x
+                for x in (
+                    chunk.source,
+                    citation.passage.insats or "",
+                    " > ".join(chunk.heading_path[-2:]),
+                    f"sida {chunk.page}" if chunk.page else "",
+                )
+                if x
+            )
+            console.print(f"[{citation.n}] {escape(where)}")
+    return 0
+
+
+def _answer_json(answer: Answer) -> dict[str, Any]:
+    return {
+        "answer": answer.text,
+        "abstained": answer.abstained,
+        "citations": [
+            {"n": c.n, **{k: v for k, v in _result(c.passage).items() if k != "score"}} for c in answer.citations
+        ],
+    }
 
 
 def _result(passage: Passage) -> dict[str, Any]:

@@ -72,6 +72,16 @@ class LexicalIndex:
         )
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
+    def document_frequency(self, term: str) -> int:
+        """How many passages contain the analyzed ``term`` (0 when none does)."""
+        if self._retriever is None:
+            return 0
+        column = self._retriever.vocab_dict.get(term)  # type: ignore[attr-defined]
+        if column is None:
+            return 0
+        indptr = self._retriever.scores["indptr"]  # type: ignore[attr-defined]
+        return int(indptr[column + 1] - indptr[column])
+
     def save(self, folder: Path) -> None:
         """Save as ``folder/gen-N`` and point ``folder/CURRENT`` at it atomically."""
         folder.mkdir(parents=True, exist_ok=True)

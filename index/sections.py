@@ -136,7 +136,7 @@ def _place(stack: list[tuple[int, int | None, str, str | None, bool]], heading: 
     """Pop the stack to the heading's parent and return the heading's depth."""
     if heading.number is not None:
         depth = len(heading.number)
-        while stack and (stack[-1][0] >= depth or not stack[-1][4] and stack[-1][0] >= depth):
+        while stack and stack[-1][0] >= depth:
             stack.pop()
         return depth
     if heading.md_level is not None:

@@ -1,0 +1,277 @@
+"""The default answerer: composes Swedish answers from retrieved sentences, without a language model.
+
+Every statement is a sentence (or table row) quoted from a passage, marked ``[n]``. Three shapes:
+  - a fact or why-question gets the best-matching sentences, one per report when the named insats has
+    several reports, and a notice when those reports state different figures;
+  - a question across the archive ("vilka insatser …") is asked of every insats in turn, and each insats
+    whose passages contain the question's key words gets a bullet; the count comes first;
+  - when nothing in the archive matches the question's key words (or a figure is asked for and none is
+    found), it says so instead of offering a figure from elsewhere.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer import Passage
+from assistant.names import NameMatch, insatser_in_text
+from assistant.retrieve import Filters, HybridRetriever, is_list_question
+from index.analyze import analyze, fold, swedish_lexicon
+from index.metadata import kommuner
+
+# Words that frame a question rather than say what it is about.
+_FRAMING = frozenset(
+    analyze(
+        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
+        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket när vem varför"
+    )
+)
+_MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr"))
+_AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
+_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
+_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+_FIGURE_CUES = (
+    "hur manga",
+    "hur mycket",
+    "hur stor",
+    "vad kostade",
+    "hur ofta",
+    "vilket belopp",
+    "hur lang",
+    "nar ",
+    "vilken period",
+    "tidsperiod",
+    "vilket datum",
+)
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
+_TYPE_LABEL = {"slutrapport": "slutrapporten", "kvartalsrapport": "kvartalsrapporten", "utvardering": "utvärderingen"}
+NO_ANSWER = "Det finns inget svar på det i arkivet."
+
+
+@dataclass(frozen=True, slots=True)
+class Draft:
+    """An answer before citations are attached: text with [n] markers numbered over ``passages``."""
+
+    text: str
+    passages: tuple[Passage, ...] = ()
+    insatser: tuple[str, ...] = ()
+    abstained: bool = False
+    notices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str
+    passage: Passage
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Answers from the archive's own sentences.
+
+    Args:
+        retriever: the hybrid search.
+        k: passages retrieved for a fact or why question.
+        per_insats: passages retrieved per insats for a question across the archive.
+        max_sentences: sentences quoted in a fact or why answer.
+    """
+
+    def __init__(self, retriever: HybridRetriever, *, k: int = 8, per_insats: int = 4, max_sentences: int = 3) -> None:
+        if k < 1 or per_insats < 1 or max_sentences < 1:
+            raise ValueError("k, per_insats and max_sentences must be positive")
+        self.retriever = retriever
+        self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
+
+    def answer(self, question: str, *, filters: Filters | None = None) -> Draft:
+        catalog = self.retriever.archive.catalog()
+        named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
+        named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
+        name_terms = {t for m in named for t in analyze(m.alias)}
+        words = _content_words(question, name_terms)
+        if not named and (mention := self._only_mentioned(question)) is not None:
+            return Draft(f"{NO_ANSWER} {mention}", abstained=True)
+        if not named and (filters is None or filters.empty()) and is_list_question(question):
+            return self._across(question, words, filters)
+        return self._fact(question, named, set().union(*words) if words else set(), filters)
+
+    def _only_mentioned(self, question: str) -> str | None:
+        """A note when the question names something the reports only mention (no report of its own)."""
+        asked = set(re.findall(r"\w+", fold(question)))
+        catalog = self.retriever.archive.catalog()
+        for meta in self.retriever.archive.register.report_metas():
+            for mention in meta.mentions:
+                name_words = set(re.findall(r"\w+", fold(mention.name)))
+                if (
+                    len(name_words) >= 2
+                    and name_words <= asked
+                    and not insatser_in_text(mention.name, catalog.insatser)
+                ):
+                    return f"{mention.name} nämns bara i förbigående i {meta.source}; arkivet har ingen rapport om den."
+        return None
+
+    def _fact(self, question: str, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+        passages = self._search(question, named, filters)
+        wants_figure = any(cue in " ".join(re.findall(r"\w+", fold(question))) for cue in _FIGURE_CUES)
+        ranked = [s for s in self._sentences(passages, key) if s.score > 0]
+        if wants_figure:
+            ranked = [s for s in ranked if _answers_figure(s.text, key)]
+        if not ranked:
+            return Draft(NO_ANSWER, abstained=True)
+        chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
+        used: list[Passage] = []
+        lines = [_quote(s, used) for s in chosen]
+        notices = _differing_figures(chosen) if wants_figure else ()
+        insatser = tuple(dict.fromkeys(s.passage.insats for s in chosen if s.passage.insats))
+        return Draft("\n".join(lines), tuple(used), insatser, False, notices)
+
+    def _across(self, question: str, words: list[set[str]], filters: Filters | None) -> Draft:
+        """Ask every insats; it qualifies when one of its sentences uses the question's content words (a word
+        may instead be carried by the passage around the sentence or by the section it stands in)."""
+        catalog = self.retriever.archive.catalog()
+        used: list[Passage] = []
+        bullets = []
+        for insats in catalog.insatser:
+            scoped = Filters(insats=insats.id, section=filters.section if filters else None)
+            passages = self.retriever.search(question, k=self.per_insats, filters=scoped)
+            best = _best_covering(passages, words)
+            if best is not None:
+                kommun = f" ({insats.kommun})" if insats.kommun else ""
+                bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
+        if not bullets:
+            return Draft(NO_ANSWER, abstained=True)
+        total = len(catalog.insatser)
+        head = f"{len(bullets)} av {total} insatser i arkivet:"
+        names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
+        return Draft("\n".join([head, *bullets]), tuple(used), names)
+
+    def _search(self, question: str, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
+        if not named:
+            return self.retriever.search(question, k=self.k, filters=filters)
+        found: dict[str, Passage] = {}
+        for match in named[:3]:  # several insatser fit the name: ask each, keep the best passages overall
+            scoped = Filters(insats=match.insats.id, section=filters.section if filters else None)
+            for passage in self.retriever.search(question, k=self.k, filters=scoped):
+                found.setdefault(passage.chunk.id, passage)
+        return sorted(found.values(), key=lambda p: -p.score)[: self.k]
+
+    def _sentences(self, passages: Sequence[Passage], key: set[str], *, require_key: bool = False) -> list[_Sentence]:
+        """Sentences of the passages scored by the question's key words they contain, rank breaking ties."""
+        scored = []
+        for rank, passage in enumerate(passages, start=1):
+            for sentence in _split(passage.chunk.text):
+                terms = _terms(sentence)
+                hits = _overlap(key, terms)
+                if require_key and not hits:
+                    continue
+                score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
+                scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0))
+        return sorted(scored, key=lambda s: -s.score)
+
+
+_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+\S[^.!?]{0,100}$|\*\*[^*]+\*\*\s*$)")
+_INLINE_HEADING = re.compile(r"^\s*\*\*[^*]{0,160}\*\*\s*(?=\S)|^\s*\d+(?:\.\d+)+\s[^:\n]{0,100}:\s+")
+
+
+def _split(text: str) -> list[str]:
+    """Sentences and table rows: hard-wrapped lines joined, markup trimmed, headings, template prompts
+    (questions) and fragments dropped."""
+    parts = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in block.splitlines() if line.strip() and not _HEADING_LINE.match(line)]
+        if not lines:
+            continue
+        tabular = any(line.lstrip().startswith("|") or "\t" in line for line in lines)
+        listed = sum(bool(re.match(r"\s*(?:[-*•–]|\d{1,2}[.)])\s", line)) for line in lines) >= 2
+        # Rows and list items stand alone; other lines are one paragraph broken at the page width.
+        units = lines if tabular or listed else [" ".join(line.strip() for line in lines)]
+        for unit in units:
+            for piece in _SENTENCE.split(_INLINE_HEADING.sub("", unit)):
+                piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
+                if len(piece) >= 25 and len(piece.split()) >= 4 and not piece.endswith((":", "?")):
+                    parts.append(piece)
+    return parts
+
+
+def _content_words(question: str, name_terms: set[str]) -> list[set[str]]:
+    """Terms per content word of the question: framing, names, kommuner and everyday words left out."""
+    ranks = swedish_lexicon()
+    words = []
+    for word in re.findall(r"\w+", question):
+        folded = fold(word)
+        if folded in kommuner() or (folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK):
+            continue
+        terms = set(analyze(word)) - _FRAMING - name_terms
+        if terms:
+            words.append(terms)
+    return words
+
+
+def _overlap(keys: set[str], terms: set[str]) -> int:
+    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
+    since Snowball leaves some participles unstemmed."""
+    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
+
+
+def _terms(sentence: str) -> set[str]:
+    """A sentence's analyzed terms; an amount in kronor also counts as the money words."""
+    terms = set(analyze(sentence))
+    if _AMOUNT.search(sentence):
+        terms |= _MONEY
+    return terms
+
+
+def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sentence | None:
+    best: _Sentence | None = None
+    for rank, passage in enumerate(passages, start=1):
+        around = set(analyze(passage.chunk.search_text))
+        for sentence in _split(passage.chunk.text):
+            terms = _terms(sentence)
+            own = sum(1 for w in words if _overlap(w, terms))
+            if not own or not all(_overlap(w, terms | around) for w in words):
+                continue
+            score = own + 0.3 / rank
+            if best is None or score > best.score:
+                best = _Sentence(sentence, passage, score)
+    return best
+
+
+def _answers_figure(sentence: str, key: set[str]) -> bool:
+    """Whether a sentence can answer a how-much/how-many question: it has a figure and, unless the question
+    is only about money, one of the question's own key words (a budget total is no answer about a course)."""
+    if not re.search(r"\d", sentence):
+        return False
+    specific = key - _MONEY
+    return not specific or bool(_overlap(specific, _terms(sentence)))
+
+
+def _one_per_report(ranked: Sequence[_Sentence], limit: int) -> list[_Sentence]:
+    """The best sentence of each report first (reports of one insats may disagree), then the next best."""
+    firsts: dict[str, _Sentence] = {}
+    for sentence in ranked:
+        firsts.setdefault(sentence.passage.source, sentence)
+    rest = [s for s in ranked if s not in firsts.values()]
+    return (list(firsts.values()) + rest)[:limit]
+
+
+def _differing_figures(chosen: Sequence[_Sentence]) -> tuple[str, ...]:
+    by_report: dict[str, set[str]] = {}
+    for sentence in chosen:
+        numbers = set(re.findall(r"\d+(?:[ ,.]\d+)*", sentence.text))
+        by_report.setdefault(sentence.passage.source, set()).update(numbers)
+    if len(by_report) > 1 and len({frozenset(v) for v in by_report.values()}) > 1:
+        sources = ", ".join(by_report)
+        return (f"Rapporterna anger olika siffror ({sources}); båda visas med källa.",)
+    return ()
+
+
+def _quote(sentence: _Sentence, used: list[Passage]) -> str:
+    if sentence.passage not in used:
+        used.append(sentence.passage)
+    n = used.index(sentence.passage) + 1
+    passage = sentence.passage
+    where = _TYPE_LABEL.get(passage.report_type or "", passage.source)
+    owner = f"{passage.insats}, {where}" if passage.insats else where
+    return f"Enligt {owner}: ”{sentence.text}” [{n}]"

@@ -1,0 +1,74 @@
+"""The product: ``Assistant.ask(question, history) -> Answer``, a Swedish answer whose claims cite passages.
+
+Example:
+    assistant = Assistant.from_archive(archive)
+    answer = assistant.ask("Vilka insatser nämner Trisam som framgångsfaktor?")
+    print(answer.text, [c.passage.source for c in answer.citations])
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from assistant.answer import Answer
+from assistant.archive import Archive
+from assistant.cite import extract_citations, unsupported_figures
+from assistant.errors import EmptyQuestion
+from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
+from assistant.names import insatser_in_text
+from assistant.retrieve import Filters, HybridRetriever
+from index.analyze import STOPWORDS, fold
+from index.metadata import kommuner
+
+_FOLLOW_UP_WORDS = 4  # a question with fewer content words than this leans on the one before it
+
+
+class Assistant:
+    """Answers questions over an opened archive with the extractive answerer."""
+
+    def __init__(self, retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> None:
+        self.retriever = retriever
+        self.answerer = answerer
+
+    @classmethod
+    def from_archive(cls, archive: Archive) -> Assistant:
+        retriever = HybridRetriever(archive, candidates=archive.settings.candidates)
+        return cls(retriever, ExtractiveAnswerer(retriever, k=max(archive.settings.top_k, 6)))
+
+    def ask(self, question: str, history: Sequence[str] = (), *, filters: Filters | None = None) -> Answer:
+        """Answer ``question``; ``history`` holds the user's earlier questions, oldest first.
+
+        Raises:
+            EmptyQuestion: for a blank question.
+        """
+        if not question or not question.strip():
+            raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
+        draft = self.answerer.answer(self.with_history(question.strip(), history), filters=filters)
+        citations = tuple(extract_citations(draft.text, draft.passages))
+        if not citations or draft.abstained:
+            return Answer(NO_ANSWER if not draft.abstained else draft.text, abstained=True, notices=draft.notices)
+        notices = list(draft.notices)
+        for problem in unsupported_figures(draft.text, draft.passages, uncited=False):
+            notices.append(f"Siffran {problem.figure} står inte i den citerade källan; kontrollera den.")
+        return Answer(draft.text, citations, draft.insatser, False, tuple(notices))
+
+    def with_history(self, question: str, history: Sequence[str]) -> str:
+        """A follow-up ("och i Ljusdal?", "vad kostade det?") completed with the previous question.
+
+        The earlier question lends its topic; names of insatser and kommuner in it are dropped when the
+        follow-up brings its own, so "och i Ljusdal?" asks the same thing about Ljusdal.
+        """
+        if not history:
+            return question
+        words = [w for w in re.findall(r"\w+", fold(question)) if w not in STOPWORDS]
+        if len(words) >= _FOLLOW_UP_WORDS:
+            return question
+        previous = history[-1]
+        catalog = self.retriever.archive.catalog()
+        brings_name = bool(insatser_in_text(question, catalog.insatser)) or any(w in kommuner() for w in words)
+        if brings_name:
+            names = {w for m in insatser_in_text(previous, catalog.insatser) for w in re.findall(r"\w+", m.alias)}
+            names |= set(kommuner())
+            previous = " ".join(w for w in re.findall(r"\w+", previous) if fold(w) not in names)
+        return f"{previous} {question}"

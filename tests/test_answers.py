@@ -1,0 +1,63 @@
+import io
+import json
+
+import pytest
+
+from assistant.cli import main
+from assistant.service import Assistant
+
+
+@pytest.fixture
+def assistant(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    return Assistant.from_archive(archive)
+
+
+def test_fact_question_quotes_the_sentence_with_the_figure_and_cites_it(assistant):
+    answer = assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?")
+    assert not answer.abstained
+    assert "33 personer" in answer.text and "[1]" in answer.text
+    assert answer.citations[0].passage.source == "slutrapport vägen framåt.md"
+    assert answer.insatser == ("Vägen framåt Söderhamn",)
+    assert not answer.notices
+
+
+def test_question_across_the_archive_gets_one_bullet_per_qualifying_insats(assistant):
+    answer = assistant.ask("Vilka insatser nämner Trisam som framgångsfaktor?")
+    assert answer.text.startswith("1 av 3 insatser")
+    assert "**Vägen framåt Söderhamn**" in answer.text and "Trisam" in answer.text
+    assert len(answer.citations) == 1
+
+
+def test_no_answer_in_the_archive_means_abstaining_not_guessing(assistant):
+    answer = assistant.ask("Hur mycket kostade utbildningen i kognitiv beteendeterapi?")
+    assert answer.abstained and not answer.citations
+    assert "inget svar" in answer.text
+
+
+def test_follow_up_borrows_the_previous_question(assistant):
+    first = "Hur många deltagare hade Vägen framåt Söderhamn?"
+    assert assistant.with_history("och i Nordanstig?", [first]).endswith("och i Nordanstig?")
+    assert "Söderhamn" not in assistant.with_history("och i Nordanstig?", [first])
+    assert "deltagare" in assistant.with_history("och i Nordanstig?", [first])
+    assert assistant.with_history("Hur ofta träffas kuratorn på hälsocentralen?", [first]).startswith("Hur ofta")
+
+
+def test_ask_jsonl_protocol(corpus, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("ARKIV_EMBEDDING_MODEL", "hashing")
+    data = ["--data-dir", str(tmp_path / "data")]
+    assert main([*data, "ingest", str(corpus)]) == 0
+    capsys.readouterr()
+    lines = (
+        '{"id": "a", "question": "Hur många deltagare hade Vägen framåt Söderhamn?"}\n'
+        '{"id": "b", "question": "  "}\n'
+    )
+    monkeypatch.setattr("sys.stdin", io.StringIO(lines))
+    assert main([*data, "ask", "--jsonl", "-"]) == 0
+    out = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [o["id"] for o in out] == ["a", "b"]
+    assert set(out[0]) == {"id", "answer", "abstained", "citations"}
+    citation = out[0]["citations"][0]
+    assert set(citation) == {"n", "source", "text", "insats", "section", "page"} and citation["n"] == 1
+    assert out[1]["abstained"] is True
