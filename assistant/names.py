@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from index.analyze import STOPWORDS, fold, swedish_lexicon
 from index.metadata import kommuner
@@ -62,28 +62,26 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
     if not words:
         return []
     places = _kommuner_in(" ".join(words))
-    ranks = swedish_lexicon()
+    index = _alias_index(tuple(insatser))
+    present = index.present(words)
+    best: dict[str, tuple[float, str]] = {}
+    for entry in index.candidates(present):
+        insats_id, alias, tokens, distinctive = index.entries[entry]
+        if not all(t in present for t in tokens) or (len(tokens) < 2 and not distinctive):
+            continue
+        score = 60.0 + 10.0 * len(tokens)
+        if score > best.get(insats_id, (0.0, ""))[0]:
+            best[insats_id] = (score, alias)
     scored = []
     for insats in insatser:
-        best, best_alias = 0.0, ""
-        for alias in {fold(insats.name), *insats.aliases}:
-            tokens = [t for t in re.findall(r"\w+", alias) if t not in STOPWORDS]
-            if not tokens or not all(_present(t, words) for t in tokens):
-                continue
-            distinctive = any(ranks.get(t, 1 << 30) >= _COMMON_RANK and fold(t) not in kommuner() for t in tokens)
-            if len(tokens) < 2 and not distinctive:
-                continue
-            score = 60.0 + 10.0 * len(tokens)
-            if score > best:
-                best, best_alias = score, alias
-        if best == 0.0:
+        if insats.id in best:
+            score, alias = best[insats.id]
+            if places and insats.kommun:
+                score += 15.0 if fold(insats.kommun) in places else -_KOMMUN_MISMATCH
+            scored.append(NameMatch(insats, min(score, 100.0), alias))
+        elif insats.kommun and fold(insats.kommun) in places:
             # "Ockelbo-projektet": a kommun alone points weakly at the insatser run there.
-            if insats.kommun and fold(insats.kommun) in places:
-                scored.append(NameMatch(insats, _KOMMUN_ONLY, fold(insats.kommun)))
-            continue
-        if places and insats.kommun:
-            best += 15.0 if fold(insats.kommun) in places else -_KOMMUN_MISMATCH
-        scored.append(NameMatch(insats, min(best, 100.0), best_alias))
+            scored.append(NameMatch(insats, _KOMMUN_ONLY, fold(insats.kommun)))
     scored.sort(key=lambda m: (-m.score, m.insats.name))
     if not scored:
         return []
@@ -91,10 +89,53 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
     return [m for m in scored if m.score >= top - _TIE]
 
 
-def _present(token: str, words: Sequence[str]) -> bool:
-    if len(token) <= 4 or token.isdigit():
-        return token in words
-    return any(fuzz.ratio(token, word) >= 85 for word in words)
+class _AliasIndex:
+    """Every insats alias as folded tokens, with an inverted index: a question is matched against the few
+    aliases that share a word with it, not against the whole register (thousands of entries at scale)."""
+
+    def __init__(self, insatser: tuple[Insats, ...]) -> None:
+        ranks = swedish_lexicon()
+        places = kommuner()
+        self.entries: list[tuple[str, str, tuple[str, ...], bool]] = []
+        self.by_token: dict[str, list[int]] = {}
+        for insats in insatser:
+            for alias in sorted({fold(insats.name), *insats.aliases}):
+                tokens = tuple(t for t in re.findall(r"\w+", alias) if t not in STOPWORDS)
+                if not tokens:
+                    continue
+                distinctive = any(ranks.get(t, 1 << 30) >= _COMMON_RANK and t not in places for t in tokens)
+                for token in set(tokens):
+                    self.by_token.setdefault(token, []).append(len(self.entries))
+                self.entries.append((insats.id, alias, tokens, distinctive))
+        self.long_tokens = [t for t in self.by_token if len(t) > 4 and not t.isdigit()]
+
+    def present(self, words: Sequence[str]) -> set[str]:
+        """Alias tokens the question contains: short ones exactly, longer ones allowing a typo."""
+        found = {w for w in words if w in self.by_token}
+        for word in words:
+            if len(word) > 3:
+                for token, _, _ in process.extract(
+                    word, self.long_tokens, scorer=fuzz.ratio, score_cutoff=85, limit=None
+                ):
+                    found.add(token)
+        return found
+
+    def candidates(self, present: set[str]) -> set[int]:
+        return {entry for token in present for entry in self.by_token.get(token, ())}
+
+
+_INDEXES: dict[int, tuple[tuple[Insats, ...], _AliasIndex]] = {}
+
+
+def _alias_index(insatser: tuple[Insats, ...]) -> _AliasIndex:
+    """The alias index of a register snapshot, built once per snapshot (catalogs hand out one tuple)."""
+    cached = _INDEXES.get(id(insatser))
+    if cached is not None and cached[0] is insatser:
+        return cached[1]
+    index = _AliasIndex(insatser)
+    _INDEXES.clear()
+    _INDEXES[id(insatser)] = (insatser, index)
+    return index
 
 
 def _normalise(text: str) -> str:

@@ -4,7 +4,8 @@ Stages, one module each: parse → sections → repair → metadata → chunk �
 driven by build.build_index.
 """
 
-from index.build import IngestReport, Stores, build_index
+from typing import Any
+
 from index.records import Chunk, Document, Field, Insats, Mention, Page, ReportMeta, Section
 
 __all__ = [
@@ -20,3 +21,12 @@ __all__ = [
     "Stores",
     "build_index",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # build pulls in numpy, SQLite and the stores: loaded on first use so `import index.embed` stays light.
+    if name in ("build_index", "IngestReport", "Stores"):
+        from index import build
+
+        return getattr(build, name)
+    raise AttributeError(name)

@@ -31,10 +31,12 @@ def core_name(name: str) -> str:
 
 
 def group_reports(metas: Sequence[ReportMeta]) -> list[Insats]:
-    """One Insats per group of reports about the same insats (reports without a name are left out)."""
+    """One Insats per group of reports about the same insats (documents that are no report, or name no
+    insats, are left out)."""
     groups: list[list[ReportMeta]] = []
     for meta in sorted(metas, key=lambda m: (_TYPE_PRIORITY.get(m.report_type, 9), m.source)):
-        if not meta.insats_name:
+        # Only reports make insatser: a statute or web page in the archive is searchable, but no insats.
+        if not meta.insats_name or meta.report_type == "okand":
             continue
         for group in groups:
             if _same_insats(group[0], meta):
