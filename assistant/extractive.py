@@ -21,6 +21,7 @@ from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever, is_list_question
 from index.analyze import analyze, fold, swedish_lexicon
 from index.metadata import kommuner
+from index.records import Field
 
 # Words that frame a question rather than say what it is about.
 _FRAMING = frozenset(
@@ -33,6 +34,29 @@ _MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat bevi
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
 _EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
 _KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+# Question wording → register fields that answer it exactly.
+_REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    ((" diarienummer", " dnr "), ("diarienummer",)),
+    ((" beviljat", " beviljade", " beviljades"), ("beviljade_medel",)),
+    ((" utnyttja", " anvandes", " forbrukat", " gick at "), ("utnyttjade_medel",)),
+    (
+        (" tidsperiod", " insatstid", " vilken period", " pagick", " startade", " slutade"),
+        ("period_start", "period_end"),
+    ),
+    ((" kontaktperson",), ("kontaktperson",)),
+)
+_MONEY_CUES = (" kostade", " kostnad", " kronor", " belopp", " pengar", " mycket medel", " beviljat", " utnyttjat")
+_FIELD_LABELS = {
+    "diarienummer": "Diarienummer",
+    "beviljade_medel": "Beviljade medel",
+    "utnyttjade_medel": "Utnyttjade medel",
+    "period_start": "Period",
+    "period_end": "Period",
+    "kontaktperson": "Kontaktperson",
+}
+_NUMBER_WORDS = frozenset(
+    "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
+)
 _FIGURE_CUES = (
     "hur manga",
     "hur mycket",
@@ -64,9 +88,10 @@ class Draft:
 
 @dataclass(frozen=True, slots=True)
 class _Sentence:
-    text: str
+    text: str  # as written in the file
     passage: Passage
     score: float
+    matched: str = ""  # the repaired form for OCR text, else the same as text
 
 
 class ExtractiveAnswerer:
@@ -113,11 +138,16 @@ class ExtractiveAnswerer:
         return None
 
     def _fact(self, question: str, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+        register = self._from_register(question, named)
+        if register is not None:
+            return register
         passages = self._search(question, named, filters)
-        wants_figure = any(cue in " ".join(re.findall(r"\w+", fold(question))) for cue in _FIGURE_CUES)
+        asked = " ".join(re.findall(r"\w+", fold(question)))
+        wants_figure = any(cue in asked for cue in _FIGURE_CUES)
+        wants_money = any(cue in f" {asked} " for cue in _MONEY_CUES)
         ranked = [s for s in self._sentences(passages, key) if s.score > 0]
         if wants_figure:
-            ranked = [s for s in ranked if _answers_figure(s.text, key)]
+            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money)]
         if not ranked:
             return Draft(NO_ANSWER, abstained=True)
         chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
@@ -126,6 +156,50 @@ class ExtractiveAnswerer:
         notices = _differing_figures(chosen) if wants_figure else ()
         insatser = tuple(dict.fromkeys(s.passage.insats for s in chosen if s.passage.insats))
         return Draft("\n".join(lines), tuple(used), insatser, False, notices)
+
+    def _from_register(self, question: str, named: Sequence[NameMatch]) -> Draft | None:
+        """Template fields the question asks for (dnr, granted or used money, period, contact), read from the
+        register with the passage they stand in; every report's value is shown, so differences are seen."""
+        asked = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+        wanted = [fields for cues, fields in _REGISTER_FIELDS if any(cue in asked for cue in cues)]
+        if not named or not wanted:
+            return None
+        used: list[Passage] = []
+        lines: list[str] = []
+        values_by_field: dict[tuple[str, str], set[str]] = {}
+        for match in named[:2]:
+            for fields in wanted:
+                per_source: dict[str, list[Field]] = {}
+                for source, field in match.insats.fields:
+                    if field.name in fields:
+                        per_source.setdefault(source, []).append(field)
+                for source, found in per_source.items():
+                    passage = self._passage_at(source, found[0].start, match)
+                    if passage is None:
+                        continue
+                    # A period is its start and end together ("2019-10-01 – 2022-06-30").
+                    raw = " – ".join(re.sub(r"\s+", " ", f.raw.replace("<br>", " ")).strip(" |*") for f in found)
+                    label = _FIELD_LABELS.get(found[0].name, found[0].name)
+                    lines.append(f"{label}: {_quote(_Sentence(raw, passage, 1.0), used)}")
+                    for field in found:
+                        values_by_field.setdefault((match.insats.id, field.name), set()).add(field.value)
+        if not lines:
+            return None
+        notices = tuple(
+            f"Rapporterna anger olika värden för {_FIELD_LABELS.get(name, name).lower()}; alla visas med källa."
+            for (_, name), values in values_by_field.items()
+            if len(values) > 1
+        )
+        names = tuple(dict.fromkeys(m.insats.name for m in named[:2]))
+        return Draft("\n".join(dict.fromkeys(lines)), tuple(used), names, False, notices)
+
+    def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
+        """The stored passage of ``source`` that holds ``offset``, as a Passage."""
+        for chunk in self.retriever.archive.register.chunks_of(source):
+            if chunk.start <= offset < chunk.end:
+                info = self.retriever.archive.catalog().reports.get(source)
+                return Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
+        return None
 
     def _across(self, question: str, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the question's content words (a word
@@ -161,13 +235,13 @@ class ExtractiveAnswerer:
         """Sentences of the passages scored by the question's key words they contain, rank breaking ties."""
         scored = []
         for rank, passage in enumerate(passages, start=1):
-            for sentence in _split(passage.chunk.text):
-                terms = _terms(sentence)
+            for sentence, readable in _pieces(passage):
+                terms = _terms(readable)
                 hits = _overlap(key, terms)
                 if require_key and not hits:
                     continue
                 score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
-                scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0))
+                scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0, readable))
         return sorted(scored, key=lambda s: -s.score)
 
 
@@ -193,6 +267,17 @@ def _split(text: str) -> list[str]:
                 if len(piece) >= 25 and len(piece.split()) >= 4 and not piece.endswith((":", "?")):
                     parts.append(piece)
     return parts
+
+
+def _pieces(passage: Passage) -> list[tuple[str, str]]:
+    """(as written, as matched) per sentence: OCR passages are matched on their repaired text, which has the
+    same layout, but quoted as the file says."""
+    written = _split(passage.chunk.text)
+    if passage.chunk.corrected:
+        repaired = _split(passage.chunk.corrected)
+        if len(repaired) == len(written):
+            return list(zip(written, repaired, strict=True))
+    return [(piece, piece) for piece in written]
 
 
 def _content_words(question: str, name_terms: set[str]) -> list[set[str]]:
@@ -227,21 +312,25 @@ def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sente
     best: _Sentence | None = None
     for rank, passage in enumerate(passages, start=1):
         around = set(analyze(passage.chunk.search_text))
-        for sentence in _split(passage.chunk.text):
-            terms = _terms(sentence)
+        for sentence, readable in _pieces(passage):
+            terms = _terms(readable)
             own = sum(1 for w in words if _overlap(w, terms))
             if not own or not all(_overlap(w, terms | around) for w in words):
                 continue
             score = own + 0.3 / rank
             if best is None or score > best.score:
-                best = _Sentence(sentence, passage, score)
+                best = _Sentence(sentence, passage, score, readable)
     return best
 
 
-def _answers_figure(sentence: str, key: set[str]) -> bool:
-    """Whether a sentence can answer a how-much/how-many question: it has a figure and, unless the question
-    is only about money, one of the question's own key words (a budget total is no answer about a course)."""
-    if not re.search(r"\d", sentence):
+def _answers_figure(sentence: str, key: set[str], *, money: bool = False) -> bool:
+    """Whether a sentence can answer a how-much/how-many question: it has a figure (an amount, when money is
+    asked about) and, unless the question is only about money, one of the question's own key words (a budget
+    total is no answer about a course)."""
+    if money and not _AMOUNT.search(sentence):
+        return False
+    words = set(re.findall(r"\w+", sentence.lower()))
+    if not re.search(r"\d", sentence) and not words & _NUMBER_WORDS:
         return False
     specific = key - _MONEY
     return not specific or bool(_overlap(specific, _terms(sentence)))

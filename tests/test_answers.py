@@ -61,3 +61,17 @@ def test_ask_jsonl_protocol(corpus, tmp_path, monkeypatch, capsys):
     citation = out[0]["citations"][0]
     assert set(citation) == {"n", "source", "text", "insats", "section", "page"} and citation["n"] == 1
     assert out[1]["abstained"] is True
+
+
+def test_template_fields_are_answered_from_the_register_with_their_passage(assistant):
+    answer = assistant.ask("Vilket diarienummer har VF i Nordanstig?")
+    assert "SFG 23-14" in answer.text and answer.citations[0].passage.source == "2023/kvartal_vf.txt"
+    period = assistant.ask("Vägen framåt Söderhamn – vilken tidsperiod?")
+    assert "2021-03-01 – 2023-02-28" in period.text
+    money = assistant.ask("Hur mycket beviljades Vägen framåt Söderhamn?")
+    assert "1 250 000 kr" in money.text and not money.abstained
+
+
+def test_cost_question_without_an_amount_in_the_archive_abstains(assistant):
+    answer = assistant.ask("Vad kostade tolken för Vägen framåt Söderhamn?")
+    assert answer.abstained
