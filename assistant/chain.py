@@ -2,19 +2,28 @@
 
 ``ArkivRetriever`` exposes HybridRetriever as a LangChain ``BaseRetriever`` so chains (and LangChain users)
 can plug Arkiv's search in; each Document carries the passage's provenance in its metadata.
+``LlmAnswerer`` answers through a chat model on an OpenAI-compatible endpoint, when one is configured.
 """
 
 from __future__ import annotations
 
+import logging
+from dataclasses import replace
 from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.messages import HumanMessage, SystemMessage
 from langchain_core.retrievers import BaseRetriever
 from pydantic import ConfigDict
 
 from assistant.answer import Passage
+from assistant.cite import drop_invalid_markers, extract_citations
+from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
+from assistant.prompting import load_prompt, number_passages
 from assistant.retrieve import Filters, HybridRetriever
+
+logger = logging.getLogger(__name__)
 
 
 class ArkivRetriever(BaseRetriever):
@@ -51,3 +60,53 @@ def to_document(passage: Passage) -> Document:
         "score": passage.score,
     }
     return Document(page_content=chunk.text, metadata=metadata, id=chunk.id)
+
+
+def make_chat_model(*, base_url: str, model: str, api_key: str | None, timeout: float) -> Any:
+    """A chat model behind any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, OpenAI/Azure)."""
+    from langchain_openai import ChatOpenAI
+
+    # One try, no retries: a slow model should hand over to the extractive answer, not keep staff waiting.
+    return ChatOpenAI(
+        base_url=base_url,
+        model=model,
+        api_key=api_key or "ingen-nyckel",
+        timeout=timeout,
+        max_retries=0,
+        temperature=0,
+    )
+
+
+class LlmAnswerer:
+    """Answers with a language model over numbered passages; falls back to the extractive answerer.
+
+    The reply's [n] markers are kept only when they point at a passage; the service then checks every
+    figure against the passages cited next to it.
+    """
+
+    def __init__(
+        self, retriever: HybridRetriever, chat_model: Any, *, fallback: ExtractiveAnswerer, k: int = 6
+    ) -> None:
+        self.retriever, self.chat_model, self.fallback, self.k = retriever, chat_model, fallback, k
+
+    def answer(self, question: str, *, filters: Filters | None = None) -> Draft:
+        passages = self.retriever.search(question, k=self.k, filters=filters)
+        if not passages:
+            return Draft(NO_ANSWER, abstained=True)
+        messages = [
+            SystemMessage(load_prompt("answer_system").render()),
+            HumanMessage(load_prompt("answer_user").render(question=question, passages=number_passages(passages))),
+        ]
+        try:
+            reply = self.chat_model.invoke(messages)
+        except Exception as exc:  # any failure of the endpoint: staff still get the extractive answer
+            logger.warning("language model failed: %s", exc)
+            draft = self.fallback.answer(question, filters=filters)
+            notice = "Språkmodellen svarade inte; svaret är sammanställt direkt ur rapporterna."
+            return replace(draft, notices=(*draft.notices, notice))
+        text = drop_invalid_markers(str(reply.content).strip(), len(passages))
+        cited = extract_citations(text, passages)
+        if text.startswith(NO_ANSWER) or not cited:
+            return Draft(NO_ANSWER, abstained=True)
+        names = tuple(dict.fromkeys(c.passage.insats for c in cited if c.passage.insats))
+        return Draft(text, tuple(passages), names, generated=True)

@@ -27,6 +27,12 @@ class Settings(BaseSettings):
     chunk_max_size: int = Field(1200, ge=100, description="Hard maximum passage length in characters")
     chunk_overlap: int = Field(200, ge=0, description="Longest sentence repeated across a passage boundary")
     max_file_mb: int = Field(100, ge=1, description="Files larger than this are skipped with a message")
+    llm_base_url: str | None = Field(
+        None, description="OpenAI-compatible endpoint for a language model; unset = extractive answers only"
+    )
+    llm_model: str = Field("qwen2.5", description="Model name sent to the language-model endpoint")
+    llm_api_key: str | None = Field(None, description="API key for the language-model endpoint, if it needs one")
+    llm_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the language model before falling back")
     top_k: int = Field(6, ge=1, description="Passages returned by search and given to the answerer")
     candidates: int = Field(
         60, ge=5, description="Candidates taken from each of dense and lexical search before fusion"

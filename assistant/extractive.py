@@ -84,6 +84,7 @@ class Draft:
     insatser: tuple[str, ...] = ()
     abstained: bool = False
     notices: tuple[str, ...] = ()
+    generated: bool = False  # written by a language model (its figures need checking), not quoted
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from typing import Protocol
 
 from assistant.answer import Answer
 from assistant.archive import Archive
 from assistant.cite import extract_citations, unsupported_figures
 from assistant.errors import EmptyQuestion
-from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
+from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
 from assistant.names import insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import STOPWORDS, fold
@@ -24,17 +25,34 @@ from index.metadata import kommuner
 _FOLLOW_UP_WORDS = 4  # a question with fewer content words than this leans on the one before it
 
 
+class Answerer(Protocol):
+    def answer(self, question: str, *, filters: Filters | None = None) -> Draft: ...
+
+
 class Assistant:
     """Answers questions over an opened archive with the extractive answerer."""
 
-    def __init__(self, retriever: HybridRetriever, answerer: ExtractiveAnswerer) -> None:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer) -> None:
         self.retriever = retriever
         self.answerer = answerer
 
     @classmethod
     def from_archive(cls, archive: Archive) -> Assistant:
-        retriever = HybridRetriever(archive, candidates=archive.settings.candidates)
-        return cls(retriever, ExtractiveAnswerer(retriever, k=max(archive.settings.top_k, 6)))
+        """The extractive answerer, or a language model when ``llm_base_url`` is set (extractive as fallback)."""
+        settings = archive.settings
+        retriever = HybridRetriever(archive, candidates=settings.candidates)
+        extractive = ExtractiveAnswerer(retriever, k=max(settings.top_k, 6))
+        if not settings.llm_base_url:
+            return cls(retriever, extractive)
+        from assistant.chain import LlmAnswerer, make_chat_model
+
+        model = make_chat_model(
+            base_url=settings.llm_base_url,
+            model=settings.llm_model,
+            api_key=settings.llm_api_key,
+            timeout=settings.llm_timeout,
+        )
+        return cls(retriever, LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k))
 
     def ask(self, question: str, history: Sequence[str] = (), *, filters: Filters | None = None) -> Answer:
         """Answer ``question``; ``history`` holds the user's earlier questions, oldest first.
@@ -49,7 +67,7 @@ class Assistant:
         if not citations or draft.abstained:
             return Answer(NO_ANSWER if not draft.abstained else draft.text, abstained=True, notices=draft.notices)
         notices = list(draft.notices)
-        for problem in unsupported_figures(draft.text, draft.passages, uncited=False):
+        for problem in unsupported_figures(draft.text, draft.passages, uncited=draft.generated):
             notices.append(f"Siffran {problem.figure} står inte i den citerade källan; kontrollera den.")
         return Answer(draft.text, citations, draft.insatser, False, tuple(notices))
 

@@ -50,8 +50,7 @@ def test_ask_jsonl_protocol(corpus, tmp_path, monkeypatch, capsys):
     assert main([*data, "ingest", str(corpus)]) == 0
     capsys.readouterr()
     lines = (
-        '{"id": "a", "question": "Hur många deltagare hade Vägen framåt Söderhamn?"}\n'
-        '{"id": "b", "question": "  "}\n'
+        '{"id": "a", "question": "Hur många deltagare hade Vägen framåt Söderhamn?"}\n{"id": "b", "question": "  "}\n'
     )
     monkeypatch.setattr("sys.stdin", io.StringIO(lines))
     assert main([*data, "ask", "--jsonl", "-"]) == 0

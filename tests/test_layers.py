@@ -14,6 +14,8 @@ OWNERS = {
     "transformers": {"index/embed.py"},
     "langchain_core": {"assistant/chain.py"},
     "langchain": {"assistant/chain.py"},
+    "langchain_openai": {"assistant/chain.py"},
+    "openai": {"assistant/chain.py"},
     "sqlite3": {"index/register.py"},
     "bm25s": {"index/lexical.py"},
     "pypdfium2": {"index/parse.py"},
