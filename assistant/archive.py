@@ -20,7 +20,7 @@ from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_l
 from index.chunk import Chunker
 from index.embed import Embedder, default_embedder
 from index.lexical import LexicalIndex
-from index.records import Insats
+from index.records import Insats, Mention
 from index.register import Register, VectorCache
 from index.store import ChromaStore
 
@@ -44,6 +44,7 @@ class Catalog:
     abbreviations: tuple[tuple[str, str], ...] = ()  # (short, long) pairs the reports define, folded
     chunk_source: dict[str, str] = field(default_factory=dict)  # chunk id → source
     chunk_section: dict[str, str | None] = field(default_factory=dict)  # chunk id → section key
+    mentions: tuple[tuple[str, Mention], ...] = ()  # (source, mention) of other projects named in passing
 
     def chunk_ids(self, sources: Collection[str] | None, sections: Collection[str] | None) -> set[str]:
         """Ids of the chunks in ``sources`` and ``sections`` (None = any)."""
@@ -129,7 +130,9 @@ class Archive:
         by_source = {source: insats for insats in insatser for source in insats.reports}
         reports = {}
         abbreviations: dict[tuple[str, str], None] = {}
+        mentions: list[tuple[str, Mention]] = []
         for meta in self.register.report_metas():
+            mentions.extend((meta.source, mention) for mention in meta.mentions)
             for short, long in meta.abbreviations:
                 abbreviations[(fold(short), fold(long))] = None
             years = None
@@ -147,6 +150,7 @@ class Archive:
             tuple(abbreviations),
             {cid: source for cid, source, _ in index},
             {cid: section for cid, _, section in index},
+            tuple(mentions),
         )
 
     def close(self) -> None:

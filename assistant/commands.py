@@ -175,15 +175,14 @@ def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
     catalog = archive.catalog()
     known = catalog.insatser
     found: dict[str, dict[str, Any]] = {}
-    for meta in archive.register.report_metas():
-        for mention in meta.mentions:
-            matches = resolve_insats(mention.name, known)
-            if matches and matches[0].score >= 90:
-                continue  # a registered insats, not a mere mention
-            entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
-            entry["omnämnanden"].append(
-                {"källa": meta.source, "start": mention.start, "slut": mention.end, "text": mention.context}
-            )
+    for source, mention in catalog.mentions:
+        matches = resolve_insats(mention.name, known)
+        if matches and matches[0].score >= 90:
+            continue  # a registered insats, not a mere mention
+        entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
+        entry["omnämnanden"].append(
+            {"källa": source, "start": mention.start, "slut": mention.end, "text": mention.context}
+        )
     return sorted(found.values(), key=lambda m: m["namn"].lower())
 
 

@@ -127,15 +127,10 @@ class ExtractiveAnswerer:
         """A note when the question names something the reports only mention (no report of its own)."""
         asked = set(re.findall(r"\w+", fold(question)))
         catalog = self.retriever.archive.catalog()
-        for meta in self.retriever.archive.register.report_metas():
-            for mention in meta.mentions:
-                name_words = set(re.findall(r"\w+", fold(mention.name)))
-                if (
-                    len(name_words) >= 2
-                    and name_words <= asked
-                    and not insatser_in_text(mention.name, catalog.insatser)
-                ):
-                    return f"{mention.name} nämns bara i förbigående i {meta.source}; arkivet har ingen rapport om den."
+        for source, mention in catalog.mentions:
+            name_words = set(re.findall(r"\w+", fold(mention.name)))
+            if len(name_words) >= 2 and name_words <= asked and not insatser_in_text(mention.name, catalog.insatser):
+                return f"{mention.name} nämns bara i förbigående i {source}; arkivet har ingen rapport om den."
         return None
 
     def _fact(self, question: str, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:

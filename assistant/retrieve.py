@@ -94,7 +94,6 @@ class _Intent:
     sections: frozenset[str]  # template sections that answer it
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
-    summary: bool  # asks for a summary ("sammanfatta …", "till styrelsen")
 
 
 class Reranker(Protocol):
@@ -203,7 +202,6 @@ class HybridRetriever:
             frozenset(section_hints(question)),
             report_type_hint(question),
             is_list_question(question) and not sources,
-            is_summary_question(question),
         )
 
     def _focus(
@@ -338,11 +336,6 @@ def report_type_hint(question: str) -> str | None:
     """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
     text = fold(question)
     return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
-
-
-def is_summary_question(question: str) -> bool:
-    text = " ".join(re.findall(r"\w+", fold(question)))
-    return any(cue in text for cue in SUMMARY_CUES)
 
 
 def is_list_question(question: str) -> bool:
