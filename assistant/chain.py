@@ -8,6 +8,7 @@ can plug Arkiv's search in; each Document carries the passage's provenance in it
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -90,6 +91,12 @@ class LlmAnswerer:
         self.retriever, self.chat_model, self.fallback, self.k = retriever, chat_model, fallback, k
 
     def answer(self, question: str, *, filters: Filters | None = None) -> Draft:
+        return self.answer_streaming(question, filters=filters, on_token=None)
+
+    def answer_streaming(
+        self, question: str, *, filters: Filters | None, on_token: Callable[[str], None] | None
+    ) -> Draft:
+        """As ``answer``, handing each token to ``on_token`` as the model writes it (when given)."""
         passages = self.retriever.search(question, k=self.k, filters=filters)
         if not passages:
             return Draft(NO_ANSWER, abstained=True)
@@ -98,13 +105,21 @@ class LlmAnswerer:
             HumanMessage(load_prompt("answer_user").render(question=question, passages=number_passages(passages))),
         ]
         try:
-            reply = self.chat_model.invoke(messages)
+            if on_token is None:
+                reply_text = str(self.chat_model.invoke(messages).content)
+            else:
+                pieces = []
+                for part in self.chat_model.stream(messages):
+                    token = str(part.content)
+                    pieces.append(token)
+                    on_token(token)
+                reply_text = "".join(pieces)
         except Exception as exc:  # any failure of the endpoint: staff still get the extractive answer
             logger.warning("language model failed: %s", exc)
             draft = self.fallback.answer(question, filters=filters)
             notice = "Språkmodellen svarade inte; svaret är sammanställt direkt ur rapporterna."
             return replace(draft, notices=(*draft.notices, notice))
-        text = drop_invalid_markers(str(reply.content).strip(), len(passages))
+        text = drop_invalid_markers(reply_text.strip(), len(passages))
         cited = extract_citations(text, passages)
         if text.startswith(NO_ANSWER) or not cited:
             return Draft(NO_ANSWER, abstained=True)

@@ -33,7 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.data_dir is not None:
         overrides["data_dir"] = args.data_dir
     settings = Settings(**overrides)
-    _configure_logging(settings, verbose=args.verbose)
+    _configure_logging(settings, verbose=args.verbose or args.command == "serve")
     try:
         result: int = args.handler(args, settings)
         return result
@@ -86,6 +86,23 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="kontrollera att register, vektorer och sökindex stämmer överens")
     check.add_argument("--repair", action="store_true", help="laga det som går att laga")
     check.set_defaults(handler=commands.check)
+
+    serve = sub.add_parser("serve", help="starta webbappen och API:t (läser in arkivet i bakgrunden)")
+    serve.add_argument("--archive", type=Path, default=None, help="mappen med rapporter (standard: ARKIV_ARCHIVE_DIR)")
+    serve.add_argument("--host", default=None, help="adress att lyssna på (standard 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=None, help="port (standard 8000)")
+    serve.set_defaults(handler=commands.serve)
+
+    users = sub.add_parser("users", help="hantera användare (inloggning krävs när det finns minst en)")
+    users_sub = users.add_subparsers(dest="users_command", required=True)
+    add = users_sub.add_parser("add", help="lägg till eller ändra en användare")
+    add.add_argument("name", help="användarnamn")
+    add.add_argument("--role", default="läsare", help="läsare eller admin (standard läsare)")
+    add.add_argument("--password-stdin", action="store_true", help="läs lösenordet från stdin i stället för att fråga")
+    users_sub.add_parser("list", help="visa användarna")
+    remove = users_sub.add_parser("remove", help="ta bort en användare")
+    remove.add_argument("name", help="användarnamn")
+    users.set_defaults(handler=commands.users)
 
     evaluate = sub.add_parser("eval", help="mät sökträffsäkerheten mot en fil med frågor och belägg")
     evaluate.add_argument("file", type=Path, help="JSONL-fil i formatet för shared/eval/dev.jsonl")

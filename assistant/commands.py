@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import re
 import sys
@@ -16,6 +17,7 @@ from rich.table import Table
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
+from assistant.auth import UserStore
 from assistant.cli import emit_json
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
@@ -368,6 +370,65 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
         else "[red]Alla fel kunde inte lagas.[/]"
     )
     return 1
+
+
+def serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from assistant.app import create_app
+
+    updates: dict[str, Any] = {"host": args.host or settings.host, "port": args.port or settings.port}
+    if args.archive is not None:
+        if not args.archive.is_dir():
+            raise ArkivError(f"Mappen {args.archive} finns inte.")
+        updates["archive_dir"] = args.archive
+    settings = settings.model_copy(update=updates)
+    if not UserStore(settings.data_dir / "users.json").any():
+        if settings.host not in _LOOPBACK:
+            errors.print(
+                "[yellow]Inga användare är inlagda, så servern lyssnar bara på 127.0.0.1 "
+                f"(inte {escape(settings.host)}).[/]"
+                " Lägg till användare med 'arkiv users add NAMN --role admin' för att öppna den för andra."
+            )
+        settings = settings.model_copy(update={"host": "127.0.0.1"})
+        mode = "lokalt läge utan inloggning"
+    else:
+        mode = "inloggning krävs"
+    console.print(
+        f"Arkiv startar på [bold]http://{settings.host}:{settings.port}[/] ({mode}); "
+        f"arkivet {escape(str(settings.archive_dir))} läses in i bakgrunden. Avsluta med Ctrl+C."
+    )
+    app = create_app(settings)
+    # uvicorn's own logging config would replace ours; its loggers propagate to the root handlers instead.
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, timeout_graceful_shutdown=10)
+    return 0
+
+
+def users(args: argparse.Namespace, settings: Settings) -> int:
+    store = UserStore(settings.data_dir / "users.json")
+    if args.users_command == "list":
+        listed = store.users()
+        if not listed:
+            console.print("Inga användare: appen körs i lokalt läge (bara den här datorn, ingen inloggning).")
+        for user in listed:
+            console.print(f"{escape(user.name)} ({user.role})")
+        return 0
+    if args.users_command == "remove":
+        store.remove(args.name)
+        console.print(f"Användaren {escape(args.name)} är borttagen.")
+        return 0
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = getpass.getpass("Lösenord: ")
+        if getpass.getpass("Lösenord igen: ") != password:
+            raise ArkivError("Lösenorden stämmer inte överens.")
+    user = store.add(args.name, password, args.role)
+    console.print(f"Användaren {escape(user.name)} ({user.role}) är sparad. Inloggning krävs nu i appen och API:t.")
+    return 0
+
+
+_LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def _print_consistency(state: Consistency) -> None:

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
         60, ge=5, description="Candidates taken from each of dense and lexical search before fusion"
     )
 
+    host: str = Field("127.0.0.1", description="Address `arkiv serve` binds to; with no users it is always 127.0.0.1")
+    port: int = Field(8000, ge=1, le=65535, description="Port `arkiv serve` listens on")
+    session_hours: float = Field(12.0, gt=0, description="How long a login lasts (app cookie and API token)")
+    audit_retention_days: int = Field(
+        365, ge=1, description="Days the audit log keeps who asked, searched or uploaded what"
+    )
+
     @property
     def max_file_bytes(self) -> int:
         return self.max_file_mb * 1024 * 1024

@@ -9,8 +9,8 @@ Example:
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
-from typing import Protocol
+from collections.abc import Callable, Sequence
+from typing import Protocol, cast
 
 from assistant.answer import Answer
 from assistant.archive import Archive
@@ -22,11 +22,19 @@ from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import STOPWORDS, fold
 from index.metadata import kommuner
 
+MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP_WORDS = 4  # a question with fewer content words than this leans on the one before it
+
+
+TokenFn = Callable[[str], None]  # receives answer text as it is produced
 
 
 class Answerer(Protocol):
     def answer(self, question: str, *, filters: Filters | None = None) -> Draft: ...
+
+
+class StreamingAnswerer(Answerer, Protocol):
+    def answer_streaming(self, question: str, *, filters: Filters | None, on_token: TokenFn) -> Draft: ...
 
 
 class Assistant:
@@ -54,15 +62,42 @@ class Assistant:
         )
         return cls(retriever, LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k))
 
-    def ask(self, question: str, history: Sequence[str] = (), *, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        filters: Filters | None = None,
+        on_token: TokenFn | None = None,
+    ) -> Answer:
         """Answer ``question``; ``history`` holds the user's earlier questions, oldest first.
+
+        ``on_token`` receives the text as it is written: a language model's tokens as they arrive, or the
+        extractive answer in pieces. The returned Answer is the checked one and replaces what was streamed
+        (markers to missing passages dropped, unsupported figures flagged).
 
         Raises:
             EmptyQuestion: for a blank question.
         """
         if not question or not question.strip():
             raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
-        draft = self.answerer.answer(self.with_history(question.strip(), history), filters=filters)
+        if len(question) > MAX_QUESTION_CHARS:
+            raise EmptyQuestion(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken); korta ner den.")
+        full = self.with_history(question.strip(), history)
+        streams = hasattr(self.answerer, "answer_streaming")
+        if on_token is not None and streams:
+            draft = cast(StreamingAnswerer, self.answerer).answer_streaming(full, filters=filters, on_token=on_token)
+        else:
+            draft = self.answerer.answer(full, filters=filters)
+        answer = self._checked(draft)
+        if on_token is not None and not streams:
+            for piece in re.split(r"(?<=\n)|(?<=[.:;] )", answer.text):
+                if piece:
+                    on_token(piece)
+        return answer
+
+    @staticmethod
+    def _checked(draft: Draft) -> Answer:
         citations = tuple(extract_citations(draft.text, draft.passages))
         if not citations or draft.abstained:
             return Answer(NO_ANSWER if not draft.abstained else draft.text, abstained=True, notices=draft.notices)

@@ -20,6 +20,11 @@ OWNERS = {
     "bm25s": {"index/lexical.py"},
     "pypdfium2": {"index/parse.py"},
     "docx": {"index/parse.py"},
+    "gradio": {"ui/chat.py"},
+    "fastapi": {"assistant/api.py", "assistant/app.py", "ui/chat.py"},
+    "starlette": {"assistant/app.py"},
+    "uvicorn": {"assistant/commands.py"},
+    "argon2": {"assistant/auth.py"},
 }
 
 

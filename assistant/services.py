@@ -1,0 +1,145 @@
+"""What the API and the app share: one archive, one assistant, one ingest job, users, sessions and the audit log.
+
+Built once by the composition root (``assistant/app.py``) and reached from routes through ``services(request)``.
+Every question and search goes through here, so both front ends audit and mask alike.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from assistant.answer import Answer, Passage
+from assistant.archive import Archive
+from assistant.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
+from assistant.browse import DocumentView
+from assistant.config import Settings
+from assistant.errors import ArkivError
+from assistant.jobs import IngestJob
+from assistant.retrieve import Filters, HybridRetriever
+from assistant.service import Assistant, TokenFn
+
+logger = logging.getLogger(__name__)
+SESSION_COOKIE = "arkiv_session"
+
+
+class LoginRequired(AuthError):
+    pass
+
+
+class Forbidden(AuthError):
+    pass
+
+
+class TooManyAttempts(AuthError):
+    pass
+
+
+@dataclass
+class Services:
+    settings: Settings
+    archive: Archive
+    assistant: Assistant
+    retriever: HybridRetriever
+    jobs: IngestJob
+    users: UserStore
+    sessions: Sessions
+    throttle: Throttle
+    audit: AuditLog
+
+    @classmethod
+    def build(cls, settings: Settings, archive: Archive) -> Services:
+        assistant = Assistant.from_archive(archive)
+        data = settings.data_dir
+        return cls(
+            settings=settings,
+            archive=archive,
+            assistant=assistant,
+            retriever=assistant.retriever,
+            jobs=IngestJob(archive),
+            users=UserStore(data / "users.json"),
+            sessions=Sessions(hours=settings.session_hours),
+            throttle=Throttle(),
+            audit=AuditLog(data / "audit.jsonl", retention_days=settings.audit_retention_days),
+        )
+
+    @property
+    def local_mode(self) -> bool:
+        """No users configured: only this machine can reach the app, and its user is an admin."""
+        return not self.users.any()
+
+    def user_for(self, token: str | None) -> User | None:
+        if self.local_mode:
+            return LOCAL_USER
+        return self.sessions.user(token)
+
+    def login(self, name: str, password: str, *, client: str) -> User:
+        """Checks a password; failed tries from one name or address are slowed down.
+
+        Raises:
+            TooManyAttempts: while the caller must wait after repeated failures.
+            AuthError: for a wrong name or password.
+        """
+        keys = (f"user:{name}", f"client:{client}")
+        wait = self.throttle.wait_seconds(*keys)
+        if wait > 0:
+            raise TooManyAttempts(f"För många misslyckade inloggningar; försök igen om {wait:.0f} sekunder.")
+        user = self.users.verify(name, password)
+        if user is None:
+            self.throttle.failed(*keys)
+            self.audit.record(name, "misslyckad inloggning", client)
+            raise AuthError("Fel användarnamn eller lösenord.")
+        self.throttle.succeeded(*keys)
+        self.audit.record(user.name, "inloggning", client)
+        return user
+
+    def ask(
+        self,
+        user: User,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        filters: Filters | None = None,
+        on_token: TokenFn | None = None,
+    ) -> Answer:
+        self.audit.record(user.name, "fråga", question, filter=_filters_json(filters))
+        return self.assistant.ask(question, history, filters=filters, on_token=on_token)
+
+    def search(self, user: User, question: str, *, k: int, filters: Filters | None = None) -> list[Passage]:
+        self.audit.record(user.name, "sökning", question, filter=_filters_json(filters))
+        return self.retriever.search(question, k=k, filters=filters)
+
+    # --- what leaves the server -------------------------------------------------------------------
+
+    def mask(self, text: str, user: User) -> str:
+        return text
+
+    def mask_json(self, data: dict[str, Any], user: User) -> dict[str, Any]:
+        return data
+
+    def present(self, answer: Answer, user: User) -> Answer:
+        return answer
+
+    def present_passage(self, passage: Passage, user: User) -> Passage:
+        return passage
+
+    def present_view(self, view: DocumentView, user: User) -> DocumentView:
+        before = self.mask(view.text[: view.mark_start], user)
+        passage = self.mask(view.text[view.mark_start : view.mark_end], user)
+        after = self.mask(view.text[view.mark_end :], user)
+        return replace(view, text=before + passage + after, mark_start=len(before), mark_end=len(before) + len(passage))
+
+    @staticmethod
+    def error_message(exc: Exception) -> str:
+        if isinstance(exc, ArkivError):
+            return str(exc)
+        logger.error("unexpected error", exc_info=exc)
+        return "Ett oväntat fel inträffade; det är loggat."
+
+
+def _filters_json(filters: Filters | None) -> dict[str, Any] | None:
+    if filters is None or filters.empty():
+        return None
+    return {k: getattr(filters, k) for k in Filters.__slots__ if getattr(filters, k) is not None}
