@@ -9,10 +9,10 @@ Example:
 from __future__ import annotations
 
 import html
-from http import HTTPStatus
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote
 

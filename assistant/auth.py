@@ -164,7 +164,8 @@ class Throttle:
         """How long the caller must still wait before another try is allowed."""
         now = time.monotonic()
         with self._lock:
-            return max((until - now for _, until in (self._failures.get(k, (0, 0.0)) for k in keys)), default=0.0)
+            waits = (until - now for _, until in (self._failures.get(k, (0, 0.0)) for k in keys))
+            return max(0.0, *waits)
 
     def failed(self, *keys: str) -> None:
         now = time.monotonic()

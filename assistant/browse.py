@@ -16,7 +16,7 @@ from index.analyze import analyze, fold
 from index.records import Chunk, Insats
 
 _CHUNK_ID = re.compile(r"^[0-9a-f]{16}$")
-CONTEXT_CHARS = 1500  # document text shown before and after a passage
+CONTEXT_CHARS = 1000  # document text shown before and after a passage
 
 
 class NotFound(ArkivError):
@@ -77,7 +77,8 @@ def insats_row(insats: Insats, report_types: dict[str, str]) -> InsatsRow:
     share = "–"
     if len(granted) == 1 and len(used) == 1 and granted[0] > 0:
         share = f"{100 * used[0] / granted[0]:.0f} %"
-    participants = sorted({int(f.value) for _, f in insats.fields if f.name.startswith("deltagare:") and _int(f.value)})
+    # The total is what the board compares; other measures (ongoing, dropped out) are in the detail view.
+    participants = sorted({int(f.value) for _, f in insats.fields if f.name == "deltagare:totalt" and _int(f.value)})
     return InsatsRow(
         id=insats.id,
         name=insats.name,
@@ -159,6 +160,11 @@ def _document_text(chunks: list[Chunk], focus: Chunk) -> tuple[str, int, int]:
     """The document around ``focus``, rebuilt from its overlapping chunks; returns (text, mark start, mark end)."""
     before = _span_text(chunks, max(0, focus.start - CONTEXT_CHARS), focus.start)
     after = _span_text(chunks, focus.end, focus.end + CONTEXT_CHARS)
+    # Start and end the context on line breaks, not mid-word.
+    if focus.start > CONTEXT_CHARS and "\n" in before:
+        before = before[before.index("\n") + 1 :]
+    if "\n" in after:
+        after = after[: after.rindex("\n")]
     return before + focus.text + after, len(before), len(before) + len(focus.text)
 
 
@@ -170,7 +176,8 @@ def _span_text(chunks: list[Chunk], lo: int, hi: int) -> str:
         if chunk.end <= reached or chunk.start >= hi:
             continue
         if chunk.start > reached:
-            parts.append(" … ")
+            # a few uncovered characters are the line breaks between sections; more is text no chunk holds
+            parts.append("\n" if chunk.start - reached <= 4 else " … ")
         begin, stop = max(chunk.start, reached), min(chunk.end, hi)
         parts.append(chunk.text[begin - chunk.start : stop - chunk.start])
         reached = stop

@@ -29,8 +29,8 @@ def safe_name(filename: str) -> str:
     """
     name = PureWindowsPath(PurePosixPath(filename).name).name  # drop both / and \\ folder parts
     name = unicodedata.normalize("NFC", name)
-    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C")
-    name = re.sub(r"\s+", " ", name).strip().lstrip(".-").strip()
+    name = re.sub(r"\s+", " ", name)
+    name = "".join(ch for ch in name if unicodedata.category(ch)[0] != "C").strip().lstrip(".-").strip()
     if not name or name in (".", ".."):
         raise BadUpload("Filen saknar ett användbart namn.")
     if Path(name).suffix.lower() not in ALLOWED_SUFFIXES:

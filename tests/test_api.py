@@ -148,7 +148,9 @@ def test_login_then_bearer_token_and_cookie(server, with_users):
     headers = _token(server, "anna", "hemligt-lösen")
     assert server.post("/api/ask", json={"question": LIST_QUESTION}, headers=headers).status_code == 200
     form = server.post(
-        "/login", data={"username": "anna", "password": "hemligt-lösen", "next": "//evil.example/"}, follow_redirects=False
+        "/login",
+        data={"username": "anna", "password": "hemligt-lösen", "next": "//evil.example/"},
+        follow_redirects=False,
     )
     assert form.status_code == 303 and form.headers["location"] == "/"  # no open redirect
     assert server.get("/api/insatser").status_code == 200  # the session cookie is now set on the client

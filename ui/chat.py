@@ -2,8 +2,6 @@
 register, and uploads for admins. It calls the same Services as the API; rendering lives in ``ui/render.py``.
 """
 
-from __future__ import annotations
-
 import logging
 import queue
 import threading
@@ -40,6 +38,7 @@ CSS = """
 .arkiv-note { color: #555; font-size: .85rem; }
 """
 _NO_FILTER = "Alla"
+_SCROLL_TO_PASSAGE = "() => { document.getElementById('arkiv-passage')?.scrollIntoView({block: 'center'}); }"
 
 
 def build_ui(svc: Services) -> gr.Blocks:
@@ -80,7 +79,7 @@ def build_ui(svc: Services) -> gr.Blocks:
                         )
                         with gr.Accordion("Filter", open=False, elem_id="filters"):
                             with gr.Row():
-                                f_insats = gr.Dropdown(label="Insats", choices=[_NO_FILTER], value=_NO_FILTER)
+                                f_insats = gr.Dropdown(label="Insats", choices=[_NO_FILTER], value=_NO_FILTER, elem_id="filter-insats")
                                 f_kommun = gr.Dropdown(label="Kommun", choices=[_NO_FILTER], value=_NO_FILTER)
                             with gr.Row():
                                 f_year = gr.Dropdown(label="År", choices=[_NO_FILTER], value=_NO_FILTER)
@@ -102,18 +101,28 @@ def build_ui(svc: Services) -> gr.Blocks:
                     elem_id="find",
                 )
                 table = gr.Dataframe(
-                    headers=list(REGISTER_COLUMNS), interactive=False, wrap=True, elem_id="register", max_height=420
+                    headers=list(REGISTER_COLUMNS),
+                    interactive=False,
+                    wrap=True,
+                    elem_id="register",
+                    max_height=420,
+                    column_widths=["18%", "9%", "15%", "10%", "10%", "7%", "7%", "24%"],
                 )
                 detail = gr.Markdown(elem_id="insats-detail")
                 ids = gr.State([])
-            with gr.Tab("Ladda upp", id="ladda-upp", visible=True) as upload_tab:
-                gr.Markdown(
-                    "Lägg till rapporter i arkivet (PDF, Word, Markdown eller text). De läses in i bakgrunden; "
-                    "frågor fungerar som vanligt under tiden."
-                )
-                files = gr.File(label="Rapporter", file_count="multiple", file_types=[".pdf", ".docx", ".md", ".txt"])
-                upload_button = gr.Button("Ladda upp och läs in", variant="primary")
-                upload_result = gr.Markdown()
+            with gr.Tab("Ladda upp (admin)", id="ladda-upp"):
+                # Gradio does not hide tabs on update, so the tab stays and its contents are for admins only.
+                not_admin = gr.Markdown("Bara administratörer kan ladda upp rapporter.", elem_id="not-admin")
+                with gr.Column(visible=False, elem_id="upload") as upload_panel:
+                    gr.Markdown(
+                        "Lägg till rapporter i arkivet (PDF, Word, Markdown eller text). De läses in i bakgrunden; "
+                        "frågor fungerar som vanligt under tiden."
+                    )
+                    files = gr.File(
+                        label="Rapporter", file_count="multiple", file_types=[".pdf", ".docx", ".md", ".txt"]
+                    )
+                    upload_button = gr.Button("Ladda upp och läs in", variant="primary")
+                    upload_result = gr.Markdown()
 
         filters = [f_insats, f_kommun, f_year, f_type]
 
@@ -134,13 +143,21 @@ def build_ui(svc: Services) -> gr.Blocks:
                 gr.Dataset(samples=samples),
                 rows,
                 row_ids,
-                gr.update(visible=bool(user and user.is_admin)),
+                gr.Column(visible=bool(user and user.is_admin)),
+                gr.Markdown(visible=not (user and user.is_admin)),
             )
 
-        app.load(on_load, None, [who, status, f_insats, f_kommun, f_year, examples, table, ids, upload_tab])
+        app.load(on_load, None, [who, status, f_insats, f_kommun, f_year, examples, table, ids, upload_panel, not_admin])
 
         def respond(
-            message: str, past: list[str], chat_log: list[dict[str, str]], *values: Any, request: gr.Request
+            message: str,
+            past: list[str],
+            chat_log: list[dict[str, str]],
+            insats: str,
+            kommun: str,
+            year: str,
+            report_type: str,
+            request: gr.Request,
         ) -> Iterator[tuple[Any, ...]]:
             user = _user(svc, request)
             text = (message or "").strip()
@@ -153,7 +170,8 @@ def build_ui(svc: Services) -> gr.Blocks:
                 {"role": "assistant", "content": "…"},
             ]
             yield chat_log, past, gr.update(choices=[], value=None), "", text, "", gr.update()
-            result = yield from _stream_answer(svc, user, text, past, _filters(*values), chat_log)
+            chosen = _filters(insats, kommun, year, report_type)
+            result = yield from _stream_answer(svc, user, text, past, chosen, chat_log)
             if isinstance(result, Answer):
                 chat_log[-1] = {"role": "assistant", "content": format_answer(svc.present(result, user))}
                 choices = source_choices(result.citations)
@@ -175,7 +193,7 @@ def build_ui(svc: Services) -> gr.Blocks:
             user = _user(svc, request)
             return _document(svc, chunk_id, asked, user) if chunk_id and user else ""
 
-        sources.change(show_source, [sources, last_question], viewer)
+        sources.change(show_source, [sources, last_question], viewer).then(None, None, None, js=_SCROLL_TO_PASSAGE)
 
         def filter_register(text: str, request: gr.Request) -> tuple[list[list[str]], list[str]]:
             return _register(svc, text) if _user(svc, request) else ([], [])
@@ -312,8 +330,10 @@ def _insats_markdown(svc: Services, insats_id: str, user: User) -> str:
 def _examples(svc: Services) -> list[str]:
     """Example questions for the first visit; a named insats from this archive makes them concrete."""
     insatser = sorted(svc.archive.catalog().insatser, key=lambda i: i.name.lower())
+    if not insatser:
+        return list(GENERIC_EXAMPLES)
     named = [f"Hur mycket medel beviljades {insatser[0].name}?", f"Vilka lärdomar drog {insatser[-1].name}?"]
-    return [*GENERIC_EXAMPLES, *(named if insatser else [])]
+    return [*GENERIC_EXAMPLES, *named]
 
 
 def _who(user: User | None, svc: Services) -> str:

@@ -35,12 +35,19 @@ def escape_text(text: str) -> str:
 
 
 def format_answer(answer: Answer) -> str:
-    """The chat message: the answer, any notices, and a short numbered source list."""
-    lines = [escape_text(answer.text)]
+    """The chat message: the answer, any notices, and a short numbered source list.
+
+    Bold is the one formatting kept (the answerer marks insats names with it); it cannot carry a link or markup.
+    """
+    lines = [escape_text(answer.text).replace("\\*\\*", "**")]
     for notice in answer.notices:
         lines.append(f"\n⚠️ *{escape_text(notice)}*")
     if answer.citations:
-        lines.append("\n**Källor:** " + " · ".join(escape_text(f"[{c.n}] {source_label(c)}") for c in answer.citations))
+        short = (
+            f"[{c.n}] {c.passage.chunk.source}" + (f", s. {c.passage.chunk.page}" if c.passage.chunk.page else "")
+            for c in answer.citations
+        )
+        lines.append("\n**Källor:** " + escape_text(" · ".join(short)) + " (klicka i listan till höger)")
     return "\n".join(lines)
 
 
