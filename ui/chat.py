@@ -79,7 +79,9 @@ def build_ui(svc: Services) -> gr.Blocks:
                         )
                         with gr.Accordion("Filter", open=False, elem_id="filters"):
                             with gr.Row():
-                                f_insats = gr.Dropdown(label="Insats", choices=[_NO_FILTER], value=_NO_FILTER, elem_id="filter-insats")
+                                f_insats = gr.Dropdown(
+                                    label="Insats", choices=[_NO_FILTER], value=_NO_FILTER, elem_id="filter-insats"
+                                )
                                 f_kommun = gr.Dropdown(label="Kommun", choices=[_NO_FILTER], value=_NO_FILTER)
                             with gr.Row():
                                 f_year = gr.Dropdown(label="År", choices=[_NO_FILTER], value=_NO_FILTER)
@@ -147,7 +149,9 @@ def build_ui(svc: Services) -> gr.Blocks:
                 gr.Markdown(visible=not (user and user.is_admin)),
             )
 
-        app.load(on_load, None, [who, status, f_insats, f_kommun, f_year, examples, table, ids, upload_panel, not_admin])
+        app.load(
+            on_load, None, [who, status, f_insats, f_kommun, f_year, examples, table, ids, upload_panel, not_admin]
+        )
 
         def respond(
             message: str,
