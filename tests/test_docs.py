@@ -16,7 +16,8 @@ def test_readme_lists_every_setting():
 
 
 def test_ci_runs_exactly_the_readme_test_command():
-    commands = re.findall(r"```bash\n(python3 -m venv .venv[^\n]*)\n```", README)
+    commands = re.findall(r"```bash\n([^\n]*python3 -m venv .venv[^\n]*)\n```", README)
     assert len(commands) == 2, "README must hold the two set-up commands"
+    assert commands[0].endswith("arkiv serve"), "the main job is the app"
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     assert commands[1] in ci.splitlines()
