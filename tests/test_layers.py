@@ -19,7 +19,8 @@ OWNERS = {
     "sqlite3": {"index/register.py"},
     "bm25s": {"index/lexical.py"},
     "pypdfium2": {"index/parse.py"},
-    "docx": {"index/parse.py"},
+    "docx": {"index/parse.py", "assistant/export.py"},
+    "matplotlib": {"assistant/chart.py"},
 }
 
 
