@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.goals import GoalQuote, figure_key, goals_of, lead_figure
-from assistant.reading import Quote, Ref, Report, shorten, units
+from assistant.reading import Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
 from index.records import Field, Insats
 
@@ -70,6 +70,8 @@ class Facts:
     success: list[Quote] = field(default_factory=list)
     obstacles: list[Quote] = field(default_factory=list)
     lessons: list[Quote] = field(default_factory=list)
+    success_all: list[Quote] = field(default_factory=list)  # every success statement, for common themes
+    obstacles_all: list[Quote] = field(default_factory=list)
     headline_goal: tuple[Quote, Quote | None] | None = None  # the goal a comparison table shows
 
 
@@ -87,6 +89,8 @@ def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
     _work_and_participants(facts, ordered)
     facts.success.extend(_prose(ordered, ("framgangsfaktorer",), ("bedomning",), _POSITIVE))
     facts.obstacles.extend(_prose(ordered, ("systemfel",), ("bedomning", "avvikelser"), _NEGATIVE))
+    facts.success_all.extend(_prose(ordered, ("framgangsfaktorer",), ("bedomning",), _POSITIVE, limit=12))
+    facts.obstacles_all.extend(_prose(ordered, ("systemfel",), ("bedomning", "avvikelser"), _NEGATIVE, limit=12))
     facts.lessons.extend(_lessons(ordered))
     facts.economy.extend(_first_units(next(iter(ordered), None), ("ekonomi",), 2, skip_figures_only=True))
     if not facts.economy:
@@ -111,7 +115,8 @@ def _newest_first(report: Report) -> str:
 
 def _quote(report: Report, f: Field, text: str | None = None) -> Quote | None:
     ref = report.ref_at(f.start) or Ref(report.source, report.report_type, "", None)
-    return Quote(text if text is not None else re.sub(r"\s+", " ", f.raw).strip(" |*"), ref)
+    # "Söderhamns kommun **Arbetsställets namn:** …": the value ends where the next label starts.
+    return Quote(text if text is not None else clean(re.split(r"\*\*|<br>|\t", f.raw)[0]), ref)
 
 
 def _register(report: Report, facts: Facts) -> None:
@@ -143,6 +148,10 @@ def _register(report: Report, facts: Facts) -> None:
         quote = _quote(report, partners[0], "; ".join(re.sub(r"\s+", " ", p.value) for p in partners))
         if quote is not None:
             facts.partners.append((quote, "|".join(sorted(fold(p.value) for p in partners))))
+    if "period_start" not in by_name and report.report_type != "kvartalsrapport":
+        stated = _period_in_prose(report)
+        if stated is not None:
+            facts.period.append(stated)
     if "period_start" in by_name and "period_end" in by_name:
         value = f"{by_name['period_start'][0].value} – {by_name['period_end'][0].value}"
         target = facts.quarter if report.report_type == "kvartalsrapport" else facts.period
@@ -151,6 +160,25 @@ def _register(report: Report, facts: Facts) -> None:
     if participants:
         best = participants[0]
         add(facts.participants, best.name, f"{best.value} ({_raw(best)})", best.value)
+
+
+_DATES = re.compile(r"(\d{4}-\d{2}-\d{2})\s*[–-]\s*(\d{4}-\d{2}-\d{2})")
+_PERIOD_CUE = re.compile(r"pagick|period|insatstid|projekttid|drevs")
+
+
+def _period_in_prose(report: Report) -> tuple[Quote, str] | None:
+    """ "Enligt vårt underlag pågick insatsen 2021-03-15 – 2023-02-28": the period a report without the
+    template's field states in its opening sections."""
+    for block in report.sections("sammanfattning", "bakgrund", "syfte", "allmanna_uppgifter") + [
+        b for b in report.blocks if b.key is None
+    ]:
+        for unit in units(block):
+            for sentence in unit.sentences():
+                match = _DATES.search(sentence)
+                if match and _PERIOD_CUE.search(fold(sentence)):
+                    value = f"{match.group(1)} – {match.group(2)}"
+                    return Quote(value, report.ref(block, unit.start)), value
+    return None
 
 
 def _raw(f: Field) -> str:
@@ -195,7 +223,7 @@ def _work_and_participants(facts: Facts, reports: Sequence[Report]) -> None:
             if _WORK.search(target) and ("%" in target or "procent" in target):
                 if all(q.ref.source != outcome.ref.source for q, _ in facts.to_work):
                     facts.to_work.append((Quote(_around(outcome.text, figure), outcome.ref), figure))
-            elif re.search(r"deltagare|personer|individer|invanare", target) and outcome.ref.source not in (
+            elif re.search(r"deltagare|deltar|personer|individer|invanare|unga", target) and outcome.ref.source not in (
                 have_participants
             ):
                 count = lead_figure(outcome.text) or ""
@@ -215,6 +243,8 @@ def _around(text: str, figure: str) -> str:
     if match is None or len(text) <= 40:
         return figure if text.strip(" .") == figure else f"{figure} (”{text}”)"
     words = text[match.start() :].split()
+    if len(words) < 5:  # "…, vilket motsvarar 46 %": the words before the figure say what it counts
+        words = text.split()
     tail = " ".join(words[:12]).rstrip(".,;") + (" …" if len(words) > 12 else "")
     return f"{figure} (”{tail}”)"
 
@@ -229,7 +259,9 @@ def _outcome_figure(text: str) -> str | None:
     return lead_figure(text)
 
 
-def _first_units(report: Report | None, keys: tuple[str, ...], limit: int, *, skip_figures_only: bool = False) -> list[Quote]:
+def _first_units(
+    report: Report | None, keys: tuple[str, ...], limit: int, *, skip_figures_only: bool = False, full: bool = False
+) -> list[Quote]:
     if report is None:
         return []
     out: list[Quote] = []
@@ -238,23 +270,27 @@ def _first_units(report: Report | None, keys: tuple[str, ...], limit: int, *, sk
             text = shorten(unit.text, 240)
             if len(text) < 30 or _FILLER.search(text) or (skip_figures_only and not re.search(r"[a-zåäö]{4}", text)):
                 continue
-            out.append(Quote(text, report.ref(block, unit.start)))
+            out.append(Quote(unit.text if full else text, report.ref(block, unit.start)))
             if len(out) >= limit:
                 return out
     return out
 
 
-def _prose(reports: Sequence[Report], keys: tuple[str, ...], fallback: tuple[str, ...], cue: _Cue) -> list[Quote]:
-    """Up to four short statements from the sections ``keys``: three from the first report that has them,
-    one from each further report; without such sections, sentences with ``cue`` words from ``fallback``."""
+def _prose(
+    reports: Sequence[Report], keys: tuple[str, ...], fallback: tuple[str, ...], cue: _Cue, *, limit: int = 4
+) -> list[Quote]:
+    """Up to ``limit`` short statements from the sections ``keys``: most from the first report that has
+    them, one from each further report; without such sections, sentences with ``cue`` words from
+    ``fallback``."""
+    first = max(limit - 1, 1)
     out: list[Quote] = []
     for report in reports:
-        found = _first_units(report, keys, 3 if not out else 1)
+        found = _first_units(report, keys, first if not out else 1, full=limit > 4)
         out += [q for q in found if all(q.text != o.text for o in out)]
     if not out:
         for report in reports:
-            out += _cued(report, fallback, cue)[: 3 if not out else 1]
-    return out[:4]
+            out += _cued(report, fallback, cue)[: first if not out else 1]
+    return out[:limit]
 
 
 def _cued(report: Report, keys: tuple[str, ...], cue: _Cue) -> list[Quote]:

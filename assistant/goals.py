@@ -56,7 +56,8 @@ def figure_key(text: str) -> tuple[str, str] | None:
     """("%", "40") or ("n", "45"): what a goal's target figure is, whatever noun follows it."""
     match = _FIGURE.search(text)
     if match is None:
-        return None
+        bare = re.search(r"\b\d+\b", text)
+        return ("n", bare.group(0)) if bare else None
     if match.group(1):
         return ("%", match.group(1).replace(".", ","))
     return ("n", re.sub(r"\s+", "", match.group(3)))
@@ -122,7 +123,8 @@ def _segments(block: Block) -> list[_Segment]:
                 if not _label_rest(sentence):
                     out.append(_Segment(kind, sentence, unit.start, unit.depth, block))
                     continue
-                kind = mode
+                # "Mål: 60 unga deltar …" states the goal itself; the label is dropped.
+                kind, sentence = mode, _label_rest(sentence)
             if i and (kind == "none" or kind == out[-1].kind == "outcome"):
                 continue  # a further sentence of the same goal or outcome; the first one is quoted
             if kind == "none" and mode != "none" and unit.depth == 0:
@@ -164,11 +166,10 @@ def _pieces(unit: Unit) -> list[tuple[str, str | None]]:
 
 def _classify(sentence: str) -> str:
     folded = fold(clean(sentence)).strip()
-    if _GOAL_LABEL.match(folded):
+    head = folded.split(":", 1)[0].strip() if ":" in folded[:40] else folded
+    if _GOAL_LABEL.match(head):
         return "goal-label"
-    if _OUTCOME_LABEL.match(folded.split(":")[0].strip() + (":" if ":" in folded else "")) or _OUTCOME_LABEL.match(
-        folded
-    ):
+    if _OUTCOME_LABEL.match(head):
         return "outcome-label"
     if _OUTCOME_START.match(folded) or (_OUTCOME_VERB.search(folded) and not _GOAL_START.match(folded)):
         return "outcome"
@@ -261,21 +262,34 @@ def _quote(report: Report, segment: _Segment, limit: int = 260) -> Quote:
     return Quote(shorten(segment.text, limit), report.ref(segment.block, segment.start))
 
 
+_AGAINST_GOAL = re.compile(r",?\s+mot (?:malet|malsattningen)\s+(?=\d)")
+
+
 def _stated_in_prose(report: Report, blocks: list[Block]) -> list[GoalQuote]:
-    """Goals an evaluation states in passing: a sentence naming a goal with a figure, followed by a sentence
-    (or the second half of the same one) with the outcome's figure. One pair per target figure."""
+    """Goals an evaluation states in passing, one pair per target figure: "13 av 34 (38 %) gick vidare …,
+    mot målet 40 %", or a sentence naming a goal with a figure next to one with the outcome's figure."""
     pairs: list[GoalQuote] = []
     seen: set[tuple[str, str]] = set()
     for block in blocks:
         pieces = [(text, hint, unit.start) for unit in units(block) if not unit.cells for text, hint in _pieces(unit)]
-        for i, (text, hint, start) in enumerate(pieces[:-1]):
-            key = figure_key(text)
-            if (hint or _classify(text)) != "goal" or key is None or key in seen or not _GOAL_CUE.search(fold(text)):
+        for i, (text, hint, start) in enumerate(pieces):
+            against = _AGAINST_GOAL.search(fold(text))
+            if against is not None:
+                target, outcome, outcome_start = "Målet " + text[against.end() :].rstrip("."), text, start
+            elif (hint or _classify(text)) == "goal" and _GOAL_CUE.search(fold(text)):
+                target = text
+                near = [p for p in (pieces[i + 1 : i + 2] + pieces[max(i - 1, 0) : i]) if _classify(p[0]) != "goal"]
+                kind = (figure_key(text) or ("", ""))[0]
+                found = next((p for p in near if (figure_key(p[0]) or ("", ""))[0] == kind), None)
+                if found is None:
+                    continue
+                outcome, _, outcome_start = found
+            else:
                 continue
-            outcome, _, outcome_start = pieces[i + 1]
-            if lead_figure(outcome) is None or _classify(outcome) == "goal":
+            key = figure_key(target)
+            if key is None or key in seen or lead_figure(outcome) is None and not re.search(r"\d", outcome):
                 continue
             seen.add(key)
-            goal = _Segment("goal", text, start, 0, block)
-            pairs.append(GoalQuote(_quote(report, goal, 200), _quote(report, _Segment("outcome", outcome, outcome_start, 0, block))))
+            goal_quote = _quote(report, _Segment("goal", target, start, 0, block), 200)
+            pairs.append(GoalQuote(goal_quote, _quote(report, _Segment("outcome", outcome, outcome_start, 0, block))))
     return pairs

@@ -69,8 +69,8 @@ def summarize_many(items: Sequence[tuple[Insats, Sequence[Report]]], *, scope: s
     all_facts = [collect(insats, reports) for insats, reports in items]
     rows = tuple(_row(facts, notes) for facts in all_facts)
     parts = (
-        _common("Gemensamma framgångsfaktorer", [(f.insats.name, f.success) for f in all_facts], notes),
-        _common("Gemensamma systemfel och hinder", [(f.insats.name, f.obstacles) for f in all_facts], notes),
+        _common("Gemensamma framgångsfaktorer", [(f.insats.name, f.success_all) for f in all_facts], notes),
+        _common("Gemensamma systemfel och hinder", [(f.insats.name, f.obstacles_all) for f in all_facts], notes),
     )
     notices = tuple(
         f"{row.insats}: rapporterna anger olika värden för {', '.join(row.flagged).lower()}; alla visas med källa."
@@ -107,7 +107,9 @@ def _row(facts: Facts, notes: Notes) -> Row:
     goal = outcome = None
     if facts.headline_goal is not None:
         target, result = facts.headline_goal
-        goal = Statement(lead_figure(target.text) or shorten(target.text, 60), (notes.cite(target.ref, name),))
+        figure = re.search(r"\d", target.text)
+        shown = window(target.text, figure.start(), 9) if figure else shorten(target.text, 80)
+        goal = Statement(shown, (notes.cite(target.ref, name),))
         merged = next((g for g in facts.goals if g.target == target), None)
         results = list(merged.outcomes) if merged else ([result] if result else [])
         if results:
@@ -120,7 +122,7 @@ def _row(facts: Facts, notes: Notes) -> Row:
     return Row(
         name,
         facts.insats.kommun,
-        _cell(facts.period, notes, name),
+        _cell(facts.period, notes, name) or _cell([(q, f"{v} (kvartal)") for q, v in facts.quarter], notes, name),
         _cell(facts.participants, notes, name),
         goal,
         outcome,
@@ -131,6 +133,14 @@ def _row(facts: Facts, notes: Notes) -> Row:
         used[0] if used else None,
         tuple(flagged),
     )
+
+
+def window(text: str, start: int, words: int) -> str:
+    """``words`` words of ``text`` from ``start`` on, with "…" where text was left out."""
+    head = "… " if text[:start].strip() else ""
+    taken = text[start:].split()
+    tail = " …" if len(taken) > words else ""
+    return head + " ".join(taken[:words]).rstrip(".,;:") + tail
 
 
 def _short_outcome(text: str) -> str:
@@ -157,12 +167,21 @@ def _common(title: str, per_insats: Sequence[tuple[str, Sequence[Quote]]], notes
         return Part(title, statements=(Statement(lead, ()), *statements))
     statements = []
     for label, hits in themes:
-        quoted = "; ".join(f"{name}: ”{shorten(q.text, 180)}”" for name, q in hits)
+        quoted = "; ".join(f"{name}: ”{_around_word(q.text, label)}”" for name, q in hits)
         numbers = tuple(dict.fromkeys(notes.cite(q.ref, name) for name, q in hits))
         statements.append(
             Statement(f"{label} nämns av {len(hits)} av {len(per_insats)} insatser. {quoted}", numbers)
         )
     return Part(title, statements=tuple(statements))
+
+
+def _around_word(text: str, word: str) -> str:
+    """A dozen words of ``text`` around ``word`` (matched on folded text), or its start."""
+    found = fold(text).find(fold(word))
+    if found < 0:
+        return shorten(text, 160)
+    start = max(text.rfind(" ", 0, max(found - 50, 0)) + 1, 0) if found > 50 else 0
+    return window(text, start, 18)
 
 
 def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, list[tuple[str, Quote]]]]:
@@ -186,12 +205,12 @@ def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, l
         key=lambda item: (-len(item[1]), -sum(surface[item[0]].values()), item[0]),
     )
     themes: list[tuple[str, list[tuple[str, Quote]]]] = []
-    seen: list[set[str]] = []
+    used: set[str] = set()
     for term, hits in candidates:
         quotes = {q.text for q in hits.values()}
-        if any(quotes <= s for s in seen):  # the same sentences under another word
+        if len(quotes & used) * 2 > len(quotes):  # mostly the same sentences under another word
             continue
-        seen.append(quotes)
+        used |= quotes
         label = surface[term].most_common(1)[0][0]
         themes.append((label[:1].upper() + label[1:], list(hits.items())))
         if len(themes) >= _MAX_THEMES:

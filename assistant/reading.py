@@ -14,10 +14,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.records import Chunk, Field
+from index.sections import section_key
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 _ITEM = re.compile(r"^(\s*)(?:[-*•–]|\d{1,2}[.)])\s+")
-_MARKUP = re.compile(r"<br\s*/?>|</?b>|\*\*|__|\\(?=[*_])|(?<!\w)\*(?=\w)|(?<=[\w.])\*(?!\w)")
+_MARKUP = re.compile(r"<br\s*/?>|</?b>|\*\*|__|\\(?=[*_])|(?<!\w)\*(?=\w)|(?<=[\w.:])\*(?!\w)")
 # A paragraph ending in a word that cannot end a sentence was cut by a page break.
 _UNFINISHED = re.compile(r"\s(?:och|att|i|på|för|av|med|de|den|det|en|ett|som|till|är|har|samt|eller|om)$")
 _PAGE_FURNITURE = re.compile(r"https?://|www\.|\bSida \d+ ?\(\d+\)|^\d+$")
@@ -109,7 +110,28 @@ def read_report(source: str, report_type: str, chunks: Sequence[Chunk], fields: 
         group.append(chunk)
     if group:
         blocks.append(_block(group))
-    return Report(source, report_type, tuple(blocks), tuple(fields))
+    return Report(source, report_type, tuple(b for block in blocks for b in _split_inline(block)), tuple(fields))
+
+
+_INLINE_HEADING = re.compile(r"^\*\*(\d{1,2}(?:\.\d{1,2}){1,3})\.?\s+([^*\n]{3,120}?):?\*\*", re.MULTILINE)
+
+
+def _split_inline(block: Block) -> list[Block]:
+    """A block cut at numbered bold headings that run on into a long paragraph ("**6.4 Beskriv …:** En låg
+    tröskel …"), which the section finder leaves inside the section before."""
+    cuts = [m for m in _INLINE_HEADING.finditer(block.text) if m.start() > 0]
+    if not cuts:
+        return [block]
+    out = []
+    bounds = [0, *(m.start() for m in cuts), len(block.text)]
+    for i, (a, b) in enumerate(zip(bounds, bounds[1:], strict=False)):
+        key, heading = block.key, block.heading
+        if i:
+            title = cuts[i - 1].group(2).strip()
+            own, _ = section_key(title)
+            key, heading = own or block.key, title
+        out.append(Block(key, heading, block.start + a, block.text[a:b], block.pages))
+    return out
 
 
 def _block(chunks: Sequence[Chunk]) -> Block:
