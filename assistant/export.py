@@ -118,12 +118,12 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
     styles = document.styles
     styles["Normal"].font.name = "Calibri"
     styles["Normal"].font.size = Pt(10.5)
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)  # A4
     if isinstance(doc, Overview):
-        section = document.sections[0]
         section.orientation = WD_ORIENT.LANDSCAPE
         section.page_width, section.page_height = section.page_height, section.page_width
-    for section in document.sections:
-        section.left_margin = section.right_margin = Cm(2)
+    section.left_margin = section.right_margin = Cm(2)
     document.add_heading(doc.title, level=1)
     intro = _md_about_line(doc) if isinstance(doc, Summary) else f"Urval: {doc.scope}. {len(doc.rows)} insatser."
     document.add_paragraph(intro)
@@ -133,7 +133,8 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
         paragraph.add_run(notice)
     if isinstance(doc, Overview):
         document.add_heading("Jämförelse", level=2)
-        _docx_table(document, [list(COLUMNS)], [[r.insats, r.kommun or "–", *_cells(r)] for r in doc.rows], Pt(8))
+        rows = [[r.insats, r.kommun or "–", *_cells(r)] for r in doc.rows]
+        _docx_table(document, [list(COLUMNS)], rows, Pt(8), widths=(3.4, 2.0, 2.8, 1.8, 5.0, 2.6, 2.6, 2.6, 1.9))
         picture = chart if chart is not None else chart_png(doc)
         if picture is not None:
             document.add_paragraph()
@@ -142,8 +143,12 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
         _docx_part(document, part)
     document.add_heading("Källor", level=2)
     for source in doc.sources:
-        paragraph = document.add_paragraph(style="List Number")
-        paragraph.add_run(f"[{source.n}] ").bold = True
+        # Plain paragraphs, not a Word list: the numbers must stay the footnote numbers in any viewer.
+        paragraph = document.add_paragraph()
+        paragraph.paragraph_format.left_indent = Cm(0.8)
+        paragraph.paragraph_format.first_line_indent = Cm(-0.8)
+        paragraph.paragraph_format.space_after = Pt(2)
+        paragraph.add_run(f"{source.n}.\t").bold = True
         paragraph.add_run(_source_line(source, isinstance(doc, Overview)))
     buffer = io.BytesIO()
     document.save(buffer)
@@ -185,17 +190,26 @@ def _docx_part(document: object, part: Part) -> None:
             if goal.differs:
                 outcomes.append(f"({DIFFERS})")
             body.append([goal.target, outcomes])
-        _docx_table(document, [["Mål", "Utfall"]], body, Pt(9.5))
+        _docx_table(document, [["Mål", "Utfall"]], body, Pt(9.5), widths=(7.0, 10.0))
     for statement in part.statements:
         paragraph = document.add_paragraph(style="List Bullet")  # type: ignore[attr-defined]
         _add(paragraph, statement)
 
 
-def _docx_table(document: object, head: list[list[str]], body: list[list[object]], size: object) -> None:
+def _docx_table(
+    document: object, head: list[list[str]], body: list[list[object]], size: object, *, widths: tuple[float, ...]
+) -> None:
+    from docx.shared import Cm
+
     table = document.add_table(rows=0, cols=len(head[0]))  # type: ignore[attr-defined]
     table.style = "Table Grid"
+    table.autofit = False
+    for column, width in zip(table.columns, widths, strict=True):
+        column.width = Cm(width)  # the grid LibreOffice lays out by
     for row_values, bold in [(r, True) for r in head] + [(r, False) for r in body]:
         cells = table.add_row().cells
+        for cell, width in zip(cells, widths, strict=True):
+            cell.width = Cm(width)
         for cell, value in zip(cells, row_values, strict=True):
             values = value if isinstance(value, list) else [value]
             for i, item in enumerate(values):

@@ -22,7 +22,7 @@ _WORK = re.compile(r"arbete|anstallning|studier|studera|sysselsattning|jobb")
 # Cue words for sentences about success or obstacles where a report has no section of its own for them;
 # the first pattern of each pair weighs double.
 _POSITIVE = (
-    re.compile(r"framgang|positiv|fungerar bra|fungerat bra|gott samarbete|uppskatta"),
+    re.compile(r"framgang|positiv|fungera[rt]? (?:bra|battre|val)|gott samarbete|uppskatta"),
     re.compile(r"viktig|bra"),
 )
 _NEGATIVE = (

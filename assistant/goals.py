@@ -125,14 +125,19 @@ def _segments(block: Block) -> list[_Segment]:
                     continue
                 # "Mål: 60 unga deltar …" states the goal itself; the label is dropped.
                 kind, sentence = mode, _label_rest(sentence)
-            if i and (kind == "none" or kind == out[-1].kind == "outcome"):
+            starts_goal = kind == "goal" and bool(_GOAL_START.match(fold(sentence)))  # "… nytta. Att utbilda …"
+            if i and not ((kind == "outcome" and out[-1].kind == "goal") or starts_goal):
                 continue  # a further sentence of the same goal or outcome; the first one is quoted
             if kind == "none" and mode != "none" and unit.depth == 0:
                 kind = mode
             out.append(_Segment(kind, sentence, unit.start, unit.depth, block))
-    # An item followed by a deeper "Resultat: …" item is a goal, whatever its wording.
+    # An item followed by a deeper "Resultat: …" item is a goal, whatever its wording; so is a paragraph
+    # right before an "Utfall" label (goal, Utfall, outcome, goal, Utfall, outcome …).
     for i, segment in enumerate(out[:-1]):
         nxt = out[i + 1]
+        if nxt.kind == "outcome-label" and segment.kind in ("outcome", "none") and _classify(segment.text) == "none":
+            out[i] = _Segment("goal", segment.text, segment.start, segment.depth, block)
+            continue
         if segment.kind == "none" and nxt.kind in ("outcome", "outcome-label") and nxt.depth > segment.depth > 0:
             out[i] = _Segment("goal", segment.text, segment.start, segment.depth, block)
     return _expand_labels(out)

@@ -166,8 +166,8 @@ def _common(title: str, per_insats: Sequence[tuple[str, Sequence[Quote]]], notes
         lead = "Insatserna har inga gemensamma teman; de viktigaste per insats:"
         return Part(title, statements=(Statement(lead, ()), *statements))
     statements = []
-    for label, hits in themes:
-        quoted = "; ".join(f"{name}: ”{_around_word(q.text, label)}”" for name, q in hits)
+    for label, term, hits in themes:
+        quoted = "; ".join(f"{name}: ”{_around_word(q.text, term)}”" for name, q in hits)
         numbers = tuple(dict.fromkeys(notes.cite(q.ref, name) for name, q in hits))
         statements.append(
             Statement(f"{label} nämns av {len(hits)} av {len(per_insats)} insatser. {quoted}", numbers)
@@ -175,17 +175,17 @@ def _common(title: str, per_insats: Sequence[tuple[str, Sequence[Quote]]], notes
     return Part(title, statements=tuple(statements))
 
 
-def _around_word(text: str, word: str) -> str:
-    """A dozen words of ``text`` around ``word`` (matched on folded text), or its start."""
-    found = fold(text).find(fold(word))
-    if found < 0:
-        return shorten(text, 160)
-    start = max(text.rfind(" ", 0, max(found - 50, 0)) + 1, 0) if found > 50 else 0
-    return window(text, start, 18)
+def _around_word(text: str, term: str) -> str:
+    """A dozen words of ``text`` around the first word whose analysis holds ``term``, or its start."""
+    words = list(re.finditer(r"\S+", text))
+    for i, word in enumerate(words):
+        if term in analyze(word.group(0)):
+            return window(text, words[max(i - 5, 0)].start(), 14)
+    return shorten(text, 160)
 
 
-def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, list[tuple[str, Quote]]]]:
-    """(label, [(insats, quote)]) for the words most insatser share, rarest words breaking ties."""
+def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, str, list[tuple[str, Quote]]]]:
+    """(label, term, [(insats, quote)]) for the words most insatser share, the most used first."""
     ranks = swedish_lexicon()
     by_term: dict[str, dict[str, Quote]] = {}
     surface: dict[str, Counter[str]] = {}
@@ -204,7 +204,7 @@ def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, l
         ((term, hits) for term, hits in by_term.items() if len(hits) >= 2),
         key=lambda item: (-len(item[1]), -sum(surface[item[0]].values()), item[0]),
     )
-    themes: list[tuple[str, list[tuple[str, Quote]]]] = []
+    themes: list[tuple[str, str, list[tuple[str, Quote]]]] = []
     used: set[str] = set()
     for term, hits in candidates:
         quotes = {q.text for q in hits.values()}
@@ -212,7 +212,7 @@ def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, l
             continue
         used |= quotes
         label = surface[term].most_common(1)[0][0]
-        themes.append((label[:1].upper() + label[1:], list(hits.items())))
+        themes.append((label[:1].upper() + label[1:], term, list(hits.items())))
         if len(themes) >= _MAX_THEMES:
             break
     return themes

@@ -131,17 +131,17 @@ def summarize_insats(insats: Insats, reports: Sequence[Report]) -> Summary:
         _economy(facts, notes),
         _quotes("Lärdomar och rekommendationer", facts.lessons, facts, notes, "lärdomar eller rekommendationer"),
     )
-    notices = tuple(
-        f"{figure.label}: rapporterna anger olika värden; alla visas med källa."
-        for part in parts
-        for figure in part.figures
-        if figure.differs
-    ) + tuple(
-        f"Mål ”{goal.target.text}”: rapporterna anger olika utfall; alla visas med källa."
-        for part in parts
-        for goal in part.goals
-        if goal.differs
-    )
+    differing = [figure.label.lower() for part in parts for figure in part.figures if figure.differs]
+    goals = sum(goal.differs for part in parts for goal in part.goals)
+    if goals:
+        differing.append("utfallet av ett mål" if goals == 1 else f"utfallet av {goals} mål")
+    notices = ()
+    if differing:
+        listed = ", ".join(differing[:-1]) + (" och " if len(differing) > 1 else "") + differing[-1]
+        notices = (
+            f"Rapporterna anger olika värden för {listed}. Alla värden visas med källa och är markerade "
+            "”skiljer sig mellan rapporterna”.",
+        )
     return Summary(
         insats.name,
         insats.id,
