@@ -93,8 +93,12 @@ def _parser() -> argparse.ArgumentParser:
     summary.add_argument("insatser", nargs="*", metavar="NAMN", help="insatsens namn; flera namn ger en jämförelse")
     summary.add_argument("--all", action="store_true", help="jämför alla insatser i arkivet")
     summary.add_argument("--kommun", help="jämför insatserna i denna kommun")
-    summary.add_argument("--from", dest="from_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller senare")
-    summary.add_argument("--to", dest="to_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller tidigare")
+    summary.add_argument(
+        "--from", dest="from_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller senare"
+    )
+    summary.add_argument(
+        "--to", dest="to_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller tidigare"
+    )
     summary.add_argument(
         "--format", choices=("md", "docx"), default=None, help="md (standard) eller docx; docx kräver -o"
     )

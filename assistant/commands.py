@@ -16,10 +16,10 @@ from rich.table import Table
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
+from assistant.chart import chart_png
 from assistant.cli import emit_json
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
-from assistant.chart import chart_png
 from assistant.evaluate import Retrieved
 from assistant.evaluate import evaluate as run_eval
 from assistant.export import to_docx, to_markdown

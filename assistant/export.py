@@ -10,12 +10,20 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from assistant.chart import chart_png
 from assistant.overview import Overview, Row
 from assistant.summary import Figure, Part, Source, Statement, Summary
 
+if TYPE_CHECKING:
+    from docx.document import Document as DocxDocument
+    from docx.shared import Length
+    from docx.text.paragraph import Paragraph
+
 logger = logging.getLogger(__name__)
+
+_Cell = Statement | str | None
 
 DIFFERS = "skiljer sig mellan rapporterna"
 COLUMNS = ("Insats", "Kommun", "Period", "Deltagare", "Mål", "Utfall", "Beviljat", "Utnyttjat", "Andel utnyttjat")
@@ -133,7 +141,7 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
         paragraph.add_run(notice)
     if isinstance(doc, Overview):
         document.add_heading("Jämförelse", level=2)
-        rows = [[r.insats, r.kommun or "–", *_cells(r)] for r in doc.rows]
+        rows: list[list[_Cell | list[_Cell]]] = [[r.insats, r.kommun or "–", *_cells(r)] for r in doc.rows]
         _docx_table(document, [list(COLUMNS)], rows, Pt(8), widths=(3.4, 2.0, 2.8, 1.8, 5.0, 2.6, 2.6, 2.6, 1.9))
         picture = chart if chart is not None else chart_png(doc)
         if picture is not None:
@@ -156,26 +164,26 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
     return buffer.getvalue()
 
 
-def _add(paragraph: object, statement: Statement | str | None) -> None:
+def _add(paragraph: Paragraph, statement: _Cell) -> None:
     """Text with its footnote numbers in superscript."""
     if statement is None or isinstance(statement, str):
-        paragraph.add_run(statement or "–")  # type: ignore[attr-defined]
+        paragraph.add_run(statement or "–")
         return
-    paragraph.add_run(statement.text)  # type: ignore[attr-defined]
+    paragraph.add_run(statement.text)
     if statement.notes:
-        run = paragraph.add_run(" " + ",".join(str(n) for n in statement.notes))  # type: ignore[attr-defined]
+        run = paragraph.add_run(" " + ",".join(str(n) for n in statement.notes))
         run.font.superscript = True
 
 
-def _docx_part(document: object, part: Part) -> None:
+def _docx_part(document: DocxDocument, part: Part) -> None:
     from docx.shared import Pt
 
-    document.add_heading(part.title, level=2)  # type: ignore[attr-defined]
+    document.add_heading(part.title, level=2)
     if part.missing:
-        document.add_paragraph(part.missing).runs[0].italic = True  # type: ignore[attr-defined]
+        document.add_paragraph(part.missing).runs[0].italic = True
         return
     for figure in part.figures:
-        paragraph = document.add_paragraph(style="List Bullet")  # type: ignore[attr-defined]
+        paragraph = document.add_paragraph(style="List Bullet")
         paragraph.add_run(f"{figure.label}: ").bold = True
         for i, value in enumerate(figure.values):
             if i:
@@ -184,24 +192,30 @@ def _docx_part(document: object, part: Part) -> None:
         if figure.differs:
             paragraph.add_run(f" ({DIFFERS})").bold = True
     if part.goals:
-        body = []
+        body: list[list[_Cell | list[_Cell]]] = []
         for goal in part.goals:
-            outcomes: list[Statement | str | None] = list(goal.outcomes) or ["Rapporterna anger inget utfall."]
+            outcomes: list[_Cell] = list(goal.outcomes) or ["Rapporterna anger inget utfall."]
             if goal.differs:
                 outcomes.append(f"({DIFFERS})")
             body.append([goal.target, outcomes])
         _docx_table(document, [["Mål", "Utfall"]], body, Pt(9.5), widths=(7.0, 10.0))
     for statement in part.statements:
-        paragraph = document.add_paragraph(style="List Bullet")  # type: ignore[attr-defined]
+        paragraph = document.add_paragraph(style="List Bullet")
         _add(paragraph, statement)
 
 
 def _docx_table(
-    document: object, head: list[list[str]], body: list[list[object]], size: object, *, widths: tuple[float, ...]
+    document: DocxDocument,
+    head: list[list[_Cell | list[_Cell]]],
+    body: list[list[_Cell | list[_Cell]]],
+    size: Length,
+    *,
+    widths: tuple[float, ...],
 ) -> None:
+    """A grid table: the header rows in bold, a cell holding a list gets one paragraph per item."""
     from docx.shared import Cm
 
-    table = document.add_table(rows=0, cols=len(head[0]))  # type: ignore[attr-defined]
+    table = document.add_table(rows=0, cols=len(head[0]))
     table.style = "Table Grid"
     table.autofit = False
     for column, width in zip(table.columns, widths, strict=True):
@@ -214,8 +228,8 @@ def _docx_table(
             values = value if isinstance(value, list) else [value]
             for i, item in enumerate(values):
                 paragraph = cell.paragraphs[0] if i == 0 else cell.add_paragraph()
-                _add(paragraph, item)  # type: ignore[arg-type]
+                _add(paragraph, item)
                 for run in paragraph.runs:
                     run.font.size = size
                     run.bold = bold or None
-    document.add_paragraph()  # type: ignore[attr-defined]
+    document.add_paragraph()

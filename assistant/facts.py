@@ -94,7 +94,9 @@ def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
     facts.lessons.extend(_lessons(ordered))
     facts.economy.extend(_first_units(next(iter(ordered), None), ("ekonomi",), 2, skip_figures_only=True))
     if not facts.economy:
-        facts.economy.extend(q for r in ordered[:1] for q in _cued(r, ("avvikelser", "bedomning", "styrgrupp"), _MONEY)[:1])
+        facts.economy.extend(
+            q for r in ordered[:1] for q in _cued(r, ("avvikelser", "bedomning", "styrgrupp"), _MONEY)[:1]
+        )
     return facts
 
 
@@ -295,7 +297,7 @@ def _prose(
 
 def _cued(report: Report, keys: tuple[str, ...], cue: _Cue) -> list[Quote]:
     """Sentences of the sections ``keys`` holding ``cue`` words, most cue words first."""
-    scored = []
+    scored: list[tuple[int, int, Quote]] = []
     for block in report.sections(*keys):
         for unit in units(block):
             for sentence in unit.sentences():

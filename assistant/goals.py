@@ -210,8 +210,10 @@ def _expand_labels(segments: list[_Segment]) -> list[_Segment]:
             if not text:
                 continue
             segment = _Segment("outcome", text, segment.start, segment.depth, segment.block)
-        if segment.kind == "outcome" and _label_rest(segment.text) and _OUTCOME_LABEL.match(
-            fold(segment.text.split(":", 1)[0]).strip()
+        if (
+            segment.kind == "outcome"
+            and _label_rest(segment.text)
+            and _OUTCOME_LABEL.match(fold(segment.text.split(":", 1)[0]).strip())
         ):
             segment = _Segment("outcome", _label_rest(segment.text), segment.start, segment.depth, segment.block)
         out.append(segment)

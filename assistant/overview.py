@@ -159,19 +159,17 @@ def _common(title: str, per_insats: Sequence[tuple[str, Sequence[Quote]]], notes
         return Part(title, missing=f"Rapporterna tar inte upp {topic}.")
     themes = _themes(covered)
     if not themes:
-        statements = tuple(
+        each = tuple(
             Statement(f"{name}: ”{shorten(quotes[0].text, 180)}”", (notes.cite(quotes[0].ref, name),))
             for name, quotes in covered
         )
         lead = "Insatserna har inga gemensamma teman; de viktigaste per insats:"
-        return Part(title, statements=(Statement(lead, ()), *statements))
-    statements = []
+        return Part(title, statements=(Statement(lead, ()), *each))
+    statements: list[Statement] = []
     for label, term, hits in themes:
         quoted = "; ".join(f"{name}: ”{_around_word(q.text, term)}”" for name, q in hits)
         numbers = tuple(dict.fromkeys(notes.cite(q.ref, name) for name, q in hits))
-        statements.append(
-            Statement(f"{label} nämns av {len(hits)} av {len(per_insats)} insatser. {quoted}", numbers)
-        )
+        statements.append(Statement(f"{label} nämns av {len(hits)} av {len(per_insats)} insatser. {quoted}", numbers))
     return Part(title, statements=tuple(statements))
 
 
@@ -207,10 +205,10 @@ def _themes(covered: Sequence[tuple[str, Sequence[Quote]]]) -> list[tuple[str, s
     themes: list[tuple[str, str, list[tuple[str, Quote]]]] = []
     used: set[str] = set()
     for term, hits in candidates:
-        quotes = {q.text for q in hits.values()}
-        if len(quotes & used) * 2 > len(quotes):  # mostly the same sentences under another word
+        texts = {q.text for q in hits.values()}
+        if len(texts & used) * 2 > len(texts):  # mostly the same sentences under another word
             continue
-        used |= quotes
+        used |= texts
         label = surface[term].most_common(1)[0][0]
         themes.append((label[:1].upper() + label[1:], term, list(hits.items())))
         if len(themes) >= _MAX_THEMES:

@@ -213,7 +213,11 @@ def _mend(found: list[Unit]) -> list[Unit]:
     between them, perhaps with a page header (a few words) that is dropped."""
     out: list[Unit] = []
     for unit in found:
-        if not unit.cells and not unit.depth and (unit.text[0].islower() or _UNFINISHED.search(out[-1].text if out else "")):
+        if (
+            not unit.cells
+            and not unit.depth
+            and (unit.text[0].islower() or _UNFINISHED.search(out[-1].text if out else ""))
+        ):
             back = len(out) - 1
             while back >= 0 and len(out[back].text.split()) < 4 and back >= len(out) - 2:
                 back -= 1

@@ -105,9 +105,7 @@ class Assistant:
             InsatsNotFound, AmbiguousInsats: for a name that fits no insats or several.
             BadFilter: when no insats is left.
         """
-        scope = choose(
-            self.retriever.archive.catalog(), names, kommun=kommun, from_year=from_year, to_year=to_year
-        )
+        scope = choose(self.retriever.archive.catalog(), names, kommun=kommun, from_year=from_year, to_year=to_year)
         return summarize_many([(i, self._reports(i)) for i in scope.insatser], scope=scope.description)
 
     def _reports(self, insats: Insats) -> list[Report]:

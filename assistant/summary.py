@@ -135,7 +135,7 @@ def summarize_insats(insats: Insats, reports: Sequence[Report]) -> Summary:
     goals = sum(goal.differs for part in parts for goal in part.goals)
     if goals:
         differing.append("utfallet av ett mål" if goals == 1 else f"utfallet av {goals} mål")
-    notices = ()
+    notices: tuple[str, ...] = ()
     if differing:
         listed = ", ".join(differing[:-1]) + (" och " if len(differing) > 1 else "") + differing[-1]
         notices = (
@@ -199,7 +199,9 @@ def _results(facts: Facts, notes: Notes) -> Part:
     ]
     kept = tuple(f for f in figures if f is not None)
     if not kept:
-        return Part("Resultat", missing="Rapporterna tar inte upp antal deltagare eller avslut till arbete och studier.")
+        return Part(
+            "Resultat", missing="Rapporterna tar inte upp antal deltagare eller avslut till arbete och studier."
+        )
     return Part("Resultat", figures=kept)
 
 

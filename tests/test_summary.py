@@ -139,7 +139,9 @@ def test_markdown_has_the_headings_and_sources(examples):
     assert "| Mål | Utfall |" in text and "(skiljer sig mellan rapporterna)" in text
     assert re.search(r"^1\. slutrapport_steg_for_steg_sandviken\.md \(slutrapport\), avsnitt ", text, re.MULTILINE)
     overview = to_markdown(examples.summarize_many())
-    assert "| Insats | Kommun | Period | Deltagare | Mål | Utfall | Beviljat | Utnyttjat | Andel utnyttjat |" in overview
+    assert (
+        "| Insats | Kommun | Period | Deltagare | Mål | Utfall | Beviljat | Utnyttjat | Andel utnyttjat |" in overview
+    )
 
 
 def test_docx_structure_read_back(examples):
@@ -189,7 +191,7 @@ def test_cli_summary(examples, tmp_path, capsys, monkeypatch):
     assert capsys.readouterr().out.startswith("# Sammanfattning: Steg för steg Sandviken")
     out = tmp_path / "styrelsen.docx"
     chart = tmp_path / "diagram.png"
-    assert main([*data, "summary", "--kommun", "Sandviken", "--kommun", "Hofors", "-o", str(out)]) == 0
+    assert main([*data, "summary", "--kommun", "Sandviken", "-o", str(out)]) == 0
     assert main([*data, "summary", "--all", "-o", str(out), "--diagram", str(chart)]) == 0
     assert Document(str(out)).tables and chart.read_bytes().startswith(b"\x89PNG")
     assert main([*data, "summary", "--all", "--format", "docx"]) == 1
@@ -208,7 +210,7 @@ def test_seed_summaries_hold_the_reports_figures(make_archive):
         statements = list(_statements(summary))
         shown = {(by_note[n].source, _squash(s.text)) for s in statements for n in s.notes}
 
-        def stated(source, text):
+        def stated(source, text, shown=shown):
             return any(src == source and _squash(text) in body for src, body in shown)
 
         for source, field in insats.fields:
