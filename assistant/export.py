@@ -142,7 +142,7 @@ def to_docx(doc: Summary | Overview, *, chart: bytes | None = None) -> bytes:
     if isinstance(doc, Overview):
         document.add_heading("Jämförelse", level=2)
         rows: list[list[_Cell | list[_Cell]]] = [[r.insats, r.kommun or "–", *_cells(r)] for r in doc.rows]
-        _docx_table(document, [list(COLUMNS)], rows, Pt(8), widths=(3.4, 2.0, 2.8, 1.8, 5.0, 2.6, 2.6, 2.6, 1.9))
+        _docx_table(document, [list(COLUMNS)], rows, Pt(8), widths=(3.4, 2.0, 2.8, 2.1, 4.9, 2.5, 2.6, 2.6, 1.9))
         picture = chart if chart is not None else chart_png(doc)
         if picture is not None:
             document.add_paragraph()

@@ -199,14 +199,16 @@ def _expand_labels(segments: list[_Segment]) -> list[_Segment]:
         if segment.kind == "outcome-label" or (segment.kind == "outcome" and re.search(r"(?:varav|:)$", text)):
             bare = segment.kind == "outcome-label"
             below: list[str] = []
-            while i < len(segments) and segments[i].depth >= max(segment.depth, 1) and len(below) < 4:
+            # A bare "Resultat:" item may be followed by its list one level up (converted files flatten).
+            floor = 1 if bare else max(segment.depth, 1)
+            while i < len(segments) and segments[i].depth >= floor and len(below) < 4:
                 if segments[i].kind == "goal" or (segments[i].depth == segment.depth and below and not bare):
                     break
                 below.append(segments[i].text.rstrip("."))
                 i += 1
             head = _label_rest(text) if fold(text).startswith(("resultat", "utfall")) else text
             head = re.sub(r",?\s*varav$|:$", "", head).strip()
-            text = "; ".join(p for p in (head, *below) if p)
+            text = "; ".join(p for p in (head, *below) if p).replace(":; ", ": ")
             if not text:
                 continue
             segment = _Segment("outcome", text, segment.start, segment.depth, segment.block)

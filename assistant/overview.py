@@ -26,7 +26,7 @@ _GENERIC = frozenset(
         "insats insatsen insatser projekt projektet deltagare deltagarna deltagaren arbete arbeta arbetet kommun "
         "kommunen individ individen individer personer person verksamhet verksamheten stöd gjort varit även många "
         "flera olika tid del bra viktig viktigt effekter positiva framgångsfaktor framgångsfaktorer systemfel "
-        "resultat resultatet lett fått kunnat gör gått kommer behov behöver hinder period tiden samt"
+        "resultat resultatet lett fått kunnat gör gått kommer behov behöver hinder period tiden samt skett sker ske"
     )
 )
 _COMMON_RANK = 1_500  # words more frequent than this in Swedish name no theme
