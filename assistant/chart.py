@@ -28,7 +28,7 @@ def chart_png(overview: Overview, *, dpi: int = 150) -> bytes | None:
     from matplotlib.figure import Figure
 
     rows.reverse()  # the first insats at the top
-    height = 1.2 + 0.55 * len(rows)
+    height = 1.6 + 0.55 * len(rows)
     figure = Figure(figsize=(8.0, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(figure)
     ax = figure.add_subplot()
@@ -45,7 +45,7 @@ def chart_png(overview: Overview, *, dpi: int = 150) -> bytes | None:
     ax.set_yticks(positions, [_label(r.insats, r.kommun) for r in rows], fontsize=8)
     ax.set_xlabel("Miljoner kronor")
     ax.set_title("Beviljade och utnyttjade medel per insats", fontsize=10)
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, frameon=False)
     ax.spines[["top", "right"]].set_visible(False)
     ax.set_xlim(0, max(granted + used) * 1.15 or 1)
     buffer = io.BytesIO()

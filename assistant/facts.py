@@ -115,7 +115,8 @@ def _newest_first(report: Report) -> str:
     return "".join(chr(0x10FFFF - ord(c)) for c in start)
 
 
-def _quote(report: Report, f: Field, text: str | None = None) -> Quote | None:
+def _quote(report: Report, f: Field, text: str | None = None) -> Quote:
+    """A register field as a quote: ``text`` (a formatted value) or the value as written, with its section."""
     ref = report.ref_at(f.start) or Ref(report.source, report.report_type, "", None)
     # "Söderhamns kommun **Arbetsställets namn:** …": the value ends where the next label starts.
     return Quote(text if text is not None else clean(re.split(r"\*\*|<br>|\t", f.raw)[0]), ref)
@@ -129,9 +130,7 @@ def _register(report: Report, facts: Facts) -> None:
     def add(target: list[tuple[Quote, str]], name: str, text: str | None = None, value: str | None = None) -> None:
         found = by_name.get(name)
         if found:
-            quote = _quote(report, found[0], text)
-            if quote is not None:
-                target.append((quote, value if value is not None else fold(found[0].value)))
+            target.append((_quote(report, found[0], text), value if value is not None else fold(found[0].value)))
 
     add(facts.owner, "organisation")
     add(facts.dnr, "diarienummer")
@@ -143,13 +142,11 @@ def _register(report: Report, facts: Facts) -> None:
         if granted > 0:
             share = f"{used / granted * 100:.1f} %".replace(".", ",")
             quote = _quote(report, by_name["utnyttjade_medel"][0], f"{share} ({kronor(used)} av {kronor(granted)})")
-            if quote is not None:
-                facts.share_used.append((quote, share))
+            facts.share_used.append((quote, share))
     partners = by_name.get("samverkanspart", [])
     if partners:
         quote = _quote(report, partners[0], "; ".join(re.sub(r"\s+", " ", p.value) for p in partners))
-        if quote is not None:
-            facts.partners.append((quote, "|".join(sorted(fold(p.value) for p in partners))))
+        facts.partners.append((quote, "|".join(sorted(fold(p.value) for p in partners))))
     if "period_start" not in by_name and report.report_type != "kvartalsrapport":
         stated = _period_in_prose(report)
         if stated is not None:

@@ -89,7 +89,10 @@ def goals_of(report: Report) -> list[GoalQuote]:
         if not rows:
             segments += _segments(block)
     pool = [s for b in blocks + report.sections("resultat") for s in _sentences(b)]
-    return pairs + _pair(report, segments, pool)
+    found = pairs + _pair(report, segments, pool)
+    # A table flattened to plain lines (PDF) has no shape to read; the prose under it may still say
+    # "… 10 av 27, eller 37 %, … Målet på 35 % har därmed uppnåtts."
+    return found or _stated_in_prose(report, blocks)
 
 
 def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
@@ -285,11 +288,11 @@ def _stated_in_prose(report: Report, blocks: list[Block]) -> list[GoalQuote]:
             against = _AGAINST_GOAL.search(fold(text))
             if against is not None:
                 target, outcome, outcome_start = "Målet " + text[against.end() :].rstrip("."), text, start
-            elif (hint or _classify(text)) == "goal" and _GOAL_CUE.search(fold(text)):
+            elif hint != "outcome" and _GOAL_CUE.search(fold(text)) and figure_key(text) is not None:
                 target = text
                 near = [p for p in (pieces[i + 1 : i + 2] + pieces[max(i - 1, 0) : i]) if _classify(p[0]) != "goal"]
-                kind = (figure_key(text) or ("", ""))[0]
-                found = next((p for p in near if (figure_key(p[0]) or ("", ""))[0] == kind), None)
+                percent = (figure_key(text) or ("", ""))[0] == "%"
+                found = next((p for p in near if re.search(r"\d\s*%" if percent else r"\d", p[0])), None)
                 if found is None:
                     continue
                 outcome, _, outcome_start = found
