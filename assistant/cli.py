@@ -83,6 +83,29 @@ def _parser() -> argparse.ArgumentParser:
     ask.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
     ask.set_defaults(handler=commands.ask)
 
+    summary = sub.add_parser(
+        "summary",
+        help="sammanfattning för styrelsen: en insats, eller en jämförelse av flera",
+        description="En insats ger en sammanfattning med fast struktur; flera insatser, --kommun, --from/--to "
+        "eller --all ger en sammanställning för styrelsen med jämförelsetabell och diagram. Varje uppgift har "
+        "en källa (rapport, avsnitt, sida).",
+    )
+    summary.add_argument("insatser", nargs="*", metavar="NAMN", help="insatsens namn; flera namn ger en jämförelse")
+    summary.add_argument("--all", action="store_true", help="jämför alla insatser i arkivet")
+    summary.add_argument("--kommun", help="jämför insatserna i denna kommun")
+    summary.add_argument(
+        "--from", dest="from_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller senare"
+    )
+    summary.add_argument(
+        "--to", dest="to_year", type=int, metavar="ÅR", help="bara insatser som pågick detta år eller tidigare"
+    )
+    summary.add_argument(
+        "--format", choices=("md", "docx"), default=None, help="md (standard) eller docx; docx kräver -o"
+    )
+    summary.add_argument("-o", "--output", type=Path, metavar="FIL", help="skriv till FIL i stället för till skärmen")
+    summary.add_argument("--diagram", type=Path, metavar="FIL", help="spara jämförelsens diagram som PNG")
+    summary.set_defaults(handler=commands.summary)
+
     check = sub.add_parser("check", help="kontrollera att register, vektorer och sökindex stämmer överens")
     check.add_argument("--repair", action="store_true", help="laga det som går att laga")
     check.set_defaults(handler=commands.check)

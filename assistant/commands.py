@@ -17,15 +17,22 @@ from rich.table import Table
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
+<<<<<<< HEAD
 from assistant.auth import UserStore
+=======
+from assistant.chart import chart_png
+>>>>>>> summary
 from assistant.cli import emit_json
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
 from assistant.evaluate import Retrieved
 from assistant.evaluate import evaluate as run_eval
+from assistant.export import to_docx, to_markdown
 from assistant.names import resolve_insats
+from assistant.overview import Overview
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant
+from assistant.summary import Summary
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
 
@@ -262,6 +269,40 @@ def ask(args: argparse.Namespace, settings: Settings) -> int:
                 if x
             )
             console.print(f"[{citation.n}] {escape(where)}")
+    return 0
+
+
+def summary(args: argparse.Namespace, settings: Settings) -> int:
+    fmt = args.format or ("docx" if args.output and args.output.suffix.lower() == ".docx" else "md")
+    if fmt == "docx" and not args.output:
+        raise ArkivError("Ett Word-dokument kan inte skrivas till skärmen; ange en fil med -o, t.ex. -o rapport.docx.")
+    many = len(args.insatser) > 1 or args.all or args.kommun or args.from_year or args.to_year
+    if not args.insatser and not many:
+        raise ArkivError("Ange en insats, flera insatser, --kommun, --from/--to eller --all.")
+    if args.diagram and not many:
+        raise ArkivError("Diagrammet finns bara i en jämförelse av flera insatser (t.ex. --all).")
+    assistant = Assistant.from_archive(_open(settings))
+    doc: Summary | Overview
+    if many:
+        doc = assistant.summarize_many(
+            args.insatser, kommun=args.kommun, from_year=args.from_year, to_year=args.to_year
+        )
+    else:
+        doc = assistant.summarize(args.insatser[0])
+    chart = chart_png(doc) if isinstance(doc, Overview) and (args.diagram or fmt == "docx") else None
+    if args.diagram:
+        if chart is None:
+            raise ArkivError("Rapporterna anger inga medel att rita.")
+        args.diagram.write_bytes(chart)
+        errors.print(f"Diagrammet sparades i {escape(str(args.diagram))}.")
+    if fmt == "docx":
+        args.output.write_bytes(to_docx(doc, chart=chart))
+    elif args.output:
+        args.output.write_text(to_markdown(doc), encoding="utf-8")
+    else:
+        sys.stdout.write(to_markdown(doc))
+        return 0
+    errors.print(f"{escape(doc.title)} sparades i {escape(str(args.output))}.")
     return 0
 
 

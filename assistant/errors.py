@@ -4,6 +4,8 @@ ArkivError
 ├── IndexNotFound      nothing has been ingested into the data directory yet
 ├── EmptyQuestion      a blank or unusable question
 ├── BadFilter          a filter value that matches nothing (unknown insats, section, report type)
+│   ├── InsatsNotFound     no insats in the register fits the name given
+│   └── AmbiguousInsats    several insatser fit the name about equally well (``candidates`` names them)
 ├── IngestBusy         another ingest holds the data directory's lock
 └── GenerationFailed   the language model failed (the extractive answer is used instead)
 """
@@ -25,6 +27,16 @@ class EmptyQuestion(ArkivError):
 
 class BadFilter(ArkivError):
     pass
+
+
+class InsatsNotFound(BadFilter):
+    pass
+
+
+class AmbiguousInsats(BadFilter):
+    def __init__(self, message: str, candidates: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates  # "Namn (Kommun)" of each insats that fits
 
 
 class IngestBusy(ArkivError):

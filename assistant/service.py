@@ -18,9 +18,14 @@ from assistant.cite import extract_citations, unsupported_figures
 from assistant.errors import EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
 from assistant.names import insatser_in_text
+from assistant.overview import Overview, summarize_many
+from assistant.reading import Report, read_report
 from assistant.retrieve import Filters, HybridRetriever
+from assistant.scope import choose, find_insats
+from assistant.summary import Summary, summarize_insats
 from index.analyze import STOPWORDS, fold
 from index.metadata import kommuner
+from index.records import Insats
 
 MAX_QUESTION_CHARS = 2000
 _FOLLOW_UP_WORDS = 4  # a question with fewer content words than this leans on the one before it
@@ -105,6 +110,49 @@ class Assistant:
         for problem in unsupported_figures(draft.text, draft.passages, uncited=draft.generated):
             notices.append(f"Siffran {problem.figure} står inte i den citerade källan; kontrollera den.")
         return Answer(draft.text, citations, draft.insatser, False, tuple(notices))
+
+    def summarize(self, insats: str) -> Summary:
+        """The board summary of one insats, named as people write it (or by its register id).
+
+        Example:
+            summary = assistant.summarize("EHA Ljusdal")
+            Path("eha.docx").write_bytes(to_docx(summary))
+
+        Raises:
+            InsatsNotFound: when no insats fits the name.
+            AmbiguousInsats: when several fit about equally well.
+        """
+        found = find_insats(insats, self.retriever.archive.catalog())
+        return summarize_insats(found, self._reports(found))
+
+    def summarize_many(
+        self,
+        names: Sequence[str] = (),
+        *,
+        kommun: str | None = None,
+        from_year: int | None = None,
+        to_year: int | None = None,
+    ) -> Overview:
+        """Sammanställning för styrelsen over the named insatser (all when none are named), narrowed to a
+        kommun and to periods that touch ``from_year``..``to_year``.
+
+        Raises:
+            InsatsNotFound, AmbiguousInsats: for a name that fits no insats or several.
+            BadFilter: when no insats is left.
+        """
+        scope = choose(self.retriever.archive.catalog(), names, kommun=kommun, from_year=from_year, to_year=to_year)
+        return summarize_many([(i, self._reports(i)) for i in scope.insatser], scope=scope.description)
+
+    def _reports(self, insats: Insats) -> list[Report]:
+        archive = self.retriever.archive
+        catalog = archive.catalog()
+        reports = []
+        for source in insats.reports:
+            info = catalog.reports.get(source)
+            fields = [f for s, f in insats.fields if s == source]
+            report_type = info.report_type if info else "okand"
+            reports.append(read_report(source, report_type, archive.register.chunks_of(source), fields))
+        return reports
 
     def with_history(self, question: str, history: Sequence[str]) -> str:
         """A follow-up ("och i Ljusdal?", "vad kostade det?") completed with the previous question.

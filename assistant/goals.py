@@ -1,0 +1,307 @@
+"""Targets beside their outcomes, read from a report's goal section ("5.1 Måluppfyllelse"). Pure.
+
+The template leaves the layout to the writer, so several shapes occur and are all handled generically:
+  - a table with a "Mål" and a "Resultat"/"Utfall" column: one row per goal;
+  - labels ("Insatsens mål" … "Utfall" …) followed by as many outcomes as there were goals;
+  - goal items ("Att minst 40 % …") each followed by an item "Resultat: …";
+  - goal sentences ("Målsättningen var …") followed by an outcome sentence ("Resultatet blev …");
+  - one sentence holding both ("Målet var 45 … och vid avslut har 26 … deltagit"), common in evaluations;
+  - goals listed first and outcomes told later in prose: each goal takes the outcome sentence that shares
+    most of its words and states a figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.reading import Block, Quote, Report, Unit, clean, shorten, units
+from index.analyze import analyze, fold
+
+_GOAL_LABEL = re.compile(r"^(?:insatsens |projektets )?(?:mal|malsattning|mal och delmal|delmal)(?: samt delmal)?:?$")
+_OUTCOME_LABEL = re.compile(r"^(?:utfall|resultat|resultatet)(?: av insatsen)?:?$")
+_OUTCOME_START = re.compile(
+    r"^(?:resultat|utfall|uppnatt|uppfyllt|malet (?:ar )?uppfyllt|malet uppnatt|ej uppnatt|delvis uppnatt)\b"
+)
+_OUTCOME_VERB = re.compile(r"\b(?:uppnaddes|naddes|uppfylldes|har uppnatts|resultatet (?:blev|blir|ar))\b")
+_GOAL_START = re.compile(r"^(?:att |minst \d)")
+_GOAL_CUE = re.compile(r"\b(?:malet|malsattningen|malsattning|maltalet|malet var|var malet)\b")
+_SPLIT_BOTH = re.compile(r"\s(?:och|men)\s(?=vid |i dagslaget |har |totalt |av dessa )|,\s(?=men |varav )")
+_FIGURE = re.compile(
+    r"(\d+(?:[,.]\d+)?)\s*(%|procent)|(\d+(?:\s*[-–]\s*\d+)?)\s+(?:[^\W\d]+\s+){0,2}?"
+    r"(deltagare|personer|individer|invånare|invanare|medarbetare|unga|kvinnor|män)",
+    re.IGNORECASE,
+)
+_GENERIC = frozenset(analyze("att insatsen insats projektet deltagare personer individer minst totalt har ska"))
+
+
+@dataclass(frozen=True, slots=True)
+class GoalQuote:
+    """A target of one report with the outcome the same report gives for it (None when it gives none)."""
+
+    target: Quote
+    outcome: Quote | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Segment:
+    kind: str  # "goal" | "outcome" | "goal-label" | "outcome-label" | "none"
+    text: str
+    start: int
+    depth: int
+    block: Block
+
+
+def figure_key(text: str) -> tuple[str, str] | None:
+    """("%", "40") or ("n", "45"): what a goal's target figure is, whatever noun follows it."""
+    match = _FIGURE.search(text)
+    if match is None:
+        bare = re.search(r"\b\d+\b", text)
+        return ("n", bare.group(0)) if bare else None
+    if match.group(1):
+        return ("%", match.group(1).replace(".", ","))
+    return ("n", re.sub(r"\s+", "", match.group(3)))
+
+
+def lead_figure(text: str) -> str | None:
+    """The first percentage or count of people in ``text``, normalised ("40 %", "45 deltagare")."""
+    match = _FIGURE.search(text)
+    if match is None:
+        return None
+    if match.group(1):
+        return f"{match.group(1).replace('.', ',')} %"
+    count = re.sub(r"\s+", "", match.group(3))
+    return f"{count} {match.group(4).lower()}"
+
+
+def goals_of(report: Report) -> list[GoalQuote]:
+    """Goal and outcome pairs of one report, in the report's order."""
+    blocks = report.sections("maluppfyllelse")
+    if not blocks:
+        # Evaluations and some reports tell goals in their result or summary sections, goal and outcome
+        # in the same sentence; only sentences naming a goal with a figure are taken from there.
+        return _stated_in_prose(report, report.sections("sammanfattning", "resultat", "slutsatser"))
+    pairs: list[GoalQuote] = []
+    segments: list[_Segment] = []
+    for block in blocks:
+        rows = _table_pairs(report, block)
+        pairs += rows
+        if not rows:
+            segments += _segments(block)
+    pool = [s for b in blocks + report.sections("resultat") for s in _sentences(b)]
+    found = pairs + _pair(report, segments, pool)
+    # A table flattened to plain lines (PDF) has no shape to read; the prose under it may still say
+    # "… 10 av 27, eller 37 %, … Målet på 35 % har därmed uppnåtts."
+    return found or _stated_in_prose(report, blocks)
+
+
+def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
+    pairs: list[GoalQuote] = []
+    in_table = False
+    for unit in units(block):
+        if not unit.cells:
+            in_table = False
+            continue
+        head = [fold(c) for c in unit.cells]
+        if len(head) >= 2 and head[0].startswith("mal") and re.match(r"resultat|utfall", head[1]):
+            in_table = True
+            continue
+        if in_table and len(unit.cells) >= 2:
+            ref = report.ref(block, unit.start)
+            pairs.append(GoalQuote(Quote(unit.cells[0], ref), Quote(unit.cells[1], ref)))
+    return pairs
+
+
+def _segments(block: Block) -> list[_Segment]:
+    """Units cut where a sentence changes from goal to outcome; each piece classified."""
+    out: list[_Segment] = []
+    mode = "none"
+    for unit in units(block):
+        if unit.cells:
+            continue
+        for i, (sentence, hint) in enumerate(_pieces(unit)):
+            kind = hint or _classify(sentence)
+            if kind in ("goal-label", "outcome-label"):
+                mode = "goal" if kind == "goal-label" else "outcome"
+                if not _label_rest(sentence):
+                    out.append(_Segment(kind, sentence, unit.start, unit.depth, block))
+                    continue
+                # "Mål: 60 unga deltar …" states the goal itself; the label is dropped.
+                kind, sentence = mode, _label_rest(sentence)
+            starts_goal = kind == "goal" and bool(_GOAL_START.match(fold(sentence)))  # "… nytta. Att utbilda …"
+            if i and not ((kind == "outcome" and out[-1].kind == "goal") or starts_goal):
+                continue  # a further sentence of the same goal or outcome; the first one is quoted
+            if kind == "none" and mode != "none" and unit.depth == 0:
+                kind = mode
+            out.append(_Segment(kind, sentence, unit.start, unit.depth, block))
+    # An item followed by a deeper "Resultat: …" item is a goal, whatever its wording; so is a paragraph
+    # right before an "Utfall" label (goal, Utfall, outcome, goal, Utfall, outcome …).
+    for i, segment in enumerate(out[:-1]):
+        nxt = out[i + 1]
+        if nxt.kind == "outcome-label" and segment.kind in ("outcome", "none") and _classify(segment.text) == "none":
+            out[i] = _Segment("goal", segment.text, segment.start, segment.depth, block)
+            continue
+        if segment.kind == "none" and nxt.kind in ("outcome", "outcome-label") and nxt.depth > segment.depth > 0:
+            out[i] = _Segment("goal", segment.text, segment.start, segment.depth, block)
+    return _expand_labels(out)
+
+
+def _sentences(block: Block) -> list[_Segment]:
+    """Every sentence of a block that is no goal: where a goal's outcome may be told in prose."""
+    return [
+        _Segment("outcome", sentence, unit.start, unit.depth, block)
+        for unit in units(block)
+        if not unit.cells
+        for sentence, hint in _pieces(unit)
+        if (hint or _classify(sentence)) not in ("goal", "goal-label")
+    ]
+
+
+def _pieces(unit: Unit) -> list[tuple[str, str | None]]:
+    """Sentences of a unit with their kind when known, a sentence that states goal and outcome together
+    ("Målet var 45 … och vid avslut har 26 …") cut in two."""
+    pieces: list[tuple[str, str | None]] = []
+    for sentence in unit.sentences():
+        folded = fold(sentence)
+        cut = _SPLIT_BOTH.search(folded)
+        if _GOAL_CUE.search(folded) and cut and _FIGURE.search(sentence[cut.end() :]):
+            rest = sentence[cut.end() :].strip()
+            pieces += [(sentence[: cut.start()].rstrip(" ,") + ".", "goal"), (rest[:1].upper() + rest[1:], "outcome")]
+        else:
+            pieces.append((sentence, None))
+    return pieces
+
+
+def _classify(sentence: str) -> str:
+    folded = fold(clean(sentence)).strip()
+    head = folded.split(":", 1)[0].strip() if ":" in folded[:40] else folded
+    if _GOAL_LABEL.match(head):
+        return "goal-label"
+    if _OUTCOME_LABEL.match(head):
+        return "outcome-label"
+    if _OUTCOME_START.match(folded) or (_OUTCOME_VERB.search(folded) and not _GOAL_START.match(folded)):
+        return "outcome"
+    if _GOAL_START.match(folded) or (_GOAL_CUE.search(folded) and re.search(r"\d", folded)):
+        return "goal"
+    return "none"
+
+
+def _label_rest(sentence: str) -> str:
+    """ "Resultat: 19,2 %" → "19,2 %"; a bare label gives ""."""
+    return sentence.split(":", 1)[1].strip() if ":" in sentence else ""
+
+
+def _expand_labels(segments: list[_Segment]) -> list[_Segment]:
+    """A bare or trailing "Resultat:" item takes the deeper items under it as its outcome."""
+    out: list[_Segment] = []
+    i = 0
+    while i < len(segments):
+        segment = segments[i]
+        i += 1
+        text = segment.text
+        if segment.kind == "outcome-label" or (segment.kind == "outcome" and re.search(r"(?:varav|:)$", text)):
+            bare = segment.kind == "outcome-label"
+            below: list[str] = []
+            # A bare "Resultat:" item may be followed by its list one level up (converted files flatten).
+            floor = 1 if bare else max(segment.depth, 1)
+            while i < len(segments) and segments[i].depth >= floor and len(below) < 4:
+                if segments[i].kind == "goal" or (segments[i].depth == segment.depth and below and not bare):
+                    break
+                below.append(segments[i].text.rstrip("."))
+                i += 1
+            head = _label_rest(text) if fold(text).startswith(("resultat", "utfall")) else text
+            head = re.sub(r",?\s*varav$|:$", "", head).strip()
+            text = "; ".join(p for p in (head, *below) if p).replace(":; ", ": ")
+            if not text:
+                continue
+            segment = _Segment("outcome", text, segment.start, segment.depth, segment.block)
+        if (
+            segment.kind == "outcome"
+            and _label_rest(segment.text)
+            and _OUTCOME_LABEL.match(fold(segment.text.split(":", 1)[0]).strip())
+        ):
+            segment = _Segment("outcome", _label_rest(segment.text), segment.start, segment.depth, segment.block)
+        out.append(segment)
+    return out
+
+
+def _pair(report: Report, segments: list[_Segment], pool: list[_Segment]) -> list[GoalQuote]:
+    pairs: list[GoalQuote] = []
+    used: set[str] = set()
+    i = 0
+    while i < len(segments):
+        if segments[i].kind != "goal":
+            i += 1
+            continue
+        goals = []
+        while i < len(segments) and segments[i].kind in ("goal", "goal-label"):
+            if segments[i].kind == "goal":
+                goals.append(segments[i])
+            i += 1
+        outcomes = []
+        while i < len(segments) and segments[i].kind in ("outcome", "none", "outcome-label"):
+            if segments[i].kind == "outcome":
+                outcomes.append(segments[i])
+            i += 1
+        matched: list[_Segment | None] = list(outcomes) if len(outcomes) == len(goals) else [None] * len(goals)
+        for goal, outcome in zip(goals, matched, strict=True):
+            if outcome is None:
+                outcome = _best(goal, [s for s in outcomes if s.text not in used])
+            if outcome is None:
+                outcome = _best(goal, [s for s in pool if s.text not in used and s.text != goal.text])
+            if outcome is not None:
+                used.add(outcome.text)
+            pairs.append(GoalQuote(_quote(report, goal, 200), _quote(report, outcome) if outcome else None))
+    return pairs
+
+
+def _best(goal: _Segment, candidates: list[_Segment]) -> _Segment | None:
+    """The candidate sharing most content words with the goal, if it shares two; a figure helps, the goal's
+    own figure more."""
+    terms = set(analyze(goal.text)) - _GENERIC
+    numbers = set(re.findall(r"\d+", goal.text))
+    best, best_score = None, 1.5
+    for candidate in candidates:
+        shared = terms & set(analyze(candidate.text))
+        score = len(shared) + (1.0 if re.search(r"\d", candidate.text) else 0.0)
+        score += 2.0 * len(numbers & set(re.findall(r"\d+", candidate.text)))
+        if score > best_score and shared:
+            best, best_score = candidate, score
+    return best
+
+
+def _quote(report: Report, segment: _Segment, limit: int = 260) -> Quote:
+    return Quote(shorten(segment.text, limit), report.ref(segment.block, segment.start))
+
+
+_AGAINST_GOAL = re.compile(r",?\s+mot (?:malet|malsattningen)\s+(?=\d)")
+
+
+def _stated_in_prose(report: Report, blocks: list[Block]) -> list[GoalQuote]:
+    """Goals an evaluation states in passing, one pair per target figure: "13 av 34 (38 %) gick vidare …,
+    mot målet 40 %", or a sentence naming a goal with a figure next to one with the outcome's figure."""
+    pairs: list[GoalQuote] = []
+    seen: set[tuple[str, str]] = set()
+    for block in blocks:
+        pieces = [(text, hint, unit.start) for unit in units(block) if not unit.cells for text, hint in _pieces(unit)]
+        for i, (text, hint, start) in enumerate(pieces):
+            against = _AGAINST_GOAL.search(fold(text))
+            if against is not None:
+                target, outcome, outcome_start = "Målet " + text[against.end() :].rstrip("."), text, start
+            elif hint != "outcome" and _GOAL_CUE.search(fold(text)) and figure_key(text) is not None:
+                target = text
+                near = [p for p in (pieces[i + 1 : i + 2] + pieces[max(i - 1, 0) : i]) if _classify(p[0]) != "goal"]
+                percent = (figure_key(text) or ("", ""))[0] == "%"
+                found = next((p for p in near if re.search(r"\d\s*%" if percent else r"\d", p[0])), None)
+                if found is None:
+                    continue
+                outcome, _, outcome_start = found
+            else:
+                continue
+            key = figure_key(target)
+            if key is None or key in seen or lead_figure(outcome) is None and not re.search(r"\d", outcome):
+                continue
+            seen.add(key)
+            goal_quote = _quote(report, _Segment("goal", target, start, 0, block), 200)
+            pairs.append(GoalQuote(goal_quote, _quote(report, _Segment("outcome", outcome, outcome_start, 0, block))))
+    return pairs
