@@ -17,11 +17,8 @@ from rich.table import Table
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
-<<<<<<< HEAD
 from assistant.auth import UserStore
-=======
 from assistant.chart import chart_png
->>>>>>> summary
 from assistant.cli import emit_json
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
