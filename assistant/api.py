@@ -11,15 +11,17 @@ import logging
 import queue
 import threading
 from collections.abc import Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, HTTPException, Query, Request, UploadFile
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.answer import Answer, Passage
 from assistant.auth import User
 from assistant.browse import document_view, find_insatser, get_insats, insats_json, insats_row
+from assistant.export import to_docx, to_markdown
 from assistant.retrieve import Filters
 from assistant.services import SESSION_COOKIE, Services
 from assistant.uploads import save_upload
@@ -127,6 +129,21 @@ class DocumentOut(BaseModel):
     passage_end: int
 
 
+class SummaryRequest(BaseModel):
+    insats: str | None = Field(None, description="one insats (name as typed, or id): its board summary")
+    insatser: list[str] = Field(default_factory=list, description="several insatser for a comparison")
+    kommun: str | None = Field(None, description="comparison of the insatser in this kommun")
+    fran_ar: int | None = Field(None, description="comparison: periods touching this year or later")
+    till_ar: int | None = Field(None, description="comparison: periods touching this year or earlier")
+    format: Literal["markdown", "docx"] = "markdown"
+
+
+class SummaryOut(BaseModel):
+    title: str
+    markdown: str
+    notices: list[str]
+
+
 class UploadOut(BaseModel):
     saved: list[str]
     message: str
@@ -228,6 +245,23 @@ def document(doc_id: str, user: UserDep, svc: ServicesDep, q: str = "") -> Docum
         passage_start=len(before),
         passage_end=len(before) + len(passage),
     )
+
+
+@router.post("/summary", response_model=SummaryOut, tags=["sammanfattningar"])
+def summary(body: SummaryRequest, user: UserDep, svc: ServicesDep) -> Any:
+    """A board summary of one insats, or a comparison of several (all when nothing is chosen).
+
+    With ``format: docx`` the answer is the Word document itself.
+    """
+    doc = svc.summarize(user, body.insats, body.insatser, kommun=body.kommun, years=(body.fran_ar, body.till_ar))
+    if body.format == "docx":
+        filename = quote(f"{doc.title}.docx")
+        return Response(
+            to_docx(doc),
+            media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            headers={"Content-Disposition": f"attachment; filename*=UTF-8''{filename}"},
+        )
+    return SummaryOut(title=doc.title, markdown=to_markdown(doc), notices=list(doc.notices))
 
 
 @router.post("/documents", response_model=UploadOut, status_code=202, tags=["dokument"])

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
@@ -62,8 +63,13 @@ def _refs(notes: Sequence[int]) -> str:
 def _md(statement: Statement | None) -> str:
     if statement is None:
         return "–"
-    text = statement.text.replace("|", "\\|").replace("\n", " ")
-    return f"{text} {_refs(statement.notes)}".strip()
+    return f"{_report_text(statement.text)} {_refs(statement.notes)}".strip()
+
+
+def _report_text(text: str) -> str:
+    """Report text as Markdown data: no HTML, no links or images, no table breaks, one line."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return re.sub(r"([\[\]|`])", r"\\\1", text).replace("\n", " ")
 
 
 def _md_figure(figure: Figure) -> str:

@@ -18,8 +18,10 @@ from assistant.browse import DocumentView
 from assistant.config import Settings
 from assistant.errors import ArkivError
 from assistant.jobs import IngestJob
+from assistant.overview import Overview
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant, TokenFn
+from assistant.summary import Summary
 
 logger = logging.getLogger(__name__)
 SESSION_COOKIE = "arkiv_session"
@@ -110,6 +112,22 @@ class Services:
     def search(self, user: User, question: str, *, k: int, filters: Filters | None = None) -> list[Passage]:
         self.audit.record(user.name, "sökning", question, filter=_filters_json(filters))
         return self.retriever.search(question, k=k, filters=filters)
+
+    def summarize(
+        self,
+        user: User,
+        insats: str | None,
+        insatser: Sequence[str] = (),
+        *,
+        kommun: str | None = None,
+        years: tuple[int | None, int | None] = (None, None),
+    ) -> Summary | Overview:
+        """One insats's summary, or the comparison of ``insatser`` / a kommun / years (all when none)."""
+        chosen = insats or ", ".join(insatser) or kommun or "hela arkivet"
+        self.audit.record(user.name, "sammanfattning", chosen)
+        if insats:
+            return self.assistant.summarize(insats)
+        return self.assistant.summarize_many(insatser, kommun=kommun, from_year=years[0], to_year=years[1])
 
     # --- what leaves the server -------------------------------------------------------------------
 

@@ -6,6 +6,7 @@ table, so after a crash the stores are reconciled against it. The only module th
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import threading
@@ -240,8 +241,27 @@ class Register:
         ]
 
     def set_insatser(self, insatser: Sequence[Insats]) -> None:
-        """Replace the insats table and each report's insats id (grouping is recomputed as a whole)."""
+        """Replace the insats table and each report's insats id (grouping is recomputed as a whole).
+
+        A changed grouping moves the generation, so readers holding a catalog from mid-ingest reload it.
+        """
+        fingerprint = hashlib.sha256(
+            json.dumps(
+                [
+                    (i.id, i.name, i.kommun, list(i.aliases), sorted(i.reports))
+                    for i in sorted(insatser, key=lambda i: i.id)
+                ],
+                ensure_ascii=False,
+            ).encode()
+        ).hexdigest()
+        if fingerprint == self.get_state("insatser"):
+            return
         with self._tx() as db:
+            db.execute(
+                "INSERT INTO state VALUES ('insatser', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                (fingerprint,),
+            )
+            self._bump(db)
             db.execute("DELETE FROM insatser")
             db.execute("UPDATE reports SET insats_id = NULL")
             for insats in insatser:

@@ -197,3 +197,15 @@ def test_repeated_failed_logins_are_slowed(server, with_users):
     slowed = server.post("/api/login", json={"username": "anna", "password": "hemligt-lösen"})
     assert slowed.status_code == 429 and "sekunder" in slowed.json()["detail"]
     with_users.throttle.succeeded("user:anna", "client:testclient")
+
+
+def test_summary_of_one_insats_and_a_comparison_as_docx(server):
+    one = server.post("/api/summary", json={"insats": "steg för steg"})
+    assert one.status_code == 200, one.text
+    body = one.json()
+    assert "Steg för steg Sandviken" in body["title"] + body["markdown"] and "## Källor" in body["markdown"]
+    many = server.post("/api/summary", json={"format": "docx"})
+    assert many.status_code == 200 and many.content[:2] == b"PK"
+    assert "attachment" in many.headers["content-disposition"]
+    unknown = server.post("/api/summary", json={"insats": "finns inte någonstans"})
+    assert unknown.status_code == 422 and unknown.json()["detail"]

@@ -163,3 +163,11 @@ def test_staff_log_in_ask_open_a_source_filter_and_browse_insatser(server, page,
     page.wait_for_function("() => document.querySelector('#insats-detail').innerText.includes('Rapporter')")
     assert "Ovanåker" in page.inner_text("#insats-detail")
     shot("5-insatser")
+
+    page.get_by_role("tab", name="Sammanfattning för styrelsen").click()
+    page.click("#summary-make")
+    page.wait_for_function("() => document.querySelector('#summary-text').innerText.includes('Källor')")
+    text = page.inner_text("#summary-text")
+    assert "Sammanställning för styrelsen" in text and "Steg för steg Sandviken" in text
+    page.wait_for_selector("#summary-docx a")
+    shot("6-sammanstallning")

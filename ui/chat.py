@@ -4,6 +4,8 @@ register, and uploads for admins. It calls the same Services as the API; renderi
 
 import logging
 import queue
+import re
+import tempfile
 import threading
 from collections.abc import Generator, Iterator
 from pathlib import Path
@@ -15,7 +17,10 @@ from fastapi import FastAPI
 from assistant.answer import Answer
 from assistant.auth import User
 from assistant.browse import document_view, find_insatser, get_insats, insats_json, insats_row
+from assistant.chart import chart_png
 from assistant.errors import ArkivError
+from assistant.export import to_docx, to_markdown
+from assistant.overview import Overview
 from assistant.retrieve import REPORT_TYPES, Filters
 from assistant.services import SESSION_COOKIE, Services
 from assistant.uploads import save_upload
@@ -112,6 +117,22 @@ def build_ui(svc: Services) -> gr.Blocks:
                 )
                 detail = gr.Markdown(elem_id="insats-detail")
                 ids = gr.State([])
+            with gr.Tab("Sammanfattning för styrelsen", id="sammanfattning"):
+                gr.Markdown(
+                    "Välj en insats för en sammanfattning, eller flera (eller ingen, för hela arkivet) för en "
+                    "jämförande sammanställning. Varje uppgift har en fotnot till rapport, avsnitt och sida."
+                )
+                with gr.Row():
+                    s_insatser = gr.Dropdown(
+                        label="Insatser", choices=[], multiselect=True, elem_id="summary-insatser", scale=3
+                    )
+                    s_kommun = gr.Dropdown(label="Kommun", choices=[_NO_FILTER], value=_NO_FILTER, scale=1)
+                    s_button = gr.Button("Skapa", variant="primary", elem_id="summary-make", scale=1)
+                with gr.Row():
+                    s_docx = gr.File(label="Word (DOCX)", interactive=False, elem_id="summary-docx")
+                    s_md = gr.File(label="Markdown", interactive=False)
+                s_chart = gr.Image(label="Beviljade och utnyttjade medel", visible=False, type="filepath")
+                s_text = gr.Markdown(elem_id="summary-text")
             with gr.Tab("Ladda upp (admin)", id="ladda-upp"):
                 # Gradio does not hide tabs on update, so the tab stays and its contents are for admins only.
                 not_admin = gr.Markdown("Bara administratörer kan ladda upp rapporter.", elem_id="not-admin")
@@ -146,11 +167,28 @@ def build_ui(svc: Services) -> gr.Blocks:
                 rows,
                 row_ids,
                 gr.Column(visible=bool(user and user.is_admin)),
+                gr.update(choices=[(i.name, i.id) for i in insatser]),
+                gr.update(choices=[_NO_FILTER, *kommuner]),
                 gr.Markdown(visible=not (user and user.is_admin)),
             )
 
         app.load(
-            on_load, None, [who, status, f_insats, f_kommun, f_year, examples, table, ids, upload_panel, not_admin]
+            on_load,
+            None,
+            [
+                who,
+                status,
+                f_insats,
+                f_kommun,
+                f_year,
+                examples,
+                table,
+                ids,
+                upload_panel,
+                s_insatser,
+                s_kommun,
+                not_admin,
+            ],
         )
 
         def respond(
@@ -235,6 +273,35 @@ def build_ui(svc: Services) -> gr.Blocks:
             return "\n".join(lines)
 
         upload_button.click(upload, files, upload_result)
+
+        def summarize(chosen: list[str] | None, kommun: str, request: gr.Request) -> tuple[Any, ...]:
+            user = _user(svc, request)
+            if user is None:
+                return None, None, gr.update(visible=False), ""
+            picked = list(chosen or [])
+            try:
+                doc = svc.summarize(
+                    user,
+                    picked[0] if len(picked) == 1 else None,
+                    picked,
+                    kommun=None if kommun in (None, _NO_FILTER) else kommun,
+                )
+            except ArkivError as exc:
+                return None, None, gr.update(visible=False), f"⚠️ {escape_text(str(exc))}"
+            folder = Path(tempfile.mkdtemp(prefix="arkiv-sammanfattning-"))
+            stem = re.sub(r"[^\w -]", "", doc.title)[:80].strip() or "sammanfattning"
+            docx_path, md_path = folder / f"{stem}.docx", folder / f"{stem}.md"
+            chart = chart_png(doc) if isinstance(doc, Overview) else None
+            docx_path.write_bytes(to_docx(doc, chart=chart))
+            md_path.write_text(to_markdown(doc), encoding="utf-8")
+            chart_update = gr.update(visible=False)
+            if chart:
+                (folder / "diagram.png").write_bytes(chart)
+                chart_update = gr.update(value=str(folder / "diagram.png"), visible=True)
+            text = to_markdown(doc).replace("![Beviljade och utnyttjade medel per insats](diagram.png)", "")
+            return str(docx_path), str(md_path), chart_update, text
+
+        s_button.click(summarize, [s_insatser, s_kommun], [s_docx, s_md, s_chart, s_text])
         gr.Timer(5).tick(lambda: _status(svc), None, status)
     return cast(gr.Blocks, app)
 
