@@ -68,8 +68,17 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.chunks_embedded} nyberäknade vektorer."
     )
     for source, reason in report.failed:
-        console.print(f"  [red]✗[/] {escape(source)}: {escape(reason)}")
-    return 0
+        console.print(f"  [red]✗[/] {escape(_one_line(source))}: {escape(reason)}")
+    # 0: every file is indexed; 3: the run finished but the listed files could not be read (1 is a fatal error)
+    return PARTIAL if report.failed else 0
+
+
+PARTIAL = 3
+
+
+def _one_line(name: str) -> str:
+    """A file name on one line: control characters (a newline in a name) shown as escapes."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
 
 
 def insatser(args: argparse.Namespace, settings: Settings) -> int:

@@ -149,3 +149,27 @@ def test_kill_9_during_ingest_loses_nothing(tmp_path, seed, make_archive):
     state = _ids_agree(archive)
     assert len(archive.register.files()) == 80
     assert state.chunks == sum(len(archive.register.chunks_of(f"rapport_{i:03}.md")) for i in range(80))
+
+
+def test_a_name_that_is_not_utf8_is_listed_not_fatal(make_archive, corpus):
+    bad = os.fsdecode(b"rapport \xff\xfe.md")
+    (corpus / bad).write_text("# Slutrapport\n\nText om deltagare.\n", encoding="utf-8")
+    archive = make_archive()
+    report = archive.ingest(corpus)
+    assert len(report.indexed) == 3
+    [(shown, reason)] = report.failed
+    assert shown == "rapport \ufffd\ufffd.md" and "inte giltig UTF-8" in reason
+    _ids_agree(archive)
+
+
+def test_a_file_refused_for_its_size_is_read_once_the_limit_is_raised(make_archive, corpus, settings):
+    big = corpus / "stor.md"
+    big.write_text("# Slutrapport\n\n" + "Deltagarna fick stöd av handläggare.\n" * 40_000, encoding="utf-8")
+    small = make_archive(max_file_mb=1)
+    assert "för stor" in dict(small.ingest(corpus).failed)["stor.md"]
+    assert "för stor" in dict(small.ingest(corpus).failed)["stor.md"]  # still too large: listed again
+    small.close()
+    raised = make_archive(max_file_mb=5)
+    report = raised.ingest(corpus)
+    assert report.indexed == ["stor.md"] and not report.failed
+    _ids_agree(raised)
