@@ -12,6 +12,7 @@ import re
 from collections.abc import Sequence
 from typing import Protocol
 
+from assistant import privacy
 from assistant.answer import Answer
 from assistant.archive import Archive
 from assistant.cite import extract_citations, unsupported_figures
@@ -32,9 +33,10 @@ class Answerer(Protocol):
 class Assistant:
     """Answers questions over an opened archive with the extractive answerer."""
 
-    def __init__(self, retriever: HybridRetriever, answerer: Answerer) -> None:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer, *, mask_personal_data: bool = True) -> None:
         self.retriever = retriever
         self.answerer = answerer
+        self.mask_personal_data = mask_personal_data
 
     @classmethod
     def from_archive(cls, archive: Archive) -> Assistant:
@@ -42,8 +44,9 @@ class Assistant:
         settings = archive.settings
         retriever = HybridRetriever(archive, candidates=settings.candidates)
         extractive = ExtractiveAnswerer(retriever, k=max(settings.top_k, 6))
+        mask = settings.mask_personal_data
         if not settings.llm_base_url:
-            return cls(retriever, extractive)
+            return cls(retriever, extractive, mask_personal_data=mask)
         from assistant.chain import LlmAnswerer, make_chat_model
 
         model = make_chat_model(
@@ -52,14 +55,34 @@ class Assistant:
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout,
         )
-        return cls(retriever, LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k))
+        llm = LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k)
+        return cls(retriever, llm, mask_personal_data=mask)
 
-    def ask(self, question: str, history: Sequence[str] = (), *, filters: Filters | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str] = (),
+        *,
+        filters: Filters | None = None,
+        mask_personal_data: bool | None = None,
+    ) -> Answer:
         """Answer ``question``; ``history`` holds the user's earlier questions, oldest first.
+
+        Args:
+            question: the question as typed.
+            history: earlier questions of the conversation, oldest first.
+            filters: restrict the passages searched.
+            mask_personal_data: mask personnummer and phone numbers in the answer and its passages;
+                None = the assistant's setting (the web layer passes False for administrators).
 
         Raises:
             EmptyQuestion: for a blank question.
         """
+        answer = self._answer(question, history, filters=filters)
+        mask = self.mask_personal_data if mask_personal_data is None else mask_personal_data
+        return privacy.mask_answer(answer) if mask else answer
+
+    def _answer(self, question: str, history: Sequence[str], *, filters: Filters | None) -> Answer:
         if not question or not question.strip():
             raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
         draft = self.answerer.answer(self.with_history(question.strip(), history), filters=filters)
