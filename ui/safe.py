@@ -1,4 +1,4 @@
-"""Safe rendering of report text for the web UI. Pure.
+"""Safe display of report text for the web UI (used by ui/render.py). Pure.
 
 Passages, answers and file names come from reports anyone could have written: they are shown as text,
 never interpreted. ``escape_text`` is for Markdown components (Gradio's Chatbot and Markdown), ``escape_html``
