@@ -24,6 +24,7 @@ from __future__ import annotations
 import calendar
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from assistant.answer import Answer, Citation, Passage
@@ -48,6 +49,7 @@ _GROUPS = re.compile(r"\d+")
 _COUNTRY = re.compile(r"(?:\+|00)46[ \-]?(?:\(0\)[ \-]?)?")
 _DATE_LIKE = re.compile(r"\d{2}[-–]\d{2}[-–]\d{2,4}")
 _MOBILE = re.compile(r"07[02369]\d{7}")
+_NUMBERISH_TAIL = re.compile(r"[\d+()\-– \u00a0]*\Z")  # what could still grow into a number
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +186,43 @@ def mask_answer(answer: Answer) -> Answer:
         citations=tuple(Citation(c.n, mask_passage(c.passage)) for c in answer.citations),
         notices=tuple(mask_personal_data(n) for n in answer.notices),
     )
+
+
+class MaskedStream:
+    """Wraps a streaming callback (``on_token``) so streamed text is masked too.
+
+    A number can arrive split over tokens ("070", "-123 45", " 67"), so the tail that could still grow into
+    one (digits, spaces, + - – ( )) is held back until text that cannot be part of it follows; ``flush()``
+    sends the rest when the stream ends.
+
+    Example:
+        stream = MaskedStream(on_token)
+        answer = assistant.ask(question, on_token=stream)
+        stream.flush()
+    """
+
+    def __init__(self, sink: Callable[[str], None]) -> None:
+        self._sink = sink
+        self._held = ""
+        self._before = " "  # the last character sent: context for the held text's look-behind
+
+    def __call__(self, token: str) -> None:
+        self._held += token
+        cut = _NUMBERISH_TAIL.search(self._held)
+        assert cut is not None  # the pattern matches the empty tail
+        if cut.start() > 0:
+            self._send(self._held[: cut.start()])
+            self._held = self._held[cut.start() :]
+
+    def flush(self) -> None:
+        if self._held:
+            self._send(self._held)
+            self._held = ""
+
+    def _send(self, text: str) -> None:
+        # The text starts after a character that is no part of a number, so no number straddles the cut.
+        self._sink(mask_personal_data(self._before + text)[len(self._before) :])
+        self._before = text[-1]
 
 
 class MaskingFilter(logging.Filter):

@@ -11,6 +11,7 @@ from assistant.cite import figures
 from assistant.privacy import (
     PHONE_MASK,
     PNR_MASK,
+    MaskedStream,
     MaskingFilter,
     find_personal_data,
     is_personnummer,
@@ -224,3 +225,19 @@ def test_the_log_file_is_masked(personal, tmp_path):
     logging.getLogger("assistant.test").warning("kontakt %s", "070-123 45 67")
     log = (tmp_path / "data" / "arkiv.log").read_text(encoding="utf-8")
     assert "kontakt [telefonnummer]" in log and "070-123" not in log
+
+
+@given(st.lists(st.integers(1, 7), min_size=1, max_size=40))
+def test_streamed_text_is_masked_however_it_is_split(cuts):
+    text = "Ring Anna på 070-123 45 67 eller 08-123 456 78; pnr 19811228-9874, beviljat 1 250 000 kr (SFG 23-14)."
+    pieces, at = [], 0
+    for size in cuts:
+        pieces.append(text[at : at + size])
+        at += size
+    pieces.append(text[at:])
+    out = []
+    stream = MaskedStream(out.append)
+    for piece in pieces:
+        stream(piece)
+    stream.flush()
+    assert "".join(out) == mask_personal_data(text)
