@@ -27,6 +27,11 @@ def extract_citations(reply: str, passages: Sequence[Passage]) -> list[Citation]
     return [Citation(n, passages[n - 1]) for n in refs if 1 <= n <= len(passages)]
 
 
+def defuse_markers(quoted: str) -> str:
+    """Quoted report text with its own "[n]" written "(n)", so only the answerer's markers cite passages."""
+    return _MARKER.sub(r"(\1)", quoted)
+
+
 def drop_invalid_markers(reply: str, count: int) -> str:
     """The reply without markers that point at no passage."""
     return _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", reply)

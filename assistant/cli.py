@@ -19,6 +19,7 @@ from typing import Any
 
 from assistant.config import Settings
 from assistant.errors import ArkivError
+from assistant.privacy import MaskingFilter
 
 logger = logging.getLogger(__name__)
 
@@ -149,6 +150,10 @@ def _configure_logging(settings: Settings, *, verbose: bool) -> None:
         root.addHandler(handler)
     except OSError:
         logger.warning("cannot write the log file in %s", settings.data_dir)
+    if settings.mask_personal_data:
+        # On the handlers, not the root logger: a logger's filters do not see records from child loggers.
+        for installed in root.handlers:
+            installed.addFilter(MaskingFilter())
     for noisy in ("chromadb", "httpx", "sentence_transformers", "bm25s", "urllib3"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 

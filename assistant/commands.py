@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
@@ -27,6 +28,7 @@ from assistant.evaluate import evaluate as run_eval
 from assistant.export import to_docx, to_markdown
 from assistant.names import resolve_insats
 from assistant.overview import Overview
+from assistant.privacy import mask_passage, mask_personal_data
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant
 from assistant.summary import Summary
@@ -74,8 +76,17 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"{report.chunks_embedded} nyberäknade vektorer."
     )
     for source, reason in report.failed:
-        console.print(f"  [red]✗[/] {escape(source)}: {escape(reason)}")
-    return 0
+        console.print(f"  [red]✗[/] {escape(_one_line(source))}: {escape(reason)}")
+    # 0: every file is indexed; 3: the run finished but the listed files could not be read (1 is a fatal error)
+    return PARTIAL if report.failed else 0
+
+
+PARTIAL = 3
+
+
+def _one_line(name: str) -> str:
+    """A file name on one line: control characters (a newline in a name) shown as escapes."""
+    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
 
 
 def insatser(args: argparse.Namespace, settings: Settings) -> int:
@@ -138,7 +149,13 @@ def _insats_json(insats: Any, archive: Archive) -> dict[str, Any]:
 
     def values(name: str) -> list[dict[str, Any]]:
         return [
-            {"värde": f.value, "källa": s, "start": f.start, "slut": f.end, "text": f.raw}
+            {
+                "värde": _mask(f.value, archive),
+                "källa": s,
+                "start": f.start,
+                "slut": f.end,
+                "text": _mask(f.raw, archive),
+            }
             for s, f in insats.fields
             if f.name == name
         ]
@@ -177,6 +194,10 @@ def _insats_json(insats: Any, archive: Archive) -> dict[str, Any]:
     }
 
 
+def _mask(text: str, archive: Archive) -> str:
+    return mask_personal_data(text) if archive.settings.mask_personal_data else text
+
+
 def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
     catalog = archive.catalog()
     known = catalog.insatser
@@ -187,7 +208,7 @@ def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
             continue  # a registered insats, not a mere mention
         entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
         entry["omnämnanden"].append(
-            {"källa": source, "start": mention.start, "slut": mention.end, "text": mention.context}
+            {"källa": source, "start": mention.start, "slut": mention.end, "text": _mask(mention.context, archive)}
         )
     return sorted(found.values(), key=lambda m: m["namn"].lower())
 
@@ -202,12 +223,12 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
     if args.jsonl or args.question == "-":
         for _line_no, item in _jsonl(sys.stdin):
             try:
-                passages = retriever.search(str(item.get("question", "")), k=k, filters=filters)
+                passages = _shown(retriever.search(str(item.get("question", "")), k=k, filters=filters), settings)
                 emit_json({"id": item.get("id"), "results": [_result(p) for p in passages]})
             except ArkivError as exc:
                 emit_json({"id": item.get("id"), "results": [], "error": str(exc)})
         return 0
-    passages = retriever.search(args.question, k=k, filters=filters)
+    passages = _shown(retriever.search(args.question, k=k, filters=filters), settings)
     if args.json:
         emit_json({"question": args.question, "results": [_result(p) for p in passages]})
         return 0
@@ -231,9 +252,14 @@ def search(args: argparse.Namespace, settings: Settings) -> int:
         console.print(f"[bold cyan]{rank}.[/] {where}")
         console.print(_highlight(chunk.text, terms))
         if chunk.corrected:
-            console.print(f"[dim]Korrigerad OCR-text:[/] {_highlight(chunk.corrected, terms)}")
+            console.print(Text.assemble(("Korrigerad OCR-text: ", "dim"), _highlight(chunk.corrected, terms)))
         console.print()
     return 0
+
+
+def _shown(passages: list[Passage], settings: Settings) -> list[Passage]:
+    """Passages as people may see them: personal data masked unless the setting is off."""
+    return [mask_passage(p) for p in passages] if settings.mask_personal_data else passages
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
@@ -324,16 +350,19 @@ def _result(passage: Passage) -> dict[str, Any]:
     }
 
 
-def _highlight(text: str, terms: set[str]) -> str:
-    """Rich markup with the words that matched the query in bold yellow."""
-    parts = re.split(r"(\w+)", text)
-    out = []
-    for part in parts:
+def _highlight(text: str, terms: set[str]) -> Text:
+    """The text with the words that matched the query in bold yellow.
+
+    Built as a rich Text, never as markup: report text like "[telefonnummer]" or "[link=…]" must print as
+    written, and escaping word by word cannot see a bracket pair split around a highlighted word.
+    """
+    out = Text()
+    for part in re.split(r"(\w+)", text):
         if part and re.fullmatch(r"\w+", part) and terms & set(analyze(part)):
-            out.append(f"[bold yellow]{escape(part)}[/]")
+            out.append(part, style="bold yellow")
         else:
-            out.append(escape(part))
-    return "".join(out)
+            out.append(part)
+    return out
 
 
 def _jsonl(stream: Any) -> Iterator[tuple[int, dict[str, Any]]]:

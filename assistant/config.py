@@ -34,6 +34,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key for the language-model endpoint, if it needs one")
     llm_timeout: float = Field(30.0, gt=0, description="Seconds to wait for the language model before falling back")
     top_k: int = Field(6, ge=1, description="Passages returned by search and given to the answerer")
+    mask_personal_data: bool = Field(
+        True, description="Mask personnummer and phone numbers in answers, passages and logs"
+    )
+    admins_see_personal_data: bool = Field(
+        False, description="Administrators see personnummer and phone numbers unmasked in the app and API"
+    )
     candidates: int = Field(
         60, ge=5, description="Candidates taken from each of dense and lexical search before fusion"
     )

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.answer import Passage
+from assistant.cite import defuse_markers
 from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever, is_list_question
 from index.analyze import analyze, fold, swedish_lexicon
@@ -362,4 +363,5 @@ def _quote(sentence: _Sentence, used: list[Passage]) -> str:
     passage = sentence.passage
     where = _TYPE_LABEL.get(passage.report_type or "", passage.source)
     owner = f"{passage.insats}, {where}" if passage.insats else where
-    return f"Enligt {owner}: ”{sentence.text}” [{n}]"
+    # A "[2]" inside the quoted report text (a reference, or planted) must not become a citation of passage 2.
+    return f"Enligt {owner}: ”{defuse_markers(sentence.text)}” [{n}]"

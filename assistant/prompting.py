@@ -47,12 +47,20 @@ def load_prompt(name: str) -> Prompt:
     return Prompt(name, template, declared)
 
 
+_DELIMITER = re.compile(r"<\s*/?\s*utdrag\s*>", re.IGNORECASE)
+
+
 def number_passages(passages: Sequence[Passage]) -> str:
-    """The context block: passages as [1]..[k] with where they come from."""
+    """The context block: passages as [1]..[k] with where they come from.
+
+    The prompt puts this block between <utdrag> and </utdrag>; a passage that carries those tags itself
+    (planted to close the data block early) has them bracketed out, so the block ends only where the prompt
+    ends it.
+    """
     blocks = []
     for n, passage in enumerate(passages, start=1):
         chunk = passage.chunk
         where = " · ".join(x for x in (passage.insats or "", chunk.source, " > ".join(chunk.heading_path[-2:])) if x)
-        body = chunk.corrected or chunk.text
-        blocks.append(f"[{n}] ({where})\n{body}")
+        body = _DELIMITER.sub("(utdrag)", chunk.corrected or chunk.text)
+        blocks.append(f"[{n}] ({_DELIMITER.sub('(utdrag)', where)})\n{body}")
     return "\n\n".join(blocks)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import Protocol, cast
 
+from assistant import privacy
 from assistant.answer import Answer
 from assistant.archive import Archive
 from assistant.cite import extract_citations, unsupported_figures
@@ -45,9 +46,10 @@ class StreamingAnswerer(Answerer, Protocol):
 class Assistant:
     """Answers questions over an opened archive with the extractive answerer."""
 
-    def __init__(self, retriever: HybridRetriever, answerer: Answerer) -> None:
+    def __init__(self, retriever: HybridRetriever, answerer: Answerer, *, mask_personal_data: bool = True) -> None:
         self.retriever = retriever
         self.answerer = answerer
+        self.mask_personal_data = mask_personal_data
 
     @classmethod
     def from_archive(cls, archive: Archive) -> Assistant:
@@ -55,8 +57,9 @@ class Assistant:
         settings = archive.settings
         retriever = HybridRetriever(archive, candidates=settings.candidates)
         extractive = ExtractiveAnswerer(retriever, k=max(settings.top_k, 6))
+        mask = settings.mask_personal_data
         if not settings.llm_base_url:
-            return cls(retriever, extractive)
+            return cls(retriever, extractive, mask_personal_data=mask)
         from assistant.chain import LlmAnswerer, make_chat_model
 
         model = make_chat_model(
@@ -65,7 +68,8 @@ class Assistant:
             api_key=settings.llm_api_key,
             timeout=settings.llm_timeout,
         )
-        return cls(retriever, LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k))
+        llm = LlmAnswerer(retriever, model, fallback=extractive, k=settings.top_k)
+        return cls(retriever, llm, mask_personal_data=mask)
 
     def ask(
         self,
@@ -74,16 +78,33 @@ class Assistant:
         *,
         filters: Filters | None = None,
         on_token: TokenFn | None = None,
+        mask_personal_data: bool | None = None,
     ) -> Answer:
         """Answer ``question``; ``history`` holds the user's earlier questions, oldest first.
 
-        ``on_token`` receives the text as it is written: a language model's tokens as they arrive, or the
-        extractive answer in pieces. The returned Answer is the checked one and replaces what was streamed
-        (markers to missing passages dropped, unsupported figures flagged).
+        Args:
+            question: the question as typed.
+            history: earlier questions of the conversation, oldest first.
+            filters: restrict the passages searched.
+            on_token: receives the text as it is written: a language model's tokens as they arrive, or the
+                extractive answer in pieces. The returned Answer is the checked one and replaces what was
+                streamed (markers to missing passages dropped, unsupported figures flagged).
+            mask_personal_data: mask personnummer and phone numbers in the answer and its passages;
+                None = the assistant's setting (the web layer passes False for administrators).
 
         Raises:
             EmptyQuestion: for a blank question.
         """
+        mask = self.mask_personal_data if mask_personal_data is None else mask_personal_data
+        stream = privacy.MaskedStream(on_token) if on_token is not None and mask else None
+        answer = self._answer(question, history, filters=filters, on_token=stream or on_token)
+        if stream is not None:
+            stream.flush()
+        return privacy.mask_answer(answer) if mask else answer
+
+    def _answer(
+        self, question: str, history: Sequence[str], *, filters: Filters | None, on_token: TokenFn | None
+    ) -> Answer:
         if not question or not question.strip():
             raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
         if len(question) > MAX_QUESTION_CHARS:

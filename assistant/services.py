@@ -6,11 +6,13 @@ Every question and search goes through here, so both front ends audit and mask a
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
+from assistant import privacy
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
 from assistant.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
@@ -106,12 +108,14 @@ class Services:
         filters: Filters | None = None,
         on_token: TokenFn | None = None,
     ) -> Answer:
-        self.audit.record(user.name, "fråga", question, filter=_filters_json(filters))
-        return self.assistant.ask(question, history, filters=filters, on_token=on_token)
+        self.audit.record(user.name, "fråga", privacy.mask_personal_data(question), filter=_filters_json(filters))
+        mask = self.masks_for(user)
+        return self.assistant.ask(question, history, filters=filters, on_token=on_token, mask_personal_data=mask)
 
     def search(self, user: User, question: str, *, k: int, filters: Filters | None = None) -> list[Passage]:
-        self.audit.record(user.name, "sökning", question, filter=_filters_json(filters))
-        return self.retriever.search(question, k=k, filters=filters)
+        self.audit.record(user.name, "sökning", privacy.mask_personal_data(question), filter=_filters_json(filters))
+        passages = self.retriever.search(question, k=k, filters=filters)
+        return [privacy.mask_passage(p) for p in passages] if self.masks_for(user) else passages
 
     def summarize(
         self,
@@ -131,17 +135,27 @@ class Services:
 
     # --- what leaves the server -------------------------------------------------------------------
 
+    def masks_for(self, user: User) -> bool:
+        """Personal identity and phone numbers are masked for everyone, unless admins may see them."""
+        if not self.settings.mask_personal_data:
+            return False
+        return not (user.is_admin and self.settings.admins_see_personal_data)
+
     def mask(self, text: str, user: User) -> str:
-        return text
+        return privacy.mask_personal_data(text) if self.masks_for(user) else text
 
     def mask_json(self, data: dict[str, Any], user: User) -> dict[str, Any]:
-        return data
+        if not self.masks_for(user):
+            return data
+        masked: dict[str, Any] = json.loads(privacy.mask_personal_data(json.dumps(data, ensure_ascii=False)))
+        return masked
 
     def present(self, answer: Answer, user: User) -> Answer:
-        return answer
+        """Answers from ``ask`` are masked already; this is for answers made elsewhere."""
+        return privacy.mask_answer(answer) if self.masks_for(user) else answer
 
     def present_passage(self, passage: Passage, user: User) -> Passage:
-        return passage
+        return privacy.mask_passage(passage) if self.masks_for(user) else passage
 
     def present_view(self, view: DocumentView, user: User) -> DocumentView:
         before = self.mask(view.text[: view.mark_start], user)

@@ -25,7 +25,7 @@ from index.embed import Embedder
 from index.grouping import group_reports
 from index.lexical import LexicalIndex
 from index.metadata import extract_meta
-from index.parse import SUFFIXES, ParseError, read_document
+from index.parse import SUFFIXES, TOO_LARGE, ParseError, read_document
 from index.records import Chunk, Document, ReportMeta
 from index.register import Register, VectorCache
 from index.repair import needs_repair, repair
@@ -99,18 +99,25 @@ def build_index(
     notify("files", len(files))
     root_key = str(root.resolve())
     for path, source in files:
+        if not _storable(source):
+            # A name that is not UTF-8 (surrogate-escaped by Python) cannot be a key in SQLite or Chroma.
+            shown = displayable(source)
+            logger.warning("skipped %s: %s", shown, BAD_NAME)
+            report.failed.append((shown, BAD_NAME))
+            notify("file", 1)
+            continue
         try:
             _ingest_file(path, source, root_key, stores, embedder, chunker, max_bytes, report, notify)
         except ParseError as exc:
             logger.warning("skipped %s: %s", source, exc)
-            stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=str(exc))
+            _mark_failed(stores, source, root_key, path, str(exc))
             report.failed.append((source, str(exc)))
         except OSError as exc:
             logger.warning("could not read %s: %s", source, exc)
             report.failed.append((source, f"Filen kunde inte läsas ({exc.strerror or exc})."))
         except Exception as exc:  # one broken file must not stop the archive; it is reported, not hidden
             logger.exception("failed on %s", source)
-            stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=_unexpected(exc))
+            _mark_failed(stores, source, root_key, path, _unexpected(exc))
             report.failed.append((source, _unexpected(exc)))
         notify("file", 1)
     if prune:
@@ -144,7 +151,13 @@ def _ingest_file(
     if known is not None and known["sha256"] == digest and known["status"] == "ok":
         report.unchanged.append(source)
         return
-    if known is not None and known["sha256"] == digest and known["status"] == "failed":
+    if (
+        known is not None
+        and known["sha256"] == digest
+        and known["status"] == "failed"
+        # a file refused for its size is retried: the limit may have been raised since, as the message advises
+        and not str(known["error"]).startswith(TOO_LARGE)
+    ):
         report.failed.append((source, known["error"]))
         return
     doc = read_document(path, source, max_bytes=max_bytes)
@@ -299,6 +312,30 @@ def _sha(path: Path) -> str:
     except OSError:
         return ""
     return digest.hexdigest()
+
+
+BAD_NAME = "Filnamnet är inte giltig UTF-8 och kan inte lagras i indexet; byt namn på filen."
+
+
+def _storable(source: str) -> bool:
+    try:
+        source.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def displayable(source: str) -> str:
+    """A file name fit to show and log: bytes that are not UTF-8 become U+FFFD."""
+    return source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+
+
+def _mark_failed(stores: Stores, source: str, root_key: str, path: Path, error: str) -> None:
+    """Record the failure in the register; a register that cannot take it must not stop the run either."""
+    try:
+        stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=error)
+    except Exception:
+        logger.exception("could not record the failure of %s", source)
 
 
 def _unexpected(exc: Exception) -> str:

@@ -12,6 +12,7 @@ import logging
 import re
 import unicodedata
 import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,6 +25,9 @@ PAGE_JOIN = "\n\n"
 # A .docx is a zip: refuse archives that inflate to more than this (zip bombs), whatever the file size.
 MAX_DOCX_INFLATED = 200 * 1024 * 1024
 MAX_DOCX_RATIO = 200
+
+
+TOO_LARGE = "Filen är för stor"  # how a size refusal begins; ingest retries such files when the limit rises
 
 
 class ParseError(ValueError):
@@ -49,7 +53,7 @@ def read_document(path: Path, source: str, *, max_bytes: int) -> Document:
         raise ParseError("Filen är tom (0 byte).")
     if size > max_bytes:
         raise ParseError(
-            f"Filen är för stor ({size / 1e6:.0f} MB; gränsen är {max_bytes / 1e6:.0f} MB). "
+            f"{TOO_LARGE} ({size / 2**20:.0f} MB; gränsen är {max_bytes / 2**20:.0f} MB). "
             "Dela upp den eller höj gränsen (ARKIV_MAX_FILE_MB)."
         )
     data = path.read_bytes()
@@ -75,6 +79,7 @@ def _clean(text: str) -> str:
 # --- plain text -------------------------------------------------------------------------------------
 
 _BINARY_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def decode_text(data: bytes) -> tuple[str, str]:
@@ -96,6 +101,12 @@ def decode_text(data: bytes) -> tuple[str, str]:
         return _checked(data.decode("utf-8"), "utf-8")
     except UnicodeDecodeError:
         pass
+    # UTF-8 with a few broken bytes (a cut-off copy, a bad merge) is still UTF-8: read as CP1252, every å in
+    # it would become "Ã¥". It counts as UTF-8 when valid multi-byte characters clearly outnumber broken bytes.
+    lenient = data.decode("utf-8", errors="replace")
+    broken = lenient.count("\ufffd")
+    if len(_NON_ASCII.findall(lenient)) - broken >= 4 * broken:
+        return _checked(lenient, "utf-8")
     # CP1252 is a superset of Latin-1's printable range; undefined bytes fall back to Latin-1.
     try:
         return _checked(data.decode("cp1252"), "cp1252")
@@ -114,6 +125,9 @@ def _checked(text: str, encoding: str) -> tuple[str, str]:
 # --- PDF ----------------------------------------------------------------------------------------------
 
 
+BROKEN_PDF = "PDF-filen är trasig (t.ex. avkortad eller ingen riktig PDF) och kan inte läsas."
+
+
 def _read_pdf(data: bytes) -> tuple[str, tuple[Page, ...]]:
     import pypdfium2 as pdfium  # heavy native module: imported only when a PDF arrives
 
@@ -122,11 +136,13 @@ def _read_pdf(data: bytes) -> tuple[str, tuple[Page, ...]]:
     except pdfium.PdfiumError as exc:
         if "password" in str(exc).lower():
             raise ParseError("PDF-filen är lösenordsskyddad (krypterad) och kan inte läsas.") from exc
-        raise ParseError(f"PDF-filen är trasig och kan inte läsas ({exc}).") from exc
+        logger.info("pdfium refused the file: %s", exc)
+        raise ParseError(BROKEN_PDF) from exc
     try:
         texts = [_clean(pdf[i].get_textpage().get_text_range()) for i in range(len(pdf))]
     except pdfium.PdfiumError as exc:
-        raise ParseError(f"PDF-filen är trasig och kan inte läsas ({exc}).") from exc
+        logger.info("pdfium failed on a page: %s", exc)
+        raise ParseError(BROKEN_PDF) from exc
     finally:
         pdf.close()
     if not any(t.strip() for t in texts):
@@ -157,7 +173,10 @@ def _read_docx(path: Path) -> str:
 
     try:
         document = docx.Document(str(path))
-    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile) as exc:
+    # SyntaxError covers lxml's XMLSyntaxError (bad or hostile XML, e.g. a DTD with nested entities);
+    # zlib.error and EOFError come from members that do not inflate.
+    except (PackageNotFoundError, KeyError, ValueError, zipfile.BadZipFile, zlib.error, EOFError, SyntaxError) as exc:
+        logger.info("python-docx refused the file: %r", exc)
         raise ParseError("DOCX-filen är trasig eller inget Word-dokument.") from exc
     blocks = list(_docx_blocks(document))
     return _clean("\n\n".join(b for b in blocks if b.strip()))

@@ -200,7 +200,7 @@ def test_repeated_failed_logins_are_slowed(server, with_users):
 
 
 def test_summary_of_one_insats_and_a_comparison_as_docx(server):
-    one = server.post("/api/summary", json={"insats": "steg för steg"})
+    one = server.post("/api/summary", json={"insats": "steg för steg sandviken"})
     assert one.status_code == 200, one.text
     body = one.json()
     assert "Steg för steg Sandviken" in body["title"] + body["markdown"] and "## Källor" in body["markdown"]
@@ -209,3 +209,25 @@ def test_summary_of_one_insats_and_a_comparison_as_docx(server):
     assert "attachment" in many.headers["content-disposition"]
     unknown = server.post("/api/summary", json={"insats": "finns inte någonstans"})
     assert unknown.status_code == 422 and unknown.json()["detail"]
+
+
+def test_personal_numbers_are_masked_in_api_answers_search_and_audit(server, svc, monkeypatch):
+    svc.audit.record("x", "start")  # the log exists
+    question = "Ring 070-123 45 67 om 811228-9874, vilka insatser nämner Trisam?"
+    body = server.post("/api/ask", json={"question": question}).json()
+    assert "070-123 45 67" not in json.dumps(body, ensure_ascii=False)
+    last = svc.audit.entries()[-1]
+    assert "811228-9874" not in last["detalj"] and "070-123 45 67" not in last["detalj"]
+    chunk = svc.archive.register.chunks()[0]
+    from assistant.answer import Passage
+
+    def found(question, *, k, filters=None):
+        fake = type(chunk)(**{**{f: getattr(chunk, f) for f in chunk.__slots__}, "text": "Kontakt 070-123 45 67."})
+        return [Passage(fake, 1.0, None, None, None)]
+
+    monkeypatch.setattr(svc.retriever, "search", found)
+    results = server.get("/api/search", params={"q": "kontakt"}).json()["results"]
+    assert "070-123 45 67" not in results[0]["text"] and "telefonnummer" in results[0]["text"]
+    monkeypatch.setattr(svc.settings, "admins_see_personal_data", True)  # local user is an admin
+    results = server.get("/api/search", params={"q": "kontakt"}).json()["results"]
+    assert "070-123 45 67" in results[0]["text"]

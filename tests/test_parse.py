@@ -115,3 +115,26 @@ def test_broken_docx_and_zip_bomb_are_refused(tmp_path):
         archive.writestr("word/document.xml", b"\0" * (50 * 1024 * 1024))
     with pytest.raises(ParseError, match="zip-bomb"):
         _read(bomb)
+
+
+def test_utf8_with_a_few_broken_bytes_stays_utf8(tmp_path):
+    data = bytearray((SWEDISH * 3).encode())
+    data[20] = 0xFF
+    doc = _read(_write(tmp_path, "r.md", bytes(data)))
+    assert doc.encoding == "utf-8" and "Framgångsfaktorer" in doc.text and "Ã" not in doc.text
+
+
+def test_size_refusal_does_not_read_the_file_and_names_the_limit_in_mb(tmp_path, monkeypatch):
+    big = _write(tmp_path, "stor.txt", b"")
+    with big.open("wb") as out:
+        out.truncate(3 * 2**20)  # sparse: 3 MB that are never read
+    monkeypatch.setattr(Path, "read_bytes", lambda self: pytest.fail("read the file it refused"))
+    with pytest.raises(ParseError, match=r"för stor \(3 MB; gränsen är 2 MB\)"):
+        read_document(big, "stor.txt", max_bytes=2 * 2**20)
+
+
+def test_docx_with_an_entity_bomb_is_refused_as_broken(tmp_path):
+    from badfiles import _entity_bomb
+
+    with pytest.raises(ParseError, match="trasig"):
+        _read(_write(tmp_path, "bomb.docx", _entity_bomb()))

@@ -13,8 +13,7 @@ from collections.abc import Sequence
 from assistant.answer import Answer, Citation
 from assistant.browse import DocumentView, InsatsRow
 from index.analyze import analyze
-
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+!|~$>-])")
+from ui import safe
 
 REGISTER_COLUMNS = (
     "Insats",
@@ -29,9 +28,8 @@ REGISTER_COLUMNS = (
 
 
 def escape_text(text: str) -> str:
-    """Report text made safe for a Markdown view: no HTML, no links, no formatting, line breaks kept."""
-    escaped = _MARKDOWN.sub(r"\\\1", html.escape(text, quote=True))
-    return re.sub(r"(?m)^\\- ", "- ", escaped)  # keep the answer's own bullet lists
+    """Report text made safe for a Markdown view (see ui/safe.py), keeping the answer's own bullet lists."""
+    return re.sub(r"(?m)^\\- ", "- ", safe.escape_text(text))
 
 
 def format_answer(answer: Answer) -> str:
@@ -71,7 +69,7 @@ def document_html(view: DocumentView) -> str:
     where = [chunk.source, view.insats or "okänd insats", " > ".join(chunk.heading_path) or "–"]
     if chunk.page:
         where.append(f"sida {chunk.page}")
-    head = " · ".join(html.escape(w) for w in where)
+    head = " · ".join(html.escape(safe.strip_invisible(w)) for w in where)
     before = _marked(view.text[: view.mark_start], view.terms)
     passage = _marked(view.text[view.mark_start : view.mark_end], view.terms)
     after = _marked(view.text[view.mark_end :], view.terms)
@@ -97,7 +95,7 @@ def _marked(text: str, terms: frozenset[str]) -> str:
     out = []
     for part in re.split(r"(\w+)", text):
         if part and terms and re.fullmatch(r"\w+", part) and terms & set(analyze(part)):
-            out.append(f"<mark>{html.escape(part)}</mark>")
+            out.append(f"<mark>{html.escape(safe.strip_invisible(part))}</mark>")
         else:
-            out.append(html.escape(part))
+            out.append(html.escape(safe.strip_invisible(part)))
     return "".join(out)
