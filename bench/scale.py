@@ -11,6 +11,14 @@ vector cache, so a rerun embeds nothing and the measurement takes seconds. A new
 the vectors of any smaller scale-M dir (same text → same vector), and every run that embedded something
 is recorded in scale-N/bench-builds.json (how the vectors were made: model, passages/s, load).
 
+With --synthetic-fill (what the 50k figures use: embedding 50k chunks takes 3–4 hours on 2 cores) the
+index goes to bench/.cache/scale-N-synthetic/ and holds every real vector the cache has; the chunks
+without one get vectors derived from real ones (bench/synthetic.py says how). It is built from scratch
+each time through the same ``Archive.ingest``, with Chroma upserts batched; the build record and the
+measurement JSON say how many vectors are real and how many derived. --real-fraction F builds with only
+that share of the real vectors, to check on a corpus that is all real that derived vectors do not change
+the latency.
+
 Measurement, in a fresh child process so that peak RSS is the search process, not the ingest: ~200
 queries generated from the corpus with a fixed seed (4–8 content words of a sentence of a random chunk,
 short keyword queries, and a few questions in the style Arkiv is asked), a few warm-up queries, then
@@ -22,6 +30,7 @@ now and peak (VmHWM) at each stage; on-disk sizes. When p95 is above the 150 ms 
 
     python bench/scale.py [--chunks 5000] [--model hashing] [--queries 200] [--profile] [--json FILE]
     python bench/scale.py --chunks 50000 --measure-only     # measure an index built earlier, no ingest
+    python bench/scale.py --chunks 50000 --synthetic-fill [--embed-minutes 30] [--real-fraction 1.0]
 """
 
 from __future__ import annotations
@@ -53,15 +62,27 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from ingest import CACHE, TimedEmbedder, load_average, load_model, open_archive, prepare_model, print_table  # noqa: E402
+from synthetic import (  # noqa: E402
+    NOISE,
+    PARENTS,
+    BatchedUpserts,
+    FillEmbedder,
+    RealOnlyCache,
+    RealPool,
+    chunk_keys,
+    derivation_check,
+    embed_more,
+    kind_of,
+)
 
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.names import insatser_in_text  # noqa: E402
 from assistant.retrieve import HybridRetriever  # noqa: E402
 from index.analyze import STOPWORDS, fold  # noqa: E402
-from index.build import IngestReport, analyse_document  # noqa: E402
+from index.build import IngestReport, _text_key, analyse_document  # noqa: E402
 from index.chunk import Chunker  # noqa: E402
-from index.embed import BUNDLED_MODEL  # noqa: E402
+from index.embed import BUNDLED_MODEL, Embedder, default_embedder  # noqa: E402
 from index.parse import read_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
@@ -75,7 +96,8 @@ WARMUP = 5
 WORD = re.compile(r"[^\W\d_]{3,}")  # letters only: numbers and codes make poor paraphrases
 SENTENCE_END = re.compile(r"(?<=[.!?:])\s+|\n+")
 QUESTION_FORMS = ("{}", "{}", "Vad gäller för {}?", "Hur beskrivs {}?", "Vad står det om {}?")
-# How staff ask Arkiv; list and section questions take the retriever's slower paths (focus searches).
+# How staff ask Arkiv, written for this bench (generic, not from any dev set). List, section and summary
+# questions take the retriever's slower paths (focus searches over template sections).
 ARKIV_QUESTIONS = (
     "Vilka insatser nämner samverkan med Försäkringskassan som framgångsfaktor?",
     "Vilka hinder och systemfel beskrivs i rapporterna?",
@@ -87,6 +109,36 @@ ARKIV_QUESTIONS = (
     "Hur har brukarmedverkan fungerat?",
     "Vilka rapporter handlar om arbetslöshet bland unga?",
     "Vad kostade insatsen per deltagare?",
+    "Hur många deltagare gick vidare till arbete eller studier?",
+    "Vilka framgångsfaktorer lyfts fram för unga med psykisk ohälsa?",
+    "Vad var de största avvikelserna från projektplanen?",
+    "Hur har insatserna implementerats efter projekttiden?",
+    "Finns det rapporter om långtidssjukskrivna och arbetsträning?",
+    "Vilka samverkansparter deltog i insatserna?",
+    "Vad står det om sekretess mellan myndigheter?",
+    "Hur beskrivs arbetsgivarens ansvar för rehabilitering?",
+    "Vilka lärdomar finns om att nå personer med funktionsnedsättning?",
+    "Vad säger rapporterna om nyanlända kvinnor och etablering?",
+    "Varför nådde man inte målen för antalet deltagare?",
+    "Vilka insatser har utvärderats av en högskola eller ett universitet?",
+    "Hur följdes deltagarnas hälsa upp under insatsen?",
+    "Vilken tidsperiod gällde insatsen och vem var kontaktperson?",
+    "Vad har fungerat bäst i arbetet med ekonomiskt bistånd?",
+    "Sammanställ läget i insatserna inför årsredovisningen",
+    "Vilka regler gäller för sjukpenning och rehabiliteringskedjan?",
+    "Hur samarbetade Arbetsförmedlingen och socialtjänsten?",
+    "Vilka insatser riktade sig till personer med missbruk?",
+    "Vad säger utvärderingen om kostnadseffektivitet?",
+    "Hur har budgeten förändrats under projektåren?",
+    "Vilka systemfel mellan myndigheterna rapporteras oftast?",
+    "Vad krävs för att en insats ska kunna permanentas?",
+    "Hur beskrivs motiverande samtal i rapporterna?",
+    "Vilka erfarenheter finns av individuellt stöd i arbete enligt IPS?",
+    "Vad gäller för handläggning av ärenden om aktivitetsersättning?",
+    "Hur har deltagarna själva bedömt stödet de fick?",
+    "Vilka insatser nämner digitala verktyg eller distansmöten?",
+    "Ge en översikt över resultaten för kvinnor och män",
+    "Vad säger rapporterna om väntetider till vård och behandling?",
 )
 
 
@@ -179,8 +231,12 @@ def write_and_count(candidate: Candidate, folder: Path, chunker: Chunker) -> int
 # --- index ------------------------------------------------------------------------------------------
 
 
-def data_dir_for(n: int, model: str) -> Path:
+def data_dir_for(n: int, model: str, *, synthetic: bool = False, real_fraction: float = 1.0) -> Path:
+    """``scale-N``; ``scale-N-synthetic`` for a --synthetic-fill build (``-rF`` when real vectors were
+    left out on purpose), so derived vectors never mix with a build whose vectors are all real."""
     suffix = "" if model == BUNDLED_MODEL else "-" + re.sub(r"[^\w.-]", "_", model)
+    if synthetic:
+        suffix += "-synthetic" + ("" if real_fraction >= 1.0 else f"-r{real_fraction:g}")
     return CACHE / f"scale-{n}{suffix}"
 
 
@@ -283,6 +339,102 @@ def build(n: int, model: str) -> dict[str, Any]:
     return {"this_run": run, "builds": history, "corpus": {k: v for k, v in manifest.items() if k != "files"}}
 
 
+class FileProgress:
+    """Prints files done about every 60 s of a --synthetic-fill build (nothing is embedded there)."""
+
+    def __init__(self) -> None:
+        self.files = self.done = 0
+        self.last = time.monotonic()
+
+    def __call__(self, event: str, amount: int) -> None:
+        if event == "files":
+            self.files = amount
+        elif event == "file":
+            self.done += amount
+            if time.monotonic() - self.last >= 60:
+                self.last = time.monotonic()
+                print(f"[{datetime.now():%H:%M:%S}] files {self.done}/{self.files}, load {load_average()}", flush=True)
+
+
+def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: float) -> dict[str, Any]:
+    """The index for ``n`` chunks with every real vector at hand and derived ones for the rest (see
+    bench/synthetic.py); built through ``Archive.ingest`` like the real one, with the fill embedder."""
+    if model != BUNDLED_MODEL:
+        raise SystemExit("--synthetic-fill derives from the bundled model's real vectors")
+    data = data_dir_for(n, model, synthetic=True, real_fraction=real_fraction)
+    chunker = Chunker(**_chunker_settings())
+    manifest = select_corpus(n, CACHE / f"corpus-{n}", chunker)
+    corpus = CACHE / f"corpus-{n}"
+    files = [path for path, _ in manifest["files"]]
+    began = time.perf_counter()
+    rows = chunk_keys(corpus, files, chunker)
+    print(f"corpus: {len(files)} files, {len(rows)} chunks ({time.perf_counter() - began:.0f} s to list them)")
+    seeded = seed_vectors(data, n, model)
+    prepare_model(data, model)
+    # Always from scratch: files an earlier build indexed would keep the vectors derived then, and the
+    # counts of real and derived vectors would be wrong. The vector cache (real vectors only) stays.
+    for store in ("chroma", "lexical"):
+        shutil.rmtree(data / store, ignore_errors=True)
+    for leftover in data.glob("register.sqlite*"):
+        leftover.unlink()
+    more: dict[str, Any] = {"embedded": 0}
+    if embed_minutes > 0:
+        print(f"embedding more chunks for real for {embed_minutes:g} min …", flush=True)
+        real_embedder = default_embedder(model, data, batch_size=Settings().embedding_batch_size)
+        more = embed_more(rows, data / "vectors.sqlite", real_embedder, minutes=embed_minutes)
+        del real_embedder
+
+    def keep(key: str) -> bool:  # --real-fraction: leave real vectors out on purpose, to test the method
+        return real_fraction >= 1.0 or int(key[:8], 16) / 16**8 < real_fraction
+
+    pool = RealPool.load(data / "vectors.sqlite", BUNDLED_MODEL, rows, keep=keep)
+    kinds = {key: kind_of(source) for source, key, _ in rows}
+    fill = FillEmbedder(BUNDLED_MODEL, pool, kinds)
+    archive = Archive(Settings(data_dir=data, embedding_model=model), embedder=fill)
+    # Written through the project's own ingest, with two bench-only wrappers around its stores: derived
+    # vectors never enter the vector cache, and Chroma gets large batches instead of one call per file.
+    archive.stores.vectors = RealOnlyCache(archive.stores.vectors, keep=keep)  # type: ignore[assignment]
+    chroma = BatchedUpserts(archive.stores.chroma)
+    archive.stores.chroma = chroma  # type: ignore[assignment]
+    try:
+        report = archive.ingest(corpus, progress=FileProgress())
+        chroma.flush()
+        chunks = archive.register.chunks()
+    finally:
+        archive.close()
+    real_chunks = sum(1 for c in chunks if _text_key(c.search_text) in pool.vectors)
+    run = {
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": model,
+        "synthetic_fill": True,
+        "chunks": len(chunks),
+        "files_indexed": len(report.indexed),
+        "files_unchanged": len(report.unchanged),
+        "failed": len(report.failed),
+        "vectors_real": real_chunks,
+        "vectors_derived": len(chunks) - real_chunks,
+        "distinct_texts": len({c.search_text for c in chunks}),
+        "real_pool": {kind: len(v) for kind, v in pool.by_kind.items()},
+        "real_fraction": real_fraction,
+        "derived_this_build": fill.derived,
+        "derivation": {"parents": list(PARENTS), "noise_sd": NOISE, "parents_from": "same kind (sfs | web)"},
+        "check": derivation_check(pool, fill.derived_keys, kinds),
+        "embedded_for_real_this_run": more,
+        "build_seconds": round(report.seconds, 1),
+        "load": load_average(),
+        "seeded_vectors": seeded,
+        "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+    }
+    history_path = data / "bench-builds.json"
+    history = json.loads(history_path.read_text()) if history_path.is_file() else []
+    if report.indexed or not history:
+        history.append(run)
+        history_path.write_text(json.dumps(history, indent=1) + "\n")
+    for failure in report.failed[:5]:
+        print(f"failed: {failure[0]}: {failure[1]}")
+    return {"this_run": run, "builds": history, "corpus": {k: v for k, v in manifest.items() if k != "files"}}
+
+
 def _chunker_settings() -> dict[str, int]:
     settings = Settings()
     return {"size": settings.chunk_size, "max_size": settings.chunk_max_size, "overlap": settings.chunk_overlap}
@@ -302,12 +454,13 @@ def content_words(text: str) -> list[str]:
 
 
 def make_queries(archive: Archive, count: int) -> list[Query]:
-    """``count`` queries from the indexed chunks (fixed seed): 70 % sentence paraphrases, 25 % keywords,
-    5 % questions in the style Arkiv gets. Only the sampled chunks are read, to keep RSS honest."""
+    """``count`` queries (fixed seed): 55 % sentence paraphrases and 25 % keywords from the indexed chunks,
+    20 % questions in the style Arkiv gets (``ARKIV_QUESTIONS``, each about as often). Only the sampled
+    chunks are read, to keep RSS honest."""
     rng = random.Random(SEED)
     ids = sorted(cid for cid, _, _ in archive.register.chunk_index())
     sample = archive.register.chunks(rng.sample(ids, min(len(ids), count * 3)))
-    arkiv = max(1, count // 20)
+    arkiv = max(1, count // 5)
     keywords = count // 4
     queries = [Query("arkiv", ARKIV_QUESTIONS[i % len(ARKIV_QUESTIONS)]) for i in range(arkiv)]
     for chunk in sample:
@@ -389,9 +542,8 @@ def disk_sizes(data: Path) -> dict[str, int]:
     return {name: size(data / name) for name in ("chroma", "lexical", "register.sqlite", "vectors.sqlite")}
 
 
-def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
-    """Latency, memory and size figures of the index for ``n`` chunks (run in a fresh process)."""
-    data = data_dir_for(n, model)
+def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]:
+    """Latency, memory and size figures of the index in ``data`` (run in a fresh process)."""
     if not (data / "register.sqlite").is_file():
         raise SystemExit(f"no index in {data}; run without --measure-only first")
     prepare_model(data, model)
@@ -407,7 +559,15 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
     for query in queries[1 : 1 + WARMUP]:
         retriever.search(query.text, k=settings.top_k)
     memory["after warm-up"] = memory_now()
-    total = {q: timed_ms(partial(retriever.search, q.text, k=settings.top_k)) for q in queries}
+    # The query embedding inside each timed search is timed too: the share of one and the same call, so a
+    # change of the neighbours' load between the phases cannot skew it.
+    inside = QueryTimer(archive.embedder)
+    archive.embedder = inside
+    total, embedded = {}, []
+    for q in queries:
+        total[q] = timed_ms(partial(retriever.search, q.text, k=settings.top_k))
+        embedded.append(inside.take())
+    archive.embedder = inside.inner
     parts = component_times(archive, queries, settings.candidates)
     figures: dict[str, Any] = {
         "chunks": len(archive.catalog().chunk_source),
@@ -419,11 +579,15 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
             kind: percentiles([t for q, t in total.items() if q.kind == kind])
             for kind in sorted({q.kind for q in queries})
         },
+        "search_query_embedding": percentiles(embedded),
+        "search_without_embedding": percentiles([t - e for t, e in zip(total.values(), embedded, strict=True)]),
+        "embedding_share": sum(embedded) / sum(total.values()),
         **{name: percentiles(values) for name, values in parts.items()},
         "cold_first_search_ms": cold,
         "model_load_ms": model_load,
         "rss_mb": {**memory, f"after {len(queries)} queries": memory_now()},
         "disk_bytes": disk_sizes(data),
+        "vectors": vector_provenance(data),
         "load": load_average(),
         "examples": [[q.kind, q.text, round(t, 1)] for q, t in list(total.items())[:8]],
         "slowest": [[q.kind, q.text, round(t, 1)] for q, t in sorted(total.items(), key=lambda i: -i[1])[:5]],
@@ -437,6 +601,43 @@ def measure(n: int, model: str, count: int, profile: bool) -> dict[str, Any]:
         }
     archive.close()
     return figures
+
+
+class QueryTimer:
+    """The archive's embedder, timing each ``embed_query`` (``take`` returns the ms since the last take)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.ms = inner, inner.name, 0.0
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        began = time.perf_counter()
+        try:
+            return self.inner.embed_query(text)
+        finally:
+            self.ms += (time.perf_counter() - began) * 1000
+
+    def take(self) -> float:
+        ms, self.ms = self.ms, 0.0
+        return ms
+
+
+def vector_provenance(data: Path) -> dict[str, Any]:
+    """How the index's vectors were made, from the last build recorded in ``data/bench-builds.json``."""
+    path = data / "bench-builds.json"
+    builds = json.loads(path.read_text()) if path.is_file() else []
+    if not builds:
+        return {"real": None, "derived": None, "note": "no build recorded"}
+    last = builds[-1]
+    if last.get("synthetic_fill"):
+        return {"real": last["vectors_real"], "derived": last["vectors_derived"], "build": last["date"]}
+    return {"real": last["chunks"], "derived": 0, "build": last["date"]}
 
 
 def component_times(archive: Archive, queries: Sequence[Query], candidates: int) -> dict[str, list[float]]:
@@ -487,6 +688,11 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
 
     rows = [row("hybrid search (incl. query embedding)", search)]
     rows += [row(f"  {kind} queries (n={int(p['n'])})", p) for kind, p in m["by_kind"].items()]
+    if "search_without_embedding" in m:
+        rows += [
+            row("  its query embedding", m["search_query_embedding"]),
+            row("  the rest of it (retrieval)", m["search_without_embedding"]),
+        ]
     parts = ("query_embedding", "dense_only", "bm25_only", "name_matching")
     rows += [row(name.replace("_", " ") + " alone", m[name]) for name in parts]
     print_table(
@@ -499,14 +705,20 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
         f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); "
         f"model load {m['model_load_ms']:.0f} ms"
     )
+    if "embedding_share" in m:
+        print(f"query embedding: {m['embedding_share']:.0%} of the search time (timed inside the same calls)")
     explained = sum(m[name]["mean"] for name in parts)
     print(
         f"mean search {search['mean']:.1f} ms = {explained:.1f} ms in the parts above + "
         f"{search['mean'] - explained:.1f} ms elsewhere (focus searches, fusion, catalog, register lookups)"
     )
+    vectors = m.get("vectors") or {}
+    if vectors.get("derived"):
+        print(f"vectors: {vectors['real']} real, {vectors['derived']} derived from real ones (--synthetic-fill)")
     rss = m["rss_mb"]
     print_table(
-        "Memory of the search process (MB)", ["", "RSS now", "peak so far"],
+        "Memory of the search process (MB)",
+        ["", "RSS now", "peak so far"],
         [[stage, f"{now:.0f}", f"{peak:.0f}"] for stage, (now, peak) in rss.items()],
     )
     disk = m["disk_bytes"]
@@ -538,6 +750,22 @@ def print_build(b: dict[str, Any]) -> None:
         )
 
 
+def print_synthetic_build(b: dict[str, Any]) -> None:
+    run = b["this_run"]
+    print(
+        f"\nbuild ({run['files_indexed']} files, {run['chunks']} chunks, --synthetic-fill): "
+        f"{run['build_seconds']} s, peak RSS {run['build_peak_rss_mb']} MB, load {run['load']}"
+    )
+    print(
+        f"vectors: {run['vectors_real']} real (embedded by {run['model']}), {run['vectors_derived']} derived "
+        f"(mixtures of {'–'.join(map(str, PARENTS))} real vectors of the same kind + noise sd {NOISE}); "
+        f"real pool {run['real_pool']}; {run['embedded_for_real_this_run']['embedded']} embedded for real this run"
+    )
+    check = run["check"]
+    for name, summary in check.items():
+        print(f"  cosine {name.replace('_', ' ')}: p10 {summary['p10']}, p50 {summary['p50']}, p90 {summary['p90']}")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=5000, help="corpus size in chunks (about)")
@@ -545,16 +773,37 @@ def main() -> int:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="cProfile searches even when p95 is on target")
     parser.add_argument("--measure-only", action="store_true", help="measure the existing index, no ingest")
+    parser.add_argument(
+        "--synthetic-fill",
+        action="store_true",
+        help="vectors: every real one cached, the rest derived from real ones (bench/synthetic.py)",
+    )
+    parser.add_argument(
+        "--embed-minutes", type=float, default=0.0, help="with --synthetic-fill: first embed this long for real"
+    )
+    parser.add_argument(
+        "--real-fraction",
+        type=float,
+        default=1.0,
+        help="with --synthetic-fill: use only this share of the real vectors (to test the method)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
+    data = data_dir_for(args.chunks, args.model, synthetic=args.synthetic_fill, real_fraction=args.real_fraction)
     if args.measure_only:
-        figures = measure(args.chunks, args.model, args.queries, args.profile)
+        figures = measure(data, args.model, args.queries, args.profile)
         print_measurement(figures, args.chunks, args.model)
         if args.json:
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
-    built = build(args.chunks, args.model)
-    print_build(built)
+    if args.synthetic_fill:
+        built = build_synthetic(
+            args.chunks, args.model, embed_minutes=args.embed_minutes, real_fraction=args.real_fraction
+        )
+        print_synthetic_build(built)
+    else:
+        built = build(args.chunks, args.model)
+        print_build(built)
     # Search is measured in a fresh process: its peak RSS must not include the ingest.
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         result = Path(handle.name)
@@ -571,6 +820,8 @@ def main() -> int:
         "--json",
         str(result),
     ]
+    if args.synthetic_fill:
+        command += ["--synthetic-fill", "--real-fraction", str(args.real_fraction)]
     code = subprocess.run([*command, *(["--profile"] if args.profile else [])], check=False).returncode
     if args.json and code == 0:
         figures = json.loads(result.read_text(encoding="utf-8"))

@@ -7,10 +7,12 @@ Chroma's default embedding function would try to download a model.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
+
+import numpy as np
 
 from index.records import Chunk
 
@@ -102,6 +104,25 @@ class ChromaStore:
         )
         ids, distances = result["ids"][0], (result["distances"] or [[]])[0]
         return [(i, 1.0 - float(d)) for i, d in zip(ids, distances, strict=True)]
+
+    def search_among(self, vector: Sequence[float], ids: Collection[str], *, k: int) -> list[tuple[str, float]]:
+        """The exact nearest of ``ids`` as (id, cosine similarity), best first; ids not stored are skipped.
+
+        For a few hundred ids this is much faster than ``search`` with a ``where`` filter: at 50k chunks
+        Chroma's filtered query took 100–250 ms however few chunks matched, fetching 100 vectors by id
+        and scoring them here a few ms.
+        """
+        if k <= 0 or not ids:
+            return []
+        found = self._collection.get(ids=sorted(ids), include=["embeddings"])
+        if not found["ids"]:
+            return []
+        matrix = np.asarray(found["embeddings"], dtype=np.float32)
+        query = np.asarray(vector, dtype=np.float32)
+        norms = np.linalg.norm(matrix, axis=1) * np.linalg.norm(query)
+        similarity = matrix @ query / np.where(norms > 0, norms, 1.0)
+        best = np.argsort(-similarity, kind="stable")[:k]
+        return [(found["ids"][i], float(similarity[i])) for i in best]
 
 
 def _metadata(chunk: Chunk) -> dict[str, Any]:

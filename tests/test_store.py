@@ -5,6 +5,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from assistant.retrieve import HybridRetriever
@@ -27,6 +28,10 @@ def _exercise(store: ChromaStore) -> None:
     assert {
         cid for cid, _ in store.search([1, 0, 0], k=5, where=where_clause(sources=["a.md"], sections=["systemfel"]))
     } == {"id1", "id3"}
+    among = store.search_among([1, 0, 0], {"id3", "id2", "missing"}, k=5)
+    assert [cid for cid, _ in among] == ["id3", "id2"] and among[0][1] == pytest.approx(0.9 / 0.9055, abs=1e-3)
+    assert store.search_among([1, 0, 0], {"id1", "id2", "id3"}, k=1)[0][0] == "id1"
+    assert store.search_among([1, 0, 0], set(), k=5) == [] and store.search_among([1, 0, 0], {"x"}, k=5) == []
     store.delete(["id1", "id2"])
     assert store.ids() == {"id3"} and store.count() == 1
 
@@ -66,6 +71,19 @@ def chroma_server(tmp_path):
     yield url
     process.terminate()
     process.wait(timeout=20)
+
+
+def test_search_among_ranks_like_a_filtered_search(tmp_path):
+    store = ChromaStore(path=tmp_path / "chroma", collection="test-among")
+    rng = np.random.default_rng(7)
+    vectors = rng.normal(size=(60, 8))
+    store.upsert([_chunk(i, f"s{i % 6}.md", "ekonomi" if i % 3 else "systemfel") for i in range(60)], vectors.tolist())
+    query = rng.normal(size=8).tolist()
+    allowed = {f"id{i}" for i in range(60) if i % 3 == 0}
+    filtered = store.search(query, k=8, where=where_clause(sections=["systemfel"]))
+    exact = store.search_among(query, allowed, k=8)
+    assert [cid for cid, _ in exact] == [cid for cid, _ in filtered]
+    assert [round(s, 4) for _, s in exact] == [round(s, 4) for _, s in filtered]
 
 
 def test_chroma_server_store(chroma_server):
