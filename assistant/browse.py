@@ -158,8 +158,10 @@ def document_view(archive: Archive, chunk_id: str, *, question: str = "") -> Doc
 
 def _document_text(chunks: list[Chunk], focus: Chunk) -> tuple[str, int, int]:
     """The document around ``focus``, rebuilt from its overlapping chunks; returns (text, mark start, mark end)."""
-    before = _span_text(chunks, max(0, focus.start - CONTEXT_CHARS), focus.start)
-    after = _span_text(chunks, focus.end, focus.end + CONTEXT_CHARS)
+    before, reached = _span_text(chunks, max(0, focus.start - CONTEXT_CHARS), focus.start)
+    if before and reached < focus.start:
+        before += "\n" if focus.start - reached <= 4 else " … "
+    after, _ = _span_text(chunks, focus.end, focus.end + CONTEXT_CHARS)
     # Start and end the context on line breaks, not mid-word.
     if focus.start > CONTEXT_CHARS and "\n" in before:
         before = before[before.index("\n") + 1 :]
@@ -168,8 +170,9 @@ def _document_text(chunks: list[Chunk], focus: Chunk) -> tuple[str, int, int]:
     return before + focus.text + after, len(before), len(before) + len(focus.text)
 
 
-def _span_text(chunks: list[Chunk], lo: int, hi: int) -> str:
-    """Document text in [lo, hi) from the chunks that cover it; " … " marks what none covers."""
+def _span_text(chunks: list[Chunk], lo: int, hi: int) -> tuple[str, int]:
+    """Document text in [lo, hi) from the chunks that cover it (" … " marks what none covers), and where the
+    covered text ends."""
     parts: list[str] = []
     reached = lo
     for chunk in sorted(chunks, key=lambda c: c.start):
@@ -181,7 +184,7 @@ def _span_text(chunks: list[Chunk], lo: int, hi: int) -> str:
         begin, stop = max(chunk.start, reached), min(chunk.end, hi)
         parts.append(chunk.text[begin - chunk.start : stop - chunk.start])
         reached = stop
-    return "".join(parts)
+    return "".join(parts), reached
 
 
 def _amounts(insats: Insats, name: str) -> list[int]:
