@@ -247,3 +247,17 @@ def test_folder_loads_with_plain_sentence_transformers(model_cache, e5):
     # encode_document (used by some integrations) must pick the passage prefix, not an empty one.
     document = model.encode_document(["Slutrapport"], show_progress_bar=False)[0]
     assert cosine(document.tolist(), e5.embed_passages(["Slutrapport"])[0]) > 0.9999
+
+
+@pytest.mark.slow
+def test_a_repeated_question_is_embedded_once(model_cache):
+    from index.embed import default_embedder
+
+    embedder = default_embedder("bundled:multilingual-e5-small", model_cache)
+    calls = []
+    real = embedder._embed_query
+    embedder._embed_query = lambda text: calls.append(text) or real(text)
+    first = embedder.embed_query("Vad kostade insatsen?")
+    assert embedder.embed_query("Vad kostade insatsen?") == first
+    assert embedder.embed_query("Vad kostade projektet?") != first
+    assert calls == ["Vad kostade insatsen?", "Vad kostade projektet?"]
