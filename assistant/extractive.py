@@ -19,21 +19,13 @@ from dataclasses import dataclass
 from assistant.answer import Passage
 from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever, is_list_question
-from index.analyze import analyze, fold, swedish_lexicon
-from index.metadata import kommuner
+from assistant.retrieve import content_words as _content_words
+from assistant.retrieve import overlap as _overlap
+from index.analyze import analyze, fold
 from index.records import Field
 
-# Words that frame a question rather than say what it is about.
-_FRAMING = frozenset(
-    analyze(
-        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
-        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket när vem varför"
-    )
-)
 _MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr"))
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
-_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
-_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
 # Question wording → register fields that answer it exactly.
 _REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" diarienummer", " dnr "), ("diarienummer",)),
@@ -274,26 +266,6 @@ def _pieces(passage: Passage) -> list[tuple[str, str]]:
         if len(repaired) == len(written):
             return list(zip(written, repaired, strict=True))
     return [(piece, piece) for piece in written]
-
-
-def _content_words(question: str, name_terms: set[str]) -> list[set[str]]:
-    """Terms per content word of the question: framing, names, kommuner and everyday words left out."""
-    ranks = swedish_lexicon()
-    words = []
-    for word in re.findall(r"\w+", question):
-        folded = fold(word)
-        if folded in kommuner() or (folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK):
-            continue
-        terms = set(analyze(word)) - _FRAMING - name_terms
-        if terms:
-            words.append(terms)
-    return words
-
-
-def _overlap(keys: set[str], terms: set[str]) -> int:
-    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
-    since Snowball leaves some participles unstemmed."""
-    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
 
 
 def _terms(sentence: str) -> set[str]:

@@ -19,7 +19,8 @@ from assistant.answer import Passage
 from assistant.archive import Archive, Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.names import insatser_in_text, resolve_insats
-from index.analyze import analyze, fold
+from index.analyze import analyze, fold, swedish_lexicon
+from index.metadata import kommuner
 from index.sections import SECTION_KEYS
 from index.store import where_clause
 
@@ -69,6 +70,27 @@ LIST_CUES = (
     "nagra insatser",
 )
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
+# Words that frame a question rather than say what it is about ("vilka insatser nämner …"). Left in, they
+# match the template's own words ("Insatsens namn") in every report and drown the one word that matters.
+FRAMING = frozenset(
+    analyze(
+        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
+        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket när vem varför"
+    )
+)
+_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
+_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+# A board summary is built from what a report concludes, whatever the question's words: goal attainment,
+# conclusions, the overall assessment, the report's own summary, results, implementation, money.
+SUMMARY_ORDER = (
+    "maluppfyllelse",
+    "slutsatser",
+    "bedomning",
+    "sammanfattning",
+    "resultat",
+    "implementering",
+    "ekonomi",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +116,7 @@ class _Intent:
     sections: frozenset[str]  # template sections that answer it
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
+    summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
 
 
 class Reranker(Protocol):
@@ -120,9 +143,11 @@ class HybridRetriever:
         insats_boost: float = 1.5,
         section_boost: float = 1.3,
         diversity_decay: float = 0.7,
+        unmatched_factor: float = 0.2,
         focus_depth: int = 10,
         backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
+        summary_per_section: int = 3,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
@@ -130,9 +155,10 @@ class HybridRetriever:
         self.candidates, self.rrf_k = candidates, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
-        self.diversity_decay = diversity_decay
+        self.diversity_decay, self.unmatched_factor = diversity_decay, unmatched_factor
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
+        self.summary_per_section = summary_per_section
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.
@@ -152,6 +178,8 @@ class HybridRetriever:
         intent = self._intent(question, catalog, named=filters.insats is None)
         vector = self.archive.embedder.embed_query(question)
         query = expand_abbreviations(question, catalog.abbreviations)
+        if intent.across:
+            query = without_framing(query)
         dense = self._dense(vector, sources, sections, self.candidates)
         lexical = self._lexical(query, catalog, sources, sections, self.candidates)
         rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
@@ -163,7 +191,13 @@ class HybridRetriever:
                 (self.lexical_weight, self._lexical(focused_query, catalog, focus_sources, focus_sections, depth))
             )
         fused = self._fuse(rankings, intent, catalog)
-        ranked = sorted(fused.items(), key=lambda item: -item[1])[: max(k, 1) * 3]
+        if intent.across:
+            fused = self._diversify(self._require_words(fused, question), catalog)
+        ranked = sorted(fused.items(), key=lambda item: -item[1])
+        scope = self._summary_scope(intent, catalog, sources, filters)
+        if scope:
+            ranked = self._summary_first(ranked, scope, intent.summary, catalog)
+        ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
         lexical_rank = {cid: i for i, (cid, _) in enumerate(lexical, start=1)}
@@ -202,7 +236,45 @@ class HybridRetriever:
             frozenset(section_hints(question)),
             report_type_hint(question),
             is_list_question(question) and not sources,
+            summary_sections(question),
         )
+
+    def _summary_scope(
+        self, intent: _Intent, catalog: Catalog, sources: list[str] | None, filters: Filters
+    ) -> list[str]:
+        """The reports a summary question is about: those of the insats it names (or is filtered to), of the
+        report type it asks for when there is one. Empty when it is no summary question or names nothing."""
+        if not intent.summary or filters.section is not None:
+            return []
+        named = sorted(intent.sources) if intent.sources else (sources if filters.insats is not None else None)
+        if not named:
+            return []
+        allowed = named if sources is None else [s for s in named if s in set(sources)]
+        typed = [s for s in allowed if (info := catalog.reports.get(s)) and info.report_type == intent.report_type]
+        return typed or allowed
+
+    def _summary_first(
+        self, ranked: list[tuple[str, float]], scope: list[str], order: Sequence[str], catalog: Catalog
+    ) -> list[tuple[str, float]]:
+        """Put the key template sections of the reports in scope first (a few passages of each, best first,
+        in ``order``), then the rest as ranked. Passages of those sections that no search reached come
+        after the searched ones, in document order."""
+        in_scope = set(scope)
+        searched = {cid for cid, _ in ranked}
+        by_section: dict[str | None, list[str]] = {}
+        for cid, _ in ranked:
+            if catalog.chunk_source.get(cid) in in_scope:
+                by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        for cid, source in catalog.chunk_source.items():  # register order is document order
+            if source in in_scope and cid not in searched:
+                by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        picked = [cid for key in order for cid in by_section.get(key, [])[: self.summary_per_section]]
+        if not picked:
+            return ranked
+        top = ranked[0][1] if ranked else 1.0
+        first = [(cid, top + (len(picked) - i) * 1e-6) for i, cid in enumerate(picked)]
+        chosen = set(picked)
+        return first + [(cid, s) for cid, s in ranked if cid not in chosen]
 
     def _focus(
         self,
@@ -273,9 +345,22 @@ class HybridRetriever:
             if intent.report_type and info is not None and info.report_type == intent.report_type:
                 factor *= self.section_boost
             scores[cid] *= factor
-        if intent.across:
-            scores = self._diversify(scores, catalog)
         return scores
+
+    def _require_words(self, scores: dict[str, float], question: str) -> dict[str, float]:
+        """Across the archive, a passage that uses none of the question's content words is no answer for its
+        report, however close its vector: it yields to those that do."""
+        words = content_words(question)
+        if not words or self.unmatched_factor >= 1.0:
+            return scores
+        top = sorted(scores, key=lambda cid: -scores[cid])[: self.candidates * 2]
+        texts = {c.id: c.search_text for c in self.archive.register.chunks(top)}
+        result = dict(scores)
+        for cid, text in texts.items():
+            terms = set(analyze(text))
+            missing = sum(1 for word in words if not overlap(word, terms))
+            result[cid] *= self.unmatched_factor ** (missing / len(words))
+        return result
 
     def _diversify(self, scores: dict[str, float], catalog: Catalog) -> dict[str, float]:
         """Discount each further passage from a report already ranked, so every report gets a turn."""
@@ -324,8 +409,15 @@ class HybridRetriever:
 
 def section_hints(question: str) -> list[str]:
     """Template sections a question asks about, from its wording."""
+    found: list[str] = list(SUMMARY_SECTIONS) if is_summary_question(question) else []
+    found.extend(k for k in topic_hints(question) if k not in found)
+    return found
+
+
+def topic_hints(question: str) -> list[str]:
+    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-    found: list[str] = list(SUMMARY_SECTIONS) if any(cue in text for cue in SUMMARY_CUES) else []
+    found: list[str] = []
     for cues, keys in SECTION_HINTS:
         if any(f" {cue}" in text for cue in cues):
             found.extend(k for k in keys if k not in found)
@@ -336,6 +428,19 @@ def report_type_hint(question: str) -> str | None:
     """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
     text = fold(question)
     return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
+
+
+def is_summary_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in SUMMARY_CUES)
+
+
+def summary_sections(question: str) -> tuple[str, ...]:
+    """For a summary question, the sections it draws on in order: those it names by topic ("sammanfatta
+    lärdomarna …"), then the ones that conclude a report. Empty for any other question."""
+    if not is_summary_question(question):
+        return ()
+    return tuple(dict.fromkeys((*topic_hints(question), *SUMMARY_ORDER)))
 
 
 def is_list_question(question: str) -> bool:
@@ -355,6 +460,32 @@ def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str
         elif (stems := {analyze(w)[0] for w in long.split() if analyze(w)}) and stems <= terms:
             extra.append(short)
     return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
+
+
+def content_words(question: str, name_terms: set[str] | frozenset[str] = frozenset()) -> list[set[str]]:
+    """Terms per content word of the question: framing, names, kommuner and everyday words left out."""
+    ranks = swedish_lexicon()
+    words = []
+    for word in re.findall(r"\w+", question):
+        folded = fold(word)
+        if folded in kommuner() or (folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK):
+            continue
+        terms = set(analyze(word)) - FRAMING - name_terms
+        if terms:
+            words.append(terms)
+    return words
+
+
+def overlap(keys: set[str], terms: set[str]) -> int:
+    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
+    since Snowball leaves some participles unstemmed."""
+    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
+
+
+def without_framing(text: str) -> str:
+    """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
+    kept = [w for w in re.findall(r"\w+", text) if not set(analyze(w)) or set(analyze(w)) - FRAMING]
+    return " ".join(kept) if any(analyze(w) for w in kept) else text
 
 
 def without_words(text: str, folded_words: frozenset[str]) -> str:
