@@ -11,6 +11,7 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -108,7 +109,7 @@ class ExtractiveAnswerer:
         named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
         named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
         name_terms = {t for m in named for t in analyze(m.alias)}
-        words = _content_words(question, name_terms)
+        words = _content_words(question, name_terms, lexical=self.retriever.archive.lexical())
         if not named and (mention := self._only_mentioned(question)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
         if not named and (filters is None or filters.empty()) and is_list_question(question):
@@ -212,12 +213,18 @@ class ExtractiveAnswerer:
     def _search(self, question: str, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
         if not named:
             return self.retriever.search(question, k=self.k, filters=filters)
-        found: dict[str, Passage] = {}
-        for match in named[:3]:  # several insatser fit the name: ask each, keep the best passages overall
+        # Several insatser fit the name: ask each and take their passages in turns. Scores of searches over
+        # different reports are not comparable, and the one that fits may not be the one with most words.
+        rankings = []
+        for match in named[:3]:
             scoped = Filters(insats=match.insats.id, section=filters.section if filters else None)
-            for passage in self.retriever.search(question, k=self.k, filters=scoped):
-                found.setdefault(passage.chunk.id, passage)
-        return sorted(found.values(), key=lambda p: -p.score)[: self.k]
+            rankings.append(self.retriever.search(question, k=self.k, filters=scoped))
+        found: dict[str, Passage] = {}
+        for turn in itertools.zip_longest(*rankings):
+            for passage in turn:
+                if passage is not None:
+                    found.setdefault(passage.chunk.id, passage)
+        return list(found.values())[: self.k]
 
     def _sentences(self, passages: Sequence[Passage], key: set[str], *, require_key: bool = False) -> list[_Sentence]:
         """Sentences of the passages scored by the question's key words they contain, rank breaking ties."""

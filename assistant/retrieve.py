@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -20,6 +20,7 @@ from assistant.archive import Archive, Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.names import insatser_in_text, resolve_insats
 from index.analyze import analyze, fold, swedish_lexicon
+from index.lexical import LexicalIndex
 from index.metadata import kommuner
 from index.sections import SECTION_KEYS
 from index.store import where_clause
@@ -75,11 +76,12 @@ REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
 FRAMING = frozenset(
     analyze(
         "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
-        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket när vem varför"
+        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket ofta när vem varför"
     )
 )
 _EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
 _KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+_RARE_PASSAGES, _RARE_SHARE = 3, 0.02  # an everyday word in at most this many passages is still specific
 # A board summary is built from what a report concludes, whatever the question's words: goal attainment,
 # conclusions, the overall assessment, the report's own summary, results, implementation, money.
 SUMMARY_ORDER = (
@@ -350,7 +352,7 @@ class HybridRetriever:
     def _require_words(self, scores: dict[str, float], question: str) -> dict[str, float]:
         """Across the archive, a passage that uses none of the question's content words is no answer for its
         report, however close its vector: it yields to those that do."""
-        words = content_words(question)
+        words = content_words(question, lexical=self.archive.lexical())
         if not words or self.unmatched_factor >= 1.0:
             return scores
         top = sorted(scores, key=lambda cid: -scores[cid])[: self.candidates * 2]
@@ -462,18 +464,34 @@ def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str
     return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
 
 
-def content_words(question: str, name_terms: set[str] | frozenset[str] = frozenset()) -> list[set[str]]:
-    """Terms per content word of the question: framing, names, kommuner and everyday words left out."""
+def content_words(
+    question: str, name_terms: Collection[str] = frozenset(), *, lexical: LexicalIndex | None = None
+) -> list[set[str]]:
+    """Terms per content word of the question: framing, names, kommuner and everyday words left out.
+
+    A word that is everyday Swedish ("fika", "träffas") still counts when the archive itself rarely uses
+    it (``lexical`` given): then it picks out the few passages that do.
+    """
     ranks = swedish_lexicon()
+    places = kommuner()
     words = []
     for word in re.findall(r"\w+", question):
         folded = fold(word)
-        if folded in kommuner() or (folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK):
+        if folded in places or folded.removesuffix("s") in places:
             continue
-        terms = set(analyze(word)) - FRAMING - name_terms
+        terms = set(analyze(word)) - FRAMING - set(name_terms)
+        everyday = folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK
+        if everyday and not (lexical is not None and terms and _rare(terms, lexical)):
+            continue
         if terms:
             words.append(terms)
     return words
+
+
+def _rare(terms: set[str], lexical: LexicalIndex) -> bool:
+    """Whether the archive uses these terms in only a few passages (but in some)."""
+    counts = [lexical.document_frequency(t) for t in terms]
+    return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
 
 
 def overlap(keys: set[str], terms: set[str]) -> int:
