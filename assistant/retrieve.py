@@ -11,8 +11,12 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+from collections import OrderedDict
 from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Protocol
 
 from assistant.answer import Passage
@@ -79,6 +83,7 @@ FRAMING = frozenset(
         "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket ofta när vem varför"
     )
 )
+_QUERY_CACHE = 256  # question vectors kept
 _EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
 _KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
 _RARE_PASSAGES, _RARE_SHARE = 3, 0.02  # an everyday word in at most this many passages is still specific
@@ -161,6 +166,9 @@ class HybridRetriever:
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
         self.summary_per_section = summary_per_section
+        # One question is searched once per insats when asked across the archive: embed it once.
+        self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
+        self._vectors_lock = threading.Lock()
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.
@@ -178,7 +186,7 @@ class HybridRetriever:
             return []
         sections = [filters.section] if filters.section else None
         intent = self._intent(question, catalog, named=filters.insats is None)
-        vector = self.archive.embedder.embed_query(question)
+        vector = self._embed(question)
         query = expand_abbreviations(question, catalog.abbreviations)
         if intent.across:
             query = without_framing(query)
@@ -194,7 +202,9 @@ class HybridRetriever:
             )
         fused = self._fuse(rankings, intent, catalog)
         if intent.across:
-            fused = self._diversify(self._require_words(fused, question), catalog)
+            if filters.insats is None:
+                fused = self._require_words(fused, question, depth=self.candidates * 2)
+            fused = self._diversify(fused, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
@@ -224,6 +234,19 @@ class HybridRetriever:
         if self.reranker is not None:
             passages = self.reranker.rerank(question, passages)
         return passages[:k]
+
+    def _embed(self, question: str) -> list[float]:
+        key = (self.archive.embedder.name, question)
+        with self._vectors_lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vector = self.archive.embedder.embed_query(question)
+        with self._vectors_lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > _QUERY_CACHE:
+                self._vectors.popitem(last=False)
+        return vector
 
     def _intent(self, question: str, catalog: Catalog, *, named: bool) -> _Intent:
         sources: set[str] = set()
@@ -349,19 +372,19 @@ class HybridRetriever:
             scores[cid] *= factor
         return scores
 
-    def _require_words(self, scores: dict[str, float], question: str) -> dict[str, float]:
-        """Across the archive, a passage that uses none of the question's content words is no answer for its
-        report, however close its vector: it yields to those that do."""
+    def _require_words(self, scores: dict[str, float], question: str, *, depth: int) -> dict[str, float]:
+        """Across the archive, a passage that uses few of the question's content words is a weak answer for its
+        report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
+        ``unmatched_factor``, so passages with the words come first."""
         words = content_words(question, lexical=self.archive.lexical())
         if not words or self.unmatched_factor >= 1.0:
             return scores
-        top = sorted(scores, key=lambda cid: -scores[cid])[: self.candidates * 2]
-        texts = {c.id: c.search_text for c in self.archive.register.chunks(top)}
+        top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
         result = dict(scores)
-        for cid, text in texts.items():
-            terms = set(analyze(text))
+        for chunk in self.archive.register.chunks(top):
+            terms = _chunk_terms(chunk.id, chunk.search_text)
             missing = sum(1 for word in words if not overlap(word, terms))
-            result[cid] *= self.unmatched_factor ** (missing / len(words))
+            result[chunk.id] *= self.unmatched_factor ** (missing / len(words))
         return result
 
     def _diversify(self, scores: dict[str, float], catalog: Catalog) -> dict[str, float]:
@@ -494,10 +517,16 @@ def _rare(terms: set[str], lexical: LexicalIndex) -> bool:
     return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
 
 
-def overlap(keys: set[str], terms: set[str]) -> int:
+def overlap(keys: AbstractSet[str], terms: AbstractSet[str]) -> int:
     """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
     since Snowball leaves some participles unstemmed."""
     return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
+
+
+@lru_cache(maxsize=20_000)
+def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
+    """A passage's analyzed terms; ids are content hashes, so an id always has the same text."""
+    return frozenset(analyze(text))
 
 
 def without_framing(text: str) -> str:
