@@ -50,6 +50,8 @@ _FIELD_LABELS = {
 _NUMBER_WORDS = frozenset(
     "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
 )
+# "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
+_FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
 _FIGURE_CUES = (
     "hur manga",
     "hur mycket",
@@ -136,7 +138,8 @@ class ExtractiveAnswerer:
         wants_money = any(cue in f" {asked} " for cue in _MONEY_CUES)
         ranked = [s for s in self._sentences(passages, key) if s.score > 0]
         if wants_figure:
-            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money)]
+            often = "hur ofta" in asked
+            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money, often=often)]
         if not ranked:
             return Draft(NO_ANSWER, abstained=True)
         chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
@@ -301,14 +304,15 @@ def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sente
     return best
 
 
-def _answers_figure(sentence: str, key: set[str], *, money: bool = False) -> bool:
+def _answers_figure(sentence: str, key: set[str], *, money: bool = False, often: bool = False) -> bool:
     """Whether a sentence can answer a how-much/how-many question: it has a figure (an amount, when money is
     asked about) and, unless the question is only about money, one of the question's own key words (a budget
     total is no answer about a course)."""
     if money and not _AMOUNT.search(sentence):
         return False
     words = set(re.findall(r"\w+", sentence.lower()))
-    if not re.search(r"\d", sentence) and not words & _NUMBER_WORDS:
+    counted = _NUMBER_WORDS | _FREQUENCY_WORDS if often else _NUMBER_WORDS
+    if not re.search(r"\d", sentence) and not words & counted:
         return False
     specific = key - _MONEY
     return not specific or bool(_overlap(specific, _terms(sentence)))

@@ -4,7 +4,12 @@ Dense search catches paraphrase; BM25 catches exact names, figures and rare word
 OCR text without å/ä/ö meet normal spelling. Reciprocal-rank fusion needs no score calibration between
 the two. Two soft boosts follow, both from the report template rather than from any one archive: chunks
 of an insats the question names, and chunks of the template sections the question asks about
-("framgångsfaktorer", "budget" …). A reranker can be plugged in after fusion.
+("framgångsfaktorer", "budget" …). Two question shapes are laid out differently:
+  - across the archive ("vilka insatser nämner …"), the framing words are left out of the lexical query,
+    passages lacking the question's content words yield to those that have them, and reports take turns;
+  - a summary of a named insats ("sammanfatta …", "läget i …") starts with its reports' concluding
+    sections (goal attainment, conclusions, assessment …), a few passages each, whatever the words.
+A reranker can be plugged in after fusion.
 """
 
 from __future__ import annotations
@@ -531,8 +536,8 @@ def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
 
 def without_framing(text: str) -> str:
     """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
-    kept = [w for w in re.findall(r"\w+", text) if not set(analyze(w)) or set(analyze(w)) - FRAMING]
-    return " ".join(kept) if any(analyze(w) for w in kept) else text
+    kept = [w for w in re.findall(r"\w+", text) if set(analyze(w)) - FRAMING]
+    return " ".join(kept) if kept else text
 
 
 def without_words(text: str, folded_words: frozenset[str]) -> str:
