@@ -23,7 +23,8 @@ from assistant.retrieve import Filters, HybridRetriever, is_list_question
 from assistant.retrieve import content_words as _content_words
 from assistant.retrieve import overlap as _overlap
 from index.analyze import analyze, fold
-from index.records import Field
+from index.metadata import kommuner
+from index.records import Field, Insats
 
 _MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr"))
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
@@ -111,12 +112,48 @@ class ExtractiveAnswerer:
         named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
         named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
         name_terms = {t for m in named for t in analyze(m.alias)}
-        words = _content_words(question, name_terms, lexical=self.retriever.archive.lexical())
         if not named and (mention := self._only_mentioned(question)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
+        if not named and (missing := self._not_in_archive(question, catalog.insatser)) is not None:
+            return Draft(f"{NO_ANSWER} {missing}", abstained=True)
         if not named and (filters is None or filters.empty()) and is_list_question(question):
-            return self._across(question, words, filters)
+            # An insats qualifies by covering the question's words, so only the surely topical ones count.
+            return self._across(question, _content_words(question, name_terms), filters)
+        # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
+        words = _content_words(question, name_terms, lexical=self.retriever.archive.lexical())
         return self._fact(question, named, set().union(*words) if words else set(), filters)
+
+    def _not_in_archive(self, question: str, insatser: Sequence[Insats]) -> str | None:
+        """A note when the question names what the archive does not have: an insats by a known name but in
+        another kommun ("Vägen framåt Hudiksvall" when there is only one in Söderhamn), or a name (a capitalised
+        word inside the question) that no passage contains."""
+        words = re.findall(r"\w+", fold(question))
+        places = kommuner()
+        matches = insatser_in_text(question, insatser)
+        for match in matches:
+            tokens = re.findall(r"\w+", match.alias)
+            kommun = fold(match.insats.kommun or "")
+            if not tokens or match.alias == kommun:
+                continue
+            for i in range(len(words) - len(tokens) + 1):
+                if words[i : i + len(tokens)] != tokens:
+                    continue
+                after = words[i + len(tokens) : i + len(tokens) + 2]
+                place = after[1] if after[:1] == ["i"] and len(after) > 1 else (after[0] if after else "")
+                place = place if place in places else place.removesuffix("s")
+                if place in places and place != kommun and not any(
+                    fold(m.insats.kommun or "") == place for m in matches
+                ):
+                    return f"Arkivet har ingen insats som heter så i {place.capitalize()}."
+        lexical = self.retriever.archive.lexical()
+        for word in re.findall(r"(?<=[\w,] )[A-ZÅÄÖ][\w-]{3,}", question):
+            folded = fold(word)
+            terms = analyze(word)
+            if folded in places or folded.removesuffix("s") in places or not terms:
+                continue
+            if all(lexical.document_frequency(t) == 0 for t in terms):
+                return f"Inget i arkivet nämner {word}."
+        return None
 
     def _only_mentioned(self, question: str) -> str | None:
         """A note when the question names something the reports only mention (no report of its own)."""

@@ -81,3 +81,11 @@ def test_a_name_two_insatser_share_asks_both_and_quotes_the_one_that_answers(ass
     assert not answer.abstained
     assert "en gång i månaden" in answer.text
     assert any(c.passage.source == "2023/kvartal_vf.txt" for c in answer.citations)
+
+
+def test_a_known_name_in_another_kommun_or_an_unknown_name_is_not_answered(assistant):
+    elsewhere = assistant.ask("Hur många deltagare hade Vägen framåt Hudiksvall?")
+    assert elsewhere.abstained and "Hudiksvall" in elsewhere.text and not elsewhere.citations
+    unknown = assistant.ask("Hur många deltagare hade projektet Zorbulon?")
+    assert unknown.abstained and "Zorbulon" in unknown.text
+    assert not assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?").abstained
