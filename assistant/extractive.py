@@ -11,6 +11,7 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
@@ -20,21 +21,14 @@ from assistant.answer import Passage
 from assistant.cite import defuse_markers
 from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever, is_list_question
-from index.analyze import analyze, fold, swedish_lexicon
+from assistant.retrieve import content_words as _content_words
+from assistant.retrieve import overlap as _overlap
+from index.analyze import analyze, fold
 from index.metadata import kommuner
-from index.records import Field
+from index.records import Field, Insats
 
-# Words that frame a question rather than say what it is about.
-_FRAMING = frozenset(
-    analyze(
-        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
-        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket när vem varför"
-    )
-)
 _MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr"))
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
-_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
-_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
 # Question wording → register fields that answer it exactly.
 _REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" diarienummer", " dnr "), ("diarienummer",)),
@@ -58,6 +52,8 @@ _FIELD_LABELS = {
 _NUMBER_WORDS = frozenset(
     "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
 )
+# "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
+_FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
 _FIGURE_CUES = (
     "hur manga",
     "hur mycket",
@@ -117,12 +113,48 @@ class ExtractiveAnswerer:
         named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
         named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
         name_terms = {t for m in named for t in analyze(m.alias)}
-        words = _content_words(question, name_terms)
         if not named and (mention := self._only_mentioned(question)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
+        if not named and (missing := self._not_in_archive(question, catalog.insatser)) is not None:
+            return Draft(f"{NO_ANSWER} {missing}", abstained=True)
         if not named and (filters is None or filters.empty()) and is_list_question(question):
-            return self._across(question, words, filters)
+            # An insats qualifies by covering the question's words, so only the surely topical ones count.
+            return self._across(question, _content_words(question, name_terms), filters)
+        # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
+        words = _content_words(question, name_terms, lexical=self.retriever.archive.lexical())
         return self._fact(question, named, set().union(*words) if words else set(), filters)
+
+    def _not_in_archive(self, question: str, insatser: Sequence[Insats]) -> str | None:
+        """A note when the question names what the archive does not have: an insats by a known name but in
+        another kommun ("Vägen framåt Hudiksvall" when there is only one in Söderhamn), or a name (a capitalised
+        word inside the question) that no passage contains."""
+        words = re.findall(r"\w+", fold(question))
+        places = kommuner()
+        matches = insatser_in_text(question, insatser)
+        for match in matches:
+            tokens = re.findall(r"\w+", match.alias)
+            kommun = fold(match.insats.kommun or "")
+            if not tokens or match.alias == kommun:
+                continue
+            for i in range(len(words) - len(tokens) + 1):
+                if words[i : i + len(tokens)] != tokens:
+                    continue
+                after = words[i + len(tokens) : i + len(tokens) + 2]
+                place = after[1] if after[:1] == ["i"] and len(after) > 1 else (after[0] if after else "")
+                place = place if place in places else place.removesuffix("s")
+                if place in places and place != kommun and not any(
+                    fold(m.insats.kommun or "") == place for m in matches
+                ):
+                    return f"Arkivet har ingen insats som heter så i {place.capitalize()}."
+        lexical = self.retriever.archive.lexical()
+        for word in re.findall(r"(?<=[\w,] )[A-ZÅÄÖ][\w-]{3,}", question):
+            folded = fold(word)
+            terms = analyze(word)
+            if folded in places or folded.removesuffix("s") in places or not terms:
+                continue
+            if all(lexical.document_frequency(t) == 0 for t in terms):
+                return f"Inget i arkivet nämner {word}."
+        return None
 
     def _only_mentioned(self, question: str) -> str | None:
         """A note when the question names something the reports only mention (no report of its own)."""
@@ -144,7 +176,8 @@ class ExtractiveAnswerer:
         wants_money = any(cue in f" {asked} " for cue in _MONEY_CUES)
         ranked = [s for s in self._sentences(passages, key) if s.score > 0]
         if wants_figure:
-            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money)]
+            often = "hur ofta" in asked
+            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money, often=often)]
         if not ranked:
             return Draft(NO_ANSWER, abstained=True)
         chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
@@ -221,12 +254,18 @@ class ExtractiveAnswerer:
     def _search(self, question: str, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
         if not named:
             return self.retriever.search(question, k=self.k, filters=filters)
-        found: dict[str, Passage] = {}
-        for match in named[:3]:  # several insatser fit the name: ask each, keep the best passages overall
+        # Several insatser fit the name: ask each and take their passages in turns. Scores of searches over
+        # different reports are not comparable, and the one that fits may not be the one with most words.
+        rankings = []
+        for match in named[:3]:
             scoped = Filters(insats=match.insats.id, section=filters.section if filters else None)
-            for passage in self.retriever.search(question, k=self.k, filters=scoped):
-                found.setdefault(passage.chunk.id, passage)
-        return sorted(found.values(), key=lambda p: -p.score)[: self.k]
+            rankings.append(self.retriever.search(question, k=self.k, filters=scoped))
+        found: dict[str, Passage] = {}
+        for turn in itertools.zip_longest(*rankings):
+            for passage in turn:
+                if passage is not None:
+                    found.setdefault(passage.chunk.id, passage)
+        return list(found.values())[: self.k]
 
     def _sentences(self, passages: Sequence[Passage], key: set[str], *, require_key: bool = False) -> list[_Sentence]:
         """Sentences of the passages scored by the question's key words they contain, rank breaking ties."""
@@ -277,26 +316,6 @@ def _pieces(passage: Passage) -> list[tuple[str, str]]:
     return [(piece, piece) for piece in written]
 
 
-def _content_words(question: str, name_terms: set[str]) -> list[set[str]]:
-    """Terms per content word of the question: framing, names, kommuner and everyday words left out."""
-    ranks = swedish_lexicon()
-    words = []
-    for word in re.findall(r"\w+", question):
-        folded = fold(word)
-        if folded in kommuner() or (folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK):
-            continue
-        terms = set(analyze(word)) - _FRAMING - name_terms
-        if terms:
-            words.append(terms)
-    return words
-
-
-def _overlap(keys: set[str], terms: set[str]) -> int:
-    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
-    since Snowball leaves some participles unstemmed."""
-    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
-
-
 def _terms(sentence: str) -> set[str]:
     """A sentence's analyzed terms; an amount in kronor also counts as the money words."""
     terms = set(analyze(sentence))
@@ -323,14 +342,15 @@ def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sente
     return best
 
 
-def _answers_figure(sentence: str, key: set[str], *, money: bool = False) -> bool:
+def _answers_figure(sentence: str, key: set[str], *, money: bool = False, often: bool = False) -> bool:
     """Whether a sentence can answer a how-much/how-many question: it has a figure (an amount, when money is
     asked about) and, unless the question is only about money, one of the question's own key words (a budget
     total is no answer about a course)."""
     if money and not _AMOUNT.search(sentence):
         return False
     words = set(re.findall(r"\w+", sentence.lower()))
-    if not re.search(r"\d", sentence) and not words & _NUMBER_WORDS:
+    counted = _NUMBER_WORDS | _FREQUENCY_WORDS if often else _NUMBER_WORDS
+    if not re.search(r"\d", sentence) and not words & counted:
         return False
     specific = key - _MONEY
     return not specific or bool(_overlap(specific, _terms(sentence)))

@@ -4,14 +4,22 @@ Dense search catches paraphrase; BM25 catches exact names, figures and rare word
 OCR text without å/ä/ö meet normal spelling. Reciprocal-rank fusion needs no score calibration between
 the two. Two soft boosts follow, both from the report template rather than from any one archive: chunks
 of an insats the question names, and chunks of the template sections the question asks about
-("framgångsfaktorer", "budget" …). A reranker can be plugged in after fusion.
+("framgångsfaktorer", "budget" …). Two question shapes are laid out differently:
+  - across the archive ("vilka insatser nämner …"), the framing words are left out of the lexical query,
+    passages lacking the question's content words yield to those that have them, and reports take turns;
+  - a summary of a named insats ("sammanfatta …", "läget i …") starts with its reports' concluding
+    sections (goal attainment, conclusions, assessment …), a few passages each, whatever the words.
+A reranker can be plugged in after fusion.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+import threading
+from collections import OrderedDict
+from collections.abc import Collection, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Protocol
@@ -20,7 +28,9 @@ from assistant.answer import Passage
 from assistant.archive import Archive, Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.names import insatser_in_text, resolve_insats
-from index.analyze import analyze, fold
+from index.analyze import analyze, fold, swedish_lexicon
+from index.lexical import LexicalIndex
+from index.metadata import kommuner
 from index.sections import SECTION_KEYS
 from index.store import where_clause
 
@@ -72,6 +82,29 @@ LIST_CUES = (
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
 EXACT_DENSE_LIMIT = 500
+# Words that frame a question rather than say what it is about ("vilka insatser nämner …"). Left in, they
+# match the template's own words ("Insatsens namn") in every report and drown the one word that matters.
+FRAMING = frozenset(
+    analyze(
+        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
+        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket ofta när vem varför"
+    )
+)
+_QUERY_CACHE = 256  # question vectors kept
+_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
+_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+_RARE_PASSAGES, _RARE_SHARE = 3, 0.02  # an everyday word in at most this many passages is still specific
+# A board summary is built from what a report concludes, whatever the question's words: goal attainment,
+# conclusions, the overall assessment, the report's own summary, results, implementation, money.
+SUMMARY_ORDER = (
+    "maluppfyllelse",
+    "slutsatser",
+    "bedomning",
+    "sammanfattning",
+    "resultat",
+    "implementering",
+    "ekonomi",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +130,7 @@ class _Intent:
     sections: frozenset[str]  # template sections that answer it
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
+    summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
 
 
 class Reranker(Protocol):
@@ -123,9 +157,11 @@ class HybridRetriever:
         insats_boost: float = 1.5,
         section_boost: float = 1.3,
         diversity_decay: float = 0.7,
+        unmatched_factor: float = 0.2,
         focus_depth: int = 10,
         backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
+        summary_per_section: int = 3,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
@@ -133,9 +169,13 @@ class HybridRetriever:
         self.candidates, self.rrf_k = candidates, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
-        self.diversity_decay = diversity_decay
+        self.diversity_decay, self.unmatched_factor = diversity_decay, unmatched_factor
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
+        self.summary_per_section = summary_per_section
+        # One question is searched once per insats when asked across the archive: embed it once.
+        self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
+        self._vectors_lock = threading.Lock()
 
     def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.
@@ -153,8 +193,10 @@ class HybridRetriever:
             return []
         sections = [filters.section] if filters.section else None
         intent = self._intent(question, catalog, named=filters.insats is None)
-        vector = self.archive.embedder.embed_query(question)
+        vector = self._embed(question)
         query = expand_abbreviations(question, catalog.abbreviations)
+        if intent.across:
+            query = without_framing(query)
         dense = self._dense(vector, sources, sections, self.candidates)
         lexical = self._lexical(query, catalog, sources, sections, self.candidates)
         rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
@@ -166,7 +208,15 @@ class HybridRetriever:
                 (self.lexical_weight, self._lexical(focused_query, catalog, focus_sources, focus_sections, depth))
             )
         fused = self._fuse(rankings, intent, catalog)
-        ranked = sorted(fused.items(), key=lambda item: -item[1])[: max(k, 1) * 3]
+        if intent.across:
+            if filters.insats is None:
+                fused = self._require_words(fused, question, depth=self.candidates * 2)
+            fused = self._diversify(fused, catalog)
+        ranked = sorted(fused.items(), key=lambda item: -item[1])
+        scope = self._summary_scope(intent, catalog, sources, filters)
+        if scope:
+            ranked = self._summary_first(ranked, scope, intent.summary, catalog)
+        ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
         lexical_rank = {cid: i for i, (cid, _) in enumerate(lexical, start=1)}
@@ -192,6 +242,19 @@ class HybridRetriever:
             passages = self.reranker.rerank(question, passages)
         return passages[:k]
 
+    def _embed(self, question: str) -> list[float]:
+        key = (self.archive.embedder.name, question)
+        with self._vectors_lock:
+            if key in self._vectors:
+                self._vectors.move_to_end(key)
+                return self._vectors[key]
+        vector = self.archive.embedder.embed_query(question)
+        with self._vectors_lock:
+            self._vectors[key] = vector
+            while len(self._vectors) > _QUERY_CACHE:
+                self._vectors.popitem(last=False)
+        return vector
+
     def _intent(self, question: str, catalog: Catalog, *, named: bool) -> _Intent:
         sources: set[str] = set()
         name_words: set[str] = set()
@@ -205,7 +268,45 @@ class HybridRetriever:
             frozenset(section_hints(question)),
             report_type_hint(question),
             is_list_question(question) and not sources,
+            summary_sections(question),
         )
+
+    def _summary_scope(
+        self, intent: _Intent, catalog: Catalog, sources: list[str] | None, filters: Filters
+    ) -> list[str]:
+        """The reports a summary question is about: those of the insats it names (or is filtered to), of the
+        report type it asks for when there is one. Empty when it is no summary question or names nothing."""
+        if not intent.summary or filters.section is not None:
+            return []
+        named = sorted(intent.sources) if intent.sources else (sources if filters.insats is not None else None)
+        if not named:
+            return []
+        allowed = named if sources is None else [s for s in named if s in set(sources)]
+        typed = [s for s in allowed if (info := catalog.reports.get(s)) and info.report_type == intent.report_type]
+        return typed or allowed
+
+    def _summary_first(
+        self, ranked: list[tuple[str, float]], scope: list[str], order: Sequence[str], catalog: Catalog
+    ) -> list[tuple[str, float]]:
+        """Put the key template sections of the reports in scope first (a few passages of each, best first,
+        in ``order``), then the rest as ranked. Passages of those sections that no search reached come
+        after the searched ones, in document order."""
+        in_scope = set(scope)
+        searched = {cid for cid, _ in ranked}
+        by_section: dict[str | None, list[str]] = {}
+        for cid, _ in ranked:
+            if catalog.chunk_source.get(cid) in in_scope:
+                by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        for cid, source in catalog.chunk_source.items():  # register order is document order
+            if source in in_scope and cid not in searched:
+                by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        picked = [cid for key in order for cid in by_section.get(key, [])[: self.summary_per_section]]
+        if not picked:
+            return ranked
+        top = ranked[0][1] if ranked else 1.0
+        first = [(cid, top + (len(picked) - i) * 1e-6) for i, cid in enumerate(picked)]
+        chosen = set(picked)
+        return first + [(cid, s) for cid, s in ranked if cid not in chosen]
 
     def _focus(
         self,
@@ -281,9 +382,22 @@ class HybridRetriever:
             if intent.report_type and info is not None and info.report_type == intent.report_type:
                 factor *= self.section_boost
             scores[cid] *= factor
-        if intent.across:
-            scores = self._diversify(scores, catalog)
         return scores
+
+    def _require_words(self, scores: dict[str, float], question: str, *, depth: int) -> dict[str, float]:
+        """Across the archive, a passage that uses few of the question's content words is a weak answer for its
+        report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
+        ``unmatched_factor``, so passages with the words come first."""
+        words = content_words(question, lexical=self.archive.lexical())
+        if not words or self.unmatched_factor >= 1.0:
+            return scores
+        top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
+        result = dict(scores)
+        for chunk in self.archive.register.chunks(top):
+            terms = _chunk_terms(chunk.id, chunk.search_text)
+            missing = sum(1 for word in words if not overlap(word, terms))
+            result[chunk.id] *= self.unmatched_factor ** (missing / len(words))
+        return result
 
     def _diversify(self, scores: dict[str, float], catalog: Catalog) -> dict[str, float]:
         """Discount each further passage from a report already ranked, so every report gets a turn."""
@@ -332,8 +446,15 @@ class HybridRetriever:
 
 def section_hints(question: str) -> list[str]:
     """Template sections a question asks about, from its wording."""
+    found: list[str] = list(SUMMARY_SECTIONS) if is_summary_question(question) else []
+    found.extend(k for k in topic_hints(question) if k not in found)
+    return found
+
+
+def topic_hints(question: str) -> list[str]:
+    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-    found: list[str] = list(SUMMARY_SECTIONS) if any(cue in text for cue in SUMMARY_CUES) else []
+    found: list[str] = []
     for cues, keys in SECTION_HINTS:
         if any(f" {cue}" in text for cue in cues):
             found.extend(k for k in keys if k not in found)
@@ -344,6 +465,19 @@ def report_type_hint(question: str) -> str | None:
     """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
     text = fold(question)
     return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
+
+
+def is_summary_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in SUMMARY_CUES)
+
+
+def summary_sections(question: str) -> tuple[str, ...]:
+    """For a summary question, the sections it draws on in order: those it names by topic ("sammanfatta
+    lärdomarna …"), then the ones that conclude a report. Empty for any other question."""
+    if not is_summary_question(question):
+        return ()
+    return tuple(dict.fromkeys((*topic_hints(question), *SUMMARY_ORDER)))
 
 
 def is_list_question(question: str) -> bool:
@@ -370,6 +504,52 @@ def first_stems(phrase: str) -> frozenset[str]:
     """The first analyzed term of each word of ``phrase``; cached, because every question is checked
     against every long form the archive defines (50k chunks: ~500 pairs, ~150 ms a question uncached)."""
     return frozenset(terms[0] for word in phrase.split() if (terms := analyze(word)))
+def content_words(
+    question: str, name_terms: Collection[str] = frozenset(), *, lexical: LexicalIndex | None = None
+) -> list[set[str]]:
+    """Terms per content word of the question: framing, names, kommuner and everyday words left out.
+
+    A word that is everyday Swedish ("fika", "träffas") still counts when the archive itself rarely uses
+    it (``lexical`` given): then it picks out the few passages that do.
+    """
+    ranks = swedish_lexicon()
+    places = kommuner()
+    words = []
+    for word in re.findall(r"\w+", question):
+        folded = fold(word)
+        if folded in places or folded.removesuffix("s") in places:
+            continue
+        terms = set(analyze(word)) - FRAMING - set(name_terms)
+        everyday = folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK
+        if everyday and not (lexical is not None and terms and _rare(terms, lexical)):
+            continue
+        if terms:
+            words.append(terms)
+    return words
+
+
+def _rare(terms: set[str], lexical: LexicalIndex) -> bool:
+    """Whether the archive uses these terms in only a few passages (but in some)."""
+    counts = [lexical.document_frequency(t) for t in terms]
+    return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
+
+
+def overlap(keys: AbstractSet[str], terms: AbstractSet[str]) -> int:
+    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
+    since Snowball leaves some participles unstemmed."""
+    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
+
+
+@lru_cache(maxsize=20_000)
+def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
+    """A passage's analyzed terms; ids are content hashes, so an id always has the same text."""
+    return frozenset(analyze(text))
+
+
+def without_framing(text: str) -> str:
+    """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
+    kept = [w for w in re.findall(r"\w+", text) if set(analyze(w)) - FRAMING]
+    return " ".join(kept) if kept else text
 
 
 def without_words(text: str, folded_words: frozenset[str]) -> str:

@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.archive import Archive  # noqa: E402
 from assistant.cite import unsupported_figures  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.evaluate import norm, words  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
+from bench.retrieval import open_current  # noqa: E402
 
 
 def main() -> int:
@@ -39,8 +39,7 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
     args = parser.parse_args()
 
-    archive = Archive(Settings(data_dir=args.data_dir, embedding_model=args.model))
-    archive.ingest(args.seeds)
+    archive = open_current(Settings(data_dir=args.data_dir, embedding_model=args.model), args.seeds)
     assistant = Assistant.from_archive(archive)
     items = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
     assistant.ask("uppvärmning")  # load the model outside the timings

@@ -101,7 +101,8 @@ def section_key(title: str) -> tuple[str | None, bool]:
         for phrase in phrases:
             # OCR damage ("Uppfoéljning", "Arbetssitt") defeats exact matching of long phrases.
             # partial_ratio aligns the shorter string inside the longer: only let the heading be the longer.
-            fuzzy = len(phrase) >= 8 and len(text) >= len(phrase) and fuzz.partial_ratio(phrase, text) >= 88
+            # 90, not less: "insatsens namn" (a table label) is 88 from "insatsens mal".
+            fuzzy = len(phrase) >= 8 and len(text) >= len(phrase) and fuzz.partial_ratio(phrase, text) >= 90
             if phrase in text or fuzzy:
                 return key, weak
     return None, False
@@ -163,8 +164,11 @@ def _headings(text: str) -> Iterator[Heading]:
 def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Heading | None:
     stripped = line.strip()
     lead = len(line) - len(line.lstrip())
-    if not stripped or len(stripped) > 400 or _LEADER.search(stripped):
+    if not stripped or _LEADER.search(stripped):
         return None
+    bold = _BOLD.match(stripped)
+    if len(stripped) > 400 and not (bold and len(bold.group(1)) <= 160):
+        return None  # a paragraph, unless it opens with a bold heading ("**6.5 Systemfel:** Det …")
     md = _MD.match(stripped)
     if md:
         title = _clean(md.group(2))
@@ -174,7 +178,6 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
         return Heading(
             offset + lead, offset + len(line), _short_title(rest if number else title), number, len(md.group(1))
         )
-    bold = _BOLD.match(stripped)
     if bold:
         inner = _clean(bold.group(1))
         number, rest = _split_number(inner)

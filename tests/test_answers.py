@@ -74,3 +74,18 @@ def test_template_fields_are_answered_from_the_register_with_their_passage(assis
 def test_cost_question_without_an_amount_in_the_archive_abstains(assistant):
     answer = assistant.ask("Vad kostade tolken för Vägen framåt Söderhamn?")
     assert answer.abstained
+
+
+def test_a_name_two_insatser_share_asks_both_and_quotes_the_one_that_answers(assistant):
+    answer = assistant.ask("Hur ofta träffar gruppen kuratorn i Vägen framåt?")
+    assert not answer.abstained
+    assert "en gång i månaden" in answer.text
+    assert any(c.passage.source == "2023/kvartal_vf.txt" for c in answer.citations)
+
+
+def test_a_known_name_in_another_kommun_or_an_unknown_name_is_not_answered(assistant):
+    elsewhere = assistant.ask("Hur många deltagare hade Vägen framåt Hudiksvall?")
+    assert elsewhere.abstained and "Hudiksvall" in elsewhere.text and not elsewhere.citations
+    unknown = assistant.ask("Hur många deltagare hade projektet Zorbulon?")
+    assert unknown.abstained and "Zorbulon" in unknown.text
+    assert not assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?").abstained

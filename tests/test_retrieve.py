@@ -4,10 +4,13 @@ from assistant.errors import BadFilter, EmptyQuestion
 from assistant.retrieve import (
     Filters,
     HybridRetriever,
+    content_words,
     expand_abbreviations,
     is_list_question,
     report_type_hint,
     section_hints,
+    summary_sections,
+    without_framing,
 )
 
 
@@ -87,3 +90,50 @@ def test_abbreviations_defined_by_reports_expand_queries():
     assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
     assert expand_abbreviations("Vad sa AF?", pairs).endswith(" arbetsformedlingen")
     assert expand_abbreviations("Inget här", pairs) == "Inget här"
+
+
+def test_summary_question_starts_with_the_reports_concluding_sections(retriever):
+    top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen", k=4)
+    assert top[0].source == "slutrapport vägen framåt.md"
+    assert top[0].chunk.section == "maluppfyllelse"
+    assert {p.chunk.section for p in top} >= {"maluppfyllelse", "ekonomi"}
+
+
+def test_summary_sections_follow_a_topic_the_question_names():
+    assert summary_sections("Sammanfatta framgångsfaktorerna i Lotsen")[0] == "framgangsfaktorer"
+    assert summary_sections("Sammanfatta Lotsen för styrelsen")[0] == "maluppfyllelse"
+    assert summary_sections("Hur många deltagare hade Lotsen?") == ()
+
+
+def test_list_questions_are_searched_on_their_content_words():
+    assert without_framing("Vilka insatser nämner BIP?") == "BIP"
+    assert without_framing("Vilka insatser finns?") == "Vilka insatser finns?"
+
+
+def test_content_words_leave_out_places_and_keep_words_the_archive_rarely_uses(retriever):
+    words = content_words("Hur ofta hade Söderhamns coacher fika?")
+    assert all("soderhamn" not in w for w in words)
+    lexical = retriever.archive.lexical()
+    assert {"fik"} not in words or lexical.document_frequency("fik") == 0
+    with_archive = content_words("Hur ofta träffades teamet?", lexical=lexical)
+    assert {"traff"} in with_archive  # everyday Swedish, but rare in these reports
+
+
+def test_list_question_prefers_passages_with_its_words_and_embeds_once(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    calls = []
+    embed = archive.embedder.embed_query
+
+    def counting(text):
+        calls.append(text)
+        return embed(text)
+
+    archive.embedder.embed_query = counting  # type: ignore[method-assign]
+    retriever = HybridRetriever(archive)
+    question = "Vilka insatser nämner tolk?"
+    top = retriever.search(question, k=3)
+    assert "tolk" in top[0].chunk.text
+    for insats in archive.catalog().insatser:
+        retriever.search(question, k=3, filters=Filters(insats=insats.id))
+    assert calls == [question]

@@ -80,3 +80,15 @@ def test_table_of_contents_lines_are_not_headings():
     text = "## Innehåll\n\n1. Inledning.....\t4\n2. Metod.....\t6\n\n## 1. Inledning\n\nText.\n"
     headings = [s.heading for s in find_sections(text)]
     assert headings == ["Innehåll", "Inledning"]
+
+
+def test_bold_heading_opening_a_long_paragraph_is_still_a_heading():
+    body = "Det kommunala ansvaret upphör vid 20 år. " * 15
+    text = f"## 6. Analys\n\n**6.5 Beskriv identifierade systemfel som påverkat insatsens resultat:** {body}\n"
+    keys = [s.key for s in find_sections(text)]
+    assert keys[-1] == "systemfel"
+
+
+def test_table_labels_close_to_a_template_phrase_are_not_that_section():
+    assert section_key("Insatsens namn")[0] != "maluppfyllelse"
+    assert section_key("Insatsens mål samt delmål")[0] == "maluppfyllelse"
