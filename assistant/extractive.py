@@ -174,7 +174,7 @@ class ExtractiveAnswerer:
         asked = " ".join(re.findall(r"\w+", fold(question)))
         wants_figure = any(cue in asked for cue in _FIGURE_CUES)
         wants_money = any(cue in f" {asked} " for cue in _MONEY_CUES)
-        ranked = [s for s in self._sentences(passages, key) if s.score > 0]
+        ranked = [s for s in self._sentences(passages, key, headings=bool(named)) if s.score > 0]
         if wants_figure:
             often = "hur ofta" in asked
             ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money, often=often)]
@@ -267,12 +267,20 @@ class ExtractiveAnswerer:
                     found.setdefault(passage.chunk.id, passage)
         return list(found.values())[: self.k]
 
-    def _sentences(self, passages: Sequence[Passage], key: set[str], *, require_key: bool = False) -> list[_Sentence]:
-        """Sentences of the passages scored by the question's key words they contain, rank breaking ties."""
+    def _sentences(
+        self, passages: Sequence[Passage], key: set[str], *, require_key: bool = False, headings: bool = False
+    ) -> list[_Sentence]:
+        """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
+
+        With ``headings`` a sentence also holds the words of the headings it stands under: in a named
+        insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
+        without repeating the word.
+        """
         scored = []
         for rank, passage in enumerate(passages, start=1):
+            heading_terms = _terms(" ".join(passage.chunk.heading_path[-2:])) if headings else set()
             for sentence, readable in _pieces(passage):
-                terms = _terms(readable)
+                terms = _terms(readable) | heading_terms
                 hits = _overlap(key, terms)
                 if require_key and not hits:
                     continue

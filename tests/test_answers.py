@@ -89,3 +89,11 @@ def test_a_known_name_in_another_kommun_or_an_unknown_name_is_not_answered(assis
     unknown = assistant.ask("Hur många deltagare hade projektet Zorbulon?")
     assert unknown.abstained and "Zorbulon" in unknown.text
     assert not assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?").abstained
+
+
+def test_a_section_question_about_a_named_insats_quotes_that_section(assistant):
+    # Neither sentence repeats the word "systemfel"; the heading they stand under answers the question.
+    answer = assistant.ask("Vilka systemfel beskrivs för Vägen framåt Söderhamn?")
+    assert not answer.abstained
+    assert "väntetider till psykiatrin" in answer.text
+    assert {c.passage.chunk.section for c in answer.citations} == {"systemfel"}
