@@ -229,11 +229,8 @@ def one_insats(insats_id: str, user: UserDep, svc: ServicesDep) -> dict[str, Any
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["dokument"])
 def document(doc_id: str, user: UserDep, svc: ServicesDep, q: str = "") -> DocumentOut:
     """A passage (its id from an answer or a search) in the text around it."""
-    view = document_view(svc.archive, doc_id, question=q)
+    view = svc.present_view(document_view(svc.archive, doc_id, question=q), user)
     chunk = view.chunk
-    before = svc.mask(view.text[: view.mark_start], user)
-    passage = svc.mask(view.text[view.mark_start : view.mark_end], user)
-    after = svc.mask(view.text[view.mark_end :], user)
     return DocumentOut(
         id=chunk.id,
         source=chunk.source,
@@ -241,9 +238,9 @@ def document(doc_id: str, user: UserDep, svc: ServicesDep, q: str = "") -> Docum
         section=chunk.section,
         heading=" > ".join(chunk.heading_path),
         page=chunk.page,
-        text=before + passage + after,
-        passage_start=len(before),
-        passage_end=len(before) + len(passage),
+        text=view.text,
+        passage_start=view.mark_start,
+        passage_end=view.mark_end,
     )
 
 

@@ -19,6 +19,7 @@ from rich.text import Text
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
 from assistant.auth import UserStore
+from assistant.browse import insats_json
 from assistant.chart import chart_png
 from assistant.cli import emit_json
 from assistant.config import Settings
@@ -34,6 +35,7 @@ from assistant.service import Assistant
 from assistant.summary import Summary
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
+from index.records import Insats
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -144,54 +146,8 @@ def _money(values: list[dict[str, Any]]) -> str:
     return text + (" (skiljer sig)" if len(distinct) > 1 else "")
 
 
-def _insats_json(insats: Any, archive: Archive) -> dict[str, Any]:
-    types = archive.register.report_types()
-
-    def values(name: str) -> list[dict[str, Any]]:
-        return [
-            {
-                "värde": _mask(f.value, archive),
-                "källa": s,
-                "start": f.start,
-                "slut": f.end,
-                "text": _mask(f.raw, archive),
-            }
-            for s, f in insats.fields
-            if f.name == name
-        ]
-
-    starts = {s: f for s, f in insats.fields if f.name == "period_start"}
-    ends = {s: f for s, f in insats.fields if f.name == "period_end"}
-    return {
-        "id": insats.id,
-        "namn": insats.name,
-        "kommun": insats.kommun,
-        "alias": list(insats.aliases),
-        "rapporter": [{"fil": s, "typ": types.get(s)} for s in insats.reports],
-        "perioder": [
-            {"start": starts[s].value, "slut": ends[s].value, "källa": s, "offset": [starts[s].start, ends[s].end]}
-            for s in starts
-            if s in ends
-        ],
-        "beviljade_medel": values("beviljade_medel"),
-        "utnyttjade_medel": values("utnyttjade_medel"),
-        "diarienummer": values("diarienummer"),
-        "organisation": values("organisation"),
-        "samverkansparter": values("samverkanspart"),
-        "kontaktperson": values("kontaktperson"),
-        "deltagare": [
-            {
-                "mått": f.name.split(":", 1)[1],
-                "värde": f.value,
-                "källa": s,
-                "start": f.start,
-                "slut": f.end,
-                "text": f.raw,
-            }
-            for s, f in insats.fields
-            if f.name.startswith("deltagare:")
-        ],
-    }
+def _insats_json(insats: Insats, archive: Archive) -> dict[str, Any]:
+    return insats_json(insats, archive.register.report_types())
 
 
 def _mask(text: str, archive: Archive) -> str:
