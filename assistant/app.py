@@ -87,7 +87,7 @@ def create_app(
 
     from ui.chat import build_ui, mount
 
-    mount(app, build_ui(svc))
+    mount(app, build_ui(svc), max_file_mb=settings.max_file_mb)
     return app
 
 

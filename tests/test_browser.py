@@ -125,6 +125,7 @@ def test_staff_log_in_ask_open_a_source_filter_and_browse_insatser(server, page,
     page.click("#login")
     page.wait_for_selector("#question textarea")
     page.wait_for_selector("text=Inloggad som")
+    assert page.evaluate("() => document.documentElement.lang") == "sv"  # screen readers read Swedish
     page.get_by_role("tab", name="Ladda upp (admin)").click()
     page.wait_for_selector("text=Bara administratörer kan ladda upp rapporter.")
     assert not page.locator("#upload").is_visible()  # readers cannot upload

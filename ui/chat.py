@@ -306,10 +306,23 @@ def build_ui(svc: Services) -> gr.Blocks:
     return cast(gr.Blocks, app)
 
 
-def mount(app: FastAPI, blocks: gr.Blocks) -> None:
-    """Mounts the app at / on the FastAPI server (routes added before it, like /api, keep precedence)."""
+def mount(app: FastAPI, blocks: gr.Blocks, *, max_file_mb: int) -> None:
+    """Mounts the app at / on the FastAPI server (routes added before it, like /api, keep precedence).
+
+    Gradio stores an upload before any handler sees it, so its own size limit is set to the archive's.
+    """
     theme = gr.themes.Soft(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
-    gr.mount_gradio_app(app, blocks, path="/", theme=theme, css=CSS, footer_links=[], ssr_mode=False)
+    gr.mount_gradio_app(
+        app,
+        blocks,
+        path="/",
+        theme=theme,
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
+        max_file_size=f"{max_file_mb}mb",
+        js="() => { document.documentElement.lang = 'sv'; }",  # Gradio's page says lang="en"
+    )
 
 
 def _stream_answer(
