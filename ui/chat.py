@@ -5,8 +5,10 @@ register, and uploads for admins. It calls the same Services as the API; renderi
 import logging
 import queue
 import re
+import shutil
 import tempfile
 import threading
+import time
 from collections.abc import Generator, Iterator
 from pathlib import Path
 from typing import Any, cast
@@ -43,6 +45,7 @@ CSS = """
 .arkiv-note { color: #555; font-size: .85rem; }
 """
 _NO_FILTER = "Alla"
+_DOWNLOAD_SECONDS = 3600  # how long a summary's DOCX and Markdown stay downloadable
 _SCROLL_TO_PASSAGE = "() => { document.getElementById('arkiv-passage')?.scrollIntoView({block: 'center'}); }"
 
 
@@ -288,7 +291,7 @@ def build_ui(svc: Services) -> gr.Blocks:
                 )
             except ArkivError as exc:
                 return None, None, gr.update(visible=False), f"⚠️ {escape_text(str(exc))}"
-            folder = Path(tempfile.mkdtemp(prefix="arkiv-sammanfattning-"))
+            folder = _download_folder()
             stem = re.sub(r"[^\w -]", "", doc.title)[:80].strip() or "sammanfattning"
             docx_path, md_path = folder / f"{stem}.docx", folder / f"{stem}.md"
             chart = chart_png(doc) if isinstance(doc, Overview) else None
@@ -348,6 +351,17 @@ def _stream_answer(
         chat_log[-1] = {"role": "assistant", "content": escape_text(svc.mask(written, user))}
         yield chat_log, past, gr.update(), gr.update(), text, "", gr.update()
     return outcome[0]
+
+
+def _download_folder() -> Path:
+    """A new folder for one summary's downloads; folders older than an hour are removed first."""
+    root = Path(tempfile.gettempdir()) / "arkiv-sammanfattningar"
+    root.mkdir(exist_ok=True)
+    cutoff = time.time() - _DOWNLOAD_SECONDS
+    for old in root.iterdir():
+        if old.is_dir() and old.stat().st_mtime < cutoff:
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(dir=root))
 
 
 def _user(svc: Services, request: gr.Request | None) -> User | None:
