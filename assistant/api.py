@@ -165,7 +165,7 @@ def logout(request: Request, svc: ServicesDep) -> dict[str, str]:
 def ask(body: AskRequest, user: UserDep, svc: ServicesDep) -> AnswerOut:
     filters = body.filters.to_filters() if body.filters else None
     answer = svc.ask(user, body.question, body.history, filters=filters)
-    return answer_out(svc.present(answer, user))
+    return answer_out(answer)
 
 
 @router.post("/ask/stream", tags=["frågor"])
@@ -181,9 +181,9 @@ def ask_stream(body: AskRequest, user: UserDep, svc: ServicesDep) -> StreamingRe
                 body.question,
                 body.history,
                 filters=filters,
-                on_token=lambda t: events.put(("token", {"text": svc.mask(t, user)})),
+                on_token=lambda t: events.put(("token", {"text": t})),
             )
-            events.put(("answer", answer_out(svc.present(answer, user)).model_dump()))
+            events.put(("answer", answer_out(answer).model_dump()))
         except Exception as exc:  # reported to the client as an event; the log has the rest
             events.put(("error", {"detail": svc.error_message(exc)}))
         events.put(("end", None))

@@ -109,6 +109,7 @@ class Services:
         on_token: TokenFn | None = None,
     ) -> Answer:
         self.audit.record(user.name, "fråga", privacy.mask_personal_data(question), filter=_filters_json(filters))
+        # The assistant masks the answer, its passages and the streamed text when the user's masking is on.
         mask = self.masks_for(user)
         return self.assistant.ask(question, history, filters=filters, on_token=on_token, mask_personal_data=mask)
 
@@ -149,10 +150,6 @@ class Services:
             return data
         masked: dict[str, Any] = json.loads(privacy.mask_personal_data(json.dumps(data, ensure_ascii=False)))
         return masked
-
-    def present(self, answer: Answer, user: User) -> Answer:
-        """Answers from ``ask`` are masked already; this is for answers made elsewhere."""
-        return privacy.mask_answer(answer) if self.masks_for(user) else answer
 
     def present_passage(self, passage: Passage, user: User) -> Passage:
         return privacy.mask_passage(passage) if self.masks_for(user) else passage

@@ -218,7 +218,7 @@ def build_ui(svc: Services) -> gr.Blocks:
             chosen = _filters(insats, kommun, year, report_type)
             result = yield from _stream_answer(svc, user, text, past, chosen, chat_log)
             if isinstance(result, Answer):
-                chat_log[-1] = {"role": "assistant", "content": format_answer(svc.present(result, user))}
+                chat_log[-1] = {"role": "assistant", "content": format_answer(result)}
                 choices = source_choices(result.citations)
                 first = choices[0][1] if choices else None
                 page = _document(svc, first, text, user) if first else ""
@@ -348,7 +348,7 @@ def _stream_answer(
     written = ""
     while (token := tokens.get()) is not None:
         written += token
-        chat_log[-1] = {"role": "assistant", "content": escape_text(svc.mask(written, user))}
+        chat_log[-1] = {"role": "assistant", "content": escape_text(written)}
         yield chat_log, past, gr.update(), gr.update(), text, "", gr.update()
     return outcome[0]
 
