@@ -17,18 +17,8 @@ from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-from badfiles import generate  # noqa: I001 - tests/ is put on the path just above
+from badfiles import PEAK_RSS, generate  # noqa: I001 - tests/ is put on the path just above
 
-# The child reports its own VmHWM at exit (getrusage(RUSAGE_CHILDREN) would include the parent's peak).
-PEAK = """import sys, atexit
-from assistant.cli import main
-def peak():
-    with open("/proc/self/status") as status:
-        kb = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    sys.stderr.write(f"PEAK_RSS_KB {kb}\\n")
-atexit.register(peak)
-sys.exit(main(sys.argv[1:]))
-"""
 
 
 def main() -> int:
@@ -42,7 +32,7 @@ def main() -> int:
         env = {**os.environ, "ARKIV_EMBEDDING_MODEL": "hashing", "COLUMNS": "1000"}
         began = time.monotonic()
         done = subprocess.run(
-            [sys.executable, "-c", PEAK, "--data-dir", str(Path(work) / "data"), "ingest", str(root)],
+            [sys.executable, "-c", PEAK_RSS, "--data-dir", str(Path(work) / "data"), "ingest", str(root)],
             capture_output=True, text=True, env=env,
         )
         seconds = time.monotonic() - began

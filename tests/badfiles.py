@@ -277,3 +277,16 @@ def summary(cases: list[Case]) -> dict[str, int]:
     for case in cases:
         counts[case.category] = counts.get(case.category, 0) + 1
     return counts
+
+
+# Run with ``python -c PEAK_RSS arkiv-args…``: the CLI in a child process that reports its own peak RSS at exit
+# (VmHWM is per process and reset at exec; getrusage(RUSAGE_CHILDREN) would carry over the parent's peak).
+PEAK_RSS = """import sys, atexit
+from assistant.cli import main
+def peak():
+    with open("/proc/self/status") as status:
+        kb = next(line.split()[1] for line in status if line.startswith("VmHWM"))
+    sys.stderr.write(f"PEAK_RSS_KB {kb}\\n")
+atexit.register(peak)
+sys.exit(main(sys.argv[1:]))
+"""

@@ -7,24 +7,13 @@ import subprocess
 import sys
 
 import pytest
-from badfiles import generate, summary
+from badfiles import PEAK_RSS, generate, summary
 
 from assistant.archive import Archive
 from assistant.config import Settings
 from index.build import check_consistency, displayable
 from index.embed import HashingEmbedder
 
-# The ingest process runs the CLI and reports its own peak RSS (VmHWM is per process and reset at exec;
-# getrusage(RUSAGE_CHILDREN) would carry over the pytest parent's peak).
-PEAK_RSS = """import sys, atexit
-from assistant.cli import main
-def peak():
-    with open("/proc/self/status") as status:
-        kb = next(line.split()[1] for line in status if line.startswith("VmHWM"))
-    sys.stderr.write(f"PEAK_RSS_KB {kb}\\n")
-atexit.register(peak)
-sys.exit(main(sys.argv[1:]))
-"""
 # The hashing embedder's ingest peaks near 260 MB here; reading the 200 MB file into memory (bytes, then str)
 # would add at least 400 MB.
 MAX_PEAK_MB = 450
