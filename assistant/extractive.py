@@ -142,8 +142,10 @@ class ExtractiveAnswerer:
                 after = words[i + len(tokens) : i + len(tokens) + 2]
                 place = after[1] if after[:1] == ["i"] and len(after) > 1 else (after[0] if after else "")
                 place = place if place in places else place.removesuffix("s")
-                if place in places and place != kommun and not any(
-                    fold(m.insats.kommun or "") == place for m in matches
+                if (
+                    place in places
+                    and place != kommun
+                    and not any(fold(m.insats.kommun or "") == place for m in matches)
                 ):
                     return f"Arkivet har ingen insats som heter så i {place.capitalize()}."
         lexical = self.retriever.archive.lexical()

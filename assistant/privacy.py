@@ -129,9 +129,7 @@ def _is_phone(groups: list[str], *, international: bool, text: str) -> bool:
 
 def find_personal_data(text: str) -> list[Finding]:
     """Personnummer/samordningsnummer and phone numbers in ``text``, in order."""
-    found = [
-        Finding("personnummer", m.start(), m.end(), m.group()) for m in _PNR.finditer(text) if _valid_pnr(m)
-    ]
+    found = [Finding("personnummer", m.start(), m.end(), m.group()) for m in _PNR.finditer(text) if _valid_pnr(m)]
     taken = [(f.start, f.end) for f in found]
     position = 0
     while True:

@@ -1,13 +1,13 @@
 """Answer quality on the dev set with no language model (the extractive answerer), scored automatically.
 
-    fact      the answer holds a figure (or, without figures, most content words) of the gold answer and
-              cites a passage from a gold evidence file
-    list      share of the gold insatser the answer names
-    negative  share of answers that abstain
-    figures   share of cited sentences whose figures all occur in the passage they cite
-    latency   p50/p95 seconds per answer, query embedding included
+fact      the answer holds a figure (or, without figures, most content words) of the gold answer and
+          cites a passage from a gold evidence file
+list      share of the gold insatser the answer names
+negative  share of answers that abstain
+figures   share of cited sentences whose figures all occur in the passage they cite
+latency   p50/p95 seconds per answer, query embedding included
 
-    python bench/answers.py [--seeds ../shared/seeds] [--dev ../shared/eval/dev.jsonl]
+python bench/answers.py [--seeds ../shared/seeds] [--dev ../shared/eval/dev.jsonl]
 """
 
 from __future__ import annotations

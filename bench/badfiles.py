@@ -20,7 +20,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 from badfiles import PEAK_RSS, generate  # noqa: I001 - tests/ is put on the path just above
 
 
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--big-mb", type=int, default=200, help="size of the oversized text file")
@@ -33,7 +32,9 @@ def main() -> int:
         began = time.monotonic()
         done = subprocess.run(
             [sys.executable, "-c", PEAK_RSS, "--data-dir", str(Path(work) / "data"), "ingest", str(root)],
-            capture_output=True, text=True, env=env,
+            capture_output=True,
+            text=True,
+            env=env,
         )
         seconds = time.monotonic() - began
     listed = dict(re.findall(r"^  ✗ (.+?): (.+)$", done.stdout, re.MULTILINE))
@@ -47,8 +48,10 @@ def main() -> int:
         if case.expect == "ok":
             outcome = "indexed" if reason is None else f"FAILED: {reason[:60]}"
         rows.setdefault(case.category, Counter())[outcome] += 1
-    print(f"load average {os.getloadavg()[0]:.1f}; {len(cases)} entries, "
-          f"{sum(c.category.startswith('bad') for c in cases)} bad files")
+    print(
+        f"load average {os.getloadavg()[0]:.1f}; {len(cases)} entries, "
+        f"{sum(c.category.startswith('bad') for c in cases)} bad files"
+    )
     print("| category | files | outcome |")
     print("|---|---|---|")
     for category, outcomes in rows.items():

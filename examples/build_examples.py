@@ -338,9 +338,7 @@ def build_all() -> dict[str, bytes]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--check", action="store_true", help="compare with the committed files, write nothing"
-    )
+    parser.add_argument("--check", action="store_true", help="compare with the committed files, write nothing")
     parser.add_argument("--out", type=Path, default=OUT, help="output folder (default examples/rapporter)")
     args = parser.parse_args(argv)
 

@@ -105,9 +105,7 @@ def main() -> int:
             if quote not in text:
                 problems.append(f"{qid}: citatet finns inte ordagrant i {name}: {quote[:60]!r}")
             if rendered is not None and loose(quote) not in loose(rendered):
-                problems.append(
-                    f"{qid}: citatet finns inte i den genererade {path.suffix}-filens text: {quote[:60]!r}"
-                )
+                problems.append(f"{qid}: citatet finns inte i den genererade {path.suffix}-filens text: {quote[:60]!r}")
             n_ws, n_w = len(quote.split()), len(re.findall(r"\w+", quote))
             if not (5 <= n_ws <= 40 and 5 <= n_w <= 40):
                 problems.append(f"{qid}: citatet har {n_ws}/{n_w} ord (ska vara 5-40): {quote[:60]!r}")

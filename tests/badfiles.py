@@ -111,8 +111,14 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
         put(f"god/rapport_{i:02}.md", good_report(i).encode(), "good: generated", "ok")
     put("god/rapport_docx.docx", _docx_bytes(good_report(50)), "good: generated", "ok")
     put("god/rapport_pdf.pdf", _pdf_bytes(good_report(51).splitlines()[:40:2]), "good: generated", "ok")
-    encodings = {"utf-16": "utf-16", "utf-16-le": "utf-16-le", "utf-16-be": "utf-16-be", "latin-1": "latin-1",
-                 "cp1252": "cp1252", "utf-8-sig": "utf-8-sig"}
+    encodings = {
+        "utf-16": "utf-16",
+        "utf-16-le": "utf-16-le",
+        "utf-16-be": "utf-16-be",
+        "latin-1": "latin-1",
+        "cp1252": "cp1252",
+        "utf-8-sig": "utf-8-sig",
+    }
     for i, (label, encoding) in enumerate(encodings.items()):
         text = good_report(60 + i).replace("–", "-")  # Latin-1 has no en dash
         put(f"kodning/{label}.txt", text.encode(encoding), "good: other encoding", "ok")
@@ -125,11 +131,27 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
 
     # --- good content, awkward names --------------------------------------------------------------------
     odd_names = [
-        "namn med mellanslag.md", "  inledande mellanslag.md", "åäö ÅÄÖ é ü.md", "日本語 ελληνικά.md",
-        "Ölme nfc.md", "O\u0308lme nfd.md", "-rapport.md", "--help.md", "-rf .txt",
-        "rapport..slut.md", "a..b..c.txt", "[red]rich[/red] markup.md", "<script>alert(1)<script>.md",
-        "$(rm -rf ~); echo.md", "citat \"och\" 'apostrof'.md", "rad\nbrytning.md", "tab\there.md",
-        "bakstreck\\namn.md", "procent %s %d.md", "x" * 240 + ".md", "undermapp med mellanslag/-- ..md",
+        "namn med mellanslag.md",
+        "  inledande mellanslag.md",
+        "åäö ÅÄÖ é ü.md",
+        "日本語 ελληνικά.md",
+        "Ölme nfc.md",
+        "O\u0308lme nfd.md",
+        "-rapport.md",
+        "--help.md",
+        "-rf .txt",
+        "rapport..slut.md",
+        "a..b..c.txt",
+        "[red]rich[/red] markup.md",
+        "<script>alert(1)<script>.md",
+        "$(rm -rf ~); echo.md",
+        "citat \"och\" 'apostrof'.md",
+        "rad\nbrytning.md",
+        "tab\there.md",
+        "bakstreck\\namn.md",
+        "procent %s %d.md",
+        "x" * 240 + ".md",
+        "undermapp med mellanslag/-- ..md",
         "djup/å/ä/ö/rapport.md",
     ]
     for i, name in enumerate(odd_names):
@@ -159,14 +181,29 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     # --- bad: PDFs ----------------------------------------------------------------------------------------
     whole = _pdf_bytes([good_report(200)[:500], good_report(201)[:500]])
     for fraction in (0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
-        put(f"pdf/avkortad_{int(fraction * 100):02}.pdf", whole[: int(len(whole) * fraction)], "bad: truncated PDF",
-            "failed", "trasig")
+        put(
+            f"pdf/avkortad_{int(fraction * 100):02}.pdf",
+            whole[: int(len(whole) * fraction)],
+            "bad: truncated PDF",
+            "failed",
+            "trasig",
+        )
     for fraction in (0.7, 0.8, 0.9, 0.97):  # the page streams may survive; pdfium rebuilds a lost xref
-        put(f"pdf/avkortad_{int(fraction * 100):02}.pdf", whole[: int(len(whole) * fraction)], "bad: truncated PDF",
-            "either", "trasig")
+        put(
+            f"pdf/avkortad_{int(fraction * 100):02}.pdf",
+            whole[: int(len(whole) * fraction)],
+            "bad: truncated PDF",
+            "either",
+            "trasig",
+        )
     for i in range(12):
-        put(f"pdf/krypterad_{i}.pdf", _pdf_bytes([f"Hemlig rapport {i}"], encrypt=f"lösen{i}"),
-            "bad: encrypted PDF", "failed", "lösenordsskyddad")
+        put(
+            f"pdf/krypterad_{i}.pdf",
+            _pdf_bytes([f"Hemlig rapport {i}"], encrypt=f"lösen{i}"),
+            "bad: encrypted PDF",
+            "failed",
+            "lösenordsskyddad",
+        )
     for i in range(10):
         put(f"pdf/skrap_{i}.pdf", rng.randbytes(2000 + 500 * i), "bad: random bytes as PDF", "failed", "trasig")
     put("pdf/bara_huvud.pdf", b"%PDF-1.7\n", "bad: header only PDF", "failed", "trasig")
@@ -187,27 +224,46 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
         put(f"binar/slump_{i}.docx", rng.randbytes(2000 + 300 * i), "bad: binary as DOCX", "failed", "trasig")
     put("binar/pdf_som_docx.docx", whole, "bad: binary as DOCX", "failed", "trasig")
     put("binar/text_som_docx.docx", good_report(202).encode(), "bad: binary as DOCX", "failed", "trasig")
-    put("binar/zip_utan_word.docx", _zip({"hej.txt": b"inte word"}), "bad: zip that is no DOCX", "failed",
-        "trasig")
+    put("binar/zip_utan_word.docx", _zip({"hej.txt": b"inte word"}), "bad: zip that is no DOCX", "failed", "trasig")
     whole_docx = _docx_bytes(good_report(203))
     for fraction in (0.05, 0.2, 0.4, 0.6, 0.8, 0.95, 0.99):
-        put(f"binar/avkortad_{int(fraction * 100):02}.docx", whole_docx[: int(len(whole_docx) * fraction)],
-            "bad: truncated DOCX", "failed", "trasig")
+        put(
+            f"binar/avkortad_{int(fraction * 100):02}.docx",
+            whole_docx[: int(len(whole_docx) * fraction)],
+            "bad: truncated DOCX",
+            "failed",
+            "trasig",
+        )
     import gzip
 
     for i in range(2):
-        put(f"binar/gzip_{i}.txt", gzip.compress(good_report(204 + i).encode() * 20), "bad: binary as text",
-            "failed", "binär")
+        put(
+            f"binar/gzip_{i}.txt",
+            gzip.compress(good_report(204 + i).encode() * 20),
+            "bad: binary as text",
+            "failed",
+            "binär",
+        )
     for i, encoding in enumerate(("utf-32", "utf-32-le")):
         put(f"text/utf32_{i}.txt", good_report(206 + i).encode(encoding), "bad: UTF-32 text", "failed", "binär")
     for i in range(2):  # a crashed save: the report followed by the preallocated zeros
-        put(f"text/nollfylld_{i}.md", good_report(208 + i).encode() + bytes(20_000), "bad: text padded with NUL",
-            "failed", "binär")
+        put(
+            f"text/nollfylld_{i}.md",
+            good_report(208 + i).encode() + bytes(20_000),
+            "bad: text padded with NUL",
+            "failed",
+            "binär",
+        )
 
     # --- bad: zip bombs -----------------------------------------------------------------------------------
     for i, megabytes in enumerate((30, 60, 250)):
-        put(f"bomb/zipbomb_{i}.docx", _zip({"word/document.xml": b"\0" * (megabytes << 20)}), "bad: DOCX zip bomb",
-            "failed", "zip-bomb")
+        put(
+            f"bomb/zipbomb_{i}.docx",
+            _zip({"word/document.xml": b"\0" * (megabytes << 20)}),
+            "bad: DOCX zip bomb",
+            "failed",
+            "zip-bomb",
+        )
     many = {f"word/media/bild{n}.xml": b"a" * 20_000 for n in range(400)}
     put("bomb/manga_delar.docx", _zip(many), "bad: DOCX zip bomb", "failed", "zip-bomb")
     put("bomb/entiteter.docx", _entity_bomb(), "bad: XML entity bomb DOCX", "failed", "trasig")
@@ -218,8 +274,13 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
         noise = bytes(rng.choice(list(range(0, 9)) + list(range(14, 32))) for _ in range(400))
         put(f"text/ogiltig_utf8_{i}.txt", junk + noise, "bad: invalid UTF-8 noise", "failed", "binär")
     for i in range(4):
-        put(f"text/utf16_halv_{i}.txt", "Text".encode("utf-16-le")[:-1] + rng.randbytes(3000), "bad: broken UTF-16",
-            "failed", "binär")
+        put(
+            f"text/utf16_halv_{i}.txt",
+            "Text".encode("utf-16-le")[:-1] + rng.randbytes(3000),
+            "bad: broken UTF-16",
+            "failed",
+            "binär",
+        )
 
     # --- bad: size ----------------------------------------------------------------------------------------
     big = root / "stor" / "jattefil_200mb.txt"

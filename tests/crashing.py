@@ -143,7 +143,14 @@ def crash_run(workdir: Path, seed: int, *, reports: int = 60, max_delay: float |
             elif now != ids:
                 problems.append(f"{source}: chunk ids changed or lost")
         return CrashRun(
-            seed, delay, files_before, exit_code, not problems, state.chunks, state.vectors, state.lexical,
+            seed,
+            delay,
+            files_before,
+            exit_code,
+            not problems,
+            state.chunks,
+            state.vectors,
+            state.lexical,
             tuple(problems),
         )
     finally:

@@ -24,7 +24,10 @@ def _ingest(root, data):
     env = {**os.environ, "ARKIV_EMBEDDING_MODEL": "hashing", "COLUMNS": "1000"}
     done = subprocess.run(
         [sys.executable, "-c", PEAK_RSS, "--data-dir", str(data), "ingest", str(root)],
-        capture_output=True, text=True, env=env, timeout=600,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
     )
     peak_mb = int(re.search(r"PEAK_RSS_KB (\d+)", done.stderr).group(1)) / 1024
     return done, peak_mb
@@ -62,8 +65,10 @@ def test_cli_ingest_lists_every_bad_file_in_swedish_and_indexes_every_good_one(m
         status = {row["source"]: row["status"] for row in archive.register.files()}
         problems = []
         for case in cases:
-            shown = displayable(case.source).encode("unicode_escape").decode("ascii") if "\n" in case.source else (
-                displayable(case.source)
+            shown = (
+                displayable(case.source).encode("unicode_escape").decode("ascii")
+                if "\n" in case.source
+                else (displayable(case.source))
             )
             reason = listed.get(shown)
             if case.expect == "ok" and status.get(case.source) != "ok":
