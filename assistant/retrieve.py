@@ -238,6 +238,7 @@ class HybridRetriever:
                     lexical_rank.get(cid),
                 )
             )
+        passages = distinct(passages)
         if self.reranker is not None:
             passages = self.reranker.rerank(question, passages)
         return passages[:k]
@@ -388,7 +389,9 @@ class HybridRetriever:
         """Across the archive, a passage that uses few of the question's content words is a weak answer for its
         report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
         ``unmatched_factor``, so passages with the words come first."""
-        words = content_words(question, lexical=self.archive.lexical())
+        words = content_words(
+            question, lexical=self.archive.lexical(), abbreviations=self.archive.catalog().abbreviations
+        )
         if not words or self.unmatched_factor >= 1.0:
             return scores
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
@@ -442,6 +445,29 @@ class HybridRetriever:
     def _check_section(section: str | None) -> None:
         if section is not None and section not in SECTION_KEYS:
             raise BadFilter(f'Okänd avsnittsnyckel "{section}". Välj bland: {", ".join(SECTION_KEYS)}.')
+
+
+def distinct(passages: Sequence[Passage], *, share: float = 0.8) -> list[Passage]:
+    """``passages`` without those that repeat a better one of the same report: reports copy text between
+    sections ("6.4 … med utdrag från 6.1"), and the same paragraph twice only pushes another source out.
+    A passage repeats another when ``share`` of its five-word runs are in it."""
+    kept: list[Passage] = []
+    seen: dict[str, list[frozenset[tuple[str, ...]]]] = {}
+    for passage in passages:
+        runs = _runs(passage.chunk.id, passage.chunk.text)
+        earlier = seen.setdefault(passage.chunk.source, [])
+        if runs and any(len(runs & other) >= share * len(runs) for other in earlier):
+            continue
+        earlier.append(runs)
+        kept.append(passage)
+    return kept
+
+
+@lru_cache(maxsize=20_000)
+def _runs(chunk_id: str, text: str) -> frozenset[tuple[str, ...]]:
+    """The passage's runs of five folded words (ids are content hashes, so an id always has the same text)."""
+    words = re.findall(r"\w+", fold(text))
+    return frozenset(tuple(words[i : i + 5]) for i in range(max(len(words) - 4, 0)))
 
 
 def section_hints(question: str) -> list[str]:
@@ -504,13 +530,20 @@ def first_stems(phrase: str) -> frozenset[str]:
     """The first analyzed term of each word of ``phrase``; cached, because every question is checked
     against every long form the archive defines (50k chunks: ~500 pairs, ~150 ms a question uncached)."""
     return frozenset(terms[0] for word in phrase.split() if (terms := analyze(word)))
+
+
 def content_words(
-    question: str, name_terms: Collection[str] = frozenset(), *, lexical: LexicalIndex | None = None
+    question: str,
+    name_terms: Collection[str] = frozenset(),
+    *,
+    lexical: LexicalIndex | None = None,
+    abbreviations: Sequence[tuple[str, str]] = (),
 ) -> list[set[str]]:
     """Terms per content word of the question: framing, names, kommuner and everyday words left out.
 
     A word that is everyday Swedish ("fika", "träffas") still counts when the archive itself rarely uses
-    it (``lexical`` given): then it picks out the few passages that do.
+    it (``lexical`` given): then it picks out the few passages that do. A word the reports abbreviate
+    (``abbreviations``: "Arbetsförmedlingens" → "AF") is also met by the short form, and the other way round.
     """
     ranks = swedish_lexicon()
     places = kommuner()
@@ -524,8 +557,22 @@ def content_words(
         if everyday and not (lexical is not None and terms and _rare(terms, lexical)):
             continue
         if terms:
-            words.append(terms)
+            words.append(terms | abbreviated(terms, abbreviations))
     return words
+
+
+def abbreviated(terms: AbstractSet[str], pairs: Sequence[tuple[str, str]]) -> set[str]:
+    """The terms of every short or one-word long form that ``terms`` (one word's) stand for."""
+    extra: set[str] = set()
+    for short, long in pairs:
+        if " " in long:
+            continue  # a multi-word long form is no one word's equivalent
+        short_terms, long_terms = first_stems(short), first_stems(long)
+        if long_terms and long_terms <= terms:
+            extra |= short_terms
+        elif short_terms and short_terms <= terms:
+            extra |= long_terms
+    return extra
 
 
 def _rare(terms: set[str], lexical: LexicalIndex) -> bool:

@@ -15,7 +15,7 @@ import unicodedata
 from functools import lru_cache
 
 # Bump when analyze() changes: saved lexical indexes built by another version are rebuilt.
-ANALYZER_VERSION = 3
+ANALYZER_VERSION = 4
 
 _NUMBER_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
 _TOKEN = re.compile(r"\w+")
@@ -81,7 +81,20 @@ def _stems(word: str) -> tuple[str, ...]:
     stemmer = _stemmer()
     stem = stemmer.stemWord(word)
     again = stemmer.stemWord(stem)
-    return (stem, again) if again != stem else (stem,)
+    stems = (stem, again) if again != stem else (stem,)
+    root = verbal_root(again)
+    return stems + (root,) if root else stems
+
+
+def verbal_root(stem: str) -> str | None:
+    """The verb a Swedish action noun is made from, as Snowball stems the verb: ``implementering`` →
+    ``implementer`` (implementera), ``utbildning`` → ``utbild`` (utbilda). Snowball strips inflections, not
+    derivations, so without this "vilka har implementerats?" misses "implementeringen". The root must keep
+    five letters, which leaves ``tidning`` and ``ledning`` alone."""
+    for suffix, keep in (("ering", "er"), ("ning", "")):
+        if stem.endswith(suffix) and len(stem) - len(suffix) + len(keep) >= 5:
+            return stem[: len(stem) - len(suffix)] + keep
+    return None
 
 
 @lru_cache(maxsize=500_000)

@@ -36,6 +36,16 @@ logger = logging.getLogger(__name__)
 
 ProgressFn = Callable[[str, int], None]  # (event, amount): "files" total, "file" done, "chunks" embedded
 
+# Bump when parsing, sections, OCR repair, metadata or chunking change what a file becomes. Ingest skips a file
+# only when its bytes *and* the pipeline that made its chunks are unchanged; otherwise an upgrade would keep
+# serving the old chunks of every file nobody touched.
+PIPELINE_VERSION = 1
+
+
+def pipeline_fingerprint(chunker: Chunker) -> str:
+    """What made a file's chunks: the code version and the chunking settings."""
+    return f"v{PIPELINE_VERSION}/size={chunker.size}/max={chunker.max_size}/overlap={chunker.overlap}"
+
 
 @dataclass(slots=True)
 class Stores:
@@ -110,14 +120,14 @@ def build_index(
             _ingest_file(path, source, root_key, stores, embedder, chunker, max_bytes, report, notify)
         except ParseError as exc:
             logger.warning("skipped %s: %s", source, exc)
-            _mark_failed(stores, source, root_key, path, str(exc))
+            _mark_failed(stores, source, root_key, path, str(exc), pipeline_fingerprint(chunker))
             report.failed.append((source, str(exc)))
         except OSError as exc:
             logger.warning("could not read %s: %s", source, exc)
             report.failed.append((source, f"Filen kunde inte läsas ({exc.strerror or exc})."))
         except Exception as exc:  # one broken file must not stop the archive; it is reported, not hidden
             logger.exception("failed on %s", source)
-            _mark_failed(stores, source, root_key, path, _unexpected(exc))
+            _mark_failed(stores, source, root_key, path, _unexpected(exc), pipeline_fingerprint(chunker))
             report.failed.append((source, _unexpected(exc)))
         notify("file", 1)
     if prune:
@@ -148,12 +158,14 @@ def _ingest_file(
 ) -> None:
     known = stores.register.file_status(source)
     digest = _sha(path)
-    if known is not None and known["sha256"] == digest and known["status"] == "ok":
+    pipeline = pipeline_fingerprint(chunker)
+    if known is None or known["sha256"] != digest or known["pipeline"] != pipeline:
+        known = None  # new, changed, or made by another pipeline: process it
+    if known is not None and known["status"] == "ok":
         report.unchanged.append(source)
         return
     if (
         known is not None
-        and known["sha256"] == digest
         and known["status"] == "failed"
         # a file refused for its size is retried: the limit may have been raised since, as the message advises
         and not str(known["error"]).startswith(TOO_LARGE)
@@ -175,6 +187,7 @@ def _ingest_file(
         chunks=chunks,
         meta=meta,
         repaired=repaired,
+        pipeline=pipeline,
     )
     stale = sorted(old - {c.id for c in chunks})
     stores.chroma.delete(stale)
@@ -330,10 +343,10 @@ def displayable(source: str) -> str:
     return source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _mark_failed(stores: Stores, source: str, root_key: str, path: Path, error: str) -> None:
+def _mark_failed(stores: Stores, source: str, root_key: str, path: Path, error: str, pipeline: str) -> None:
     """Record the failure in the register; a register that cannot take it must not stop the run either."""
     try:
-        stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=error)
+        stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=error, pipeline=pipeline)
     except Exception:
         logger.exception("could not record the failure of %s", source)
 

@@ -22,7 +22,8 @@ from index.records import Chunk, Field, Insats, Mention, ReportMeta
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, root TEXT, sha256 TEXT, kind TEXT, encoding TEXT, pages INTEGER,
-    chars INTEGER, status TEXT, error TEXT, chunks INTEGER, ingested_at TEXT, repaired INTEGER DEFAULT 0
+    chars INTEGER, status TEXT, error TEXT, chunks INTEGER, ingested_at TEXT, repaired INTEGER DEFAULT 0,
+    pipeline TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, source TEXT, ord INTEGER, start INTEGER, end INTEGER, page INTEGER,
@@ -40,6 +41,11 @@ CREATE TABLE IF NOT EXISTS insatser (id TEXT PRIMARY KEY, name TEXT, kommun TEXT
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
 
+# Named, because a migrated register has its columns in another order than a new one.
+_FILE_COLUMNS = (
+    "source, root, sha256, kind, encoding, pages, chars, status, error, chunks, ingested_at, repaired, pipeline"
+)
+
 
 class Register:
     """SQLite register under the data directory; safe to share between threads."""
@@ -53,6 +59,15 @@ class Register:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        self._migrate()
+
+    def _migrate(self) -> None:
+        """Bring a register written by an older version up to the current schema."""
+        columns = {row["name"] for row in self._db.execute("PRAGMA table_info(files)")}
+        if "pipeline" not in columns:
+            # Older registers did not record what made each file's chunks: NULL reads as "another pipeline",
+            # so the next ingest processes every file again (its vectors stay cached).
+            self._db.execute("ALTER TABLE files ADD COLUMN pipeline TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -114,8 +129,10 @@ class Register:
         chunks: Sequence[Chunk],
         meta: ReportMeta,
         repaired: bool,
+        pipeline: str = "",
     ) -> None:
-        """Swap in a file's chunks and metadata in one transaction (all or nothing)."""
+        """Swap in a file's chunks and metadata in one transaction (all or nothing). ``pipeline`` names the
+        code and settings that made the chunks, so a later version knows to make them again."""
         source = meta.source
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
@@ -161,19 +178,33 @@ class Register:
                 [(source, m.name, m.start, m.end, m.context) for m in meta.mentions],
             )
             db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (source, root, sha256, kind, encoding, pages, chars, "ok", None, len(chunks), now, int(repaired)),
+                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    source,
+                    root,
+                    sha256,
+                    kind,
+                    encoding,
+                    pages,
+                    chars,
+                    "ok",
+                    None,
+                    len(chunks),
+                    now,
+                    int(repaired),
+                    pipeline,
+                ),
             )
             self._bump(db)
 
-    def mark_failed(self, *, source: str, root: str, sha256: str, error: str) -> None:
+    def mark_failed(self, *, source: str, root: str, sha256: str, error: str, pipeline: str = "") -> None:
         """Record a file that could not be read; its earlier chunks, if any, are removed."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
             self._delete_source(db, source)
             db.execute(
-                "INSERT OR REPLACE INTO files VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                (source, root, sha256, None, None, 0, 0, "failed", error, 0, now, 0),
+                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (source, root, sha256, None, None, 0, 0, "failed", error, 0, now, 0, pipeline),
             )
             self._bump(db)
 

@@ -15,6 +15,14 @@ def test_stemming_joins_inflections():
     assert set(analyze("deltagare")) & set(analyze("deltagarna"))
 
 
+def test_action_nouns_meet_their_verbs():
+    assert set(analyze("implementeringen")) & set(analyze("implementerats"))
+    assert set(analyze("utbildning")) & set(analyze("utbildat"))
+    assert set(analyze("utvärderingen")) & set(analyze("utvärderade"))
+    # a root shorter than five letters is left alone: "tidning" is no form of "tid"
+    assert not set(analyze("tidning")) & set(analyze("tid"))
+
+
 def test_compound_head_reaches_the_simple_word():
     assert compound_head("arbetstraning") == "traning"
     assert set(analyze("träning")) <= set(analyze("arbetsträning"))

@@ -42,6 +42,49 @@ def test_second_run_embeds_nothing_and_changed_file_is_replaced(make_archive, co
     _ids_agree(archive)
 
 
+def test_new_chunking_settings_rechunk_unchanged_files(make_archive, corpus):
+    first = make_archive()
+    before = first.ingest(corpus)
+    ids = first.register.chunk_ids()
+    first.close()
+    smaller = make_archive(chunk_size=100, chunk_max_size=120, chunk_overlap=20)
+    again = smaller.ingest(corpus)
+    assert sorted(again.indexed) == sorted(before.indexed) and again.unchanged == []
+    assert smaller.register.chunk_ids() != ids
+    assert max(len(c.text) for c in smaller.register.chunks()) <= 120
+    _ids_agree(smaller)
+
+
+def test_a_new_pipeline_version_reprocesses_files_from_the_vector_cache(make_archive, corpus, monkeypatch):
+    import index.build
+
+    archive = make_archive()
+    first = archive.ingest(corpus)
+    monkeypatch.setattr(index.build, "PIPELINE_VERSION", index.build.PIPELINE_VERSION + 1)
+    upgraded = archive.ingest(corpus)
+    assert sorted(upgraded.indexed) == sorted(first.indexed)
+    assert upgraded.chunks_embedded == 0  # the same texts: their vectors come from the cache
+    assert archive.ingest(corpus).indexed == []
+    _ids_agree(archive)
+
+
+def test_a_register_from_before_pipeline_stamps_is_migrated_and_reprocessed(make_archive, corpus, settings):
+    import sqlite3
+
+    archive = make_archive()
+    first = archive.ingest(corpus)
+    archive.close()
+    db = sqlite3.connect(settings.data_dir / "register.sqlite")
+    db.execute("ALTER TABLE files DROP COLUMN pipeline")  # the schema an older version wrote
+    db.commit()
+    db.close()
+    reopened = make_archive()
+    again = reopened.ingest(corpus)
+    assert sorted(again.indexed) == sorted(first.indexed) and again.chunks_embedded == 0
+    assert reopened.ingest(corpus).indexed == []
+    _ids_agree(reopened)
+
+
 def test_removed_file_is_pruned_only_when_asked(make_archive, corpus):
     archive = make_archive()
     archive.ingest(corpus)

@@ -1,10 +1,12 @@
 import pytest
 
+from assistant.answer import Passage
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.retrieve import (
     Filters,
     HybridRetriever,
     content_words,
+    distinct,
     expand_abbreviations,
     is_list_question,
     report_type_hint,
@@ -92,6 +94,14 @@ def test_abbreviations_defined_by_reports_expand_queries():
     assert expand_abbreviations("Inget här", pairs) == "Inget här"
 
 
+def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
+    pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
+    assert "af" in content_words("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", abbreviations=pairs)[0]
+    assert "arbetsformedling" in content_words("Vad gjorde AF?", abbreviations=pairs)[-1]
+    # a long form of several words is no single word's equivalent
+    assert all("eha" not in w for w in content_words("Ett hållbart arbetsliv", abbreviations=pairs))
+
+
 def test_summary_question_starts_with_the_reports_concluding_sections(retriever):
     top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen", k=4)
     assert top[0].source == "slutrapport vägen framåt.md"
@@ -137,3 +147,20 @@ def test_list_question_prefers_passages_with_its_words_and_embeds_once(make_arch
     for insats in archive.catalog().insatser:
         retriever.search(question, k=3, filters=Filters(insats=insats.id))
     assert calls == [question]
+
+
+def test_a_paragraph_a_report_repeats_in_another_section_is_shown_once():
+    from index.records import Chunk
+
+    copied = "Spetsa-verktygen har visat sig vara väl användbara och ett viktigt redskap i bedömningen."
+
+    def passage(cid: str, source: str, section: str, text: str) -> Passage:
+        return Passage(Chunk(cid, source, text, 0, len(text), 1, section, (), ""), 1.0, None, None, None)
+
+    ranked = [
+        passage("a", "connect.md", "lardomar", "- " + copied),
+        passage("b", "connect.md", "framgangsfaktorer", copied + " "),
+        passage("c", "annan.md", "lardomar", copied),  # another report saying the same is another source
+        passage("d", "connect.md", "ekonomi", "Budgeten räckte, men utbildningen i verktyget kostade mer."),
+    ]
+    assert [p.chunk.id for p in distinct(ranked)] == ["a", "c", "d"]
