@@ -5,8 +5,8 @@ quarterly report. Answers, cited passages, search results and log lines are mask
 mask_personal_data``, on by default; the web layer turns it off for administrators):
 
   - personnummer and samordningsnummer (day + 60): ``ÅÅMMDD-NNNK``, ``ÅÅMMDD+NNNK`` (100 years or older),
-    ``ÅÅMMDDNNNK``, ``ÅÅÅÅMMDD-NNNK`` and ``ÅÅÅÅMMDDNNNK``, kept only when the date is a possible date and
-    the Luhn check digit holds, so a period "191015-220630" or a diarienummer is left alone;
+    ``ÅÅMMDD NNNK``, ``ÅÅMMDDNNNK``, ``ÅÅÅÅMMDD-NNNK`` and ``ÅÅÅÅMMDDNNNK``, kept only when the date is a
+    possible date and the Luhn check digit holds, so a period "191015-220630" or a diarienummer is left alone;
   - phone numbers: ``070-123 45 67``, ``08-123 456 78``, ``0651-123 45``, ``(08) 12 34 56``, ``0701234567``,
     ``+46 70 123 45 67``, ``+46 (0)8 123 456 78``, ``0046 8 123 456 78``: a leading 0 (or +46/0046), 8–10
     digits in all, grouped the way Swedish numbers are written.
@@ -36,8 +36,8 @@ PHONE_MASK = "[telefonnummer]"
 # A digit and a space before would make it part of a grouped amount ("2 050 000 000 kr").
 _PNR = re.compile(
     r"(?<![\w+\-–/.,])(?<!\d[ \u00a0])"
-    r"(?P<century>18|19|20)?(?P<date>\d{6})(?P<sep>[-+]?)(?P<serial>\d{4})"
-    r"(?![\w\-–/]|[.,]\d)"
+    r"(?P<century>18|19|20)?(?P<date>\d{6})(?P<sep>[-+ ]?)(?P<serial>\d{4})"
+    r"(?![\w\-–/]|[.,]\d|[ \u00a0]\d)"
 )
 _PHONE = re.compile(
     r"(?<![\w+\-–/.,])(?<!\d[ \u00a0])"

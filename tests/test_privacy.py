@@ -35,7 +35,7 @@ def personnummer(draw):
     serial = draw(st.integers(0, 999))
     nine = f"{year:02}{month:02}{day:02}{serial:03}"
     ten = nine + _check_digit(nine)
-    sep = draw(st.sampled_from(["-", "+", ""]))
+    sep = draw(st.sampled_from(["-", "+", "", " "]))
     long = draw(st.booleans())
     if not long and not sep and ten.startswith(("070", "072", "073", "076", "079")):
         sep = "-"  # ten bare digits starting like a mobile number are read as one (tested below)
@@ -60,7 +60,18 @@ def test_a_wrong_check_digit_is_not_a_personnummer(pnr):
 
 
 @pytest.mark.parametrize(
-    "pnr", ["811228-9874", "19811228-9874", "198112289874", "8112289874", "811228+9874", "701063-2391", "20000229-0005"]
+    "pnr",
+    [
+        "811228-9874",
+        "19811228-9874",
+        "198112289874",
+        "8112289874",
+        "811228+9874",
+        "701063-2391",
+        "20000229-0005",
+        "811228 9874",
+        "19811228 9874",
+    ],
 )
 def test_known_personnummer_forms(pnr):
     assert find_personal_data(f"x {pnr} y")[0].kind == "personnummer", pnr
@@ -136,6 +147,8 @@ def test_swedish_phone_numbers_are_masked(phone):
         "0,75 procent",
         "Q2 2023",
         "4333-mm-dd",
+        "811228 9874 123",
+        "1 811228 9874",
     ],
 )
 def test_amounts_dates_dnr_periods_and_counts_are_not_masked(text):
