@@ -20,14 +20,18 @@ from dataclasses import dataclass
 from assistant.answer import Passage
 from assistant.cite import defuse_markers
 from assistant.names import NameMatch, insatser_in_text
-from assistant.retrieve import Filters, HybridRetriever, is_list_question
+from assistant.retrieve import Filters, HybridRetriever, is_list_question, report_type_hint
 from assistant.retrieve import content_words as _content_words
 from assistant.retrieve import overlap as _overlap
 from index.analyze import analyze, fold
 from index.metadata import kommuner
 from index.records import Field, Insats
 
-_MONEY = frozenset(analyze("kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr"))
+_MONEY = frozenset(
+    analyze(
+        "kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr pengar summa belopp"
+    )
+)
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
 # Question wording → register fields that answer it exactly.
 _REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
@@ -41,6 +45,9 @@ _REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" kontaktperson",), ("kontaktperson",)),
 )
 _MONEY_CUES = (" kostade", " kostnad", " kronor", " belopp", " pengar", " mycket medel", " beviljat", " utnyttjat")
+# Money an insats "fick" is what it was granted: "hur mycket pengar fick X?". ("Budgeten" is not: "hur stor
+# del av en tjänst skulle budgeten täcka?")
+_GRANTED_CUES = (" fick ", " fatt ", " tilldela")
 _FIELD_LABELS = {
     "diarienummer": "Diarienummer",
     "beviljade_medel": "Beviljade medel",
@@ -49,6 +56,7 @@ _FIELD_LABELS = {
     "period_end": "Period",
     "kontaktperson": "Kontaktperson",
 }
+_KIND_LABELS = {"slutrapport": "slutrapport", "kvartalsrapport": "kvartalsrapport", "utvardering": "utvärdering"}
 _NUMBER_WORDS = frozenset(
     "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
 )
@@ -113,15 +121,20 @@ class ExtractiveAnswerer:
         named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
         named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
         name_terms = {t for m in named for t in analyze(m.alias)}
-        if not named and (mention := self._only_mentioned(question)) is not None:
+        across = not named and (filters is None or filters.empty()) and is_list_question(question)
+        # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
+        if not named and not across and (mention := self._only_mentioned(question)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
         if not named and (missing := self._not_in_archive(question, catalog.insatser)) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
-        if not named and (filters is None or filters.empty()) and is_list_question(question):
+        if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
-            return self._across(question, _content_words(question, name_terms), filters)
+            words = _content_words(question, name_terms, abbreviations=catalog.abbreviations)
+            return self._across(question, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
-        words = _content_words(question, name_terms, lexical=self.retriever.archive.lexical())
+        words = _content_words(
+            question, name_terms, lexical=self.retriever.archive.lexical(), abbreviations=catalog.abbreviations
+        )
         return self._fact(question, named, set().union(*words) if words else set(), filters)
 
     def _not_in_archive(self, question: str, insatser: Sequence[Insats]) -> str | None:
@@ -194,6 +207,9 @@ class ExtractiveAnswerer:
         register with the passage they stand in; every report's value is shown, so differences are seen."""
         asked = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
         wanted = [fields for cues, fields in _REGISTER_FIELDS if any(cue in asked for cue in cues)]
+        money = any(cue in asked for cue in _MONEY_CUES)
+        if not wanted and money and any(cue in asked for cue in _GRANTED_CUES):
+            wanted = [("beviljade_medel",)]
         if not named or not wanted:
             return None
         used: list[Passage] = []
@@ -212,6 +228,8 @@ class ExtractiveAnswerer:
                     # A period is its start and end together ("2019-10-01 – 2022-06-30").
                     raw = " – ".join(re.sub(r"\s+", " ", f.raw.replace("<br>", " ")).strip(" |*") for f in found)
                     label = _FIELD_LABELS.get(found[0].name, found[0].name)
+                    if found[0].name.startswith("period_") and passage.report_type == "kvartalsrapport":
+                        label = "Kvartalsrapportens period"  # the quarter reported on, not when the insats ran
                     lines.append(f"{label}: {_quote(_Sentence(raw, passage, 1.0), used)}")
                     for field in found:
                         values_by_field.setdefault((match.insats.id, field.name), set()).add(field.value)
@@ -239,8 +257,12 @@ class ExtractiveAnswerer:
         catalog = self.retriever.archive.catalog()
         used: list[Passage] = []
         bullets = []
+        # "… i slutrapporterna" asks those reports only, when the archive has any.
+        kind = report_type_hint(question)
+        if kind not in {info.report_type for info in catalog.reports.values()}:
+            kind = None
         for insats in catalog.insatser:
-            scoped = Filters(insats=insats.id, section=filters.section if filters else None)
+            scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
             passages = self.retriever.search(question, k=self.per_insats, filters=scoped)
             best = _best_covering(passages, words)
             if best is not None:
@@ -248,8 +270,11 @@ class ExtractiveAnswerer:
                 bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
-        total = len(catalog.insatser)
-        head = f"{len(bullets)} av {total} insatser i arkivet:"
+        if kind is None:
+            head = f"{len(bullets)} av {len(catalog.insatser)} insatser i arkivet:"
+        else:
+            having = {info.insats.id for info in catalog.reports.values() if info.report_type == kind and info.insats}
+            head = f"{len(bullets)} av {len(having)} insatser med {_KIND_LABELS.get(kind, kind)} i arkivet:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
@@ -338,8 +363,10 @@ def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sente
     best: _Sentence | None = None
     for rank, passage in enumerate(passages, start=1):
         around = set(analyze(passage.chunk.search_text))
+        # Under "6.5 Systemfel" every item is a systemfel, whether or not it says so.
+        heading = _terms(" ".join(passage.chunk.heading_path[-2:]))
         for sentence, readable in _pieces(passage):
-            terms = _terms(readable)
+            terms = _terms(readable) | heading
             own = sum(1 for w in words if _overlap(w, terms))
             covered = sum(1 for w in words if _overlap(w, terms | around))
             # Two thirds of a long question's words will do ("utbildat personal i motiverande samtal (MI)"

@@ -28,7 +28,7 @@ from assistant.answer import Passage
 from assistant.archive import Archive, Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.names import insatser_in_text, resolve_insats
-from index.analyze import analyze, fold, swedish_lexicon
+from index.analyze import analyze, fold, is_common_word, swedish_lexicon
 from index.lexical import LexicalIndex
 from index.metadata import kommuner
 from index.sections import SECTION_KEYS
@@ -75,6 +75,9 @@ LIST_CUES = (
     "finns det insatser",
     "alla insatser",
     "insatserna",
+    "rapporterna",  # also "slutrapporterna", "kvartalsrapporterna": every report of a kind
+    "utvarderingarna",
+    "projekten",
     "vilka projekt",
     "nagon insats",
     "nagra insatser",
@@ -89,7 +92,7 @@ FRAMING = frozenset(
         "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
         "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket ofta när vem varför"
     )
-)
+) | {"slutrapport", "kvartalsrapport"}  # "… i slutrapporterna": which reports, not what about (stems, not parts)
 _QUERY_CACHE = 256  # question vectors kept
 _EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
 _KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
@@ -518,6 +521,8 @@ def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str
     terms = set(analyze(question))
     extra = []
     for short, long in pairs:
+        if is_common_word(short):
+            continue  # "se" in a question is the verb far more often than Supported Employment
         if short in words:
             extra.append(long)
         elif (stems := first_stems(long)) and stems <= terms:
@@ -552,27 +557,32 @@ def content_words(
         folded = fold(word)
         if folded in places or folded.removesuffix("s") in places:
             continue
-        terms = set(analyze(word)) - FRAMING - set(name_terms)
+        analyzed = analyze(word)
+        if analyzed and analyzed[0] in FRAMING:
+            continue  # the whole word frames ("slutrapporterna"), whatever its parts ("slut")
+        terms = set(analyzed) - FRAMING - set(name_terms)
         everyday = folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK
         if everyday and not (lexical is not None and terms and _rare(terms, lexical)):
             continue
         if terms:
-            words.append(terms | abbreviated(terms, abbreviations))
-    return words
+            words.append(set(terms))
+    return abbreviated(words, abbreviations)
 
 
-def abbreviated(terms: AbstractSet[str], pairs: Sequence[tuple[str, str]]) -> set[str]:
-    """The terms of every short or one-word long form that ``terms`` (one word's) stand for."""
-    extra: set[str] = set()
+def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:
+    """``words`` where each is also met by the forms the reports give it: the short form for the words of a
+    long form the question spells out ("Supported Employment" → "SE"), the long form for a short one."""
+    asked = set().union(*words) if words else set()
     for short, long in pairs:
-        if " " in long:
-            continue  # a multi-word long form is no one word's equivalent
         short_terms, long_terms = first_stems(short), first_stems(long)
-        if long_terms and long_terms <= terms:
-            extra |= short_terms
-        elif short_terms and short_terms <= terms:
-            extra |= long_terms
-    return extra
+        if not short_terms or not long_terms or is_common_word(short):
+            continue
+        for word in words:
+            if long_terms <= asked and word & long_terms:
+                word |= short_terms
+            elif short_terms <= word:
+                word |= long_terms if len(long_terms) == 1 else set()
+    return words
 
 
 def _rare(terms: set[str], lexical: LexicalIndex) -> bool:
@@ -595,7 +605,7 @@ def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
 
 def without_framing(text: str) -> str:
     """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
-    kept = [w for w in re.findall(r"\w+", text) if set(analyze(w)) - FRAMING]
+    kept = [w for w in re.findall(r"\w+", text) if (terms := analyze(w)) and terms[0] not in FRAMING]
     return " ".join(kept) if kept else text
 
 

@@ -146,6 +146,15 @@ def swedish_lexicon() -> dict[str, int]:
     return ranks
 
 
+@lru_cache(maxsize=4096)
+def is_common_word(word: str) -> bool:
+    """Whether ``word`` is an everyday Swedish word (Zipf frequency 5 or more: "se", "av", "du"); an
+    abbreviation spelled like one ("SE" for Supported Employment) cannot be matched on its letters."""
+    from wordfreq import zipf_frequency
+
+    return zipf_frequency(word, "sv") >= 5.0
+
+
 @lru_cache(maxsize=1)
 def _stemmer():  # type: ignore[no-untyped-def]
     import Stemmer  # PyStemmer: Snowball in C

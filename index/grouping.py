@@ -13,12 +13,14 @@ from collections.abc import Sequence
 
 from rapidfuzz import fuzz
 
-from index.analyze import fold
+from index.analyze import STOPWORDS, fold, swedish_lexicon
 from index.metadata import kommuner
 from index.records import Insats, ReportMeta
 
 _TYPE_PRIORITY = {"slutrapport": 0, "kvartalsrapport": 1, "utvardering": 2, "okand": 3}
 _SAME_CORE = 88
+# A name word rarer than this in Swedish is what people remember a name by ("trisam", "individinriktad").
+_NAME_WORD_RANK = 20_000
 
 
 def core_name(name: str) -> str:
@@ -95,4 +97,15 @@ def aliases(name: str, kommun: str | None, abbreviations: Sequence[tuple[str, st
     if kommun:
         place = fold(kommun)
         forms |= {f"{form} {place}" for form in (core, short, *found)}
+        # A long name is half-remembered by its one unusual word and the place: "trisam hudiksvall".
+        forms |= {f"{word} {place}" for word in _memorable_words(core, place)}
     return sorted(f for f in forms if f)
+
+
+def _memorable_words(core: str, place: str) -> list[str]:
+    """The words of a name of three or more words that are rare in Swedish (not the kommun's name)."""
+    words = [w for w in re.findall(r"\w+", core) if w not in STOPWORDS]
+    if len(words) < 3:
+        return []
+    ranks = swedish_lexicon()
+    return [w for w in words if len(w) >= 4 and w != place and ranks.get(w, 1 << 30) >= _NAME_WORD_RANK]

@@ -12,6 +12,8 @@ import json
 import logging
 import os
 import shutil
+import time
+import uuid
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
@@ -83,42 +85,81 @@ class LexicalIndex:
         return int(indptr[column + 1] - indptr[column])
 
     def save(self, folder: Path) -> None:
-        """Save as ``folder/gen-N`` and point ``folder/CURRENT`` at it atomically."""
+        """Save into a new folder ``gen-N-<unique>`` and point ``folder/CURRENT`` at it atomically.
+
+        Several writers may save at once (an ingest, and a reader that found the index stale). Each writes a
+        folder of its own, so none can disturb another's; the last pointer written wins. Should an older
+        generation win, readers find it behind the register and rebuild. Folders nobody points at are removed
+        once they are older than a save can take.
+        """
         folder.mkdir(parents=True, exist_ok=True)
-        target = folder / f"gen-{self.generation}"
-        staging = folder / f".gen-{self.generation}.tmp"
-        shutil.rmtree(staging, ignore_errors=True)
+        name = f"gen-{self.generation}-{uuid.uuid4().hex[:12]}"
+        staging = folder / f".{name}.tmp"
         staging.mkdir()
-        (staging / "ids.json").write_text(json.dumps({"analyzer": self.analyzer, "ids": self.ids}))
-        if self._retriever is not None:
-            self._retriever.save(str(staging / "bm25"), show_progress=False)  # type: ignore[attr-defined]
-        shutil.rmtree(target, ignore_errors=True)
-        os.replace(staging, target)
-        pointer = folder / "CURRENT.tmp"
-        pointer.write_text(str(self.generation))
+        try:
+            meta = {"analyzer": self.analyzer, "generation": self.generation, "ids": self.ids}
+            (staging / "ids.json").write_text(json.dumps(meta))
+            if self._retriever is not None:
+                self._retriever.save(str(staging / "bm25"), show_progress=False)  # type: ignore[attr-defined]
+            os.replace(staging, folder / name)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        pointer = folder / f".CURRENT.{uuid.uuid4().hex}.tmp"
+        pointer.write_text(name)
         os.replace(pointer, folder / "CURRENT")
-        for old in folder.glob("gen-*"):
-            if old != target:
-                shutil.rmtree(old, ignore_errors=True)
+        _sweep(folder, keep=name)
 
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """The current saved index, or None when there is none yet."""
         try:
-            generation = int((folder / "CURRENT").read_text())
-        except (FileNotFoundError, ValueError):
+            name = (folder / "CURRENT").read_text().strip()
+        except FileNotFoundError:
             return None
-        target = folder / f"gen-{generation}"
+        target = folder / (f"gen-{name}" if name.isdigit() else name)  # a bare number: the older layout
         try:
             saved = json.loads((target / "ids.json").read_text())
-        except (FileNotFoundError, json.JSONDecodeError):
+        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
             return None
         if not isinstance(saved, dict):
             return None  # an older layout: rebuilt from the register
         ids, analyzer = saved.get("ids", []), int(saved.get("analyzer", 0))
+        generation = int(saved.get("generation", name if name.isdigit() else -1))
         retriever = None
         if ids:
             import bm25s
 
-            retriever = bm25s.BM25.load(str(target / "bm25"))
+            try:
+                retriever = bm25s.BM25.load(str(target / "bm25"))
+            except (OSError, ValueError):
+                return None  # removed by a writer while being read: rebuilt from the register
         return cls(ids, retriever, generation, analyzer)
+
+
+_SWEEP_AFTER_SECONDS = 600  # far longer than a save takes, so no live writer's folder is removed
+
+
+def _sweep(folder: Path, *, keep: str) -> None:
+    """Remove index folders and staging left by earlier saves (or killed writers), except ``keep`` and the
+    one CURRENT names now, once they are old enough."""
+    try:
+        current = (folder / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        current = keep
+    cutoff = time.time() - _SWEEP_AFTER_SECONDS
+    for path in [*folder.glob("gen-*"), *folder.glob(".gen-*.tmp"), *folder.glob(".CURRENT.*.tmp")]:
+        if path.name in (keep, current):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff or _older_layout(path):
+                if path.is_dir():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+        except FileNotFoundError:
+            continue
+
+
+def _older_layout(path: Path) -> bool:
+    """``gen-N`` folders of the layout before unique names: nobody writes those any more."""
+    return path.name.removeprefix("gen-").isdigit()

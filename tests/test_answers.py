@@ -97,3 +97,21 @@ def test_a_section_question_about_a_named_insats_quotes_that_section(assistant):
     assert not answer.abstained
     assert "väntetider till psykiatrin" in answer.text
     assert {c.passage.chunk.section for c in answer.citations} == {"systemfel"}
+
+
+def test_money_an_insats_got_is_its_granted_amount_from_the_register(assistant):
+    answer = assistant.ask("Hur mycket pengar fick Vägen framåt Söderhamn?")
+    assert answer.text.startswith("Beviljade medel") and "1 250 000 kr" in answer.text
+    assert answer.citations[0].passage.source == "slutrapport vägen framåt.md"
+
+
+def test_a_question_about_one_kind_of_report_asks_only_those(assistant):
+    answer = assistant.ask("Vilka systemfel beskrivs i slutrapporterna?")
+    assert answer.text.startswith("1 av 2 insatser med slutrapport")
+    assert "väntetider till psykiatrin" in answer.text  # under the systemfel heading, without the word
+    assert {c.passage.source for c in answer.citations} == {"slutrapport vägen framåt.md"}
+
+
+def test_a_quarterly_reports_period_is_not_passed_off_as_the_insats_period(assistant):
+    answer = assistant.ask("När startade VF i Nordanstig?")
+    assert answer.text.startswith("Kvartalsrapportens period") and "230401 – 230630" in answer.text

@@ -176,3 +176,33 @@ def test_a_file_refused_for_its_size_is_read_once_the_limit_is_raised(make_archi
     report = raised.ingest(corpus)
     assert report.indexed == ["stor.md"] and not report.failed
     _ids_agree(raised)
+
+
+def test_concurrent_saves_of_the_lexical_index_all_succeed(tmp_path):
+    # An ingest and a reader that found the index stale may save the same generation at the same moment.
+    import threading
+
+    texts = [f"deltagare {i} i arbetsträning och samverkan" for i in range(300)]
+    ids = [f"c{i}" for i in range(300)]
+    same = [LexicalIndex.build(ids, texts, generation=7) for _ in range(6)]
+    newer = LexicalIndex.build(ids, texts, generation=8)
+    start = threading.Barrier(len(same) + 1)
+    errors = []
+
+    def save(index):
+        start.wait()
+        try:
+            index.save(tmp_path / "lexical")
+        except Exception as exc:  # collected: an exception in a thread would otherwise pass unseen
+            errors.append(exc)
+
+    threads = [threading.Thread(target=save, args=(i,)) for i in [*same, newer]]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    loaded = LexicalIndex.load(tmp_path / "lexical")
+    assert loaded is not None and loaded.generation in (7, 8)
+    assert loaded.search("arbetsträning", k=3)
+    assert not list((tmp_path / "lexical").glob(".gen-*"))  # no staging left behind

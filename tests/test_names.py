@@ -52,3 +52,10 @@ def test_insats_named_inside_a_question():
     both = insatser_in_text("Vad kostade vägen framåt?", REGISTER)
     assert sorted(names(both)) == ["Vägen framåt Söderhamn", "Vägen framåt i Nordanstig (VF)"]
     assert insatser_in_text("Vilka insatser nämner arbetsträning?", REGISTER) == []
+
+
+def test_a_long_name_is_found_in_a_question_by_its_unusual_word_and_kommun():
+    found = insatser_in_text("Hur mycket pengar fick trisam hofors?", REGISTER)
+    assert names(found) == ["Lokal stödinsats efter Trisam - Hofors"] and found[0].score > 55
+    # the word alone is a concept every report may mention, not the insats
+    assert insatser_in_text("Vilka insatser nämner Trisam?", REGISTER) == []

@@ -98,8 +98,13 @@ def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
     pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
     assert "af" in content_words("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", abbreviations=pairs)[0]
     assert "arbetsformedling" in content_words("Vad gjorde AF?", abbreviations=pairs)[-1]
-    # a long form of several words is no single word's equivalent
-    assert all("eha" not in w for w in content_words("Ett hållbart arbetsliv", abbreviations=pairs))
+    # a long form of several words, spelled out, is met by its short form
+    assert all("eha" in w for w in content_words("Vilka nämner ett hållbart arbetsliv?", abbreviations=pairs))
+    assert all("eha" not in w for w in content_words("Vilka nämner ett hållbart samarbete?", abbreviations=pairs))
+    # a short form spelled like an everyday word ("se") would match the verb (and every ".se" address)
+    common = [("se", "supported employment")]
+    assert all("se" not in w for w in content_words("Vilka använde Supported Employment?", abbreviations=common))
+    assert expand_abbreviations("Vad fick deltagarna se?", common) == "Vad fick deltagarna se?"
 
 
 def test_summary_question_starts_with_the_reports_concluding_sections(retriever):
@@ -117,6 +122,8 @@ def test_summary_sections_follow_a_topic_the_question_names():
 
 def test_list_questions_are_searched_on_their_content_words():
     assert without_framing("Vilka insatser nämner BIP?") == "BIP"
+    assert is_list_question("Vilka systemfel beskrivs i slutrapporterna?")
+    assert content_words("Vilka systemfel beskrivs i slutrapporterna?") == [{"systemfel"}]
     assert without_framing("Vilka insatser finns?") == "Vilka insatser finns?"
 
 
