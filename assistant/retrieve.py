@@ -580,8 +580,8 @@ def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list
         for word in words:
             if long_terms <= asked and word & long_terms:
                 word |= short_terms
-            elif short_terms <= word:
-                word |= long_terms if len(long_terms) == 1 else set()
+            elif short_terms <= word and len(long_terms) == 1:  # "AF" → "Arbetsförmedlingen", not "EHA" → "ett"
+                word |= long_terms
     return words
 
 
