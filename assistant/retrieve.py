@@ -455,7 +455,7 @@ def distinct(passages: Sequence[Passage], *, share: float = 0.8) -> list[Passage
     sections ("6.4 … med utdrag från 6.1"), and the same paragraph twice only pushes another source out.
     A passage repeats another when ``share`` of its five-word runs are in it."""
     kept: list[Passage] = []
-    seen: dict[str, list[frozenset[tuple[str, ...]]]] = {}
+    seen: dict[str, list[frozenset[int]]] = {}
     for passage in passages:
         runs = _runs(passage.chunk.id, passage.chunk.text)
         earlier = seen.setdefault(passage.chunk.source, [])
@@ -466,11 +466,12 @@ def distinct(passages: Sequence[Passage], *, share: float = 0.8) -> list[Passage
     return kept
 
 
-@lru_cache(maxsize=20_000)
-def _runs(chunk_id: str, text: str) -> frozenset[tuple[str, ...]]:
-    """The passage's runs of five folded words (ids are content hashes, so an id always has the same text)."""
+@lru_cache(maxsize=2048)
+def _runs(chunk_id: str, text: str) -> frozenset[int]:
+    """The passage's runs of five folded words, hashed; ids are content hashes, so an id always has the same
+    text. The cache is small on purpose: every passage's runs at 50k chunks would hold hundreds of MB."""
     words = re.findall(r"\w+", fold(text))
-    return frozenset(tuple(words[i : i + 5]) for i in range(max(len(words) - 4, 0)))
+    return frozenset(hash(tuple(words[i : i + 5])) for i in range(max(len(words) - 4, 0)))
 
 
 def section_hints(question: str) -> list[str]:

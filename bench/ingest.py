@@ -120,6 +120,8 @@ def prepare_model(data_dir: Path, model: str) -> float:
     seconds = 0.0 if cached else time.perf_counter() - began
     data_dir.mkdir(parents=True, exist_ok=True)
     link = data_dir / "models"
+    if link.is_symlink() and not link.exists():
+        link.unlink()  # left dangling by a checkout that has since been moved or removed
     if not link.exists():
         link.symlink_to(MODEL_CACHE.resolve(), target_is_directory=True)
     return seconds
