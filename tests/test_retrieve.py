@@ -159,15 +159,15 @@ def test_list_question_prefers_passages_with_its_words_and_embeds_once(make_arch
 def test_a_paragraph_a_report_repeats_in_another_section_is_shown_once():
     from index.records import Chunk
 
-    copied = "Spetsa-verktygen har visat sig vara väl användbara och ett viktigt redskap i bedömningen."
+    copied = "Kartläggningsverktyget Kompassen har gett coacherna ett gemensamt språk när de bedömer arbetsförmåga."
 
     def passage(cid: str, source: str, section: str, text: str) -> Passage:
         return Passage(Chunk(cid, source, text, 0, len(text), 1, section, (), ""), 1.0, None, None, None)
 
     ranked = [
-        passage("a", "connect.md", "lardomar", "- " + copied),
-        passage("b", "connect.md", "framgangsfaktorer", copied + " "),
+        passage("a", "lotsen.md", "lardomar", "- " + copied),
+        passage("b", "lotsen.md", "framgangsfaktorer", copied + " "),
         passage("c", "annan.md", "lardomar", copied),  # another report saying the same is another source
-        passage("d", "connect.md", "ekonomi", "Budgeten räckte, men utbildningen i verktyget kostade mer."),
+        passage("d", "lotsen.md", "ekonomi", "Budgeten räckte, men utbildningen i verktyget kostade mer."),
     ]
     assert [p.chunk.id for p in distinct(ranked)] == ["a", "c", "d"]
