@@ -62,7 +62,8 @@ Väntetider hos vården gjorde att rehabiliteringen drog ut på tiden för delta
 """
 
 
-def _pdf_bytes(pages: list[str], **kw: object) -> bytes:
+def pdf_bytes(pages: list[str], **kw: object) -> bytes:
+    """A PDF with one page per text, each line drawn as text (reportlab)."""
     import io
 
     from reportlab.pdfgen import canvas
@@ -110,7 +111,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     for i in range(6):
         put(f"god/rapport_{i:02}.md", good_report(i).encode(), "good: generated", "ok")
     put("god/rapport_docx.docx", _docx_bytes(good_report(50)), "good: generated", "ok")
-    put("god/rapport_pdf.pdf", _pdf_bytes(good_report(51).splitlines()[:40:2]), "good: generated", "ok")
+    put("god/rapport_pdf.pdf", pdf_bytes(good_report(51).splitlines()[:40:2]), "good: generated", "ok")
     encodings = {
         "utf-16": "utf-16",
         "utf-16-le": "utf-16-le",
@@ -126,7 +127,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     for at in (120, 400, 700):
         damaged[at] = 0xFF
     put("kodning/utf-8 med tre trasiga byte.md", bytes(damaged), "good: UTF-8 with broken bytes", "ok")
-    owner_only = _pdf_bytes([good_report(71)[:400]], encrypt=_owner_only())
+    owner_only = pdf_bytes([good_report(71)[:400]], encrypt=_owner_only())
     put("kodning/agarlosenord.pdf", owner_only, "good: owner-password PDF", "ok")
 
     # --- good content, awkward names --------------------------------------------------------------------
@@ -179,7 +180,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     put("tom/bara_bom.txt", b"\xef\xbb\xbf", "bad: whitespace only", "failed", "ingen text")
 
     # --- bad: PDFs ----------------------------------------------------------------------------------------
-    whole = _pdf_bytes([good_report(200)[:500], good_report(201)[:500]])
+    whole = pdf_bytes([good_report(200)[:500], good_report(201)[:500]])
     for fraction in (0.02, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6):
         put(
             f"pdf/avkortad_{int(fraction * 100):02}.pdf",
@@ -199,7 +200,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     for i in range(12):
         put(
             f"pdf/krypterad_{i}.pdf",
-            _pdf_bytes([f"Hemlig rapport {i}"], encrypt=f"lösen{i}"),
+            pdf_bytes([f"Hemlig rapport {i}"], encrypt=f"lösen{i}"),
             "bad: encrypted PDF",
             "failed",
             "lösenordsskyddad",
@@ -210,7 +211,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
     put("pdf/html.pdf", b"<html><body>Inte en PDF</body></html>", "bad: HTML as PDF", "failed", "trasig")
     put("pdf/docx_som_pdf.pdf", _docx_bytes("Fel filändelse"), "bad: DOCX as PDF", "failed", "trasig")
     for i in range(3):
-        put(f"pdf/bildsidor_{i}.pdf", _pdf_bytes([""] * (i + 1)), "bad: image-only PDF", "failed", "textlager")
+        put(f"pdf/bildsidor_{i}.pdf", pdf_bytes([""] * (i + 1)), "bad: image-only PDF", "failed", "textlager")
 
     # --- bad: binary with a text or docx suffix -------------------------------------------------------
     for i in range(8):
@@ -218,7 +219,7 @@ def generate(root: Path, *, big_mb: int = 200, seed: int = 0) -> list[Case]:
         put(f"binar/slump_{i}{suffix}", rng.randbytes(3000 + 1000 * i), "bad: binary as text", "failed", "binär")
     put("binar/png.md", b"\x89PNG\r\n\x1a\n" + rng.randbytes(4000), "bad: binary as text", "failed", "binär")
     put("binar/elf.txt", b"\x7fELF\x02\x01\x01" + bytes(4000), "bad: binary as text", "failed", "binär")
-    put("binar/pdf_som_text.txt", _pdf_bytes([""]) + bytes(2000), "bad: binary as text", "failed", "binär")
+    put("binar/pdf_som_text.txt", pdf_bytes([""]) + bytes(2000), "bad: binary as text", "failed", "binär")
     put("binar/nollor.md", bytes(5000), "bad: binary as text", "failed", "binär")
     for i in range(6):
         put(f"binar/slump_{i}.docx", rng.randbytes(2000 + 300 * i), "bad: binary as DOCX", "failed", "trasig")

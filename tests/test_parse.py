@@ -2,6 +2,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from badfiles import pdf_bytes
 
 from index.parse import ParseError, decode_text, read_document
 
@@ -54,16 +55,7 @@ def test_decode_rejects_mostly_control_bytes():
 
 
 def _pdf(path: Path, pages: list[str], **kw) -> Path:
-    from reportlab.pdfgen import canvas
-
-    c = canvas.Canvas(str(path), **kw)
-    for text in pages:
-        y = 800
-        for line in text.splitlines():
-            c.drawString(50, y, line)
-            y -= 14
-        c.showPage()
-    c.save()
+    path.write_bytes(pdf_bytes(pages, **kw))
     return path
 
 
