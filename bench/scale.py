@@ -329,14 +329,7 @@ def build(n: int, model: str) -> dict[str, Any]:
         "seeded_vectors": seeded,
         "ingest_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    history_path = data / "bench-builds.json"
-    history = json.loads(history_path.read_text()) if history_path.is_file() else []
-    if report.chunks_embedded or not history:
-        history.append(run)
-        history_path.write_text(json.dumps(history, indent=1) + "\n")
-    for failure in report.failed[:5]:
-        print(f"failed: {failure[0]}: {failure[1]}")
-    return {"this_run": run, "builds": history, "corpus": {k: v for k, v in manifest.items() if k != "files"}}
+    return _record_build(data, run, report, manifest, new=bool(report.chunks_embedded))
 
 
 class FileProgress:
@@ -425,14 +418,7 @@ def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: 
         "seeded_vectors": seeded,
         "build_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
     }
-    history_path = data / "bench-builds.json"
-    history = json.loads(history_path.read_text()) if history_path.is_file() else []
-    if report.indexed or not history:
-        history.append(run)
-        history_path.write_text(json.dumps(history, indent=1) + "\n")
-    for failure in report.failed[:5]:
-        print(f"failed: {failure[0]}: {failure[1]}")
-    return {"this_run": run, "builds": history, "corpus": {k: v for k, v in manifest.items() if k != "files"}}
+    return _record_build(data, run, report, manifest, new=bool(report.indexed))
 
 
 def _chunker_settings() -> dict[str, int]:
@@ -772,6 +758,21 @@ def print_synthetic_build(b: dict[str, Any]) -> None:
     check = run["check"]
     for name, summary in check.items():
         print(f"  cosine {name.replace('_', ' ')}: p10 {summary['p10']}, p50 {summary['p50']}, p90 {summary['p90']}")
+
+
+def _record_build(
+    data: Path, run: dict[str, Any], report: IngestReport, manifest: dict[str, Any], *, new: bool
+) -> dict[str, Any]:
+    """Append ``run`` to ``data/bench-builds.json`` when it built something (or the history is empty), print
+    the first failures, and return the build figures for the JSON report."""
+    history_path = data / "bench-builds.json"
+    history = json.loads(history_path.read_text()) if history_path.is_file() else []
+    if new or not history:
+        history.append(run)
+        history_path.write_text(json.dumps(history, indent=1) + "\n")
+    for failure in report.failed[:5]:
+        print(f"failed: {failure[0]}: {failure[1]}")
+    return {"this_run": run, "builds": history, "corpus": {k: v for k, v in manifest.items() if k != "files"}}
 
 
 def main() -> int:
