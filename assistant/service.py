@@ -15,15 +15,15 @@ from typing import Protocol, cast
 from assistant import privacy
 from assistant.answer import Answer
 from assistant.archive import Archive
+from assistant.board.overview import Overview, summarize_many
+from assistant.board.reading import Report, read_report
+from assistant.board.scope import choose, find_insats
+from assistant.board.summary import Summary, summarize_insats
 from assistant.cite import extract_citations, unsupported_figures
 from assistant.errors import EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
 from assistant.names import insatser_in_text
-from assistant.overview import Overview, summarize_many
-from assistant.reading import Report, read_report
 from assistant.retrieve import Filters, HybridRetriever
-from assistant.scope import choose, find_insats
-from assistant.summary import Summary, summarize_insats
 from index.analyze import STOPWORDS, fold
 from index.metadata import kommuner
 from index.records import Insats

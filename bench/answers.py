@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.cite import unsupported_figures  # noqa: E402
+from assistant.cli.evaluate import norm, words  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluate import norm, words  # noqa: E402
 from assistant.service import Assistant  # noqa: E402
 from bench.retrieval import open_current  # noqa: E402
 

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from assistant.archive import Archive  # noqa: E402
+from assistant.cli.evaluate import Retrieved, evaluate  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.evaluate import Retrieved, evaluate  # noqa: E402
 from assistant.retrieve import HybridRetriever  # noqa: E402
 from index.build import IngestReport, embed_chunks  # noqa: E402,F401
 from index.parse import read_document  # noqa: E402

@@ -5,7 +5,7 @@ import json
 import pytest
 from conftest import EXAMPLES
 
-from assistant.evaluate import Retrieved, evaluate
+from assistant.cli.evaluate import Retrieved, evaluate
 from assistant.names import resolve_insats
 from assistant.retrieve import HybridRetriever
 

@@ -19,13 +19,13 @@ OWNERS = {
     "sqlite3": {"index/register.py"},
     "bm25s": {"index/lexical.py"},
     "pypdfium2": {"index/parse.py"},
-    "docx": {"index/parse.py", "assistant/export.py"},
-    "matplotlib": {"assistant/chart.py"},
+    "docx": {"index/parse.py", "assistant/board/export.py"},
+    "matplotlib": {"assistant/board/chart.py"},
     "gradio": {"ui/chat.py"},
-    "fastapi": {"assistant/api.py", "assistant/app.py", "ui/chat.py"},
-    "starlette": {"assistant/app.py"},
-    "uvicorn": {"assistant/commands.py"},
-    "argon2": {"assistant/auth.py"},
+    "fastapi": {"assistant/web/api.py", "assistant/web/app.py", "ui/chat.py"},
+    "starlette": {"assistant/web/app.py"},
+    "uvicorn": {"assistant/cli/commands.py"},
+    "argon2": {"assistant/web/auth.py"},
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Answer, Citation, Passage
-from assistant.browse import DocumentView
+from assistant.web.browse import DocumentView
 from index.records import Chunk
 from ui.render import document_html, escape_text, format_answer, source_choices
 

@@ -5,11 +5,11 @@ import pytest
 from conftest import EXAMPLES, SEEDS, needs_seeds
 from docx import Document
 
-from assistant.chart import chart_png
+from assistant.board.chart import chart_png
+from assistant.board.export import to_docx, to_markdown
+from assistant.board.reading import Block, units
 from assistant.cli import main
 from assistant.errors import AmbiguousInsats, BadFilter, InsatsNotFound
-from assistant.export import to_docx, to_markdown
-from assistant.reading import Block, units
 from assistant.service import Assistant
 from index.analyze import fold
 

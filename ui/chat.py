@@ -1,5 +1,5 @@
 """The staff app (Gradio, in Swedish): chat with streamed answers and clickable sources, filters, the insats
-register, and uploads for admins. It calls the same Services as the API; rendering lives in ``ui/render.py``.
+register, and uploads for admins. It calls the same Frontdesk as the API; rendering lives in ``ui/render.py``.
 """
 
 import logging
@@ -17,15 +17,15 @@ import gradio as gr
 from fastapi import FastAPI
 
 from assistant.answer import Answer
-from assistant.auth import User
-from assistant.browse import document_view, find_insatser, get_insats, insats_json, insats_row
-from assistant.chart import chart_png
+from assistant.board.chart import chart_png
+from assistant.board.export import to_docx, to_markdown
+from assistant.board.overview import Overview
 from assistant.errors import ArkivError
-from assistant.export import to_docx, to_markdown
-from assistant.overview import Overview
 from assistant.retrieve import REPORT_TYPES, Filters
-from assistant.services import SESSION_COOKIE, Services
-from assistant.uploads import save_upload
+from assistant.web.auth import User
+from assistant.web.browse import document_view, find_insatser, get_insats, insats_json, insats_row
+from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
+from assistant.web.uploads import save_upload
 from ui.render import REGISTER_COLUMNS, document_html, escape_text, format_answer, register_rows, source_choices
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ _DOWNLOAD_SECONDS = 3600  # how long a summary's DOCX and Markdown stay download
 _SCROLL_TO_PASSAGE = "() => { document.getElementById('arkiv-passage')?.scrollIntoView({block: 'center'}); }"
 
 
-def build_ui(svc: Services) -> gr.Blocks:
+def build_ui(desk: Frontdesk) -> gr.Blocks:
     """The whole app as one Blocks; handlers look up the signed-in user from the session cookie."""
     with gr.Blocks(title="Arkiv – rapportarkivet", analytics_enabled=False) as app:
         history = gr.State([])  # the user's earlier questions in this conversation
@@ -153,16 +153,16 @@ def build_ui(svc: Services) -> gr.Blocks:
         filters = [f_insats, f_kommun, f_year, f_type]
 
         def on_load(request: gr.Request) -> tuple[Any, ...]:
-            user = _user(svc, request)
-            catalog = svc.archive.catalog()
+            user = _user(desk, request)
+            catalog = desk.archive.catalog()
             insatser = sorted(catalog.insatser, key=lambda i: i.name.lower())
             kommuner = sorted({r.kommun for r in catalog.reports.values() if r.kommun})
             years = sorted({y for r in catalog.reports.values() if r.years for y in range(r.years[0], r.years[1] + 1)})
-            samples = [[q] for q in _examples(svc)]
-            rows, row_ids = _register(svc, "")
+            samples = [[q] for q in _examples(desk)]
+            rows, row_ids = _register(desk, "")
             return (
-                _who(user, svc),
-                _status(svc),
+                _who(user, desk),
+                _status(desk),
                 gr.update(choices=[_NO_FILTER, *((i.name, i.id) for i in insatser)]),
                 gr.update(choices=[_NO_FILTER, *kommuner]),
                 gr.update(choices=[_NO_FILTER, *(str(y) for y in years)]),
@@ -204,7 +204,7 @@ def build_ui(svc: Services) -> gr.Blocks:
             report_type: str,
             request: gr.Request,
         ) -> Iterator[tuple[Any, ...]]:
-            user = _user(svc, request)
+            user = _user(desk, request)
             text = (message or "").strip()
             if user is None or not text:
                 yield chat_log, past, gr.update(), gr.update(), "", message, gr.update()
@@ -216,16 +216,16 @@ def build_ui(svc: Services) -> gr.Blocks:
             ]
             yield chat_log, past, gr.update(choices=[], value=None), "", text, "", gr.update()
             chosen = _filters(insats, kommun, year, report_type)
-            result = yield from _stream_answer(svc, user, text, past, chosen, chat_log)
+            result = yield from _stream_answer(desk, user, text, past, chosen, chat_log)
             if isinstance(result, Answer):
                 chat_log[-1] = {"role": "assistant", "content": format_answer(result)}
                 choices = source_choices(result.citations)
                 first = choices[0][1] if choices else None
-                page = _document(svc, first, text, user) if first else ""
-                yield chat_log, [*past, text], gr.update(choices=choices, value=first), page, text, "", _status(svc)
+                page = _document(desk, first, text, user) if first else ""
+                yield chat_log, [*past, text], gr.update(choices=choices, value=first), page, text, "", _status(desk)
             else:
                 chat_log[-1] = {"role": "assistant", "content": f"⚠️ {escape_text(result)}"}
-                yield chat_log, past, gr.update(choices=[], value=None), "", text, "", _status(svc)
+                yield chat_log, past, gr.update(choices=[], value=None), "", text, "", _status(desk)
 
         outputs = [chat, history, sources, viewer, last_question, question, status]
         inputs = [question, history, chat, *filters]
@@ -235,26 +235,26 @@ def build_ui(svc: Services) -> gr.Blocks:
         new.click(lambda: ([], [], gr.update(choices=[], value=None), ""), None, [chat, history, sources, viewer])
 
         def show_source(chunk_id: str | None, asked: str, request: gr.Request) -> str:
-            user = _user(svc, request)
-            return _document(svc, chunk_id, asked, user) if chunk_id and user else ""
+            user = _user(desk, request)
+            return _document(desk, chunk_id, asked, user) if chunk_id and user else ""
 
         sources.change(show_source, [sources, last_question], viewer).then(None, None, None, js=_SCROLL_TO_PASSAGE)
 
         def filter_register(text: str, request: gr.Request) -> tuple[list[list[str]], list[str]]:
-            return _register(svc, text) if _user(svc, request) else ([], [])
+            return _register(desk, text) if _user(desk, request) else ([], [])
 
         find.change(filter_register, find, [table, ids])
 
         def show_insats(row_ids: list[str], event: gr.SelectData, request: gr.Request) -> str:
-            user = _user(svc, request)
+            user = _user(desk, request)
             if user is None or not event.index or event.index[0] >= len(row_ids):
                 return ""
-            return _insats_markdown(svc, row_ids[event.index[0]], user)
+            return _insats_markdown(desk, row_ids[event.index[0]], user)
 
         table.select(show_insats, [ids], detail)
 
         def upload(paths: list[str] | None, request: gr.Request) -> str:
-            user = _user(svc, request)
+            user = _user(desk, request)
             if user is None or not user.is_admin:
                 return "Bara administratörer kan ladda upp rapporter."
             if not paths:
@@ -265,25 +265,25 @@ def build_ui(svc: Services) -> gr.Blocks:
                 name = Path(path).name
                 try:
                     with open(path, "rb") as data:
-                        saved.append(save_upload(name, data, svc.settings))
+                        saved.append(save_upload(name, data, desk.settings))
                     lines.append(f"✓ {escape_text(saved[-1])}")
                 except ArkivError as exc:
                     lines.append(f"✗ {escape_text(str(exc))}")
             if saved:
-                svc.audit.record(user.name, "uppladdning", ", ".join(saved))
-                svc.jobs.start(svc.settings.archive_dir)
+                desk.audit.record(user.name, "uppladdning", ", ".join(saved))
+                desk.jobs.start(desk.settings.archive_dir)
                 lines.append("\nInläsningen har startat; statusraden överst visar när den är klar.")
             return "\n".join(lines)
 
         upload_button.click(upload, files, upload_result)
 
         def summarize(chosen: list[str] | None, kommun: str, request: gr.Request) -> tuple[Any, ...]:
-            user = _user(svc, request)
+            user = _user(desk, request)
             if user is None:
                 return None, None, gr.update(visible=False), ""
             picked = list(chosen or [])
             try:
-                doc = svc.summarize(
+                doc = desk.summarize(
                     user,
                     picked[0] if len(picked) == 1 else None,
                     picked,
@@ -305,7 +305,7 @@ def build_ui(svc: Services) -> gr.Blocks:
             return str(docx_path), str(md_path), chart_update, text
 
         s_button.click(summarize, [s_insatser, s_kommun], [s_docx, s_md, s_chart, s_text])
-        gr.Timer(5).tick(lambda: _status(svc), None, status)
+        gr.Timer(5).tick(lambda: _status(desk), None, status)
     return cast(gr.Blocks, app)
 
 
@@ -329,7 +329,7 @@ def mount(app: FastAPI, blocks: gr.Blocks, *, max_file_mb: int) -> None:
 
 
 def _stream_answer(
-    svc: Services, user: User, text: str, past: list[str], filters: Filters | None, chat_log: list[dict[str, str]]
+    desk: Frontdesk, user: User, text: str, past: list[str], filters: Filters | None, chat_log: list[dict[str, str]]
 ) -> Generator[tuple[Any, ...], None, Answer | str]:
     """Yields chat updates while the answer is written; returns the Answer, or a Swedish error message."""
     tokens: queue.Queue[str | None] = queue.Queue()
@@ -337,11 +337,11 @@ def _stream_answer(
 
     def work() -> None:
         try:
-            outcome.append(svc.ask(user, text, past, filters=filters, on_token=tokens.put))
+            outcome.append(desk.ask(user, text, past, filters=filters, on_token=tokens.put))
         except ArkivError as exc:
             outcome.append(str(exc))
         except Exception as exc:  # shown as a Swedish message; the trace goes to the log
-            outcome.append(svc.error_message(exc))
+            outcome.append(desk.error_message(exc))
         tokens.put(None)
 
     threading.Thread(target=work, name="arkiv-chat", daemon=True).start()
@@ -364,7 +364,7 @@ def _download_folder() -> Path:
     return Path(tempfile.mkdtemp(dir=root))
 
 
-def _user(svc: Services, request: gr.Request | None) -> User | None:
+def _user(desk: Frontdesk, request: gr.Request | None) -> User | None:
     if request is None:
         return None
     cookies = getattr(request, "cookies", None) or {}
@@ -373,7 +373,7 @@ def _user(svc: Services, request: gr.Request | None) -> User | None:
     auth = headers.get("authorization", "")
     if not token and auth.lower().startswith("bearer "):
         token = auth[7:].strip()
-    return svc.user_for(token)
+    return desk.user_for(token)
 
 
 def _filters(insats: str, kommun: str, year: str, report_type: str) -> Filters | None:
@@ -390,24 +390,24 @@ def _filters(insats: str, kommun: str, year: str, report_type: str) -> Filters |
     return None if filters.empty() else filters
 
 
-def _document(svc: Services, chunk_id: str, question: str, user: User) -> str:
+def _document(desk: Frontdesk, chunk_id: str, question: str, user: User) -> str:
     try:
-        view = document_view(svc.archive, chunk_id, question=question)
+        view = document_view(desk.archive, chunk_id, question=question)
     except ArkivError as exc:
         return f"<p>{escape_text(str(exc))}</p>"
-    return document_html(svc.present_view(view, user))
+    return document_html(desk.present_view(view, user))
 
 
-def _register(svc: Services, text: str) -> tuple[list[list[str]], list[str]]:
-    types = svc.archive.register.report_types()
-    rows = [insats_row(i, types) for i in find_insatser(svc.archive, text)]
+def _register(desk: Frontdesk, text: str) -> tuple[list[list[str]], list[str]]:
+    types = desk.archive.register.report_types()
+    rows = [insats_row(i, types) for i in find_insatser(desk.archive, text)]
     return register_rows(rows), [r.id for r in rows]
 
 
-def _insats_markdown(svc: Services, insats_id: str, user: User) -> str:
-    insats = get_insats(svc.archive, insats_id)
-    data = svc.mask_json(insats_json(insats, svc.archive.register.report_types()), user)
-    row = insats_row(insats, svc.archive.register.report_types())
+def _insats_markdown(desk: Frontdesk, insats_id: str, user: User) -> str:
+    insats = get_insats(desk.archive, insats_id)
+    data = desk.mask_json(insats_json(insats, desk.archive.register.report_types()), user)
+    row = insats_row(insats, desk.archive.register.report_types())
     lines = [f"### {escape_text(insats.name)}", f"**Kommun:** {escape_text(row.kommun)}  "]
     lines.append(f"**Period:** {escape_text(row.period)}  ")
     lines.append(
@@ -425,26 +425,26 @@ def _insats_markdown(svc: Services, insats_id: str, user: User) -> str:
     return "\n".join(lines)
 
 
-def _examples(svc: Services) -> list[str]:
+def _examples(desk: Frontdesk) -> list[str]:
     """Example questions for the first visit; a named insats from this archive makes them concrete."""
-    insatser = sorted(svc.archive.catalog().insatser, key=lambda i: i.name.lower())
+    insatser = sorted(desk.archive.catalog().insatser, key=lambda i: i.name.lower())
     if not insatser:
         return list(GENERIC_EXAMPLES)
     named = [f"Hur mycket medel beviljades {insatser[0].name}?", f"Vilka lärdomar drog {insatser[-1].name}?"]
     return [*GENERIC_EXAMPLES, *named]
 
 
-def _who(user: User | None, svc: Services) -> str:
+def _who(user: User | None, desk: Frontdesk) -> str:
     if user is None:
         return ""
-    if svc.local_mode:
+    if desk.local_mode:
         return "Lokalt läge: bara den här datorn når appen. · [API-dokumentation](/docs)"
     return f"Inloggad som **{escape_text(user.name)}** ({user.role}) · [Logga ut](/logout) · [API](/docs)"
 
 
-def _status(svc: Services) -> str:
-    job = svc.jobs.status()
-    catalog = svc.archive.catalog()
+def _status(desk: Frontdesk) -> str:
+    job = desk.jobs.status()
+    catalog = desk.archive.catalog()
     base = f"{len(catalog.insatser)} insatser, {len(catalog.reports)} rapporter i arkivet."
     if job.running:
         return f"⏳ Läser in rapporter: {job.files_done} av {job.files_total or '?'} filer klara. {base}"

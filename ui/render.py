@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer import Answer, Citation
-from assistant.browse import DocumentView, InsatsRow
+from assistant.web.browse import DocumentView, InsatsRow
 from index.analyze import analyze
 from ui import safe
 

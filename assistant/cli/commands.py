@@ -18,27 +18,32 @@ from rich.text import Text
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
-from assistant.auth import UserStore
-from assistant.browse import insats_json
-from assistant.chart import chart_png
-from assistant.cli import emit_json
+from assistant.board.chart import chart_png
+from assistant.board.export import to_docx, to_markdown
+from assistant.board.overview import Overview
+from assistant.board.summary import Summary
+from assistant.cli.evaluate import Retrieved
+from assistant.cli.evaluate import evaluate as run_eval
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
-from assistant.evaluate import Retrieved
-from assistant.evaluate import evaluate as run_eval
-from assistant.export import to_docx, to_markdown
 from assistant.names import resolve_insats
-from assistant.overview import Overview
 from assistant.privacy import mask_passage, mask_personal_data
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant
-from assistant.summary import Summary
+from assistant.web.auth import UserStore
+from assistant.web.browse import insats_json
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
 from index.records import Insats
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+def emit_json(data: object) -> None:
+    """One JSON line on stdout, flushed (the machine protocols read line by line)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
@@ -398,7 +403,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     updates: dict[str, Any] = {"host": args.host or settings.host, "port": args.port or settings.port}
     if args.archive is not None:

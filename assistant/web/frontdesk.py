@@ -1,6 +1,6 @@
 """What the API and the app share: one archive, one assistant, one ingest job, users, sessions and the audit log.
 
-Built once by the composition root (``assistant/app.py``) and reached from routes through ``services(request)``.
+Built once by the composition root (``assistant/app.py``) and reached from routes through ``frontdesk(request)``.
 Every question and search goes through here, so both front ends audit and mask alike.
 """
 
@@ -15,15 +15,15 @@ from typing import Any
 from assistant import privacy
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
-from assistant.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
-from assistant.browse import DocumentView
+from assistant.board.overview import Overview
+from assistant.board.summary import Summary
 from assistant.config import Settings
 from assistant.errors import ArkivError
-from assistant.jobs import IngestJob
-from assistant.overview import Overview
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant, TokenFn
-from assistant.summary import Summary
+from assistant.web.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
+from assistant.web.browse import DocumentView
+from assistant.web.jobs import IngestJob
 
 logger = logging.getLogger(__name__)
 SESSION_COOKIE = "arkiv_session"
@@ -42,7 +42,7 @@ class TooManyAttempts(AuthError):
 
 
 @dataclass
-class Services:
+class Frontdesk:
     settings: Settings
     archive: Archive
     assistant: Assistant
@@ -54,7 +54,7 @@ class Services:
     audit: AuditLog
 
     @classmethod
-    def build(cls, settings: Settings, archive: Archive) -> Services:
+    def build(cls, settings: Settings, archive: Archive) -> Frontdesk:
         assistant = Assistant.from_archive(archive)
         data = settings.data_dir
         return cls(
