@@ -7,6 +7,8 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
     whose passages contain the question's key words gets a bullet; the count comes first;
   - when nothing in the archive matches the question's key words (or a figure is asked for and none is
     found), it says so instead of offering a figure from elsewhere.
+
+It reads the question only through its ``Query`` (``assistant/intent.py``).
 """
 
 from __future__ import annotations
@@ -14,40 +16,23 @@ from __future__ import annotations
 import itertools
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from assistant.answer import Passage
+from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
+from assistant.intent import MONEY_TERMS as _MONEY
+from assistant.intent import Query, content_words
+from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch, insatser_in_text
-from assistant.retrieve import Filters, HybridRetriever, is_list_question, report_type_hint
-from assistant.retrieve import content_words as _content_words
-from assistant.retrieve import overlap as _overlap
+from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze, fold
 from index.metadata import kommuner
-from index.records import Field, Insats
+from index.records import Chunk, Field
 
-_MONEY = frozenset(
-    analyze(
-        "kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr pengar summa belopp"
-    )
-)
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
-# Question wording → register fields that answer it exactly.
-_REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    ((" diarienummer", " dnr "), ("diarienummer",)),
-    ((" beviljat", " beviljade", " beviljades"), ("beviljade_medel",)),
-    ((" utnyttja", " anvandes", " forbrukat", " gick at "), ("utnyttjade_medel",)),
-    (
-        (" tidsperiod", " insatstid", " vilken period", " pagick", " startade", " slutade"),
-        ("period_start", "period_end"),
-    ),
-    ((" kontaktperson",), ("kontaktperson",)),
-)
-_MONEY_CUES = (" kostade", " kostnad", " kronor", " belopp", " pengar", " mycket medel", " beviljat", " utnyttjat")
-# Money an insats "fick" is what it was granted: "hur mycket pengar fick X?". ("Budgeten" is not: "hur stor
-# del av en tjänst skulle budgeten täcka?")
-_GRANTED_CUES = (" fick ", " fatt ", " tilldela")
 _FIELD_LABELS = {
     "diarienummer": "Diarienummer",
     "beviljade_medel": "Beviljade medel",
@@ -62,19 +47,6 @@ _NUMBER_WORDS = frozenset(
 )
 # "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
 _FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
-_FIGURE_CUES = (
-    "hur manga",
-    "hur mycket",
-    "hur stor",
-    "vad kostade",
-    "hur ofta",
-    "vilket belopp",
-    "hur lang",
-    "nar ",
-    "vilken period",
-    "tidsperiod",
-    "vilket datum",
-)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 _TYPE_LABEL = {"slutrapport": "slutrapporten", "kvartalsrapport": "kvartalsrapporten", "utvardering": "utvärderingen"}
 NO_ANSWER = "Det finns inget svar på det i arkivet."
@@ -100,50 +72,65 @@ class _Sentence:
     matched: str = ""  # the repaired form for OCR text, else the same as text
 
 
+class SourceReader(Protocol):
+    def chunks_of(self, source: str) -> list[Chunk]: ...
+
+
 class ExtractiveAnswerer:
     """Answers from the archive's own sentences.
 
     Args:
         retriever: the hybrid search.
+        catalog: returns the current catalog.
+        lexical: returns the current lexical index (how often the archive uses a word).
+        sources: reads a report's stored passages (register fields point into them).
         k: passages retrieved for a fact or why question.
         per_insats: passages retrieved per insats for a question across the archive.
         max_sentences: sentences quoted in a fact or why answer.
     """
 
-    def __init__(self, retriever: HybridRetriever, *, k: int = 8, per_insats: int = 4, max_sentences: int = 3) -> None:
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        *,
+        catalog: Callable[[], Catalog],
+        lexical: Callable[[], LexicalSearch],
+        sources: SourceReader,
+        k: int = 8,
+        per_insats: int = 4,
+        max_sentences: int = 3,
+    ) -> None:
         if k < 1 or per_insats < 1 or max_sentences < 1:
             raise ValueError("k, per_insats and max_sentences must be positive")
         self.retriever = retriever
+        self.catalog, self.lexical, self.sources = catalog, lexical, sources
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
 
-    def answer(self, question: str, *, filters: Filters | None = None) -> Draft:
-        catalog = self.retriever.archive.catalog()
-        named = [] if filters and filters.insats else insatser_in_text(question, catalog.insatser)
-        named = [m for m in named if m.score > 55]  # a kommun alone is too weak to answer for an insats
+    def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
+        named = [] if filters and filters.insats else list(query.named)
         name_terms = {t for m in named for t in analyze(m.alias)}
-        across = not named and (filters is None or filters.empty()) and is_list_question(question)
+        across = not named and (filters is None or filters.empty()) and query.list_wording
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
-        if not named and not across and (mention := self._only_mentioned(question)) is not None:
+        if not named and not across and (mention := self._only_mentioned(query)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
-        if not named and (missing := self._not_in_archive(question, catalog.insatser)) is not None:
+        if not named and (missing := self._not_in_archive(query)) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
-            words = _content_words(question, name_terms, abbreviations=catalog.abbreviations)
-            return self._across(question, words, filters)
+            words = content_words(query, name_terms)
+            return self._across(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
-        words = _content_words(
-            question, name_terms, lexical=self.retriever.archive.lexical(), abbreviations=catalog.abbreviations
-        )
-        return self._fact(question, named, set().union(*words) if words else set(), filters)
+        lexical = self.lexical()
+        words = content_words(query, name_terms, rare=lambda terms: rare_in(terms, lexical))
+        return self._fact(query, named, set().union(*words) if words else set(), filters)
 
-    def _not_in_archive(self, question: str, insatser: Sequence[Insats]) -> str | None:
+    def _not_in_archive(self, query: Query) -> str | None:
         """A note when the question names what the archive does not have: an insats by a known name but in
         another kommun ("Vägen framåt Hudiksvall" when there is only one in Söderhamn), or a name (a capitalised
         word inside the question) that no passage contains."""
-        words = re.findall(r"\w+", fold(question))
+        words = list(query.words)
         places = kommuner()
-        matches = insatser_in_text(question, insatser)
+        matches = query.insatser
         for match in matches:
             tokens = re.findall(r"\w+", match.alias)
             kommun = fold(match.insats.kommun or "")
@@ -161,8 +148,8 @@ class ExtractiveAnswerer:
                     and not any(fold(m.insats.kommun or "") == place for m in matches)
                 ):
                     return f"Arkivet har ingen insats som heter så i {place.capitalize()}."
-        lexical = self.retriever.archive.lexical()
-        for word in re.findall(r"(?<=[\w,] )[A-ZÅÄÖ][\w-]{3,}", question):
+        lexical = self.lexical()
+        for word in query.inner_names:
             folded = fold(word)
             terms = analyze(word)
             if folded in places or folded.removesuffix("s") in places or not terms:
@@ -171,28 +158,27 @@ class ExtractiveAnswerer:
                 return f"Inget i arkivet nämner {word}."
         return None
 
-    def _only_mentioned(self, question: str) -> str | None:
+    def _only_mentioned(self, query: Query) -> str | None:
         """A note when the question names something the reports only mention (no report of its own)."""
-        asked = set(re.findall(r"\w+", fold(question)))
-        catalog = self.retriever.archive.catalog()
+        asked = set(query.words)
+        catalog = self.catalog()
         for source, mention in catalog.mentions:
             name_words = set(re.findall(r"\w+", fold(mention.name)))
             if len(name_words) >= 2 and name_words <= asked and not insatser_in_text(mention.name, catalog.insatser):
                 return f"{mention.name} nämns bara i förbigående i {source}; arkivet har ingen rapport om den."
         return None
 
-    def _fact(self, question: str, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
-        register = self._from_register(question, named)
+    def _fact(self, query: Query, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+        register = self._from_register(query, named)
         if register is not None:
             return register
-        passages = self._search(question, named, filters)
-        asked = " ".join(re.findall(r"\w+", fold(question)))
-        wants_figure = any(cue in asked for cue in _FIGURE_CUES)
-        wants_money = any(cue in f" {asked} " for cue in _MONEY_CUES)
+        passages = self._search(query, named, filters)
+        wants_figure = query.figure
         ranked = [s for s in self._sentences(passages, key, headings=bool(named)) if s.score > 0]
         if wants_figure:
-            often = "hur ofta" in asked
-            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=wants_money, often=often)]
+            ranked = [
+                s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
+            ]
         if not ranked:
             return Draft(NO_ANSWER, abstained=True)
         chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
@@ -202,14 +188,10 @@ class ExtractiveAnswerer:
         insatser = tuple(dict.fromkeys(s.passage.insats for s in chosen if s.passage.insats))
         return Draft("\n".join(lines), tuple(used), insatser, False, notices)
 
-    def _from_register(self, question: str, named: Sequence[NameMatch]) -> Draft | None:
+    def _from_register(self, query: Query, named: Sequence[NameMatch]) -> Draft | None:
         """Template fields the question asks for (dnr, granted or used money, period, contact), read from the
         register with the passage they stand in; every report's value is shown, so differences are seen."""
-        asked = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-        wanted = [fields for cues, fields in _REGISTER_FIELDS if any(cue in asked for cue in cues)]
-        money = any(cue in asked for cue in _MONEY_CUES)
-        if not wanted and money and any(cue in asked for cue in _GRANTED_CUES):
-            wanted = [("beviljade_medel",)]
+        wanted = query.register_fields
         if not named or not wanted:
             return None
         used: list[Passage] = []
@@ -245,25 +227,25 @@ class ExtractiveAnswerer:
 
     def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
         """The stored passage of ``source`` that holds ``offset``, as a Passage."""
-        for chunk in self.retriever.archive.register.chunks_of(source):
+        for chunk in self.sources.chunks_of(source):
             if chunk.start <= offset < chunk.end:
-                info = self.retriever.archive.catalog().reports.get(source)
+                info = self.catalog().reports.get(source)
                 return Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
         return None
 
-    def _across(self, question: str, words: list[set[str]], filters: Filters | None) -> Draft:
+    def _across(self, query: Query, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the question's content words (a word
         may instead be carried by the passage around the sentence or by the section it stands in)."""
-        catalog = self.retriever.archive.catalog()
+        catalog = self.catalog()
         used: list[Passage] = []
         bullets = []
         # "… i slutrapporterna" asks those reports only, when the archive has any.
-        kind = report_type_hint(question)
+        kind = query.report_type
         if kind not in {info.report_type for info in catalog.reports.values()}:
             kind = None
         for insats in catalog.insatser:
             scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
-            passages = self.retriever.search(question, k=self.per_insats, filters=scoped)
+            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
             best = _best_covering(passages, words)
             if best is not None:
                 kommun = f" ({insats.kommun})" if insats.kommun else ""
@@ -278,15 +260,15 @@ class ExtractiveAnswerer:
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
-    def _search(self, question: str, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
+    def _search(self, query: Query, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
         if not named:
-            return self.retriever.search(question, k=self.k, filters=filters)
+            return self.retriever.search(query, k=self.k, filters=filters)
         # Several insatser fit the name: ask each and take their passages in turns. Scores of searches over
         # different reports are not comparable, and the one that fits may not be the one with most words.
         rankings = []
         for match in named[:3]:
             scoped = Filters(insats=match.insats.id, section=filters.section if filters else None)
-            rankings.append(self.retriever.search(question, k=self.k, filters=scoped))
+            rankings.append(self.retriever.search(query, k=self.k, filters=scoped))
         found: dict[str, Passage] = {}
         for turn in itertools.zip_longest(*rankings):
             for passage in turn:

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.cite import unsupported_figures  # noqa: E402
 from assistant.cli.evaluate import norm, words  # noqa: E402
+from assistant.compose import build_assistant  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.service import Assistant  # noqa: E402
 from bench.retrieval import open_current  # noqa: E402
 
 
@@ -39,8 +39,9 @@ def main() -> int:
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
     args = parser.parse_args()
 
-    archive = open_current(Settings(data_dir=args.data_dir, embedding_model=args.model), args.seeds)
-    assistant = Assistant.from_archive(archive)
+    settings = Settings(data_dir=args.data_dir, embedding_model=args.model)
+    archive = open_current(settings, args.seeds)
+    assistant = build_assistant(archive, settings)
     items = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
     assistant.ask("uppvärmning")  # load the model outside the timings
 

@@ -25,8 +25,8 @@ sys.path.insert(0, str(ROOT))
 
 from assistant.archive import Archive  # noqa: E402
 from assistant.cli.evaluate import Retrieved, evaluate  # noqa: E402
+from assistant.compose import build_retriever, open_archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from assistant.retrieve import HybridRetriever  # noqa: E402
 from index.build import IngestReport, embed_chunks  # noqa: E402,F401
 from index.parse import read_document  # noqa: E402
 
@@ -47,7 +47,7 @@ def main() -> int:
     archive = open_current(settings, args.seeds)
     print(f"index ready in {time.monotonic() - began:.1f} s ({len(archive.register.chunk_ids())} passages)")
 
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     lengths: list[int] = []
 
     def arkiv(question: str) -> list[Retrieved]:
@@ -93,7 +93,7 @@ def open_current(settings: Settings, seeds: Path) -> Archive:
         for stale in ("chroma", "lexical"):
             shutil.rmtree(data / stale, ignore_errors=True)
         (data / "register.sqlite").unlink(missing_ok=True)
-    archive = Archive(settings)
+    archive = open_archive(settings)
     archive.ingest(seeds)
     stamp.write_text(digest)
     return archive

@@ -10,7 +10,7 @@ import pytest
 from conftest import EXAMPLES
 from fastapi.testclient import TestClient
 
-from assistant.archive import Archive
+from assistant.compose import open_archive
 from assistant.config import Settings
 from assistant.web.app import create_app
 from assistant.web.frontdesk import Frontdesk
@@ -24,7 +24,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("api")
     shutil.copytree(EXAMPLES, root / "arkiv", ignore=shutil.ignore_patterns("src", "*.py", "*.jsonl", "README.md"))
     settings = Settings(data_dir=root / "data", archive_dir=root / "arkiv", embedding_model="hashing")
-    archive = Archive(settings, embedder=HashingEmbedder())
+    archive = open_archive(settings, embedder=HashingEmbedder())
     archive.ingest(settings.archive_dir)
     app = create_app(settings, archive=archive, ingest_on_start=False)
     with TestClient(app) as client:

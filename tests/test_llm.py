@@ -5,9 +5,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import assistant_of
 
 from assistant.prompting import load_prompt
-from assistant.service import Assistant
 
 
 class _ChatServer(ThreadingHTTPServer):
@@ -66,7 +66,7 @@ def llm_assistant(make_archive, corpus, chat_server):
     url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1"
     archive = make_archive(llm_base_url=url, llm_model="testmodell", llm_timeout=5.0)
     archive.ingest(corpus)
-    return Assistant.from_archive(archive)
+    return assistant_of(archive)
 
 
 def test_prompts_declare_their_variables():

@@ -24,12 +24,12 @@ from assistant.board.overview import Overview
 from assistant.board.summary import Summary
 from assistant.cli.evaluate import Retrieved
 from assistant.cli.evaluate import evaluate as run_eval
+from assistant.compose import build_assistant, build_retriever, open_archive
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
 from assistant.names import resolve_insats
 from assistant.privacy import mask_passage, mask_personal_data
-from assistant.retrieve import Filters, HybridRetriever
-from assistant.service import Assistant
+from assistant.retrieve import Filters
 from assistant.web.auth import UserStore
 from assistant.web.browse import insats_json
 from index.analyze import analyze
@@ -50,7 +50,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     root = args.dir
     if not root.is_dir():
         raise ArkivError(f"Mappen {root} finns inte.")
-    archive = Archive(settings)
+    archive = open_archive(settings)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -116,7 +116,7 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         data: dict[str, Any] = {"insatser": [_insats_json(i, archive) for i in chosen]}
         if not args.find:
-            data["omnamnda"] = _mentions_json(archive)
+            data["omnamnda"] = _mentions_json(archive, settings)
         emit_json(data)
         return 0
     table = Table(title="Insatser i arkivet", show_lines=True)
@@ -136,7 +136,7 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
         )
     console.print(table)
     if not args.find:
-        mentions = _mentions_json(archive)
+        mentions = _mentions_json(archive, settings)
         if mentions:
             console.print(
                 "Omnämnda insatser, projekt och metoder (utan egen rapport): "
@@ -155,11 +155,11 @@ def _insats_json(insats: Insats, archive: Archive) -> dict[str, Any]:
     return insats_json(insats, archive.register.report_types())
 
 
-def _mask(text: str, archive: Archive) -> str:
-    return mask_personal_data(text) if archive.settings.mask_personal_data else text
+def _mask(text: str, settings: Settings) -> str:
+    return mask_personal_data(text) if settings.mask_personal_data else text
 
 
-def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
+def _mentions_json(archive: Archive, settings: Settings) -> list[dict[str, Any]]:
     catalog = archive.catalog()
     known = catalog.insatser
     found: dict[str, dict[str, Any]] = {}
@@ -169,14 +169,14 @@ def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
             continue  # a registered insats, not a mere mention
         entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
         entry["omnämnanden"].append(
-            {"källa": source, "start": mention.start, "slut": mention.end, "text": _mask(mention.context, archive)}
+            {"källa": source, "start": mention.start, "slut": mention.end, "text": _mask(mention.context, settings)}
         )
     return sorted(found.values(), key=lambda m: m["namn"].lower())
 
 
 def search(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     k = args.k or settings.top_k
     filters = Filters(
         insats=args.insats, kommun=args.kommun, report_type=args.report_type, year=args.year, section=args.section
@@ -224,7 +224,7 @@ def _shown(passages: list[Passage], settings: Settings) -> list[Passage]:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = Assistant.from_archive(_open(settings))
+    assistant = build_assistant(_open(settings), settings)
     filters = Filters(insats=args.insats) if args.insats else None
     if args.jsonl or args.question == "-":
         for _, item in _jsonl(sys.stdin):
@@ -265,7 +265,7 @@ def summary(args: argparse.Namespace, settings: Settings) -> int:
         raise ArkivError("Ange en insats, flera insatser, --kommun, --from/--to eller --all.")
     if args.diagram and not many:
         raise ArkivError("Diagrammet finns bara i en jämförelse av flera insatser (t.ex. --all).")
-    assistant = Assistant.from_archive(_open(settings))
+    assistant = build_assistant(_open(settings), settings)
     doc: Summary | Overview
     if many:
         doc = assistant.summarize_many(
@@ -345,7 +345,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         raise ArkivError(f"Filen {args.file} finns inte.")
     archive = _open(settings)
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     items = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def search(question: str) -> list[Retrieved]:
@@ -469,7 +469,7 @@ def _print_consistency(state: Consistency) -> None:
 
 
 def _open(settings: Settings) -> Archive:
-    archive = Archive(settings)
+    archive = open_archive(settings)
     if archive.is_empty():
         raise IndexNotFound(
             f"Inget är inläst i {settings.data_dir} än. "

@@ -22,6 +22,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from assistant.archive import Archive
+from assistant.compose import open_archive
 from assistant.config import Settings, get_settings
 from assistant.errors import ArkivError, BadFilter, EmptyQuestion, GenerationFailed, IndexNotFound, IngestBusy
 from assistant.web import api
@@ -60,7 +61,7 @@ def create_app(
 ) -> FastAPI:
     """The whole server; ``ingest_on_start`` reads ``archive_dir`` in the background (incrementally) at start-up."""
     settings = settings or get_settings()
-    archive = archive or Archive(settings)
+    archive = archive or open_archive(settings)
     desk = Frontdesk.build(settings, archive)
 
     @asynccontextmanager

@@ -17,6 +17,7 @@ from assistant.answer import Answer, Passage
 from assistant.archive import Archive
 from assistant.board.overview import Overview
 from assistant.board.summary import Summary
+from assistant.compose import build_assistant
 from assistant.config import Settings
 from assistant.errors import ArkivError
 from assistant.retrieve import Filters, HybridRetriever
@@ -55,7 +56,7 @@ class Frontdesk:
 
     @classmethod
     def build(cls, settings: Settings, archive: Archive) -> Frontdesk:
-        assistant = Assistant.from_archive(archive)
+        assistant = build_assistant(archive, settings)
         data = settings.data_dir
         return cls(
             settings=settings,
