@@ -58,11 +58,12 @@ def hostile_corpus(corpus):
 
 def test_extractive_answers_are_unchanged_by_a_hostile_report(make_archive, corpus, tmp_path):
     questions = ["Hur många deltagare hade Vägen framåt Söderhamn?", "Vilka systemfel nämns för Vägen framåt?"]
-    clean = assistant_of(make_archive())
-    clean.retriever.archive.ingest(corpus)
+    archive = make_archive()
+    clean = assistant_of(archive)
+    archive.ingest(corpus)
     before = [clean.ask(q).text for q in questions]
     (corpus / "fallan.md").write_text(HOSTILE, encoding="utf-8")
-    clean.retriever.archive.ingest(corpus)
+    archive.ingest(corpus)
     after = [clean.ask(q).text for q in questions]
     assert after == before
     assert not any("HACKAD" in text or "pirat" in text for text in after)

@@ -63,7 +63,7 @@ def test_document_frames_the_passage_and_marks_the_question_words():
     text = "Före. Samverkan med Trisam var avgörande. <script>x</script> Efter."
     start = text.index("Samverkan")
     end = text.index(" <script>")
-    view = DocumentView(_chunk(text), "Steg för steg", text, start, end, frozenset({"trisam"}))
+    view = DocumentView(_chunk(text), "Steg för steg", text, start, end, frozenset({"trisam"}), frozenset({"Trisam"}))
     page = document_html(view)
     assert (
         '<span class="arkiv-passage" id="arkiv-passage">Samverkan med <mark>Trisam</mark> var avgörande.</span>' in page

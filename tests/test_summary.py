@@ -23,6 +23,9 @@ TITLES = [
 ]
 
 
+EXAMPLES_DATA = {}  # the examples fixture's data directory, for the CLI test
+
+
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
     """The fictional example archive, ingested once for the module with the hashing embedder."""
@@ -34,6 +37,7 @@ def examples(tmp_path_factory):
     settings = Settings(data_dir=data, embedding_model="hashing")
     archive = open_archive(settings, embedder=HashingEmbedder())
     archive.ingest(EXAMPLES)
+    EXAMPLES_DATA["dir"] = data
     yield build_assistant(archive, settings)
     archive.close()
 
@@ -185,7 +189,7 @@ def test_units_mend_page_breaks_and_drop_page_furniture():
 
 
 def test_cli_summary(examples, tmp_path, capsys, monkeypatch):
-    data = ["--data-dir", str(examples.retriever.archive.settings.data_dir)]
+    data = ["--data-dir", str(EXAMPLES_DATA["dir"])]
     monkeypatch.setenv("ARKIV_EMBEDDING_MODEL", "hashing")
     assert main([*data, "summary", "Steg för steg Sandviken"]) == 0
     assert capsys.readouterr().out.startswith("# Sammanfattning: Steg för steg Sandviken")

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any, cast
 
 import gradio as gr
-from fastapi import FastAPI
 
 from assistant.answer import Answer
 from assistant.board.chart import chart_png
@@ -23,7 +22,6 @@ from assistant.board.overview import Overview
 from assistant.errors import ArkivError
 from assistant.retrieve import REPORT_TYPES, Filters
 from assistant.web.auth import User
-from assistant.web.browse import document_view, find_insatser, get_insats, insats_json, insats_row
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 from assistant.web.uploads import save_upload
 from ui.render import REGISTER_COLUMNS, document_html, escape_text, format_answer, register_rows, source_choices
@@ -159,7 +157,7 @@ def build_ui(desk: Frontdesk) -> gr.Blocks:
             kommuner = sorted({r.kommun for r in catalog.reports.values() if r.kommun})
             years = sorted({y for r in catalog.reports.values() if r.years for y in range(r.years[0], r.years[1] + 1)})
             samples = [[q] for q in _examples(desk)]
-            rows, row_ids = _register(desk, "")
+            rows, row_ids = _register(desk, "", user) if user else ([], [])
             return (
                 _who(user, desk),
                 _status(desk),
@@ -241,7 +239,8 @@ def build_ui(desk: Frontdesk) -> gr.Blocks:
         sources.change(show_source, [sources, last_question], viewer).then(None, None, None, js=_SCROLL_TO_PASSAGE)
 
         def filter_register(text: str, request: gr.Request) -> tuple[list[list[str]], list[str]]:
-            return _register(desk, text) if _user(desk, request) else ([], [])
+            user = _user(desk, request)
+            return _register(desk, text, user) if user else ([], [])
 
         find.change(filter_register, find, [table, ids])
 
@@ -309,8 +308,8 @@ def build_ui(desk: Frontdesk) -> gr.Blocks:
     return cast(gr.Blocks, app)
 
 
-def mount(app: FastAPI, blocks: gr.Blocks, *, max_file_mb: int) -> None:
-    """Mounts the app at / on the FastAPI server (routes added before it, like /api, keep precedence).
+def mount(app: Any, blocks: gr.Blocks, *, max_file_mb: int) -> None:
+    """Mounts the app at / on the FastAPI server ``app`` (routes added before it, like /api, keep precedence).
 
     Gradio stores an upload before any handler sees it, so its own size limit is set to the archive's.
     """
@@ -392,23 +391,20 @@ def _filters(insats: str, kommun: str, year: str, report_type: str) -> Filters |
 
 def _document(desk: Frontdesk, chunk_id: str, question: str, user: User) -> str:
     try:
-        view = document_view(desk.archive, chunk_id, question=question)
+        view = desk.document(user, chunk_id, question)
     except ArkivError as exc:
         return f"<p>{escape_text(str(exc))}</p>"
-    return document_html(desk.present_view(view, user))
+    return document_html(view)
 
 
-def _register(desk: Frontdesk, text: str) -> tuple[list[list[str]], list[str]]:
-    types = desk.archive.register.report_types()
-    rows = [insats_row(i, types) for i in find_insatser(desk.archive, text)]
+def _register(desk: Frontdesk, text: str, user: User) -> tuple[list[list[str]], list[str]]:
+    rows = desk.insatser(user, text)
     return register_rows(rows), [r.id for r in rows]
 
 
 def _insats_markdown(desk: Frontdesk, insats_id: str, user: User) -> str:
-    insats = get_insats(desk.archive, insats_id)
-    data = desk.mask_json(insats_json(insats, desk.archive.register.report_types()), user)
-    row = insats_row(insats, desk.archive.register.report_types())
-    lines = [f"### {escape_text(insats.name)}", f"**Kommun:** {escape_text(row.kommun)}  "]
+    row, data = desk.insats(user, insats_id)
+    lines = [f"### {escape_text(row.name)}", f"**Kommun:** {escape_text(row.kommun)}  "]
     lines.append(f"**Period:** {escape_text(row.period)}  ")
     lines.append(
         f"**Beviljat:** {escape_text(row.granted)} · **Utnyttjat:** {escape_text(row.used)} ({row.share_used})  "
@@ -420,8 +416,8 @@ def _insats_markdown(desk: Frontdesk, insats_id: str, user: User) -> str:
         lines.append("**Deltagare:** " + escape_text("; ".join(f"{d['text']}" for d in data["deltagare"][:6])) + "  ")
     lines.append("**Rapporter:**")
     lines.extend(f"- {escape_text(r['fil'])} ({escape_text(r['typ'] or 'okänd')})" for r in data["rapporter"])
-    if insats.aliases:
-        lines.append(f"\n*Kallas också:* {escape_text(', '.join(insats.aliases[:8]))}")
+    if data["alias"]:
+        lines.append(f"\n*Kallas också:* {escape_text(', '.join(data['alias'][:8]))}")
     return "\n".join(lines)
 
 

@@ -31,10 +31,9 @@ from assistant.names import resolve_insats
 from assistant.privacy import mask_passage, mask_personal_data
 from assistant.retrieve import Filters
 from assistant.web.auth import UserStore
-from assistant.web.browse import insats_json
+from assistant.web.frontdesk import TERMINAL_USER, Frontdesk
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
-from index.records import Insats
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
@@ -98,13 +97,17 @@ def _one_line(name: str) -> str:
 
 def insatser(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
+    desk = Frontdesk.build(settings, archive)  # the register as every front end shows it: masked alike
     catalog = archive.catalog()
     chosen = list(catalog.insatser)
     if args.find:
         matches = resolve_insats(args.find, chosen)
         if args.json:
             emit_json(
-                [{"score": round(m.score, 1), "alias": m.alias, **_insats_json(m.insats, archive)} for m in matches]
+                [
+                    {"score": round(m.score, 1), "alias": m.alias, **desk.insats_json(TERMINAL_USER, m.insats.id)}
+                    for m in matches
+                ]
             )
             return 0
         if not matches:
@@ -114,7 +117,7 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f'{len(matches)} insatser passar "{escape(args.find)}" lika bra; välj rätt:')
         chosen = [m.insats for m in matches]
     if args.json:
-        data: dict[str, Any] = {"insatser": [_insats_json(i, archive) for i in chosen]}
+        data: dict[str, Any] = {"insatser": [desk.insats_json(TERMINAL_USER, i.id) for i in chosen]}
         if not args.find:
             data["omnamnda"] = _mentions_json(archive, settings)
         emit_json(data)
@@ -123,10 +126,10 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
     for column in ("Insats", "Kommun", "Period", "Beviljat (kr)", "Utnyttjat (kr)", "Rapporter", "Id"):
         table.add_column(column)
     for item in chosen:
-        data = _insats_json(item, archive)
+        data = desk.insats_json(TERMINAL_USER, item.id)
         period = ", ".join(sorted({f"{p['start']} – {p['slut']}" for p in data["perioder"]})) or "–"
         table.add_row(
-            escape(item.name),
+            escape(data["namn"]),
             escape(item.kommun or "–"),
             period,
             _money(data["beviljade_medel"]),
@@ -149,10 +152,6 @@ def _money(values: list[dict[str, Any]]) -> str:
     distinct = sorted({v["värde"] for v in values})
     text = " / ".join(f"{int(v):,}".replace(",", " ") for v in distinct) or "–"
     return text + (" (skiljer sig)" if len(distinct) > 1 else "")
-
-
-def _insats_json(insats: Insats, archive: Archive) -> dict[str, Any]:
-    return insats_json(insats, archive.register.report_types())
 
 
 def _mask(text: str, settings: Settings) -> str:

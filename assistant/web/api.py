@@ -22,7 +22,6 @@ from assistant.answer import Answer, Passage
 from assistant.board.export import to_docx, to_markdown
 from assistant.retrieve import Filters
 from assistant.web.auth import User
-from assistant.web.browse import document_view, find_insatser, get_insats, insats_json, insats_row
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 from assistant.web.uploads import save_upload
 
@@ -215,21 +214,18 @@ def search(
 
 @router.get("/insatser", tags=["insatser"])
 def list_insatser(user: UserDep, desk: FrontdeskDep, q: str | None = None) -> list[dict[str, Any]]:
-    types = desk.archive.register.report_types()
-    return [vars_of(insats_row(i, types)) for i in find_insatser(desk.archive, q)]
+    return [vars_of(row) for row in desk.insatser(user, q)]
 
 
 @router.get("/insatser/{insats_id}", tags=["insatser"])
 def one_insats(insats_id: str, user: UserDep, desk: FrontdeskDep) -> dict[str, Any]:
-    insats = get_insats(desk.archive, insats_id)
-    data = insats_json(insats, desk.archive.register.report_types())
-    return desk.mask_json(data, user)
+    return desk.insats_json(user, insats_id)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["dokument"])
 def document(doc_id: str, user: UserDep, desk: FrontdeskDep, q: str = "") -> DocumentOut:
     """A passage (its id from an answer or a search) in the text around it."""
-    view = desk.present_view(document_view(desk.archive, doc_id, question=q), user)
+    view = desk.document(user, doc_id, q)
     chunk = view.chunk
     return DocumentOut(
         id=chunk.id,

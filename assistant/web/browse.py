@@ -47,7 +47,8 @@ class DocumentView:
     text: str
     mark_start: int
     mark_end: int
-    terms: frozenset[str]  # analyzed words to highlight (from the question)
+    terms: frozenset[str]  # the question's analyzed terms
+    marked: frozenset[str] = frozenset()  # words of the text to highlight (Frontdesk.document fills it in)
 
 
 def find_insatser(archive: Archive, query: str | None = None) -> list[Insats]:
