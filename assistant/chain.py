@@ -20,6 +20,7 @@ from pydantic import ConfigDict
 
 from assistant.answer import Passage
 from assistant.cite import drop_invalid_markers, extract_citations
+from assistant.errors import ExtraMissing
 from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
 from assistant.intent import Query
 from assistant.prompting import load_prompt, number_passages
@@ -65,8 +66,18 @@ def to_document(passage: Passage) -> Document:
 
 
 def make_chat_model(*, base_url: str, model: str, api_key: str | None, timeout: float) -> Any:
-    """A chat model behind any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, OpenAI/Azure)."""
-    from langchain_openai import ChatOpenAI
+    """A chat model behind any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, OpenAI/Azure).
+
+    Raises:
+        ExtraMissing: when ``langchain-openai`` (the ``llm`` extra) is not installed.
+    """
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:  # the language model is optional: its client comes with arkiv[llm]
+        raise ExtraMissing(
+            "En språkmodell är inställd (ARKIV_LLM_BASE_URL) men dess klient saknas. "
+            'Installera den med: pip install "arkiv[llm]" – eller ta bort inställningen för att svara utan språkmodell.'
+        ) from exc
 
     # One try, no retries: a slow model should hand over to the extractive answer, not keep staff waiting.
     return ChatOpenAI(

@@ -103,3 +103,14 @@ def test_server_error_falls_back_to_the_extractive_answer_with_a_notice(llm_assi
     answer = llm_assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?")
     assert "33 personer" in answer.text and answer.citations
     assert any("Språkmodellen" in notice for notice in answer.notices)
+
+
+def test_a_configured_model_without_the_llm_extra_fails_early_in_swedish(monkeypatch):
+    import sys
+
+    from assistant.chain import make_chat_model
+    from assistant.errors import ExtraMissing
+
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if arkiv[llm] were not installed
+    with pytest.raises(ExtraMissing, match=r"arkiv\[llm\]"):
+        make_chat_model(base_url="http://127.0.0.1:9/v1", model="m", api_key=None, timeout=1.0)

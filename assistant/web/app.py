@@ -24,13 +24,24 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from assistant.archive import Archive
 from assistant.compose import open_archive
 from assistant.config import Settings, get_settings
-from assistant.errors import ArkivError, BadFilter, EmptyQuestion, GenerationFailed, IndexNotFound, IngestBusy
+from assistant.errors import (
+    ArkivError,
+    AuthError,
+    BadFilter,
+    BadUpload,
+    EmptyQuestion,
+    ExtraMissing,
+    Forbidden,
+    GenerationFailed,
+    IndexNotFound,
+    IngestBusy,
+    LoginRequired,
+    NotFound,
+    TooManyAttempts,
+)
 from assistant.web import api
 from assistant.web.api import request_token
-from assistant.web.auth import AuthError
-from assistant.web.browse import NotFound
-from assistant.web.frontdesk import SESSION_COOKIE, Forbidden, Frontdesk, LoginRequired, TooManyAttempts
-from assistant.web.uploads import BadUpload
+from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +58,7 @@ _STATUS: list[tuple[type[ArkivError], int]] = [
     (IngestBusy, 409),
     (IndexNotFound, 503),
     (GenerationFailed, 503),
+    (ExtraMissing, 503),
 ]
 _HTTP_MESSAGES = {
     401: "Logga in först.",

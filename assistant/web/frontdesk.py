@@ -22,10 +22,10 @@ from assistant.board.overview import Overview
 from assistant.board.summary import Summary
 from assistant.compose import build_assistant
 from assistant.config import Settings
-from assistant.errors import ArkivError
+from assistant.errors import ArkivError, AuthError, TooManyAttempts
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant, TokenFn
-from assistant.web.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
+from assistant.web.auth import LOCAL_USER, AuditLog, Sessions, Throttle, User, UserStore
 from assistant.web.browse import (
     DocumentView,
     InsatsRow,
@@ -40,18 +40,6 @@ from index.analyze import analyze
 
 logger = logging.getLogger(__name__)
 SESSION_COOKIE = "arkiv_session"
-
-
-class LoginRequired(AuthError):
-    pass
-
-
-class Forbidden(AuthError):
-    pass
-
-
-class TooManyAttempts(AuthError):
-    pass
 
 
 TERMINAL_USER = User("terminal", "läsare")  # the CLI: masked exactly when mask_personal_data says so
