@@ -2,7 +2,8 @@
 
 from assistant.answer import Passage
 from assistant.catalog import Catalog, ReportInfo
-from assistant.extractive import NO_ANSWER, ExtractiveAnswerer, _answers_figure, _split
+from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
+from assistant.extractive.sentences import _answers_figure, _split
 from assistant.intent import read_question
 from index.grouping import aliases, insats_id
 from index.records import Chunk, Insats
