@@ -23,7 +23,6 @@ from assistant.errors import ArkivError
 from assistant.retrieve import REPORT_TYPES, Filters
 from assistant.web.auth import User
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
-from assistant.web.uploads import save_upload
 from ui.render import REGISTER_COLUMNS, document_html, escape_text, format_answer, register_rows, source_choices
 
 logger = logging.getLogger(__name__)
@@ -264,13 +263,12 @@ def build_ui(desk: Frontdesk) -> gr.Blocks:
                 name = Path(path).name
                 try:
                     with open(path, "rb") as data:
-                        saved.append(save_upload(name, data, desk.settings))
+                        saved.append(desk.save_upload(name, data))
                     lines.append(f"✓ {escape_text(saved[-1])}")
                 except ArkivError as exc:
                     lines.append(f"✗ {escape_text(str(exc))}")
             if saved:
-                desk.audit.record(user.name, "uppladdning", ", ".join(saved))
-                desk.jobs.start(desk.settings.archive_dir)
+                desk.uploaded(user, saved)
                 lines.append("\nInläsningen har startat; statusraden överst visar när den är klar.")
             return "\n".join(lines)
 

@@ -23,7 +23,6 @@ from assistant.board.export import to_docx, to_markdown
 from assistant.retrieve import Filters
 from assistant.web.auth import User
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
-from assistant.web.uploads import save_upload
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
@@ -260,9 +259,8 @@ def summary(body: SummaryRequest, user: UserDep, desk: FrontdeskDep) -> Any:
 @router.post("/documents", response_model=UploadOut, status_code=202, tags=["dokument"])
 def upload(admin: AdminDep, desk: FrontdeskDep, files: Annotated[list[UploadFile], File()]) -> UploadOut:
     """Admin: add reports to the archive (.pdf, .docx, .md, .txt); they are read in the background."""
-    saved = [save_upload(f.filename or "", f.file, desk.settings) for f in files]
-    desk.audit.record(admin.name, "uppladdning", ", ".join(saved))
-    started = desk.jobs.start(desk.settings.archive_dir)
+    saved = [desk.save_upload(f.filename or "", f.file) for f in files]
+    started = desk.uploaded(admin, saved)
     message = (
         "Filerna är sparade och läses in nu."
         if started
@@ -273,8 +271,7 @@ def upload(admin: AdminDep, desk: FrontdeskDep, files: Annotated[list[UploadFile
 
 @router.post("/reindex", status_code=202, tags=["dokument"])
 def reindex(admin: AdminDep, desk: FrontdeskDep) -> dict[str, Any]:
-    desk.audit.record(admin.name, "omindexering")
-    started = desk.jobs.start(desk.settings.archive_dir)
+    started = desk.reindex(admin)
     return {"started": started, **status_json(desk)}
 
 

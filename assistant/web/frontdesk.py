@@ -13,7 +13,7 @@ import logging
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from assistant import privacy
 from assistant.answer import Answer, Passage
@@ -36,6 +36,7 @@ from assistant.web.browse import (
     insats_row,
 )
 from assistant.web.jobs import IngestJob
+from assistant.web.uploads import save_upload
 from index.analyze import analyze
 
 logger = logging.getLogger(__name__)
@@ -173,6 +174,26 @@ class Frontdesk:
         """
         view = self.present_view(document_view(self.archive, chunk_id, question=question), user)
         return replace(view, marked=highlighted(view))
+
+    # --- new reports --------------------------------------------------------------------------------
+
+    def save_upload(self, filename: str, data: BinaryIO) -> str:
+        """Stores one uploaded report in the archive folder; returns its path relative to the archive.
+
+        Raises:
+            BadUpload: for a bad name or type, or a file over ``max_file_mb``.
+        """
+        return save_upload(filename, data, self.settings)
+
+    def uploaded(self, user: User, saved: Sequence[str]) -> bool:
+        """Records the uploads and reads them in; False when they wait behind an ingest already running."""
+        self.audit.record(user.name, "uppladdning", ", ".join(saved))
+        return self.jobs.start(self.settings.archive_dir)
+
+    def reindex(self, user: User) -> bool:
+        """Reads the archive folder in again; False when it waits behind an ingest already running."""
+        self.audit.record(user.name, "omindexering")
+        return self.jobs.start(self.settings.archive_dir)
 
     # --- what leaves the server -------------------------------------------------------------------
 
