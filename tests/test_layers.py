@@ -29,7 +29,7 @@ OWNERS = {
     "pypdfium2": {"index/parse.py"},
     "docx": {"index/parse.py", "assistant/board/export.py"},
     "matplotlib": {"assistant/board/chart.py"},
-    "gradio": {"ui/chat.py"},
+    "gradio": {"ui/chat.py", "ui/handlers.py"},
     "fastapi": {"assistant/web/api.py", "assistant/web/app.py", "ui/chat.py"},
     "starlette": {"assistant/web/app.py"},
     "uvicorn": {"assistant/cli/commands.py"},
