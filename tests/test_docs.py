@@ -32,3 +32,19 @@ def test_every_module_the_data_flow_names_exists():
     packages = {p.parent.name for p in (ROOT / "assistant").glob("*/__init__.py")}
     assert {"board", "cli", "web"} <= packages  # the wings
     assert all(f"assistant/{package}/" in flow for package in packages)
+
+
+def test_the_wheel_lists_every_package():
+    """pyproject lists packages by hand (setuptools would otherwise pick up bench/ and tests/)."""
+    import tomllib
+
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]["packages"])
+    found = {
+        ".".join(p.parent.relative_to(ROOT).parts)
+        for top in ("assistant", "index", "ui")
+        for p in (ROOT / top).rglob("__init__.py")
+    }
+    assert found <= listed, found - listed
+    entry = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["scripts"]["arkiv"]
+    module, function = entry.split(":")
+    assert callable(getattr(__import__(module, fromlist=[function]), function))
