@@ -20,6 +20,7 @@ from assistant.board.scope import choose, find_insats
 from assistant.board.summary import Summary, summarize_insats
 from assistant.catalog import Catalog
 from assistant.cite import extract_citations, unsupported_figures
+from assistant.digest import digest
 from assistant.errors import EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, SourceReader
 from assistant.intent import Query, read_question
@@ -105,7 +106,10 @@ class Assistant:
             raise EmptyQuestion(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken); korta ner den.")
         query = read_question(question.strip(), history, self.catalog())  # the one reading of the question
         streams = hasattr(self.answerer, "answer_streaming")
-        if on_token is not None and streams:
+        board = self._board_summary(query) if filters is None or filters.empty() else None
+        if board is not None:
+            draft, streams = board, False
+        elif on_token is not None and streams:
             draft = cast(StreamingAnswerer, self.answerer).answer_streaming(query, filters=filters, on_token=on_token)
         else:
             draft = self.answerer.answer(query, filters=filters)
@@ -115,6 +119,29 @@ class Assistant:
                 if piece:
                     on_token(piece)
         return answer
+
+    def _board_summary(self, query: Query) -> Draft | None:
+        """A board-summary request about named insatser, answered by the summary engine at chat length.
+
+        One insats gets its summary from all its reports; several get the comparison. A theme across the
+        archive ("vilka systemfel återkommer") names no insats and is left to the answerer, which judges every
+        insats on its own passages.
+        """
+        if query.kind != "summary" or not query.named:
+            return None
+        chosen = list(dict.fromkeys(m.insats.id for m in query.named))
+        ids = {i.name: i.id for i in self.catalog().insatser}
+        if len(chosen) == 1:
+            # Every report of the insats: "ta med vad utvärderingen säger" adds a report, it does not narrow.
+            insats = query.named[0].insats
+            doc: Summary | Overview = summarize_insats(insats, self._reports(insats))
+        else:
+            doc = self.summarize_many(chosen)
+        text, passages = digest(doc, self.sources, ids)
+        if not passages:
+            return None
+        names = (doc.insats,) if isinstance(doc, Summary) else tuple(row.insats for row in doc.rows)
+        return Draft(text, tuple(passages), names, False, doc.notices)
 
     @staticmethod
     def _checked(draft: Draft) -> Answer:

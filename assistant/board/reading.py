@@ -13,6 +13,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from index.formtext import is_form_text
 from index.records import Chunk, Field
 from index.sections import section_key
 
@@ -58,7 +59,8 @@ class Unit:
     cells: tuple[str, ...] = ()
 
     def sentences(self) -> list[str]:
-        return [s.strip() for s in _SENTENCE.split(self.text) if s.strip()]
+        """The unit's sentences, without the form's own words to the reporter (never evidence)."""
+        return [s.strip() for s in _SENTENCE.split(self.text) if s.strip() and not is_form_text(s)]
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.catalog import Catalog
-from assistant.extractive.absent import not_in_archive, only_mentioned
+from assistant.extractive.absent import gap, kommun_without_insats, not_in_archive, only_mentioned
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
@@ -52,7 +52,7 @@ class ExtractiveAnswerer:
         sources: SourceReader,
         k: int = 8,
         per_insats: int = 4,
-        max_sentences: int = 3,
+        max_sentences: int = 6,
     ) -> None:
         if k < 1 or per_insats < 1 or max_sentences < 1:
             raise ValueError("k, per_insats and max_sentences must be positive")
@@ -71,11 +71,15 @@ class ExtractiveAnswerer:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
         if not named and (missing := not_in_archive(query, self.lexical())) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
+        catalog, lexical = self.catalog(), self.lexical()
+        if not named and (absent := kommun_without_insats(query, catalog, lexical)) is not None:
+            return Draft(absent.text, abstained=True)
+        if not across and (absent := gap(query, named, catalog, lexical, self.sources)) is not None:
+            return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
             words = content_words(query, name_terms)
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
-        lexical = self.lexical()
         words = content_words(query, name_terms, rare=lambda terms: rare_in(terms, lexical))
         return self.facts.answer(query, named, set().union(*words) if words else set(), filters)

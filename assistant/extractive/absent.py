@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from datetime import date
+from typing import Protocol
 
+from assistant import gaps
 from assistant.catalog import Catalog
 from assistant.intent import Query
-from assistant.names import insatser_in_text
+from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import LexicalSearch
 from index.analyze import analyze, fold
 from index.metadata import kommuner
+from index.records import Chunk, Insats
 
 
 def not_in_archive(query: Query, lexical: LexicalSearch) -> str | None:
@@ -50,3 +55,86 @@ def only_mentioned(query: Query, catalog: Catalog) -> str | None:
         if len(name_words) >= 2 and name_words <= asked and not insatser_in_text(mention.name, catalog.insatser):
             return f"{mention.name} nämns bara i förbigående i {source}; arkivet har ingen rapport om den."
     return None
+
+
+class SourceReader(Protocol):
+    def chunks_of(self, source: str) -> list[Chunk]: ...
+
+
+def kommun_without_insats(query: Query, catalog: Catalog, lexical: LexicalSearch) -> gaps.Gap | None:
+    """A kommun the question names (capitalised, as a place is written) that no report of the archive
+    mentions at all: no insats can have been run there. Kommun names that are also everyday words ("Vara",
+    "Ånge") are only taken when capitalised inside the question."""
+    places = set(kommuner())
+    for word in query.inner_names:
+        folded = fold(word)
+        place = folded if folded in places else folded.removesuffix("s")
+        if place not in places or any(place in fold(i.kommun or "") for i in catalog.insatser):
+            continue
+        if all(lexical.document_frequency(t) == 0 for t in analyze(word)):
+            return gaps.Gap(f"Arkivet har ingen insats i {word}; ingen rapport nämner {word}.")
+    return None
+
+
+def gap(
+    query: Query, named: Sequence[NameMatch], catalog: Catalog, lexical: LexicalSearch, sources: SourceReader
+) -> gaps.Gap | None:
+    """What the archive cannot answer about the insats the question names, or the kommun's insatser when
+    it names only a kommun (see ``assistant.gaps``)."""
+    if named:
+        scope = [m.insats for m in named[:2]]
+    else:  # "Familjeteamet i Ljusdal": a kommun alone stands for the insatser run there
+        words = set(query.words)
+        scope = [i for i in catalog.insatser if i.kommun and fold(i.kommun) in words]
+    if query.figure:
+        found = gaps.after_coverage(query.text, scope, _quarters(scope, catalog, sources))
+        if found is not None:
+            return found
+    if not named:
+        return _unknown_name(query, scope, catalog, sources)
+    if len(named) != 1:
+        return None
+    insats = named[0].insats
+    excluded = {t for m in named for t in analyze(m.alias)} | {t for p in kommuner() for t in analyze(p)}
+    excluded |= set(analyze(insats.name))
+    frequency = {t: lexical.document_frequency(t) for t in analyze(query.text)}
+    texts = (c.search_text for source in insats.reports for c in sources.chunks_of(source))
+    return gaps.unmentioned(query.text, insats, texts, archive_frequency=frequency, excluded=excluded)
+
+
+def _unknown_name(query: Query, scope: Sequence[Insats], catalog: Catalog, sources: SourceReader) -> gaps.Gap | None:
+    """A name the question asks about ("projektet Kompassen i Gävle") that is no insats of the archive and
+    that no report of the kommun's insatser uses: their figures would answer another question."""
+    if not scope:
+        return None
+    known = {w for i in catalog.insatser for a in (fold(i.name), *i.aliases) for w in a.split()}
+    places = set(kommuner())
+    own: set[str] = set()
+    for insats in scope:
+        for source in insats.reports:
+            for chunk in sources.chunks_of(source):
+                own.update(analyze(chunk.search_text))
+    for word in query.inner_names:
+        folded = fold(word)
+        terms = analyze(word)
+        if not terms or folded in known or folded in places or folded.removesuffix("s") in places:
+            continue
+        if terms[0] not in own:
+            kommun = scope[0].kommun or ""
+            text = f"Arkivet har ingen insats som heter {word} i {kommun}; den nämns inte i kommunens rapporter."
+            return gaps.Gap(text)
+    return None
+
+
+def _quarters(insatser: Sequence[Insats], catalog: Catalog, sources: SourceReader) -> dict[str, date]:
+    """The quarter each quarterly report of ``insatser`` covers, read from its name or opening."""
+    quarters = {}
+    for insats in insatser:
+        for source in insats.reports:
+            info = catalog.reports.get(source)
+            if info is None or info.report_type != "kvartalsrapport":
+                continue
+            head = " ".join(c.text for c in sources.chunks_of(source)[:2])
+            if (end := gaps.quarter_end(source, head)) is not None:
+                quarters[source] = end
+    return quarters

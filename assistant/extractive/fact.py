@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from assistant.answer import Passage
@@ -23,6 +24,7 @@ from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
 from index.records import Chunk, Field
 
+_PER_KIND = 3  # passages asked of each kind of report about a named insats
 _FIELD_LABELS = {
     "diarienummer": "Diarienummer",
     "beviljade_medel": "Beviljade medel",
@@ -61,24 +63,41 @@ class FactAnswerer:
         self.k, self.max_sentences = k, max_sentences
 
     def answer(self, query: Query, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+        # The register's exact fields (money, period, dnr) come first; the sentences around them follow, since a
+        # figure is read against the others of its kind (granted against used, one report against another).
         register = self._from_register(query, named)
-        if register is not None:
-            return register
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        ranked = [s for s in _ranked(passages, key, headings=bool(named)) if s.score > 0]
+        scored = _ranked(passages, key, headings=bool(named), counts=wants_figure)
+        everything = [s for s in scored if s.score > 0]
+        if not everything and named:
+            # None of the question's words is in the named insats's best passages (a paraphrase): search has
+            # already ranked them by meaning, so their sentences stand in that order.
+            everything = [replace(s, score=0.3 / (rank + 1)) for rank, s in enumerate(scored)]
+        ranked = everything
         if wants_figure:
             ranked = [
                 s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
             ]
-        if not ranked:
+            # A named insats's reports that state no figure on the topic still tell what they say about it;
+            # but no amount is no answer to what something cost, whatever else is said about it.
+            if not ranked and named and register is None and not query.money:
+                ranked = everything
+        if not ranked and register is None:
+            if named and query.money:
+                return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
             return Draft(NO_ANSWER, abstained=True)
-        chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
-        used: list[Passage] = []
-        lines = [_quote(s, used) for s in chosen]
-        notices = _differing_figures(chosen) if wants_figure else ()
-        insatser = tuple(dict.fromkeys(s.passage.insats for s in chosen if s.passage.insats))
-        return Draft("\n".join(lines), tuple(used), insatser, False, notices)
+        used: list[Passage] = list(register.passages) if register else []
+        lines = register.text.split("\n") if register else []
+        room = max(self.max_sentences - len(lines) // 2, 2)
+        # Reports of one insats that count differently each need their say: one more sentence per extra report.
+        room += max(len({s.passage.source for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
+        chosen = _one_per_report(ranked, room) if named else ranked[:room]
+        lines += [_quote(s, used) for s in chosen]
+        notices = (*(register.notices if register else ()), *(_differing_figures(chosen) if wants_figure else ()))
+        names = (*(register.insatser if register else ()), *(s.passage.insats for s in chosen if s.passage.insats))
+        text = "\n".join(dict.fromkeys(lines))
+        return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
 
     def _from_register(self, query: Query, named: Sequence[NameMatch]) -> Draft | None:
         """Template fields the question asks for (dnr, granted or used money, period, contact), read from the
@@ -131,12 +150,21 @@ class FactAnswerer:
         # Several insatser fit the name: ask each and take their passages in turns. Scores of searches over
         # different reports are not comparable, and the one that fits may not be the one with most words.
         rankings = []
+        catalog = self.catalog()
+        section = filters.section if filters else None
         for match in named[:3]:
-            scoped = Filters(insats=match.insats.id, section=filters.section if filters else None)
+            scoped = Filters(insats=match.insats.id, section=section)
             rankings.append(self.retriever.search(query, k=self.k, filters=scoped))
+            # Each kind of report about the insats (final report, evaluation, quarterly report) is asked on its
+            # own too: they count and judge differently, and the answer should show where they differ.
+            kinds = {info.report_type for s in match.insats.reports if (info := catalog.reports.get(s)) is not None}
+            if len(kinds) > 1 and len(named) == 1:
+                for kind in sorted(kinds):
+                    by_kind = Filters(insats=match.insats.id, section=section, report_type=kind)
+                    rankings.append(self.retriever.search(query, k=_PER_KIND, filters=by_kind))
         found: dict[str, Passage] = {}
         for turn in itertools.zip_longest(*rankings):
             for passage in turn:
                 if passage is not None:
                     found.setdefault(passage.chunk.id, passage)
-        return list(found.values())[: self.k]
+        return list(found.values())[: self.k + _PER_KIND * (len(rankings) - 1)]

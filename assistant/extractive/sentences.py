@@ -12,8 +12,18 @@ from assistant.cite import defuse_markers
 from assistant.intent import MONEY_TERMS as _MONEY
 from assistant.intent import overlap as _overlap
 from index.analyze import analyze
+from index.formtext import is_form_text
 
-_AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
+# An amount of money: digits (with spaces, a decimal comma) and a currency unit, perhaps after a scale word
+# ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels.
+_AMOUNT = re.compile(
+    r"\d[\d \u00a0]*(?:[,.]\d+)?\s?(?:(?:miljoner|miljon|mn|milj\.?)\s)?(?:kr|kronor|tkr|mkr|mnkr|msek|sek)\b"
+    r"|(?:beviljade|utnyttjade) medel",
+    re.IGNORECASE,
+)
+_COUNT_BONUS = 0.5  # a counting sentence is worth half a key word more
+# A count is written as a number before what it counts, perhaps with "av N" or an adjective between.
+_COUNT = re.compile(r"\b\d+(?:[ ,.]\d+)*\s*%?\s+(?:av\s+\d+\s+)?(?:\w+\s+)?(\w+)")
 _NUMBER_WORDS = frozenset(
     "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
 )
@@ -32,13 +42,19 @@ class _Sentence:
 
 
 def _ranked(
-    passages: Sequence[Passage], key: set[str], *, require_key: bool = False, headings: bool = False
+    passages: Sequence[Passage],
+    key: set[str],
+    *,
+    require_key: bool = False,
+    headings: bool = False,
+    counts: bool = False,
 ) -> list[_Sentence]:
     """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
 
     With ``headings`` a sentence also holds the words of the headings it stands under: in a named
     insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
-    without repeating the word.
+    without repeating the word. With ``counts`` (a how-many question) a sentence that counts one of the
+    question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it.
     """
     scored = []
     for rank, passage in enumerate(passages, start=1):
@@ -49,6 +65,8 @@ def _ranked(
             if require_key and not hits:
                 continue
             score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
+            if counts and hits and _counts_key(readable, key):
+                score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
             scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0, readable))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -72,7 +90,12 @@ def _split(text: str) -> list[str]:
         for unit in units:
             for piece in _SENTENCE.split(_INLINE_HEADING.sub("", unit)):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
-                if len(piece) >= 25 and len(piece.split()) >= 4 and not piece.endswith((":", "?")):
+                if (
+                    len(piece) >= 25
+                    and len(piece.split()) >= 4
+                    and not piece.endswith((":", "?"))
+                    and not is_form_text(piece)
+                ):
                     parts.append(piece)
     return parts
 
@@ -114,6 +137,15 @@ def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sente
             if best is None or score > best.score:
                 best = _Sentence(sentence, passage, score, readable)
     return best
+
+
+def _counts_key(sentence: str, key: set[str]) -> bool:
+    """Whether the sentence puts a number before one of the key words ("34 deltagare")."""
+    counted: set[str] = set()
+    for match in _COUNT.finditer(sentence):
+        counted.update(analyze(match.group(1)))
+        counted.update(analyze(match.group(0).split()[-2]) if len(match.group(0).split()) > 2 else ())
+    return bool(_overlap(key, counted))
 
 
 def _answers_figure(sentence: str, key: set[str], *, money: bool = False, often: bool = False) -> bool:
