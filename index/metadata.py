@@ -15,18 +15,33 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
+from index import titlepage
 from index.analyze import fold, swedish_lexicon
 from index.records import Field, Mention, ReportMeta, Section
 
 # Labels as regexes over folded text, anchored to the start of a line or table cell.
 _CELL = r"(?:^|\||<br>|\*\*)[ \t*]*"
+# A form whose table cells come out as one line ("Insatsens namn X<TAB>Insatstid – åååå-mm-dd 2022…
+# Beviljade medel för insatsen 1 240 000 kr Utnyttjade medel …") has its labels mid-line: for these
+# fields, whose labels are form wording and not everyday words, a label may also follow a space or tab.
+_INLINE = r"(?:^|\||<br>|\*\*|(?<=[ \t]))[ \t*]*"
+_INLINE_FIELDS = frozenset({"period", "beviljade_medel", "utnyttjade_medel", "organisation", "arbetsstalle"})
 LABELS: dict[str, str] = {
-    "insats_namn": r"insatsens namn",
-    "period": r"insat?s?tid\b[^\n|<]*?(?:dd\b|:|$)|kvartalsrapporten galler for perioden",
-    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
-    "utnyttjade_medel": r"utnyttjade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
-    "diarienummer": r"diarienummer|dnr",
-    "organisation": r"organisations ?namn|huvudman for insatsen",
+    # "Insatsens namn", "Namn på insatsen", "Projektnamn", "Förstudiens namn"; a bare "Insats:"/"Projekt:"
+    # only as a form label (a colon or a table cell follows), since the words also begin sentences.
+    "insats_namn": r"insatsens namn|projektets namn|forstudiens namn|namn pa (?:insatsen|projektet|forstudien)|"
+    r"insatsnamn|projektnamn|(?:insats|projekt)(?=\s*(?::|\||\t))",
+    # Insatstid, projekttid, förstudietid, projektperiod, genomförandetid, the quarter a report covers.
+    "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
+    r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
+    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
+    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljad(?:e)? (?:medel|budget|bidrag)"
+    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for\b))|beviljat(?=\s*(?::|\||\t))",
+    "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade) medel(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|"
+    r"(?:utnyttjat|forbrukat|utfall)(?=\s*(?::|\||\t))",
+    "diarienummer": r"diarienummer|dnr|arendenummer",
+    "organisation": r"organisations ?namn|huvudman(?: for insatsen)?|insatsagare|projektagare|"
+    r"ansvarig organisation|sokande organisation",
     "arbetsstalle": r"arbetsst.llets namn",
     "kontaktperson": r"namn - kontaktperson for insatsagare|kontaktperson",
     "samverkanspart": r"organisation(?!s)",
@@ -35,6 +50,19 @@ _ANY_LABEL = re.compile(
     r"^[ \t|*]*(?:" + "|".join(LABELS.values()) + r"|signatur|ankomstdatum|registreringsdatum|"
     r"mobiltelefonnummer|e-postadress|postnummer|postadress|datum|namn)\b",
     re.MULTILINE,
+)
+# Labels that end a value written on the same line ("Insatsens namn X Insatstid – åååå-mm-dd 2022…" when a
+# form's table cells come out as one line): form field names only, never a word a name could hold.
+_NEXT_LABEL = re.compile(
+    r"\s(?:insat?s?tid|projekttid|forstudietid|beviljade medel|beviljat belopp|utnyttjade medel|forbrukade medel|"
+    r"organisations ?namn|arbetsst.llets namn|namn - kontaktperson|kontaktperson|mobiltelefonnummer|"
+    r"e-postadress|postnummer|postadress|huvudman for insatsen|diarienummer|signatur|ankomstdatum|"
+    r"registreringsdatum)\b"
+)
+# Form placeholders are never values: "åååå-mm-dd", "ÅÅMMDD", "Ange …", "Beskriv …", "Klicka här …".
+_PLACEHOLDER = re.compile(
+    r"\b(?:[a\d]{2,4}-?mm-?dd|yyyy-mm-dd|x{4}-xx-xx)\b|^(?:ange|beskriv|fyll i|skriv|klicka|namn pa|"
+    r"insatsens namn|xx+)\b|^\[.*\]$|^<.*>$|^\.{3,}$|^_+$"
 )
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
@@ -80,10 +108,10 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
     fields += _partners(text, folded, sections)
     fields += _dnr_in_text(text)
     fields += _participants(text)
-    report_type = _report_type(folded)
+    report_type = titlepage.report_type(text)
     title = _title(text, sections)
-    insats = _insats_name(text, fields, title)
-    if insats is not None and not any(f.name == "insats_namn" for f in fields):
+    insats, name_source = _insats_name(text, fields, title)
+    if insats is not None and name_source != "field":
         fields.append(insats)
     kommun = _kommun(text, fields, title)
     if kommun is not None:
@@ -97,11 +125,13 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         fields=tuple(fields),
         mentions=tuple(find_mentions(text, exclude=insats.value if insats else None)),
         abbreviations=tuple(_abbreviations(text)),
+        name_source=name_source,
     )
 
 
 def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
-    pattern = re.compile(_CELL + r"(?:" + LABELS[name] + r")", re.MULTILINE)
+    prefix = _INLINE if name in _INLINE_FIELDS else _CELL
+    pattern = re.compile(prefix + r"(?:" + LABELS[name] + r")", re.MULTILINE)
     for match in pattern.finditer(folded):
         value = _value_after(text, folded, match.end())
         if value is None:
@@ -112,10 +142,26 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
             if number is None:
                 continue
             start, end = number.span()
+        start, end = _trim_value(folded, start, end)
+        if start >= end:
+            continue
         raw = text[start:end]
         normalised = _normalise(name, raw)
         if normalised:
             yield Field(name, normalised, raw, start, end)
+
+
+def _trim_value(folded: str, start: int, end: int) -> tuple[int, int]:
+    """The value up to the next form label on its line and without placeholder text; empty if a placeholder."""
+    following = _NEXT_LABEL.search(folded, start, end)
+    if following is not None:
+        end = following.start()
+    placeholder = _PLACEHOLDER.search(folded, start, end)
+    if placeholder is not None:
+        end = placeholder.start() if placeholder.start() > start else start
+    while end > start and folded[end - 1] in " \t–-:|*":
+        end -= 1
+    return start, end
 
 
 def _value_after(text: str, folded: str, position: int) -> tuple[int, int] | None:
@@ -185,7 +231,7 @@ def parse_date(raw: str) -> str | None:
 def _period(text: str, folded: str) -> list[Field]:
     """Start and end dates: the labelled template field first, else "under perioden X-Y" in prose."""
     candidates: list[int] = []
-    label = re.compile(_CELL + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
+    label = re.compile(_INLINE + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
     candidates += [m.end() for m in label.finditer(folded)]
     candidates += [m.end() for m in re.finditer(r"under perioden|pagick under|projekttid(?:en)?", folded)]
     pair = re.compile(rf"({_DATE})\s*[-–]\s*({_DATE})")
@@ -231,17 +277,6 @@ def _participants(text: str) -> list[Field]:
     return fields
 
 
-def _report_type(folded: str) -> str:
-    head = folded[:1500]
-    if re.search(r"\bkvartalsrapport\b", head):
-        return "kvartalsrapport"
-    if re.search(r"\bslutrapport\b", head):
-        return "slutrapport"
-    if re.search(r"utvardering|hogskola|universitet|foljeforskning|university", folded[:4000]):
-        return "utvardering"
-    return "okand"
-
-
 def _title(text: str, sections: list[Section]) -> str:
     for section in sections:
         if section.heading and section.key is None and len(section.heading) > 25:
@@ -250,15 +285,21 @@ def _title(text: str, sections: list[Section]) -> str:
     return first[:200]
 
 
-def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
+def _insats_name(text: str, fields: list[Field], title: str) -> tuple[Field | None, str]:
+    """The insats name and where it came from: a name field, the title page, quotes in the text, or (naming
+    no insats) the title itself."""
     named = next((f for f in fields if f.name == "insats_namn"), None)
     if named is not None:
-        return named
+        return named, "field"
+    stated = titlepage.title_name(text)
+    if stated is not None:
+        name, start, end = stated
+        return Field("insats_namn", name, text[start:end], start, end), "title"
     quoted = Counter(m.group(1).strip() for m in _QUOTED_PROJECT.finditer(text))
     if quoted:
         name = quoted.most_common(1)[0][0]
         match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
-        return Field("insats_namn", name, match.group(1), match.start(1), match.end(1))
+        return Field("insats_namn", name, match.group(1), match.start(1), match.end(1)), "text"
     if title:
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
@@ -266,8 +307,8 @@ def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
         kept = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
         name = (kept or parts or [title])[0].strip()
         offset = start + title.find(name)
-        return Field("insats_namn", name, name, offset, offset + len(name))
-    return None
+        return Field("insats_namn", name, name, offset, offset + len(name)), "heading"
+    return None, ""
 
 
 @lru_cache(maxsize=1)

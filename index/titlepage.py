@@ -1,0 +1,168 @@
+"""Read a report's title page: what kind of report it is, and the insats name its title states.
+
+Whatever the template, a report says what it is in its first lines ("Slutrapport", "Förstudierapport",
+"En utvärdering av insatsen …", "Lägesrapport 2"), and a title names the insats it is about, often together
+with the genre ("Motivationslyftet – förstudie om …", "UTVÄRDERING AV LÄNSGEMENSAM IPS-SATSNING I GÄVLE …").
+Pure functions over the document text.
+"""
+
+from __future__ import annotations
+
+import re
+
+from index.analyze import fold
+
+# Genre words in folded form → report type, most specific first. A word names the genre when it stands
+# on the title page; "slutrapport" deep in a quarterly report ("mall för slutrapport") does not count.
+GENRES: tuple[tuple[str, str], ...] = (
+    (r"forstudie\w*|forprojektering", "forstudie"),
+    (r"utvarderings?\w*|foljeforskning\w*|foljeutvardering\w*|effektutvardering\w*|evaluation", "utvardering"),
+    (r"kvartalsrapport\w*", "kvartalsrapport"),
+    (r"slutrapport\w*|slutredovisning\w*|slutrapportering", "slutrapport"),
+    (
+        r"lagesrapport\w*|delrapport\w*|delredovisning\w*|halvarsrapport\w*|arsrapport\w*|tertialrapport\w*"
+        r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|verksamhetsrapport\w*|lagesbeskrivning",
+        "lagesrapport",
+    ),
+    (r"ansokan|ansokningsblankett|projektansokan", "ansokan"),
+)
+_GENRE = re.compile(r"\b(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(GENRES)) + r")\b")
+_GENRE_WORD = re.compile(r"(?:" + "|".join(p for p, _ in GENRES) + r"|rapport\w*)$")
+# An evaluation written by a university is one even when its title page says only "En rapport".
+_ACADEMIC = re.compile(r"hogskola|universitet|university|foljeforskning|forskare")
+# Lines of a title page that name who wrote or paid for the report, not what it is about.
+_NOT_A_TITLE = re.compile(
+    r"samordningsforbund|finsam|hogskola|universitet|university|akademin|centrum for|rapportserie|"
+    r"^en rapport|^rapport fran|pa uppdrag|^innehall|^sammanfattning|^forord|mall ska|^insats for|"
+    r"^stod for|^diarienummer|^dnr|^signatur|^datum|^version|^\d|^(?:januari|februari|mars|april|maj|juni|juli|"
+    r"augusti|september|oktober|november|december)\b"
+)
+_TITLE_LINES = 14
+_EVALUATION_OF = re.compile(
+    r"\b(?:utvardering|uppfoljning|granskning|studie|forstudie|analys)\w* (?:av|om) (?:insatsen |projektet )?"
+)
+_DESCRIPTION = re.compile(r"(?:om|av|for|till|fran|en|ett|de|den|det|avseende|kring|inom)\b")
+_LINE_MARKUP = re.compile(r"^[#>*\s|-]+|[*|]+\s*$|<[^>]+>|\*\*")
+
+
+def report_type(text: str) -> str:
+    """The report's kind from the words of its title page; "okand" for a document that names no genre."""
+    lines = title_lines(text)
+    for line in lines:
+        kind = _genre(fold(line))
+        if kind:
+            return kind
+    head = fold(text[:1500])
+    kind = _genre(head)
+    if kind:
+        return kind
+    if _ACADEMIC.search(fold(text[:4000])):
+        return "utvardering"
+    if re.search(r"\b\w*rapport\b", " ".join(fold(line) for line in lines)):
+        return "rapport"
+    return "okand"
+
+
+def _genre(folded: str) -> str | None:
+    match = _GENRE.search(folded)
+    if match is None:
+        return None
+    index = next(i for i, value in enumerate(match.groups()) if value is not None)
+    return GENRES[index][1]
+
+
+def title_lines(text: str) -> list[str]:
+    """The first short non-empty lines: the title page, without markup."""
+    lines = []
+    for raw in text[:3000].split("\n"):
+        line = _LINE_MARKUP.sub("", raw).strip()
+        if not line or len(line) > 160 or "....." in line:
+            continue
+        if re.match(r"\d{1,2}(\.\d+)*\.?\s", line):  # the form's first numbered section: the title page is over
+            break
+        lines.append(line)
+        if len(lines) >= _TITLE_LINES:
+            break
+    return lines
+
+
+def title_name(text: str) -> tuple[str, int, int] | None:
+    """The insats name the title page states, with its span in ``text``: a title line without its genre
+    words ("Motivationslyftet Ockelbo – förstudie om …"), the object of "utvärdering av (insatsen) X", or a
+    title line of its own. The name must recur in the text (twice at least), so a motto or a heading is no
+    name; it is returned as the text writes it most often (titles are often in capitals)."""
+    lines = title_lines(text)
+    joined = []
+    for line in lines:  # "EN UTVÄRDERING AV INSATSEN" / "HÄLSOLOTSEN SANDVIKEN 2020–2022" is one title
+        if joined and re.search(r"\b(av|om|for|i|insatsen|projektet|och)$", fold(joined[-1])):
+            joined[-1] += " " + line
+        else:
+            joined.append(line)
+    strong: list[str] = []  # the object of "utvärdering av …": the title says what is evaluated
+    plain: list[str] = []
+    for line in joined:
+        if _NOT_A_TITLE.search(fold(line)):
+            continue
+        for part in re.split(r"\s[–—-]\s|:\s", line):
+            part = part.strip()
+            folded = fold(part)
+            evaluated = _EVALUATION_OF.search(folded)
+            if evaluated:
+                rest = part[evaluated.end() :]
+                if not _DESCRIPTION.match(fold(rest)):  # "utvärdering av en insats för unga" describes
+                    strong.append(rest)
+                continue
+            first, _, rest = part.partition(" ")
+            if _GENRE_WORD.match(fold(first)):
+                # "Slutrapport Jobbspåret Gävle" names the insats; "Förstudie om vägar framåt" describes it.
+                if rest and not _DESCRIPTION.match(fold(rest)):
+                    plain.append(rest)
+                continue
+            plain.append(part)
+    for candidate in strong + plain:
+        name = _trim(candidate)
+        if not name:
+            continue
+        found = _as_written(text, name)
+        if found is not None:
+            return found
+    return None
+
+
+def _trim(candidate: str) -> str:
+    """A title part down to the name: no years, no "i Gävle, Sandviken och Hofors", no trailing genre."""
+    name = re.sub(r"\s*\b(19|20)\d\d(\s*[–—-]\s*(19|20)?\d\d)?\b.*$", "", candidate)
+    name = re.split(r"\s[–—-]\s|[:?!.,;]", name)[0]
+    # "… i Gävle, Sandviken, Hofors och Ockelbo": where the insats ran, not its name (kommun names only).
+    place = re.search(r"\s+i\s+([A-ZÅÄÖ][\wåäöÅÄÖ]+?)s?(?:\s+kommun)?$", name, re.IGNORECASE)
+    if place and _is_kommun(place.group(1)):
+        name = name[: place.start()]
+    name = name.strip(" \"'“”")
+    words = name.split()
+    if not (1 <= len(words) <= 8) or len(name) < 3:
+        return ""
+    return name
+
+
+def _is_kommun(word: str) -> bool:
+    from index.metadata import kommuner  # metadata imports this module
+
+    names = kommuner()
+    return fold(word) in names or fold(word + "s") in names
+
+
+def _as_written(text: str, name: str) -> tuple[str, int, int] | None:
+    """The name as the text writes it most often (at least twice), with the span of its first occurrence."""
+    words = fold(name).split()
+    pattern = re.compile(r"\b" + r"[\s\-–]+".join(re.escape(w) for w in words) + r"\b")
+    folded = fold(text)
+    matches = list(pattern.finditer(folded))
+    if len(matches) < 2:
+        return None
+    forms: dict[str, list[int]] = {}
+    for match in matches:
+        forms.setdefault(text[match.start() : match.end()], []).append(match.start())
+    # Prefer a form that is not all capitals (the running text's spelling), then the commonest.
+    best = max(forms, key=lambda f: (not f.isupper(), len(forms[f])))
+    start = forms[best][0]
+    return re.sub(r"\s+", " ", best), start, start + len(best)
