@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from index.analyze import fold
+from index.sections import section_key
 
 # Genre words in folded form → report type, most specific first. A word names the genre when it stands
 # on the title page; "slutrapport" deep in a quarterly report ("mall för slutrapport") does not count.
@@ -38,6 +39,10 @@ _NOT_A_TITLE = re.compile(
     r"augusti|september|oktober|november|december)\b"
 )
 _TITLE_LINES = 14
+_FOLLOWING_PLACE = re.compile(r"[ \t]+([A-ZÅÄÖ][\wåäö]+)\b")
+# "Eva L. Bergsten och Lisbeth Kristiansen", "Anna Berg, Olof Ek": a by-line of two or more full names.
+_PERSON = r"(?:[A-ZÅÄÖ][\w-]*\.?\s+){1,3}[A-ZÅÄÖ][\w-]+"
+_AUTHORS = re.compile(rf"^{_PERSON}(?:\s*(?:,|och|&)\s*{_PERSON})+$")
 _EVALUATION_OF = re.compile(
     r"\b(?:utvardering|uppfoljning|granskning|studie|forstudie|analys)\w* (?:av|om) (?:insatsen |projektet )?"
 )
@@ -80,6 +85,8 @@ def title_lines(text: str) -> list[str]:
             continue
         if re.match(r"\d{1,2}(\.\d+)*\.?\s", line):  # the form's first numbered section: the title page is over
             break
+        if len(line.split()) <= 4 and section_key(line)[0] is not None:  # "Innehåll", "Sammanfattning", …
+            break
         lines.append(line)
         if len(lines) >= _TITLE_LINES:
             break
@@ -101,7 +108,7 @@ def title_name(text: str) -> tuple[str, int, int] | None:
     strong: list[str] = []  # the object of "utvärdering av …": the title says what is evaluated
     plain: list[str] = []
     for line in joined:
-        if _NOT_A_TITLE.search(fold(line)):
+        if _NOT_A_TITLE.search(fold(line)) or _AUTHORS.match(line):
             continue
         for part in re.split(r"\s[–—-]\s|:\s", line):
             part = part.strip()
@@ -120,28 +127,42 @@ def title_name(text: str) -> tuple[str, int, int] | None:
                 continue
             plain.append(part)
     for candidate in strong + plain:
-        name = _trim(candidate)
-        if not name:
-            continue
-        found = _as_written(text, name)
-        if found is not None:
-            return found
+        for name in _trimmed(candidate):
+            found = _as_written(text, name)
+            if found is not None:
+                return found
     return None
 
 
-def _trim(candidate: str) -> str:
-    """A title part down to the name: no years, no "i Gävle, Sandviken och Hofors", no trailing genre."""
+def _trimmed(candidate: str) -> list[str]:
+    """A title part down to the name: no years, no subtitle; with, and then without, "i Sandviken" (the
+    place may be part of the name as the text writes it, or only where the insats ran)."""
     name = re.sub(r"\s*\b(19|20)\d\d(\s*[–—-]\s*(19|20)?\d\d)?\b.*$", "", candidate)
-    name = re.split(r"\s[–—-]\s|[:?!.,;]", name)[0]
-    # "… i Gävle, Sandviken, Hofors och Ockelbo": where the insats ran, not its name (kommun names only).
+    name = re.split(r"\s[–—-]\s|[:?!,;]|\.(?:\s|$)", name)[0].strip(" \"'“”")
+    forms = [name]
     place = re.search(r"\s+i\s+([A-ZÅÄÖ][\wåäöÅÄÖ]+?)s?(?:\s+kommun)?$", name, re.IGNORECASE)
     if place and _is_kommun(place.group(1)):
-        name = name[: place.start()]
-    name = name.strip(" \"'“”")
-    words = name.split()
+        forms.append(name[: place.start()])
+    return [f for f in forms if _plausible(f)]
+
+
+def _plausible(name: str) -> bool:
+    words = re.findall(r"[\w]+", name)
     if not (1 <= len(words) <= 8) or len(name) < 3:
-        return ""
-    return name
+        return False
+    return not all(_is_place(w) for w in words)  # "Gävleborg", "Region Gävleborg": a place, no insats
+
+
+# The counties (län, regions): with the kommuner, the places a title names besides the insats.
+_LAN = frozenset(
+    "region lan kommun blekinge dalarna dalarnas gavleborg gavleborgs gotland halland jamtland jonkoping kalmar "
+    "kronoberg norrbotten skane stockholm sodermanland uppsala varmland vasterbotten vasternorrland vastmanland "
+    "vastra gotaland orebro ostergotland harjedalen".split()
+)
+
+
+def _is_place(word: str) -> bool:
+    return fold(word) in _LAN or _is_kommun(word)
 
 
 def _is_kommun(word: str) -> bool:
@@ -161,7 +182,12 @@ def _as_written(text: str, name: str) -> tuple[str, int, int] | None:
         return None
     forms: dict[str, list[int]] = {}
     for match in matches:
-        forms.setdefault(text[match.start() : match.end()], []).append(match.start())
+        end = match.end()
+        # "Steg för steg Sandviken": the kommun the text writes after the name belongs to it.
+        place = _FOLLOWING_PLACE.match(text, end)
+        if place and _is_kommun(place.group(1)) and fold(place.group(1)) not in fold(name):
+            end = place.end()
+        forms.setdefault(text[match.start() : end], []).append(match.start())
     # Prefer a form that is not all capitals (the running text's spelling), then the commonest.
     best = max(forms, key=lambda f: (not f.isupper(), len(forms[f])))
     start = forms[best][0]
