@@ -60,9 +60,11 @@ _NEXT_LABEL = re.compile(
     r"registreringsdatum)\b"
 )
 # Form placeholders are never values: "åååå-mm-dd", "ÅÅMMDD", "Ange …", "Beskriv …", "Klicka här …".
-_PLACEHOLDER = re.compile(
-    r"\b(?:[a\d]{2,4}-?mm-?dd|yyyy-mm-dd|x{4}-xx-xx)\b|^(?:ange|beskriv|fyll i|skriv|klicka|namn pa|"
-    r"insatsens namn|xx+)\b|^\[.*\]$|^<.*>$|^\.{3,}$|^_+$"
+_PLACEHOLDER = re.compile(r"\b(?:[a\d]{2,4}-?mm-?dd|yyyy-mm-dd|x{4}-xx-xx)\b")
+# Matched on the text as written: folded, "Ånge kommun" would read as "Ange …".
+_PLACEHOLDER_VALUE = re.compile(
+    r"(?:ange|beskriv|fyll i|skriv|klicka|redogör|namn på|insatsens namn|xx+)\b|\[.*\]$|<.*>$|\.{3,}$|_+$",
+    re.IGNORECASE,
 )
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
@@ -142,7 +144,7 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
             if number is None:
                 continue
             start, end = number.span()
-        start, end = _trim_value(folded, start, end)
+        start, end = _trim_value(text, folded, start, end)
         if start >= end:
             continue
         raw = text[start:end]
@@ -151,7 +153,7 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
             yield Field(name, normalised, raw, start, end)
 
 
-def _trim_value(folded: str, start: int, end: int) -> tuple[int, int]:
+def _trim_value(text: str, folded: str, start: int, end: int) -> tuple[int, int]:
     """The value up to the next form label on its line and without placeholder text; empty if a placeholder."""
     following = _NEXT_LABEL.search(folded, start, end)
     if following is not None:
@@ -159,6 +161,8 @@ def _trim_value(folded: str, start: int, end: int) -> tuple[int, int]:
     placeholder = _PLACEHOLDER.search(folded, start, end)
     if placeholder is not None:
         end = placeholder.start() if placeholder.start() > start else start
+    if _PLACEHOLDER_VALUE.match(text[start:end]):  # "Ange insatsens namn", "[namn]", "....."
+        return start, start
     while end > start and folded[end - 1] in " \t–-:|*":
         end -= 1
     return start, end
