@@ -17,6 +17,7 @@ from importlib import resources
 
 from index import titlepage
 from index.analyze import fold, swedish_lexicon
+from index.money import amount, budget_table
 from index.records import Field, Mention, ReportMeta, Section
 
 # Labels as regexes over folded text, anchored to the start of a line or table cell.
@@ -36,9 +37,9 @@ LABELS: dict[str, str] = {
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
     r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
     "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljad(?:e)? (?:medel|budget|bidrag)"
-    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for\b))|beviljat(?=\s*(?::|\||\t))",
+    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for\b))|beviljat(?=\s*:)",
     "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade) medel(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|"
-    r"(?:utnyttjat|forbrukat|utfall)(?=\s*(?::|\||\t))",
+    r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*:)",
     "diarienummer": r"diarienummer|dnr|arendenummer",
     "organisation": r"organisations ?namn|huvudman(?: for insatsen)?|insatsagare|projektagare|"
     r"ansvarig organisation|sokande organisation",
@@ -106,6 +107,9 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         found = next(_label_values(text, folded, name), None)
         if found is not None:
             fields.append(found)
+    for name, field in budget_table(text):  # a budget | utfall table's total row, when no field states it
+        if not any(f.name == name for f in fields):
+            fields.append(field)
     fields += _period(text, folded)
     fields += _partners(text, folded, sections)
     fields += _dnr_in_text(text)
@@ -212,8 +216,7 @@ def _cell_end(text: str, position: int) -> int:
 
 def _normalise(name: str, raw: str) -> str | None:
     if name in ("beviljade_medel", "utnyttjade_medel"):
-        match = _MONEY.search(raw)
-        return re.sub(r"\D", "", match.group(0)) if match else None
+        return amount(raw)
     if name == "diarienummer":
         value = raw.strip()
         return value if re.search(r"\d", value) and len(value) <= 30 else None
@@ -221,8 +224,24 @@ def _normalise(name: str, raw: str) -> str | None:
     return value or None
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "januari februari mars april maj juni juli augusti september oktober november december".split(), 1
+    )
+}
+_WORD_DATE = r"\d{1,2} (?:" + "|".join(_MONTHS) + r") \d{4}"
+
+
 def parse_date(raw: str) -> str | None:
-    """``2019-10-01``, ``20191001`` or ``191001`` → ISO date, or None when it is no valid date."""
+    """``2019-10-01``, ``20191001``, ``191001`` or ``1 oktober 2019`` → ISO date, or None when it is none."""
+    words = re.fullmatch(r"(\d{1,2}) (\w+) (\d{4})", raw.strip().lower())
+    if words:
+        month = _MONTHS.get(words.group(2))
+        try:
+            return date(int(words.group(3)), month, int(words.group(1))).isoformat() if month else None
+        except ValueError:
+            return None
     digits = raw.replace("-", "")
     if len(digits) == 6:
         digits = "20" + digits
@@ -238,7 +257,7 @@ def _period(text: str, folded: str) -> list[Field]:
     label = re.compile(_INLINE + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
     candidates += [m.end() for m in label.finditer(folded)]
     candidates += [m.end() for m in re.finditer(r"under perioden|pagick under|projekttid(?:en)?", folded)]
-    pair = re.compile(rf"({_DATE})\s*[-–]\s*({_DATE})")
+    pair = re.compile(rf"({_DATE}|{_WORD_DATE})\s*(?:[-–—]|till|t\.o\.m\.?)\s*({_DATE}|{_WORD_DATE})", re.IGNORECASE)
     for position in candidates:
         match = pair.search(text, position, min(len(text), position + 120))
         if match:

@@ -216,3 +216,26 @@ def test_a_report_that_names_no_insats_still_gets_one():
     (insats,) = group_reports([_meta(text, "lage.md")], text_of={"lage.md": text}.get)
     assert insats.reports == ("lage.md",)
     assert insats.placements[0].reason
+
+
+BUDGET = """Slutredovisning
+
+Projektnamn: Kliv in Sundsvall
+
+Projektperiod: 1 mars 2022 till 28 februari 2024
+
+## Ekonomisk redovisning
+
+| Kostnadsslag | Budget | Utfall |
+|---|---|---|
+| Personal | 1 100 tkr | 1 020 tkr |
+| Summa | 1 250 tkr | 1 198 400 kr |
+"""
+
+
+def test_money_from_a_budget_table_and_a_period_in_words():
+    meta = _meta(BUDGET, "kliv.md")
+    assert meta.values("beviljade_medel") == ["1250000"] and meta.values("utnyttjade_medel") == ["1198400"]
+    assert meta.values("period_start") == ["2022-03-01"] and meta.values("period_end") == ["2024-02-28"]
+    for field in meta.fields:
+        assert BUDGET[field.start : field.end] == field.raw
