@@ -50,6 +50,8 @@ class Section:
     end: int
     body_start: int  # offset just after the heading text
     number: str | None = None  # "5.1" when the heading is numbered
+    # Every theme a heading joins ("Lärdomar, framgångsfaktorer och hinder"): ``key`` first, then the others.
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
