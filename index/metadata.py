@@ -30,8 +30,9 @@ _INLINE_FIELDS = frozenset({"period", "beviljade_medel", "utnyttjade_medel", "or
 LABELS: dict[str, str] = {
     # "Insatsens namn", "Namn på insatsen", "Projektnamn", "Förstudiens namn"; a bare "Insats:"/"Projekt:"
     # only as a form label (a colon or a table cell follows), since the words also begin sentences.
-    "insats_namn": r"insatsens namn|projektets namn|forstudiens namn|namn pa (?:insatsen|projektet|forstudien)|"
-    r"insatsnamn|projektnamn|(?:insats|projekt)(?=\s*(?::|\||\t))",
+    "insats_namn": r"(?:insatsens|projektets|forstudiens)(?:\s*/\s*\w+)?\s+(?:namn|titel|benamning)|"
+    r"namn pa (?:insatsen|projektet|forstudien)(?:\s*/\s*\w+)?|insatsnamn|projektnamn|"
+    r"(?:insats|projekt)(?=\s*(?::|\||\t))",
     # Insatstid, projekttid, förstudietid, projektperiod, genomförandetid, the quarter a report covers.
     "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"

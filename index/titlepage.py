@@ -21,14 +21,19 @@ GENRES: tuple[tuple[str, str], ...] = (
     (r"kvartalsrapport\w*", "kvartalsrapport"),
     (r"slutrapport\w*|slutredovisning\w*|slutrapportering", "slutrapport"),
     (
-        r"lagesrapport\w*|delrapport\w*|delredovisning\w*|halvarsrapport\w*|arsrapport\w*|tertialrapport\w*"
-        r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|verksamhetsrapport\w*|lagesbeskrivning",
+        # (not "årsrapport" or "verksamhetsberättelse": those report on the förbund, not on one insats)
+        r"lagesrapport\w*|delrapport\w*|delredovisning\w*|halvarsrapport\w*|tertialrapport\w*"
+        r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|lagesbeskrivning",
         "lagesrapport",
     ),
     (r"ansokan|ansokningsblankett|projektansokan", "ansokan"),
 )
 _GENRE = re.compile(r"\b(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(GENRES)) + r")\b")
 _GENRE_WORD = re.compile(r"(?:" + "|".join(p for p, _ in GENRES) + r"|rapport\w*)$")
+# Documents about the förbund as a whole, not about one insats: no insats of their own.
+_FORBUND_DOCUMENT = re.compile(
+    r"\b(?:arsrapport|arsredovisning|verksamhetsberattelse|verksamhetsplan|protokoll|budgetunderlag)\b"
+)
 # An evaluation written by a university is one even when its title page says only "En rapport".
 _ACADEMIC = re.compile(r"hogskola|universitet|university|foljeforskning|forskare")
 # Lines of a title page that name who wrote or paid for the report, not what it is about.
@@ -45,6 +50,8 @@ _PERSON = r"(?:[A-ZÅÄÖ][\w-]*\.?\s+){1,3}[A-ZÅÄÖ][\w-]+"
 _AUTHORS = re.compile(rf"^{_PERSON}(?:\s*(?:,|och|&)\s*{_PERSON})+$")
 _EVALUATION_OF = re.compile(
     r"\b(?:utvardering|uppfoljning|granskning|studie|forstudie|analys)\w* (?:av|om) (?:insatsen |projektet )?"
+    # "Slutrapport för projektet Brobyggarna", "Lägesrapport för insatsen Kliv"
+    r"|\b\w*(?:rapport|redovisning)\w* (?:for|av|om) (?:insatsen|projektet|forstudien) "
 )
 _DESCRIPTION = re.compile(r"(?:om|av|for|till|fran|en|ett|de|den|det|avseende|kring|inom)\b")
 _LINE_MARKUP = re.compile(r"^[#>*\s|-]+|[*|]+\s*$|<[^>]+>|\*\*")
@@ -54,16 +61,20 @@ def report_type(text: str) -> str:
     """The report's kind from the words of its title page; "okand" for a document that names no genre."""
     lines = title_lines(text)
     for line in lines:
+        if _FORBUND_DOCUMENT.search(fold(line)):
+            return "okand"
         kind = _genre(fold(line))
         if kind:
             return kind
-    head = fold(text[:1500])
-    kind = _genre(head)
-    if kind:
-        return kind
-    if _ACADEMIC.search(fold(text[:4000])):
+    # A genre word in running prose ("… en ansökan om sjukpenning") says nothing about the document, except
+    # the two words only the report forms use.
+    head = re.search(r"\b(kvartalsrapport|slutrapport)\b", fold(text[:1500]))
+    if head:
+        return head.group(1)
+    title_page = " ".join(fold(line) for line in lines)
+    if _ACADEMIC.search(title_page):
         return "utvardering"
-    if re.search(r"\b\w*rapport\b", " ".join(fold(line) for line in lines)):
+    if re.search(r"\b\w*rapport\b", title_page):
         return "rapport"
     return "okand"
 
@@ -81,7 +92,8 @@ def title_lines(text: str) -> list[str]:
     lines = []
     for raw in text[:3000].split("\n"):
         line = _LINE_MARKUP.sub("", raw).strip()
-        if not line or len(line) > 160 or "....." in line:
+        # A title is short and no sentence: "Ja, men om ansökan inte beviljas måste ni …" is prose.
+        if not line or len(line) > 160 or "....." in line or len(line.split()) > 16 or re.search(r"[.!]$", line):
             continue
         if re.match(r"\d{1,2}(\.\d+)*\.?\s", line):  # the form's first numbered section: the title page is over
             break
