@@ -159,9 +159,25 @@ class _Evidence:
     stated: bool
 
 
+@dataclass(frozen=True, slots=True)
+class _Text:
+    """A report's text, folded once, with its words: most insatser are ruled out by a set lookup."""
+
+    text: str
+    folded: str
+    words: frozenset[str]
+    tokens: frozenset[str]  # as written, for abbreviations and one-word names
+
+    @classmethod
+    def of(cls, text: str) -> _Text:
+        folded = fold(text)
+        return cls(text, folded, frozenset(re.findall(r"\w+", folded)), frozenset(re.findall(r"\w+", text)))
+
+
 def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None) -> bool:
     """Join ``meta`` to the known insats it names most; False when it names none clearly enough."""
-    found = [e for g in groups if (e := _evidence(g, meta, text)) is not None]
+    body = _Text.of(text) if text else None
+    found = [e for g in groups if (e := _evidence(g, meta, body)) is not None]
     if not found:
         return False
     best = max(found, key=lambda e: (e.score, e.kommun_mentions))
@@ -172,17 +188,18 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None)
     parts = []
     if best.stated:
         parts.append(f'rapporten anger insatsen "{meta.insats_name}"')
-    if best.hits:
+    if best.hits and text is not None:
+        first = re.sub(r"\s+", " ", text[best.hits[0][0] : best.hits[0][1]])
         parts.append(
-            f'nämner "{group.name}" {len(best.hits)} gånger ({best.on_title_page} på titelsidan, '
-            f"{best.in_intro} i inledningen)"
+            f'nämner insatsen "{group.name}" (som "{first}") {len(best.hits)} gånger '
+            f"({best.on_title_page} på titelsidan, {best.in_intro} i inledningen)"
         )
     reason = "Inget namnfält; " + " och ".join(parts) + ", mer än någon annan känd insats."
     rivals = [e for e in found if e is not best and core_name(e.group.name) == core_name(group.name)]
     if group.kommun and rivals:
         others = ", ".join(f"{e.group.kommun} {e.kommun_mentions}" for e in rivals if e.group.kommun)
         reason += f" Namnen hålls isär på kommun: {group.kommun} nämns {best.kommun_mentions} gånger ({others})."
-    evidence = tuple(Field("omnamnande", group.name, text[a:b], a, b) for a, b in best.hits[:3] if text is not None)
+    evidence = tuple(Field("omnamnande", group.name, text[a:b], a, b) for a, b in best.hits[:3] if text)
     stated = meta.first("insats_namn")
     if best.stated and stated is not None:
         evidence = (stated, *evidence)
@@ -190,15 +207,15 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None)
     return True
 
 
-def _evidence(group: _Group, meta: ReportMeta, text: str | None) -> _Evidence | None:
+def _evidence(group: _Group, meta: ReportMeta, body: _Text | None) -> _Evidence | None:
     stated = bool(meta.insats_name) and _same_insats(group.lead, meta)
     hits: list[tuple[int, int]] = []
     kommun_mentions = 0
     score = 5.0 if stated else 0.0
     on_title, in_intro = 0, 0
-    if text:
-        folded = fold(text)
-        hits = _name_hits(group, text, folded)
+    if body is not None:
+        text, folded = body.text, body.folded
+        hits = _name_hits(group, body)
         intro = max(_TITLE_PAGE, int(len(text) * _INTRO_SHARE))
         for start, _ in hits:
             if start < _TITLE_PAGE:
@@ -206,33 +223,32 @@ def _evidence(group: _Group, meta: ReportMeta, text: str | None) -> _Evidence | 
             elif start < intro:
                 in_intro += 1
         score += 3 * on_title + 2 * in_intro + (len(hits) - on_title - in_intro)
-        if group.kommun:
+        if group.kommun and score > 0:
             kommun_mentions = len(re.findall(rf"\b{re.escape(fold(group.kommun))}s?\b", folded))
     if score == 0:
         return None
     if group.kommun and meta.kommun and meta.kommun != group.kommun and kommun_mentions == 0:
         return None  # a namesake: the report is about another kommun and never names this insats's one
-    if group.kommun and text and kommun_mentions == 0:
+    if group.kommun and body is not None and kommun_mentions == 0:
         score /= 2
     return _Evidence(group, score, tuple(hits), on_title, in_intro, kommun_mentions, stated)
 
 
-def _name_hits(group: _Group, text: str, folded: str) -> list[tuple[int, int]]:
+def _name_hits(group: _Group, body: _Text) -> list[tuple[int, int]]:
     """Where the report names the insats: its core name (folded, any dashes) or an abbreviation it uses."""
     spans: list[tuple[int, int]] = []
-    core = core_name(group.name)
-    words = core.split()
-    if words:
+    words = core_name(group.name).split()
+    if len(words) == 1:
+        # One word names the insats only as written in its name ("Connect", not "connect" as a verb).
+        original = next((w for w in re.findall(r"[\w-]+", group.name) if fold(w) == words[0]), None)
+        if original is not None and original in body.tokens:
+            spans += [m.span() for m in re.finditer(rf"\b{re.escape(original)}\b", body.text)]
+    elif words and all(w in body.words for w in words):
         pattern = r"\b" + r"[\s\-–—]+".join(re.escape(w) for w in words) + r"\b"
-        if len(words) == 1:
-            # One word names the insats only as written in its name ("Connect", not "connect" as a verb).
-            original = next((w for w in re.findall(r"[\w-]+", group.name) if fold(w) == words[0]), None)
-            if original is not None:
-                spans += [m.span() for m in re.finditer(rf"\b{re.escape(original)}\b", text)]
-        else:
-            spans += [m.span() for m in re.finditer(pattern, folded)]
+        spans += [m.span() for m in re.finditer(pattern, body.folded)]
     for short in _abbreviations(group):
-        spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", text)]
+        if short in body.tokens:
+            spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body.text)]
     return sorted(set(spans))
 
 
