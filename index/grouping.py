@@ -183,6 +183,12 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None)
     best = max(found, key=lambda e: (e.score, e.kommun_mentions))
     if best.score < _ENOUGH:
         return False
+    if body is not None and not best.stated and _name_source(meta) == "title" and meta.insats_name:
+        # Its title names an insats of its own, and the report names that one as often: a comparison with a
+        # known insats ("som i Jobbspåret …") does not make it a report about that insats.
+        own = _Group([meta])
+        if len(_name_hits(own, body)) >= len(best.hits):
+            return False
     group = best.group
     group.members.append(meta)
     parts = []

@@ -346,11 +346,17 @@ def kommuner() -> dict[str, str]:
 def find_kommun(text: str) -> tuple[str, int, int] | None:
     """The first kommun named in ``text`` (genitive allowed: "Hudiksvalls kommun"), with its span."""
     names = kommuner()
-    for match in re.finditer(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]+(?: [A-ZÅÄÖ][\wåäö]+)?", text):
-        word = fold(match.group(0))
-        for candidate in (word, word[:-1] if word.endswith("s") else None):
-            if candidate and candidate in names:
-                return names[candidate], match.start(), match.end()
+    # Two words first ("Upplands Väsby"), then the first alone; a two-word miss ("Hälsolotsen Sandviken")
+    # leaves its second word to be tried as the next candidate.
+    for match in re.finditer(r"(?=([A-ZÅÄÖ][\wåäöÅÄÖ-]+)((?: [A-ZÅÄÖ][\wåäö]+)?))(?<![\wåäöÅÄÖ-])", text):
+        first, second = match.group(1), match.group(2)
+        for span in ((first + second) if second else None, first):
+            if not span:
+                continue
+            word = fold(span)
+            for candidate in (word, word[:-1] if word.endswith("s") else None):
+                if candidate and candidate in names:
+                    return names[candidate], match.start(), match.start() + len(span)
     return None
 
 

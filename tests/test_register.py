@@ -239,3 +239,22 @@ def test_money_from_a_budget_table_and_a_period_in_words():
     assert meta.values("period_start") == ["2022-03-01"] and meta.values("period_end") == ["2024-02-28"]
     for field in meta.fields:
         assert BUDGET[field.start : field.end] == field.raw
+
+
+OTHER_EVALUATION = """Mittuniversitetet
+
+# UTVÄRDERING AV PROJEKTET STIGEN I TIMRÅ
+
+## Sammanfattning
+
+Stigen har gett unga vuxna stöd. Liksom Brobyggarna arbetade Stigen med coacher, och Stigen i Timrå
+nådde 30 deltagare. Brobyggarna nämns här för jämförelse.
+"""
+
+
+def test_an_evaluation_of_an_unknown_insats_that_compares_with_a_known_one_keeps_its_own():
+    metas = [_meta(FINAL_TIMRA, "slut_timra.md"), _meta(OTHER_EVALUATION, "stigen.md")]
+    texts = {"slut_timra.md": FINAL_TIMRA, "stigen.md": OTHER_EVALUATION}
+    insatser = group_reports(metas, text_of=texts.get)
+    assert sorted(i.reports for i in insatser) == [("slut_timra.md",), ("stigen.md",)]
+    assert next(i for i in insatser if i.reports == ("stigen.md",)).name.startswith("Stigen")
