@@ -103,6 +103,15 @@ def group_reports(metas: Sequence[ReportMeta], *, text_of: Callable[[str], str |
             unplaced.append(meta)
     for meta in unplaced:  # no known insats named: a stated name (title, quotes) founds one, else the title
         _place_by_name(groups, meta)
+    if text_of is not None:
+        # A document of no known genre (a consultant's memo, a PM) is about an insats when its title page
+        # names a known one; other documents (statutes, web pages) stay out of the register.
+        name_words = {w for g in groups for w in core_name(g.name).split()} | {
+            fold(a) for g in groups for a in _abbreviations(g)
+        }
+        for meta in (m for m in metas if not is_report(m)):
+            if name_words & set(re.findall(r"\w+", fold(meta.title))):  # cheap: most documents name none
+                _place_by_evidence(list(groups), meta, text_of(meta.source), untyped=True)
     return [_insats(group) for group in groups]
 
 
@@ -174,14 +183,15 @@ class _Text:
         return cls(text, folded, frozenset(re.findall(r"\w+", folded)), frozenset(re.findall(r"\w+", text)))
 
 
-def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None) -> bool:
-    """Join ``meta`` to the known insats it names most; False when it names none clearly enough."""
+def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None, *, untyped: bool = False) -> bool:
+    """Join ``meta`` to the known insats it names most; False when it names none clearly enough (for a
+    document of no report genre: unless its title page names the insats and it names it often)."""
     body = _Text.of(text) if text else None
     found = [e for g in groups if (e := _evidence(g, meta, body)) is not None]
     if not found:
         return False
     best = max(found, key=lambda e: (e.score, e.kommun_mentions))
-    if best.score < _ENOUGH:
+    if best.score < _ENOUGH or (untyped and (best.on_title_page == 0 or best.score < 2 * _ENOUGH)):
         return False
     if body is not None and not best.stated and _name_source(meta) == "title" and meta.insats_name:
         # Its title names an insats of its own, and the report names that one as often: a comparison with a
@@ -200,7 +210,8 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None)
             f'nämner insatsen "{group.name}" (som "{first}") {len(best.hits)} gånger '
             f"({best.on_title_page} på titelsidan, {best.in_intro} i inledningen)"
         )
-    reason = "Inget namnfält; " + " och ".join(parts) + ", mer än någon annan känd insats."
+    opening = "Ingen rapporttyp och inget namnfält; " if untyped else "Inget namnfält; "
+    reason = opening + " och ".join(parts) + ", mer än någon annan känd insats."
     rivals = [e for e in found if e is not best and core_name(e.group.name) == core_name(group.name)]
     if group.kommun and rivals:
         others = ", ".join(f"{e.group.kommun} {e.kommun_mentions}" for e in rivals if e.group.kommun)

@@ -258,3 +258,20 @@ def test_an_evaluation_of_an_unknown_insats_that_compares_with_a_known_one_keeps
     insatser = group_reports(metas, text_of=texts.get)
     assert sorted(i.reports for i in insatser) == [("slut_timra.md",), ("stigen.md",)]
     assert next(i for i in insatser if i.reports == ("stigen.md",)).name.startswith("Stigen")
+
+
+MEMO = """PM om Brobyggarna i Timrå
+
+Brobyggarna har under våren haft täta kontakter med arbetsgivare. Brobyggarna planerar en
+arbetsgivarträff i Timrå i juni.
+"""
+FAQ = "Du kan ansöka om sjukpenning hos Försäkringskassan. Ansökan ska innehålla ett läkarintyg.\n"
+
+
+def test_a_document_of_no_genre_joins_the_insats_its_title_names_and_other_documents_stay_out():
+    metas = [_meta(FINAL_TIMRA, "slut_timra.md"), _meta(MEMO, "pm.md"), _meta(FAQ, "faq.txt")]
+    assert metas[1].report_type == "okand" and metas[2].report_type == "okand"
+    texts = {"slut_timra.md": FINAL_TIMRA, "pm.md": MEMO, "faq.txt": FAQ}
+    (insats,) = group_reports(metas, text_of=texts.get)
+    assert insats.reports == ("pm.md", "slut_timra.md")
+    assert group_reports([metas[2]], text_of=texts.get) == []
