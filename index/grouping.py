@@ -109,6 +109,7 @@ def group_reports(metas: Sequence[ReportMeta], *, text_of: Callable[[str], str |
         name_words = {w for g in groups for w in core_name(g.name).split()} | {
             fold(a) for g in groups for a in _abbreviations(g)
         }
+        name_words -= STOPWORDS
         for meta in (m for m in metas if not is_report(m)):
             if name_words & set(re.findall(r"\w+", fold(meta.title))):  # cheap: most documents name none
                 _place_by_evidence(list(groups), meta, text_of(meta.source), untyped=True)
