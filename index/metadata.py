@@ -26,7 +26,7 @@ _CELL = r"(?:^|\||<br>|\*\*)[ \t*]*"
 # Beviljade medel för insatsen 1 240 000 kr Utnyttjade medel …") has its labels mid-line: for these
 # fields, whose labels are form wording and not everyday words, a label may also follow a space or tab.
 _INLINE = r"(?:^|\||<br>|\*\*|(?<=[ \t]))[ \t*]*"
-_INLINE_FIELDS = frozenset({"period", "beviljade_medel", "utnyttjade_medel", "organisation", "arbetsstalle"})
+_INLINE_FIELDS = frozenset({"period", "beviljade_medel", "utnyttjade_medel", "arbetsstalle"})
 LABELS: dict[str, str] = {
     # "Insatsens namn", "Namn på insatsen", "Projektnamn", "Förstudiens namn"; a bare "Insats:"/"Projekt:"
     # only as a form label (a colon or a table cell follows), since the words also begin sentences.
@@ -38,7 +38,8 @@ LABELS: dict[str, str] = {
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
     r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
     "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljad(?:e)? (?:medel|budget|bidrag)"
-    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for\b))|beviljat(?=\s*:)",
+    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for (?:hela )?(?:insats|projekt|forstudie|perioden)))|"
+    r"beviljat(?=\s*:)",
     "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade) medel(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|"
     r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*:)",
     "diarienummer": r"diarienummer|dnr|arendenummer",
