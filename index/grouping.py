@@ -255,19 +255,45 @@ def _evidence(group: _Group, meta: ReportMeta, body: _Text | None) -> _Evidence 
 def _name_hits(group: _Group, body: _Text) -> list[tuple[int, int]]:
     """Where the report names the insats: its core name (folded, any dashes) or an abbreviation it uses."""
     spans: list[tuple[int, int]] = []
-    words = core_name(group.name).split()
+    for words in _name_forms(group.name):
+        spans += _core_hits(words, group.name, body)
+    for short in _abbreviations(group):
+        if short in body.tokens:
+            spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body.text)]
+    kept: list[tuple[int, int]] = []
+    for start, end in sorted(set(spans), key=lambda s: (s[0], -s[1])):  # one occurrence, however many forms
+        if not kept or start >= kept[-1][1]:
+            kept.append((start, end))
+    return kept
+
+
+def _name_forms(name: str) -> list[list[str]]:
+    """The word sequences that name an insats in running text: its core, and the core without a leading
+    "Projekt"/"Insatsen" or a subtitle ("Brobyggarna – arbetsträning för unga" is called "Brobyggarna")."""
+    core = core_name(name).split()
+    forms = [core]
+    if len(core) > 1 and core[0] in ("projekt", "projektet", "insats", "insatsen"):
+        forms.append(core[1:])
+    head = re.split(r"\s[–—-]\s|:\s", name, maxsplit=1)[0]
+    if head != name:
+        tail = name[len(head) :].strip(" –—-:")
+        # a subtitle is lower-case prose of several words, not a kommun ("… Trisam - Hudiksvall")
+        if tail[:1].islower() and len(tail.split()) >= 2 and core_name(head):
+            forms.append(core_name(head).split())
+    return [f for f in forms if f]
+
+
+def _core_hits(words: list[str], name: str, body: _Text) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
     if len(words) == 1:
         # One word names the insats only as written in its name ("Connect", not "connect" as a verb).
-        original = next((w for w in re.findall(r"[\w-]+", group.name) if fold(w) == words[0]), None)
+        original = next((w for w in re.findall(r"[\w-]+", name) if fold(w) == words[0]), None)
         if original is not None and original in body.tokens:
             spans += [m.span() for m in re.finditer(rf"\b{re.escape(original)}\b", body.text)]
     elif words and all(w in body.words for w in words):
         pattern = r"\b" + r"[\s\-–—]+".join(re.escape(w) for w in words) + r"\b"
         spans += [m.span() for m in re.finditer(pattern, body.folded)]
-    for short in _abbreviations(group):
-        if short in body.tokens:
-            spans += [m.span() for m in re.finditer(rf"(?<![\w-]){re.escape(short)}(?![\w-])", body.text)]
-    return sorted(set(spans))
+    return spans
 
 
 def _abbreviations(group: _Group) -> set[str]:

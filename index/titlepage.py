@@ -51,7 +51,7 @@ _AUTHORS = re.compile(rf"^{_PERSON}(?:\s*(?:,|och|&)\s*{_PERSON})+$")
 _EVALUATION_OF = re.compile(
     r"\b(?:utvardering|uppfoljning|granskning|studie|forstudie|analys)\w* (?:av|om) (?:insatsen |projektet )?"
     # "Slutrapport för projektet Brobyggarna", "Lägesrapport för insatsen Kliv"
-    r"|\b\w*(?:rapport|redovisning)\w* (?:for|av|om) (?:insatsen|projektet|forstudien) "
+    r"|\b\w*(?:rapport|redovisning)\w* (?:for|av|om) (?:(?:insatsen|projektet|forstudien) )?"
 )
 _DESCRIPTION = re.compile(r"(?:om|av|for|till|fran|en|ett|de|den|det|avseende|kring|inom)\b")
 _LINE_MARKUP = re.compile(r"^[#>*\s|-]+|[*|]+\s*$|<[^>]+>|\*\*")
@@ -128,7 +128,8 @@ def title_name(text: str) -> tuple[str, int, int] | None:
             evaluated = _EVALUATION_OF.search(folded)
             if evaluated:
                 rest = part[evaluated.end() :]
-                if not _DESCRIPTION.match(fold(rest)):  # "utvärdering av en insats för unga" describes
+                # "utvärdering av en insats för unga" describes; a name is capitalised ("… för Brobyggarna").
+                if rest[:1].isupper() and not _DESCRIPTION.match(fold(rest)):
                     strong.append(rest)
                 continue
             first, _, rest = part.partition(" ")

@@ -275,3 +275,12 @@ def test_a_document_of_no_genre_joins_the_insats_its_title_names_and_other_docum
     (insats,) = group_reports(metas, text_of=texts.get)
     assert insats.reports == ("pm.md", "slut_timra.md")
     assert group_reports([metas[2]], text_of=texts.get) == []
+
+
+def test_progress_reports_without_a_name_field_name_their_insats_in_the_title():
+    final = "Slutredovisning\n\nProjektnamn: Projekt Kliv – stöd till arbete för unga\n\nProjektägare: Ånge kommun\n"
+    first = "Lägesrapport för Kliv, våren 2023\n\nKliv har haft 12 deltagare. Kliv samarbetar med AF i Ånge.\n"
+    metas = [_meta(final, "slut.md"), _meta(first, "lage.md")]
+    assert metas[1].report_type == "lagesrapport" and metas[1].insats_name == "Kliv"
+    (insats,) = group_reports(metas, text_of={"slut.md": final, "lage.md": first}.get)
+    assert insats.reports == ("lage.md", "slut.md")
