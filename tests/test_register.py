@@ -284,3 +284,29 @@ def test_progress_reports_without_a_name_field_name_their_insats_in_the_title():
     assert metas[1].report_type == "lagesrapport" and metas[1].insats_name == "Kliv"
     (insats,) = group_reports(metas, text_of={"slut.md": final, "lage.md": first}.get)
     assert insats.reports == ("lage.md", "slut.md")
+
+
+def test_placements_survive_the_register_and_an_older_register_is_migrated(tmp_path):
+    import sqlite3
+
+    from index.register import Register
+
+    path = tmp_path / "register.sqlite"
+    old = sqlite3.connect(path)  # the reports table as registers before name_source and placement had it
+    old.execute(
+        "CREATE TABLE reports (source TEXT PRIMARY KEY, report_type TEXT, title TEXT, insats_name TEXT, "
+        "kommun TEXT, insats_id TEXT, abbreviations TEXT)"
+    )
+    old.execute(
+        "INSERT INTO reports VALUES ('gammal.md', 'slutrapport', 'Slutrapport', 'Kliv Ånge', 'Ånge', NULL, '[]')"
+    )
+    old.commit()
+    old.close()
+    register = Register(path)
+    (legacy,) = register.report_metas()
+    assert legacy.name_source == ""  # read as a name from a name field, as older versions stored only those
+    (insats,) = group_reports([legacy])
+    register.set_insatser([insats])
+    (stored,) = register.insatser()
+    assert stored.placements == insats.placements and "Namnfältet" in stored.placements[0].reason
+    register.close()
