@@ -37,10 +37,13 @@ LABELS: dict[str, str] = {
     "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
     r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
-    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljad(?:e)? (?:medel|budget|bidrag)"
-    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for (?:hela )?(?:insats|projekt|forstudie|perioden)))|"
-    r"beviljat(?=\s*:)",
-    "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade) medel(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|"
+    # "Beviljade medel (för insatsen)", "Beviljat belopp", "Beviljade samverkansmedel", "Beviljat stöd":
+    # a granted amount follows (a colon, a cell, a digit), never prose ("beviljade medel för att anställa").
+    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|bevilja(?:t|de|d) (?:[\w-]+ )?(?:\w*medel|budget|"
+    r"bidrag|stod|belopp)(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for (?:hela )?(?:insats|projekt|forstudie|perioden)))|"
+    r"(?:totalt )?beviljat(?=\s*:)",
+    "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade|anvanda) (?:[\w-]+ )?\w*medel"
+    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|(?:utnyttjat|forbrukat|nyttjat) belopp(?=\s*(?:<br>|\n|:|\||\t|\d))|"
     r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*:)",
     "diarienummer": r"diarienummer|dnr|arendenummer",
     "organisation": r"organisations ?namn|huvudman(?: for insatsen)?|insatsagare|projektagare|"

@@ -310,3 +310,11 @@ def test_placements_survive_the_register_and_an_older_register_is_migrated(tmp_p
     (stored,) = register.insatser()
     assert stored.placements == insats.placements and "Namnfältet" in stored.placements[0].reason
     register.close()
+
+
+def test_money_labels_of_other_forms_and_prose_that_is_no_value():
+    form = "Slutrapport\n\nProjektnamn: Kliv Ånge\n\n| Beviljat stöd | 500 tkr |\n| Utnyttjat belopp | 480 000 kr |\n"
+    meta = _meta(form, "kliv.md")
+    assert meta.values("beviljade_medel") == ["500000"] and meta.values("utnyttjade_medel") == ["480000"]
+    prose = "Slutrapport\n\nDe beviljade medel för att anställa 2 coacher räckte till hela perioden.\n"
+    assert not _meta(prose, "prosa.md").values("beviljade_medel")
