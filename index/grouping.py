@@ -125,10 +125,14 @@ def _place_by_name(groups: list[_Group], meta: ReportMeta) -> None:
     stated = meta.first("insats_namn")
     evidence = (stated,) if stated else ()
     source = _name_source(meta)
-    for group in groups:
-        if _same_insats(group.lead, meta):
+    # A name from a heading may be anything ("Samordningsförbund Gävleborg", "Slutrapport"): it founds an
+    # insats for its report, but two reports are never one insats on the strength of such names.
+    for group in groups if source != "heading" else []:
+        if _name_source(group.lead) != "heading" and _same_insats(group.lead, meta):
             group.members.append(meta)
-            where = {"field": "Namnfältet", "title": "Titeln", "text": "Texten"}.get(source, "Rapporten")
+            where = {"field": "Namnfältet", "title": "Titeln", "text": "Texten", "file": "Filnamnet"}.get(
+                source, "Rapporten"
+            )
             kommun = f" och kommun ({group.kommun})" if group.kommun else ""
             reason = f'{where} anger "{meta.insats_name}": samma namn{kommun} som insatsen "{group.name}".'
             group.placements.append(Placement(meta.source, reason, evidence))
@@ -140,6 +144,8 @@ def _place_by_name(groups: list[_Group], meta: ReportMeta) -> None:
         reason = f'Inget namnfält och ingen känd insats nämns; titeln anger insatsen "{meta.insats_name}".'
     elif source == "text" and meta.insats_name:
         reason = f'Inget namnfält och ingen känd insats nämns; texten kallar insatsen "{meta.insats_name}".'
+    elif source == "file" and meta.insats_name:
+        reason = f'Inget namnfält och ingen känd insats nämns; filnamnet och texten anger "{meta.insats_name}".'
     else:
         reason = (
             f'Inget namnfält, ingen känd insats nämns och inget namn anges; rapportens titel "{group.name}" används.'

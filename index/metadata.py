@@ -121,7 +121,7 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
     fields += _participants(text)
     report_type = titlepage.report_type(text)
     title = _title(text, sections)
-    insats, name_source = _insats_name(text, fields, title)
+    insats, name_source = _insats_name(text, fields, title, source)
     if insats is not None and name_source != "field":
         fields.append(insats)
     kommun = _kommun(text, fields, title)
@@ -313,9 +313,9 @@ def _title(text: str, sections: list[Section]) -> str:
     return first[:200]
 
 
-def _insats_name(text: str, fields: list[Field], title: str) -> tuple[Field | None, str]:
-    """The insats name and where it came from: a name field, the title page, quotes in the text, or (naming
-    no insats) the title itself."""
+def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tuple[Field | None, str]:
+    """The insats name and where it came from: a name field, the title page, quotes in the text, the file or
+    folder name as the text writes it, or (naming no insats) the title itself."""
     named = next((f for f in fields if f.name == "insats_namn"), None)
     if named is not None:
         return named, "field"
@@ -328,6 +328,10 @@ def _insats_name(text: str, fields: list[Field], title: str) -> tuple[Field | No
         name = quoted.most_common(1)[0][0]
         match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
         return Field("insats_namn", name, match.group(1), match.start(1), match.end(1)), "text"
+    named = titlepage.file_name(text, source)  # "Slutrapport_Jobbsparet_Gavle.md" → "Jobbspåret Gävle" in the text
+    if named is not None:
+        name, start, end = named
+        return Field("insats_namn", name, text[start:end], start, end), "file"
     if title:
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.

@@ -93,7 +93,9 @@ def title_lines(text: str) -> list[str]:
     for raw in text[:3000].split("\n"):
         line = _LINE_MARKUP.sub("", raw).strip()
         # A title is short and no sentence: "Ja, men om ansökan inte beviljas måste ni …" is prose.
-        if not line or len(line) > 160 or "....." in line or len(line.split()) > 16 or re.search(r"[.!]$", line):
+        heading = raw.lstrip().startswith("#") or line.isupper()  # a long title is set as a heading
+        too_long = len(line) > (240 if heading else 160) or len(line.split()) > (32 if heading else 16)
+        if not line or too_long or "....." in line or re.search(r"[.!]$", line):
             continue
         if re.match(r"\d{1,2}(\.\d+)*\.?\s", line):  # the form's first numbered section: the title page is over
             break
@@ -205,3 +207,23 @@ def _as_written(text: str, name: str) -> tuple[str, int, int] | None:
     best = max(forms, key=lambda f: (not f.isupper(), len(forms[f])))
     start = forms[best][0]
     return re.sub(r"\s+", " ", best), start, start + len(best)
+
+
+# Words of a file or folder name that are no part of the insats name: genres, years, quarters, versions.
+_FILE_NOISE = re.compile(r"(?:\d+|q\d|kv\d|kvartal|v\d+|version|final|slutlig|sr|hig|rapport\w*|utvardering\w*)$")
+
+
+def file_name(text: str, source: str) -> tuple[str, int, int] | None:
+    """The insats name a file or its folder is named after ("Slutrapport_Jobbsparet_Gavle.md",
+    "Brobyggarna Timrå/slutrapport.pdf"), as the text writes it (twice at least)."""
+    parts = source.replace("\\", "/").split("/")
+    stem = parts[-1].rsplit(".", 1)[0]
+    for candidate in (stem, *reversed(parts[:-1])):
+        words = [w for w in re.split(r"[\s_.-]+", candidate) if w]
+        kept = [w for w in words if not _FILE_NOISE.match(fold(w)) and not _GENRE_WORD.match(fold(w))]
+        if not kept or not _plausible(" ".join(kept)):
+            continue
+        found = _as_written(text, " ".join(kept))
+        if found is not None:
+            return found
+    return None

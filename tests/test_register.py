@@ -318,3 +318,11 @@ def test_money_labels_of_other_forms_and_prose_that_is_no_value():
     assert meta.values("beviljade_medel") == ["500000"] and meta.values("utnyttjade_medel") == ["480000"]
     prose = "Slutrapport\n\nDe beviljade medel för att anställa 2 coacher räckte till hela perioden.\n"
     assert not _meta(prose, "prosa.md").values("beviljade_medel")
+
+
+def test_a_report_with_only_a_genre_for_title_is_named_by_its_file_or_folder_as_the_text_writes_it():
+    text = "# Slutrapport\n\nUnder 2023 har Bron Kramfors haft 25 deltagare. Bron Kramfors fortsätter 2024.\n"
+    meta = _meta(text, "Bron_Kramfors/slutrapport_2023_v2.md")
+    assert meta.insats_name == "Bron Kramfors" and meta.name_source == "file"
+    untitled = [_meta("# Slutrapport\n\nText om arbetet.\n", f"{n}.md") for n in ("a", "b")]
+    assert len(group_reports(untitled)) == 2  # two reports called "Slutrapport" are not one insats
