@@ -200,7 +200,7 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None,
     best = max(found, key=lambda e: (e.score, e.kommun_mentions))
     if best.score < _ENOUGH or (untyped and (best.on_title_page == 0 or best.score < 2 * _ENOUGH)):
         return False
-    if body is not None and not best.stated and _name_source(meta) == "title" and meta.insats_name:
+    if body is not None and not best.stated and _name_source(meta) in ("title", "file") and meta.insats_name:
         # Its title names an insats of its own, and the report names that one as often: a comparison with a
         # known insats ("som i Jobbspåret …") does not make it a report about that insats.
         own = _Group([meta])
@@ -232,7 +232,8 @@ def _place_by_evidence(groups: list[_Group], meta: ReportMeta, text: str | None,
 
 
 def _evidence(group: _Group, meta: ReportMeta, body: _Text | None) -> _Evidence | None:
-    stated = bool(meta.insats_name) and _same_insats(group.lead, meta)
+    # A name the report states (not one read off a heading) that is the insats's own name.
+    stated = _name_source(meta) in ("title", "text", "file") and _same_insats(group.lead, meta)
     hits: list[tuple[int, int]] = []
     kommun_mentions = 0
     score = 5.0 if stated else 0.0
