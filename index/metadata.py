@@ -261,7 +261,9 @@ def _period(text: str, folded: str) -> list[Field]:
     candidates: list[int] = []
     label = re.compile(_INLINE + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
     candidates += [m.end() for m in label.finditer(folded)]
-    candidates += [m.end() for m in re.finditer(r"under perioden|pagick under|projekttid(?:en)?", folded)]
+    # Prose: "under perioden …", "pågick under/från …", "bedrevs från … till …", "projekttiden …".
+    prose = r"under perioden|(?:pagick|bedrevs|genomfordes|drevs) (?:under|fran|mellan)|projekttid(?:en)?"
+    candidates += [m.end() for m in re.finditer(prose, folded)]
     pair = re.compile(rf"({_DATE}|{_WORD_DATE})\s*(?:[-–—]|till|t\.o\.m\.?)\s*({_DATE}|{_WORD_DATE})", re.IGNORECASE)
     for position in candidates:
         match = pair.search(text, position, min(len(text), position + 120))

@@ -326,3 +326,9 @@ def test_a_report_with_only_a_genre_for_title_is_named_by_its_file_or_folder_as_
     assert meta.insats_name == "Bron Kramfors" and meta.name_source == "file"
     untitled = [_meta("# Slutrapport\n\nText om arbetet.\n", f"{n}.md") for n in ("a", "b")]
     assert len(group_reports(untitled)) == 2  # two reports called "Slutrapport" are not one insats
+
+
+def test_an_evaluation_reads_the_period_from_prose():
+    text = "# Utvärdering av projektet Kliv\n\nProjektet Kliv bedrevs från 1 mars 2022 till 28 februari 2024.\n"
+    meta = _meta(text, "utv.md")
+    assert meta.values("period_start") == ["2022-03-01"] and meta.values("period_end") == ["2024-02-28"]
