@@ -28,7 +28,7 @@ sys.path.insert(0, str(ROOT))
 from index.analyze import fold  # noqa: E402
 from index.build import analyse_document  # noqa: E402
 from index.chunk import Chunker  # noqa: E402
-from index.grouping import core_name, group_reports  # noqa: E402
+from index.grouping import core_name, group_reports, is_report  # noqa: E402
 from index.parse import SUFFIXES, ParseError, read_document  # noqa: E402
 from index.records import Insats, ReportMeta  # noqa: E402
 
@@ -105,10 +105,14 @@ def score(name: str, folder: Path, gold_path: Path, field_gold: dict[str, dict[s
     gold = json.loads(gold_path.read_text(encoding="utf-8"))
     metas, texts = analyse(folder)
     insatser = group_reports(metas, text_of=texts.get)
-    result = Score(name, gold=len(gold), reports=len(metas))
-    by_files = {frozenset(i.reports): i for i in insatser}
     placed = {s for i in insatser for s in i.reports}
-    result.placed = sum(1 for m in metas if m.source in placed)
+    # Documents that present themselves as no report (a web page, a statute) are no insats's; say how many.
+    reports = [m for m in metas if is_report(m) or m.source in placed]
+    result = Score(name, gold=len(gold), reports=len(reports))
+    if len(reports) < len(metas):
+        print(f"  {len(metas) - len(reports)} documents are no report and in no insats")
+    by_files = {frozenset(i.reports): i for i in insatser}
+    result.placed = sum(1 for m in reports if m.source in placed)
     for item in gold:
         files = frozenset(item["filer"])
         found = by_files.get(files)
@@ -121,7 +125,7 @@ def score(name: str, folder: Path, gold_path: Path, field_gold: dict[str, dict[s
             result.named += 1
         else:
             result.problems.append(f"name: {item['namn']!r} came out as {found.name!r}")
-    for meta in metas:
+    for meta in reports:
         if meta.source not in placed:
             result.problems.append(f"unplaced: {meta.source} ({meta.report_type})")
         result.per_report.append(_fields(meta, field_gold.get(meta.source), result))
