@@ -6,7 +6,7 @@ driven by build.build_index.
 
 from typing import Any
 
-from index.records import Chunk, Document, Field, Insats, Mention, Page, ReportMeta, Section
+from index.records import Chunk, Document, Field, Insats, Mention, Page, Placement, ReportMeta, Section
 
 __all__ = [
     "Chunk",
@@ -16,6 +16,7 @@ __all__ = [
     "IngestReport",
     "Mention",
     "Page",
+    "Placement",
     "ReportMeta",
     "Section",
     "Stores",

@@ -39,7 +39,7 @@ ProgressFn = Callable[[str, int], None]  # (event, amount): "files" total, "file
 # Bump when parsing, sections, OCR repair, metadata or chunking change what a file becomes. Ingest skips a file
 # only when its bytes *and* the pipeline that made its chunks are unchanged; otherwise an upgrade would keep
 # serving the old chunks of every file nobody touched.
-PIPELINE_VERSION = 1
+PIPELINE_VERSION = 2
 
 
 def pipeline_fingerprint(chunker: Chunker) -> str:
@@ -139,7 +139,7 @@ def build_index(
                 stores.chroma.delete(stale)
                 report.removed.append(row["source"])
     report.repaired_vectors = reconcile(stores, embedder)
-    stores.register.set_insatser(group_reports(stores.register.report_metas()))
+    stores.register.set_insatser(group_reports(stores.register.report_metas(), text_of=stores.register.report_text))
     refresh_lexical(stores)
     report.seconds = time.monotonic() - began
     return report

@@ -15,18 +15,40 @@ from datetime import date
 from functools import lru_cache
 from importlib import resources
 
-from index.analyze import fold, swedish_lexicon
-from index.records import Field, Mention, ReportMeta, Section
+from index import titlepage
+from index.analyze import fold
+from index.mentions import abbreviations, find_mentions
+from index.money import amount, budget_table
+from index.records import Field, ReportMeta, Section
 
 # Labels as regexes over folded text, anchored to the start of a line or table cell.
 _CELL = r"(?:^|\||<br>|\*\*)[ \t*]*"
+# A form whose table cells come out as one line ("Insatsens namn X<TAB>Insatstid – åååå-mm-dd 2022…
+# Beviljade medel för insatsen 1 240 000 kr Utnyttjade medel …") has its labels mid-line: for these
+# fields, whose labels are form wording and not everyday words, a label may also follow a space or tab.
+_INLINE = r"(?:^|\||<br>|\*\*|(?<=[ \t]))[ \t*]*"
+_INLINE_FIELDS = frozenset({"period", "beviljade_medel", "utnyttjade_medel", "arbetsstalle"})
 LABELS: dict[str, str] = {
-    "insats_namn": r"insatsens namn",
-    "period": r"insat?s?tid\b[^\n|<]*?(?:dd\b|:|$)|kvartalsrapporten galler for perioden",
-    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|beviljade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
-    "utnyttjade_medel": r"utnyttjade medel(?=\s*(?:<br>|\n|:|\||\t|\d))",
-    "diarienummer": r"diarienummer|dnr",
-    "organisation": r"organisations ?namn|huvudman for insatsen",
+    # "Insatsens namn", "Namn på insatsen", "Projektnamn", "Förstudiens namn"; a bare "Insats:"/"Projekt:"
+    # only as a form label (a colon or a table cell follows), since the words also begin sentences.
+    "insats_namn": r"(?:insatsens|projektets|forstudiens)(?:\s*/\s*\w+)?\s+(?:namn|titel|benamning)|"
+    r"namn pa (?:insatsen|projektet|forstudien)(?:\s*/\s*\w+)?|insatsnamn|projektnamn|"
+    r"(?:insats|projekt)(?=\s*(?::|\||\t))",
+    # Insatstid, projekttid, förstudietid, projektperiod, genomförandetid, the quarter a report covers.
+    "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
+    r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
+    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
+    # "Beviljade medel (för insatsen)", "Beviljat belopp", "Beviljade samverkansmedel", "Beviljat stöd":
+    # a granted amount follows (a colon, a cell, a digit), never prose ("beviljade medel för att anställa").
+    "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|bevilja(?:t|de|d) (?:[\w-]+ )?(?:\w*medel|budget|"
+    r"bidrag|stod|belopp)(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for (?:hela )?(?:insats|projekt|forstudie|perioden)))|"
+    r"(?:totalt )?beviljat(?=\s*:)",
+    "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade|anvanda) (?:[\w-]+ )?\w*medel"
+    r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|(?:utnyttjat|forbrukat|nyttjat) belopp(?=\s*(?:<br>|\n|:|\||\t|\d))|"
+    r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*:)",
+    "diarienummer": r"diarienummer|dnr|arendenummer",
+    "organisation": r"organisations ?namn|huvudman(?: for insatsen)?|insatsagare|projektagare|"
+    r"ansvarig organisation|sokande organisation",
     "arbetsstalle": r"arbetsst.llets namn",
     "kontaktperson": r"namn - kontaktperson for insatsagare|kontaktperson",
     "samverkanspart": r"organisation(?!s)",
@@ -35,6 +57,21 @@ _ANY_LABEL = re.compile(
     r"^[ \t|*]*(?:" + "|".join(LABELS.values()) + r"|signatur|ankomstdatum|registreringsdatum|"
     r"mobiltelefonnummer|e-postadress|postnummer|postadress|datum|namn)\b",
     re.MULTILINE,
+)
+# Labels that end a value written on the same line ("Insatsens namn X Insatstid – åååå-mm-dd 2022…" when a
+# form's table cells come out as one line): form field names only, never a word a name could hold.
+_NEXT_LABEL = re.compile(
+    r"\s(?:insat?s?tid|projekttid|forstudietid|beviljade medel|beviljat belopp|utnyttjade medel|forbrukade medel|"
+    r"organisations ?namn|arbetsst.llets namn|namn - kontaktperson|kontaktperson|mobiltelefonnummer|"
+    r"e-postadress|postnummer|postadress|huvudman for insatsen|diarienummer|signatur|ankomstdatum|"
+    r"registreringsdatum)\b"
+)
+# Form placeholders are never values: "åååå-mm-dd", "ÅÅMMDD", "Ange …", "Beskriv …", "Klicka här …".
+_PLACEHOLDER = re.compile(r"\b(?:[a\d]{2,4}-?mm-?dd|yyyy-mm-dd|x{4}-xx-xx)\b")
+# Matched on the text as written: folded, "Ånge kommun" would read as "Ange …".
+_PLACEHOLDER_VALUE = re.compile(
+    r"(?:ange|beskriv|fyll i|skriv|klicka|redogör|namn på|insatsens namn|xx+)\b|\[.*\]$|<.*>$|\.{3,}$|_+$",
+    re.IGNORECASE,
 )
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
@@ -76,14 +113,17 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         found = next(_label_values(text, folded, name), None)
         if found is not None:
             fields.append(found)
+    for name, field in budget_table(text):  # a budget | utfall table's total row, when no field states it
+        if not any(f.name == name for f in fields):
+            fields.append(field)
     fields += _period(text, folded)
     fields += _partners(text, folded, sections)
     fields += _dnr_in_text(text)
     fields += _participants(text)
-    report_type = _report_type(folded)
+    report_type = titlepage.report_type(text)
     title = _title(text, sections)
-    insats = _insats_name(text, fields, title)
-    if insats is not None and not any(f.name == "insats_namn" for f in fields):
+    insats, name_source = _insats_name(text, fields, title, source)
+    if insats is not None and name_source != "field":
         fields.append(insats)
     kommun = _kommun(text, fields, title)
     if kommun is not None:
@@ -96,12 +136,14 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         kommun=kommun.value if kommun else None,
         fields=tuple(fields),
         mentions=tuple(find_mentions(text, exclude=insats.value if insats else None)),
-        abbreviations=tuple(_abbreviations(text)),
+        abbreviations=tuple(abbreviations(text)),
+        name_source=name_source,
     )
 
 
 def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
-    pattern = re.compile(_CELL + r"(?:" + LABELS[name] + r")", re.MULTILINE)
+    prefix = _INLINE if name in _INLINE_FIELDS else _CELL
+    pattern = re.compile(prefix + r"(?:" + LABELS[name] + r")", re.MULTILINE)
     for match in pattern.finditer(folded):
         value = _value_after(text, folded, match.end())
         if value is None:
@@ -112,10 +154,28 @@ def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
             if number is None:
                 continue
             start, end = number.span()
+        start, end = _trim_value(text, folded, start, end)
+        if start >= end:
+            continue
         raw = text[start:end]
         normalised = _normalise(name, raw)
         if normalised:
             yield Field(name, normalised, raw, start, end)
+
+
+def _trim_value(text: str, folded: str, start: int, end: int) -> tuple[int, int]:
+    """The value up to the next form label on its line and without placeholder text; empty if a placeholder."""
+    following = _NEXT_LABEL.search(folded, start, end)
+    if following is not None:
+        end = following.start()
+    placeholder = _PLACEHOLDER.search(folded, start, end)
+    if placeholder is not None:
+        end = placeholder.start() if placeholder.start() > start else start
+    if _PLACEHOLDER_VALUE.match(text[start:end]):  # "Ange insatsens namn", "[namn]", "....."
+        return start, start
+    while end > start and folded[end - 1] in " \t–-:|*":
+        end -= 1
+    return start, end
 
 
 def _value_after(text: str, folded: str, position: int) -> tuple[int, int] | None:
@@ -162,8 +222,7 @@ def _cell_end(text: str, position: int) -> int:
 
 def _normalise(name: str, raw: str) -> str | None:
     if name in ("beviljade_medel", "utnyttjade_medel"):
-        match = _MONEY.search(raw)
-        return re.sub(r"\D", "", match.group(0)) if match else None
+        return amount(raw)
     if name == "diarienummer":
         value = raw.strip()
         return value if re.search(r"\d", value) and len(value) <= 30 else None
@@ -171,8 +230,24 @@ def _normalise(name: str, raw: str) -> str | None:
     return value or None
 
 
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        "januari februari mars april maj juni juli augusti september oktober november december".split(), 1
+    )
+}
+_WORD_DATE = r"\d{1,2} (?:" + "|".join(_MONTHS) + r") \d{4}"
+
+
 def parse_date(raw: str) -> str | None:
-    """``2019-10-01``, ``20191001`` or ``191001`` → ISO date, or None when it is no valid date."""
+    """``2019-10-01``, ``20191001``, ``191001`` or ``1 oktober 2019`` → ISO date, or None when it is none."""
+    words = re.fullmatch(r"(\d{1,2}) (\w+) (\d{4})", raw.strip().lower())
+    if words:
+        month = _MONTHS.get(words.group(2))
+        try:
+            return date(int(words.group(3)), month, int(words.group(1))).isoformat() if month else None
+        except ValueError:
+            return None
     digits = raw.replace("-", "")
     if len(digits) == 6:
         digits = "20" + digits
@@ -185,10 +260,12 @@ def parse_date(raw: str) -> str | None:
 def _period(text: str, folded: str) -> list[Field]:
     """Start and end dates: the labelled template field first, else "under perioden X-Y" in prose."""
     candidates: list[int] = []
-    label = re.compile(_CELL + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
+    label = re.compile(_INLINE + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
     candidates += [m.end() for m in label.finditer(folded)]
-    candidates += [m.end() for m in re.finditer(r"under perioden|pagick under|projekttid(?:en)?", folded)]
-    pair = re.compile(rf"({_DATE})\s*[-–]\s*({_DATE})")
+    # Prose: "under perioden …", "pågick under/från …", "bedrevs från … till …", "projekttiden …".
+    prose = r"under perioden|(?:pagick|bedrevs|genomfordes|drevs) (?:under|fran|mellan)|projekttid(?:en)?"
+    candidates += [m.end() for m in re.finditer(prose, folded)]
+    pair = re.compile(rf"({_DATE}|{_WORD_DATE})\s*(?:[-–—]|till|t\.o\.m\.?)\s*({_DATE}|{_WORD_DATE})", re.IGNORECASE)
     for position in candidates:
         match = pair.search(text, position, min(len(text), position + 120))
         if match:
@@ -231,17 +308,6 @@ def _participants(text: str) -> list[Field]:
     return fields
 
 
-def _report_type(folded: str) -> str:
-    head = folded[:1500]
-    if re.search(r"\bkvartalsrapport\b", head):
-        return "kvartalsrapport"
-    if re.search(r"\bslutrapport\b", head):
-        return "slutrapport"
-    if re.search(r"utvardering|hogskola|universitet|foljeforskning|university", folded[:4000]):
-        return "utvardering"
-    return "okand"
-
-
 def _title(text: str, sections: list[Section]) -> str:
     for section in sections:
         if section.heading and section.key is None and len(section.heading) > 25:
@@ -250,15 +316,25 @@ def _title(text: str, sections: list[Section]) -> str:
     return first[:200]
 
 
-def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
+def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tuple[Field | None, str]:
+    """The insats name and where it came from: a name field, the title page, quotes in the text, the file or
+    folder name as the text writes it, or (naming no insats) the title itself."""
     named = next((f for f in fields if f.name == "insats_namn"), None)
     if named is not None:
-        return named
+        return named, "field"
+    stated = titlepage.title_name(text)
+    if stated is not None:
+        name, start, end = stated
+        return Field("insats_namn", name, text[start:end], start, end), "title"
     quoted = Counter(m.group(1).strip() for m in _QUOTED_PROJECT.finditer(text))
     if quoted:
         name = quoted.most_common(1)[0][0]
         match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
-        return Field("insats_namn", name, match.group(1), match.start(1), match.end(1))
+        return Field("insats_namn", name, match.group(1), match.start(1), match.end(1)), "text"
+    named = titlepage.file_name(text, source)  # "Slutrapport_Jobbsparet_Gavle.md" → "Jobbspåret Gävle" in the text
+    if named is not None:
+        name, start, end = named
+        return Field("insats_namn", name, text[start:end], start, end), "file"
     if title:
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
@@ -266,8 +342,8 @@ def _insats_name(text: str, fields: list[Field], title: str) -> Field | None:
         kept = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
         name = (kept or parts or [title])[0].strip()
         offset = start + title.find(name)
-        return Field("insats_namn", name, name, offset, offset + len(name))
-    return None
+        return Field("insats_namn", name, name, offset, offset + len(name)), "heading"
+    return None, ""
 
 
 @lru_cache(maxsize=1)
@@ -281,11 +357,17 @@ def kommuner() -> dict[str, str]:
 def find_kommun(text: str) -> tuple[str, int, int] | None:
     """The first kommun named in ``text`` (genitive allowed: "Hudiksvalls kommun"), with its span."""
     names = kommuner()
-    for match in re.finditer(r"[A-ZÅÄÖ][\wåäöÅÄÖ-]+(?: [A-ZÅÄÖ][\wåäö]+)?", text):
-        word = fold(match.group(0))
-        for candidate in (word, word[:-1] if word.endswith("s") else None):
-            if candidate and candidate in names:
-                return names[candidate], match.start(), match.end()
+    # Two words first ("Upplands Väsby"), then the first alone; a two-word miss ("Hälsolotsen Sandviken")
+    # leaves its second word to be tried as the next candidate.
+    for match in re.finditer(r"(?=([A-ZÅÄÖ][\wåäöÅÄÖ-]+)((?: [A-ZÅÄÖ][\wåäö]+)?))(?<![\wåäöÅÄÖ-])", text):
+        first, second = match.group(1), match.group(2)
+        for span in ((first + second) if second else None, first):
+            if not span:
+                continue
+            word = fold(span)
+            for candidate in (word, word[:-1] if word.endswith("s") else None):
+                if candidate and candidate in names:
+                    return names[candidate], match.start(), match.start() + len(span)
     return None
 
 
@@ -319,75 +401,3 @@ def _kommun(text: str, fields: list[Field], title: str) -> Field | None:
     name = counts.most_common(1)[0][0]
     start, end = first[name]
     return Field("kommun", name, text[start:end], start, end)
-
-
-_CUE = r"\b(?:projektet|projekt|insatsen|insats|förstudien|förstudie|vid namn|metoden|modellen|verktygen|verktyget)"
-# "förstudie, Prova vägar vidare, i …" (a name set off by commas or quotes may have lower-case words) and
-# "projektet Steget(t) bedrevs" (otherwise only capitalised words belong to the name).
-_FUNCTION_WORD = r"(?:som|och|i|med|på|för|till|av|har|är|var|den|det|att|vid|under)\b"
-_MENTION_DELIMITED = re.compile(
-    _CUE + r"(?:, |:? [\"“]| )([A-ZÅÄÖ][\w()'-]*(?: (?!" + _FUNCTION_WORD + r")[\w()'-]+){0,3}?)(?=[,\"”])"
-)
-_MENTION_CAPITALISED = re.compile(_CUE + r" ([A-ZÅÄÖ][\w()'-]*(?: [A-ZÅÄÖ][\w()'-]*){0,4})")
-_NOT_A_NAME = frozenset(
-    "i av pa om med for till under inom efter organisation organisations postadress postnummer region "
-    "primarvarden arbetsmarknadsenheten kommun vo".split()
-)
-_NAME_WITH_KOMMUN = re.compile(r"\b([A-ZÅÄÖ][\w]*(?:[ -][A-ZÅÄÖ][\w]*){0,3})[ -]([A-ZÅÄÖ][a-zåäö]+)\b")
-
-
-def find_mentions(text: str, *, exclude: str | None = None) -> list[Mention]:
-    """Other insatser, projects and methods a report names in passing."""
-    found: dict[str, Mention] = {}
-    own = fold(exclude or "")
-    names = kommuner()
-    for pattern in (_MENTION_DELIMITED, _MENTION_CAPITALISED):
-        for match in pattern.finditer(text):
-            _add_mention(found, text, match.group(1), match.start(1), own)
-    for match in _NAME_WITH_KOMMUN.finditer(text):
-        if fold(match.group(2)) in names and fold(match.group(1)) not in names and _looks_like_a_name(match.group(1)):
-            _add_mention(found, text, match.group(0), match.start(), own)
-    return list(found.values())
-
-
-def _looks_like_a_name(words: str) -> bool:
-    """ "Steget Vidare", "SE Coach", "IPS", "Mysam" name something; "Hälsocentralen" is an ordinary noun."""
-    parts = re.split(r"[ -]", words)
-    if len(parts) >= 2:
-        return True
-    return swedish_lexicon().get(fold(parts[0]), 1 << 30) >= 50_000
-
-
-def _add_mention(found: dict[str, Mention], text: str, name: str, start: int, own: str) -> None:
-    name = name.strip(" ,.-")
-    key = fold(name)
-    words = name.split()
-    if len(name) < 3 or len(words) > 6 or key in own or (own and own in key) or key in found:
-        return
-    if any(other.startswith(key + " ") for other in found):  # "Prova" after "Prova vägar vidare"
-        return
-    if fold(words[0]) in _NOT_A_NAME:
-        return
-    if key in ("samordningsforbund", "samordningsforbundet", "region", "kommunen"):
-        return
-    end = start + len(name)
-    sentence_start = max(text.rfind(".", 0, start), text.rfind("\n", 0, start)) + 1
-    sentence_end = min(i for i in (text.find(".", end), text.find("\n", end), len(text)) if i >= 0)
-    found[key] = Mention(name, start, end, text[sentence_start : sentence_end + 1].strip())
-
-
-def _abbreviations(text: str) -> Iterator[tuple[str, str]]:
-    """Short forms the report defines: "Ett hållbart arbetsliv (EHA)" and "EHA<TAB>Ett hållbart arbetsliv"."""
-    seen: set[str] = set()
-    for match in re.finditer(r"((?:[A-ZÅÄÖ]?[\w-]+ ){1,6})\(([A-ZÅÄÖ]{2,8})\)", text):
-        short, words = match.group(2), match.group(1).split()
-        initials = "".join(w[0] for w in words).upper()
-        for n in range(len(short), min(len(words), len(short) + 2) + 1):
-            if initials[-n:].startswith(short[0]) and short not in seen:
-                seen.add(short)
-                yield short, " ".join(words[-n:])
-                break
-    for match in re.finditer(r"^([A-ZÅÄÖ]{2,8})\t+([^\t\n]{3,80})$", text, re.MULTILINE):
-        if match.group(1) not in seen:
-            seen.add(match.group(1))
-            yield match.group(1), match.group(2).strip()

@@ -50,6 +50,8 @@ class Section:
     end: int
     body_start: int  # offset just after the heading text
     number: str | None = None  # "5.1" when the heading is numbered
+    # Every theme a heading joins ("Lärdomar, framgångsfaktorer och hinder"): ``key`` first, then the others.
+    keys: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,19 +118,33 @@ class ReportMeta:
     """What a report says about itself: type, insats, kommun, period, money, partners, figures."""
 
     source: str
-    report_type: str  # "slutrapport" | "kvartalsrapport" | "utvardering" | "okand"
+    # "slutrapport" | "kvartalsrapport" | "lagesrapport" | "utvardering" | "forstudie" | "ansokan" | "rapport"
+    # | "okand" (a document that does not present itself as a report)
+    report_type: str
     title: str
     insats_name: str | None
     kommun: str | None
     fields: tuple[Field, ...] = ()
     mentions: tuple[Mention, ...] = ()
     abbreviations: tuple[tuple[str, str], ...] = ()  # (short, long) pairs the report defines
+    # Where the insats name came from: "field" (a name field of the form), "title" (the title page names
+    # it), "text" (quoted in the text) or "" (no name stated). Only a field or a title founds an insats.
+    name_source: str = ""
 
     def first(self, name: str) -> Field | None:
         return next((f for f in self.fields if f.name == name), None)
 
     def values(self, name: str) -> list[str]:
         return [f.value for f in self.fields if f.name == name]
+
+
+@dataclass(frozen=True, slots=True)
+class Placement:
+    """Why a report was put in its insats: a short Swedish reason and the spans that show it."""
+
+    source: str
+    reason: str
+    evidence: tuple[Field, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,3 +157,4 @@ class Insats:
     aliases: tuple[str, ...] = ()
     reports: tuple[str, ...] = ()  # sources
     fields: tuple[tuple[str, Field], ...] = field(default=())  # (source, field) across its reports
+    placements: tuple[Placement, ...] = ()  # one per report: why it belongs here

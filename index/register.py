@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from index.records import Chunk, Field, Insats, Mention, ReportMeta
+from index.records import Chunk, Field, Insats, Mention, Placement, ReportMeta
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS chunks (
 CREATE INDEX IF NOT EXISTS chunks_source ON chunks (source);
 CREATE TABLE IF NOT EXISTS reports (
     source TEXT PRIMARY KEY, report_type TEXT, title TEXT, insats_name TEXT, kommun TEXT,
-    insats_id TEXT, abbreviations TEXT
+    insats_id TEXT, abbreviations TEXT, name_source TEXT, placement TEXT
 );
 CREATE TABLE IF NOT EXISTS fields (source TEXT, name TEXT, value TEXT, raw TEXT, start INTEGER, end INTEGER);
 CREATE INDEX IF NOT EXISTS fields_source ON fields (source);
@@ -68,6 +68,10 @@ class Register:
             # Older registers did not record what made each file's chunks: NULL reads as "another pipeline",
             # so the next ingest processes every file again (its vectors stay cached).
             self._db.execute("ALTER TABLE files ADD COLUMN pipeline TEXT")
+        reports = {row["name"] for row in self._db.execute("PRAGMA table_info(reports)")}
+        for column in ("name_source", "placement"):  # where the name came from; why the report is in its insats
+            if column not in reports:
+                self._db.execute(f"ALTER TABLE reports ADD COLUMN {column} TEXT")
 
     def close(self) -> None:
         self._db.close()
@@ -158,7 +162,8 @@ class Register:
                 ],
             )
             db.execute(
-                "INSERT INTO reports VALUES (?,?,?,?,?,?,?)",
+                "INSERT INTO reports (source, report_type, title, insats_name, kommun, insats_id, abbreviations, "
+                "name_source) VALUES (?,?,?,?,?,?,?,?)",
                 (
                     source,
                     meta.report_type,
@@ -167,6 +172,7 @@ class Register:
                     meta.kommun,
                     None,
                     json.dumps(meta.abbreviations, ensure_ascii=False),
+                    meta.name_source,
                 ),
             )
             db.executemany(
@@ -245,6 +251,21 @@ class Register:
             for r in self._rows("SELECT id, source, section FROM chunks ORDER BY source, ord")
         ]
 
+    def report_text(self, source: str) -> str:
+        """A report's text put back together from its passages (repaired words where OCR damaged them);
+        what no passage covers reads as spaces, so offsets hold."""
+        chunks = self.chunks_of(source)
+        size = max((c.end for c in chunks), default=0)
+        text = [" "] * size
+        for chunk in chunks:
+            body = (
+                chunk.corrected
+                if chunk.corrected is not None and len(chunk.corrected) == len(chunk.text)
+                else chunk.text
+            )
+            text[chunk.start : chunk.start + len(body)] = body
+        return "".join(text)
+
     def chunks_of(self, source: str) -> list[Chunk]:
         return [_chunk(r) for r in self._rows("SELECT * FROM chunks WHERE source = ? ORDER BY ord", (source,))]
 
@@ -267,6 +288,7 @@ class Register:
                 fields=tuple(fields.get(r["source"], ())),
                 mentions=tuple(mentions.get(r["source"], ())),
                 abbreviations=tuple((p[0], p[1]) for p in json.loads(r["abbreviations"] or "[]")),
+                name_source=r["name_source"] or "",
             )
             for r in self._rows("SELECT * FROM reports ORDER BY source")
         ]
@@ -279,7 +301,14 @@ class Register:
         fingerprint = hashlib.sha256(
             json.dumps(
                 [
-                    (i.id, i.name, i.kommun, list(i.aliases), sorted(i.reports))
+                    (
+                        i.id,
+                        i.name,
+                        i.kommun,
+                        list(i.aliases),
+                        sorted(i.reports),
+                        [_placement_json(p) for p in i.placements],
+                    )
                     for i in sorted(insatser, key=lambda i: i.id)
                 ],
                 ensure_ascii=False,
@@ -294,7 +323,7 @@ class Register:
             )
             self._bump(db)
             db.execute("DELETE FROM insatser")
-            db.execute("UPDATE reports SET insats_id = NULL")
+            db.execute("UPDATE reports SET insats_id = NULL, placement = NULL")
             for insats in insatser:
                 db.execute(
                     "INSERT INTO insatser VALUES (?,?,?,?)",
@@ -303,11 +332,20 @@ class Register:
                 db.executemany(
                     "UPDATE reports SET insats_id = ? WHERE source = ?", [(insats.id, s) for s in insats.reports]
                 )
+                db.executemany(
+                    "UPDATE reports SET placement = ? WHERE source = ?",
+                    [(json.dumps(_placement_json(p), ensure_ascii=False), p.source) for p in insats.placements],
+                )
 
     def insatser(self) -> list[Insats]:
         reports: dict[str, list[str]] = {}
-        for r in self._rows("SELECT source, insats_id FROM reports WHERE insats_id IS NOT NULL ORDER BY source"):
+        placements: dict[str, list[Placement]] = {}
+        for r in self._rows(
+            "SELECT source, insats_id, placement FROM reports WHERE insats_id IS NOT NULL ORDER BY source"
+        ):
             reports.setdefault(r["insats_id"], []).append(r["source"])
+            if r["placement"]:
+                placements.setdefault(r["insats_id"], []).append(_placement(r["source"], r["placement"]))
         fields: dict[str, list[tuple[str, Field]]] = {}
         for r in self._rows(
             "SELECT f.*, r.insats_id FROM fields f JOIN reports r USING (source) "
@@ -323,6 +361,7 @@ class Register:
                 aliases=tuple(json.loads(r["aliases"])),
                 reports=tuple(reports.get(r["id"], ())),
                 fields=tuple(fields.get(r["id"], ())),
+                placements=tuple(placements.get(r["id"], ())),
             )
             for r in self._rows("SELECT * FROM insatser ORDER BY name")
         ]
@@ -345,6 +384,18 @@ def _chunk(row: sqlite3.Row) -> Chunk:
         corrected=row["corrected"],
         context=row["context"] or "",
     )
+
+
+def _placement_json(placement: Placement) -> dict[str, object]:
+    return {
+        "reason": placement.reason,
+        "evidence": [[f.name, f.value, f.raw, f.start, f.end] for f in placement.evidence],
+    }
+
+
+def _placement(source: str, data: str) -> Placement:
+    parsed = json.loads(data)
+    return Placement(source, parsed["reason"], tuple(Field(*item) for item in parsed["evidence"]))
 
 
 def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:

@@ -24,9 +24,11 @@ from index.records import Section
 SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("styrgrupp", ("styrgrupp", "mysam-gruppens analys"), False),
     ("bedomning", ("sammanfattande bedomning",), False),
-    ("framgangsfaktorer", ("framgangsfaktor", "positiva effekter"), False),
-    ("systemfel", ("systemfel",), False),
-    ("lardomar", ("erfarenheter och lardomar", "tillvaratagna erfarenheter", "lardomar", "lessons"), False),
+    # What went well: "framgångsfaktorer", "Vad har fungerat bra?", "Vad har gjort skillnad?".
+    ("framgangsfaktorer", ("framgangsfaktor", "positiva effekter", "fungerat bra", "gjort skillnad"), False),
+    # What stood in the way: "systemfel", "Hinder på systemnivå", "Vad har inte fungerat?".
+    ("systemfel", ("systemfel", "hinder", "inte fungerat", "fungerat mindre bra", "systemniva"), False),
+    ("lardomar", ("erfarenheter och lardomar", "tillvaratagna erfarenheter", "lardom", "lessons", "lart oss"), False),
     ("avvikelser", ("avvikelse",), False),
     ("arbetssatt", ("verksamhetsbeskrivning", "arbetssatt och"), False),
     ("aktiviteter", ("aktivitetsrapport", "aktiviteter"), False),
@@ -39,7 +41,12 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("insatsbeskrivning", ("insatsbeskrivning",), False),
     ("maluppfyllelse", ("maluppfyllelse", "insatsens mal", "mal samt delmal", "mal och resultat"), False),
     ("uppfoljning", ("uppfoljning och utvardering",), False),
-    ("implementering", ("implementera", "implementering"), False),
+    # What lives on: "Implementering", "Efter projekttiden", "Överlämning till ordinarie verksamhet".
+    (
+        "implementering",
+        ("implementera", "implementering", "efter projekttiden", "overlamning", "ordinarie verksamhet", "forankring"),
+        False,
+    ),
     ("brukarmedverkan", ("brukarmedverkan",), False),
     ("uppgiftslamnare", ("uppgiftslamnare",), False),
     ("slutsatser", ("slutsats",), False),
@@ -108,6 +115,26 @@ def section_key(title: str) -> tuple[str | None, bool]:
     return None, False
 
 
+def section_keys(title: str) -> tuple[str, ...]:
+    """Every canonical key a heading names, in the order it names them: "Lärdomar, framgångsfaktorer och
+    hinder" holds lardomar, framgangsfaktorer and systemfel. Weak (generic) keys only when nothing else."""
+    text = fold(re.sub(r"\(.*?\)", " ", title.split(":")[0] if ":" in title[:90] else title))
+    found: dict[str, int] = {}
+    for key, phrases, weak in SECTION_RULES:
+        if weak or key in found:
+            continue
+        for phrase in phrases:
+            position = text.find(phrase)
+            if position >= 0:
+                found[key] = position
+                break
+    primary, _ = section_key(title)
+    ordered = sorted(found, key=found.__getitem__)
+    if primary is None:
+        return ()
+    return (primary, *[k for k in ordered if k != primary])
+
+
 def find_sections(text: str) -> list[Section]:
     """Split ``text`` into consecutive sections, one per heading (plus the preamble before the first).
 
@@ -129,7 +156,9 @@ def find_sections(text: str) -> list[Section]:
         stack.append((depth, heading.md_level, heading.title, key, heading.number is not None))
         number = ".".join(map(str, heading.number)) if heading.number else None
         path = tuple(entry[2] for entry in stack)
-        sections.append(Section(key, heading.title, path, heading.start, end, heading.end, number))
+        keys = section_keys(heading.title) if own is not None and not weak else ()
+        keys = keys if key in keys else ((key,) if key else ())
+        sections.append(Section(key, heading.title, path, heading.start, end, heading.end, number, keys))
     return sections
 
 

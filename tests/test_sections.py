@@ -92,3 +92,13 @@ def test_bold_heading_opening_a_long_paragraph_is_still_a_heading():
 def test_table_labels_close_to_a_template_phrase_are_not_that_section():
     assert section_key("Insatsens namn")[0] != "maluppfyllelse"
     assert section_key("Insatsens mål samt delmål")[0] == "maluppfyllelse"
+
+
+def test_headings_of_another_template_map_by_meaning_and_a_joined_heading_holds_each_key():
+    assert section_key("Vad har fungerat bra?")[0] == "framgangsfaktorer"
+    assert section_key("Hinder på systemnivå")[0] == "systemfel"
+    assert section_key("Överlämning till ordinarie verksamhet")[0] == "implementering"
+    text = "# Slutredovisning\n\n## Lärdomar, framgångsfaktorer och hinder\n\nSamverkan bar insatsen.\n"
+    joined = next(s for s in find_sections(text) if s.heading.startswith("Lärdomar"))
+    assert set(joined.keys) == {"lardomar", "framgangsfaktorer", "systemfel"}
+    assert joined.key == joined.keys[0]
