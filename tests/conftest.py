@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 
 from assistant.archive import Archive
+from assistant.compose import build_assistant, open_archive
 from assistant.config import Settings, get_settings
+from assistant.service import Assistant
 from index.embed import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -105,7 +107,7 @@ def real_examples(tmp_path_factory, model_cache) -> RealArchive:
     work = tmp_path_factory.mktemp("real")
     root = copy_examples(work / "rapporter")
     data = work / "data"
-    archive = Archive(Settings(data_dir=data, model_cache_dir=model_cache, embedding_model=E5))
+    archive = open_archive(Settings(data_dir=data, model_cache_dir=model_cache, embedding_model=E5))
     report = archive.ingest(root)
     assert not report.failed and len(report.indexed) == 8, report
     yield RealArchive(root, data, archive, model_cache)
@@ -117,17 +119,28 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data", embedding_model="hashing")
 
 
+_SETTINGS_OF: dict[int, Settings] = {}  # id(archive) → the settings make_archive opened it with
+
+
+def assistant_of(archive: Archive) -> Assistant:
+    """The assistant the composition root would build over an archive from ``make_archive``."""
+    return build_assistant(archive, _SETTINGS_OF[id(archive)])
+
+
 @pytest.fixture
 def make_archive(settings):
     opened = []
 
     def make(**overrides) -> Archive:
-        archive = Archive(settings.model_copy(update=overrides), embedder=HashingEmbedder())
+        chosen = settings.model_copy(update=overrides)
+        archive = open_archive(chosen, embedder=HashingEmbedder())
+        _SETTINGS_OF[id(archive)] = chosen
         opened.append(archive)
         return archive
 
     yield make
     for archive in opened:
+        _SETTINGS_OF.pop(id(archive), None)
         archive.close()
 
 

@@ -11,6 +11,7 @@ from crashing import EDITED, POINTS, clean_stores, crash_at
 
 from assistant.archive import Archive
 from assistant.cli import main
+from assistant.compose import open_archive
 from assistant.config import Settings
 from index.build import check_consistency
 from index.embed import HashingEmbedder
@@ -21,7 +22,7 @@ KILLED_IN = f"rapport_{EDITED[2]:03}.md"  # the third changed file: the point is
 
 
 def _open(data) -> Archive:
-    return Archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
+    return open_archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
 
 
 def _damage(crash, point: str) -> None:

@@ -17,7 +17,7 @@ import pytest
 from conftest import ROOT
 from test_hostile import INJECTION, _Handler, _ObedientServer
 
-from assistant.archive import Archive
+from assistant.compose import build_assistant, open_archive
 from assistant.service import Assistant
 
 pytestmark = pytest.mark.slow
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def assistant(real_examples) -> Assistant:
-    return Assistant.from_archive(real_examples.archive)
+    return build_assistant(real_examples.archive, real_examples.settings(real_examples.data))
 
 
 def _defect(reason: str) -> pytest.MarkDecorator:
@@ -166,15 +166,15 @@ def hostile(real_examples, tmp_path_factory):
 
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/v1"
-    extractive = Archive(real_examples.settings(data))
-    report = extractive.ingest(root)
+    settings = real_examples.settings(data)
+    archive = open_archive(settings)
+    report = archive.ingest(root)
     assert report.indexed == ["slutrapport_fallan_testkoping.md"] and report.chunks_embedded < 10
-    llm = Archive(real_examples.settings(data, llm_base_url=url, llm_model="lydig", llm_timeout=10.0))
-    yield Assistant.from_archive(extractive), Assistant.from_archive(llm), server
+    with_llm = settings.model_copy(update={"llm_base_url": url, "llm_model": "lydig", "llm_timeout": 10.0})
+    yield build_assistant(archive, settings), build_assistant(archive, with_llm), server
     server.shutdown()
     server.server_close()
-    extractive.close()
-    llm.close()
+    archive.close()
 
 
 @pytest.mark.parametrize(
