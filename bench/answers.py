@@ -1,85 +1,140 @@
-"""Answer quality on the dev set with no language model (the extractive answerer), scored automatically.
+"""Answer quality per eval set, scored by the shared scorer (../shared/eval/answerscore.py), and answer latency.
 
-fact      the answer holds a figure (or, without figures, most content words) of the gold answer and
-          cites a passage from a gold evidence file
-list      share of the gold insatser the answer names
-negative  share of answers that abstain
-figures   share of cited sentences whose figures all occur in the passage they cite
-latency   p50/p95 seconds per answer, query embedding included
+A thin runner: for each set it ingests the set's archive into its own data directory (incremental, so reruns
+take seconds), then runs answerscore.py against `arkiv ask --jsonl -` with that data directory. The scorer
+does all the judging (figures matched as whole numbers after normalisation, list F1, negatives, conflicts,
+citations that hit the evidence); nothing is scored here.
 
-python bench/answers.py [--seeds ../shared/seeds] [--dev ../shared/eval/dev.jsonl]
+Latency: answerscore.py runs the system through ``--relay``, which feeds `arkiv ask --jsonl -` one question
+at a time after a warm-up question (model loading is not counted) and times each answer; p50/p95 are printed
+beside the scorer's figures.
+
+    python bench/answers.py                          # dev, archive-a and examples with the bundled e5
+    python bench/answers.py --sets examples --model hashing
+    python bench/answers.py --show-failures 3        # the scorer's failure listing per set
+
+Writes bench/.cache/answers/<set>.json (the scorer's output plus the latencies) and a summary table.
 """
 
 from __future__ import annotations
 
 import argparse
-import re
+import json
+import os
+import shlex
 import statistics
+import subprocess
+import sys
 import time
+from pathlib import Path
 
-from common import bench_settings, dev_set_arguments, open_current, read_items
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+SCORER = SHARED / "eval" / "answerscore.py"
+# set name → (questions, archive folder the questions are about)
+SETS = {
+    "dev": (SHARED / "eval" / "dev.jsonl", SHARED / "seeds"),
+    "archive-a": (SHARED / "eval" / "archive-a" / "questions.jsonl", SHARED / "eval" / "archive-a" / "files"),
+    "examples": (ROOT / "examples" / "questions.jsonl", ROOT / "examples" / "rapporter"),
+}
+COLUMNS = ("score", "facts", "facts_all", "cite", "list", "neg", "neg_fig", "conflict", "grounded", "missing")
+WARM_UP = {"id": "__warm_up__", "question": "Vilka insatser finns i arkivet?"}
 
-from assistant.cite import unsupported_figures
-from assistant.cli.evaluate import norm, words
-from assistant.compose import build_assistant
+
+def arkiv_command() -> list[str]:
+    return [sys.executable, "-m", "assistant.cli"]
+
+
+def relay(latency_file: Path) -> int:
+    """Speak the ask protocol on stdin/stdout by feeding `arkiv ask --jsonl -` one question at a time."""
+    process = subprocess.Popen(
+        [*arkiv_command(), "ask", "--jsonl", "-"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        encoding="utf-8",
+    )
+    assert process.stdin is not None and process.stdout is not None
+    latencies = []
+    for line in [json.dumps(WARM_UP, ensure_ascii=False), *(raw.strip() for raw in sys.stdin)]:
+        if not line:
+            continue
+        started = time.perf_counter()
+        process.stdin.write(line + "\n")
+        process.stdin.flush()
+        answer = process.stdout.readline()
+        if not answer:
+            break  # the answerer stopped; the scorer counts the rest as missing
+        if json.loads(line).get("id") != WARM_UP["id"]:
+            latencies.append(time.perf_counter() - started)
+            sys.stdout.write(answer)
+            sys.stdout.flush()
+    process.stdin.close()
+    code = process.wait()
+    latency_file.write_text(json.dumps(latencies))
+    return code
+
+
+def ingest(archive: Path, env: dict[str, str]) -> float:
+    began = time.monotonic()
+    subprocess.run([*arkiv_command(), "ingest", str(archive)], env=env, check=False, stdout=subprocess.DEVNULL)
+    return time.monotonic() - began
+
+
+def run_set(name: str, args: argparse.Namespace) -> dict[str, object]:
+    questions, archive = SETS[name]
+    data = args.cache / name / args.model.replace(":", "_").replace("/", "_")
+    env = {**os.environ, "ARKIV_DATA_DIR": str(data), "ARKIV_EMBEDDING_MODEL": args.model, "PYTHONPATH": str(ROOT)}
+    if args.model.startswith("bundled:"):
+        env.setdefault("ARKIV_MODEL_CACHE_DIR", str(args.cache / "models"))
+    ingest_seconds = ingest(archive, env)
+    latency_file = data / "latencies.json"
+    out = args.cache / f"{name}.json"
+    relay_command = [sys.executable, str(Path(__file__).resolve()), "--relay", str(latency_file)]
+    system = " ".join(shlex.quote(p) for p in relay_command)
+    command = [sys.executable, str(SCORER), "--set", str(questions), "--system", system, "--out", str(out)]
+    if args.show_failures:
+        command += ["--show-failures", str(args.show_failures)]
+    subprocess.run(command, env=env, check=True, stdout=None if args.verbose else subprocess.DEVNULL)
+    scored = json.loads(out.read_text(encoding="utf-8"))
+    latencies = sorted(json.loads(latency_file.read_text()))
+    figures: dict[str, object] = {key: scored["summary"][key] for key in COLUMNS}
+    figures["p50_s"] = round(statistics.median(latencies), 3) if latencies else None
+    figures["p95_s"] = round(latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))], 3) if latencies else None
+    figures["ingest_s"] = round(ingest_seconds, 1)
+    scored["latencies"] = latencies
+    scored["bench"] = figures
+    out.write_text(json.dumps(scored, ensure_ascii=False, indent=1), encoding="utf-8")
+    return figures
 
 
 def main() -> int:
-    parser = dev_set_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
-    parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sets", nargs="+", choices=list(SETS), default=list(SETS))
+    parser.add_argument("--model", default="bundled:multilingual-e5-small", help="embedding model (or 'hashing')")
+    parser.add_argument("--cache", type=Path, default=ROOT / "bench" / ".cache" / "answers")
+    parser.add_argument("--show-failures", type=int, default=0, metavar="N", help="the scorer's failure listing")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print the scorer's own report per set")
+    parser.add_argument("--relay", type=Path, help=argparse.SUPPRESS)  # used by the scorer as the system
     args = parser.parse_args()
-
-    settings = bench_settings(args)
-    archive = open_current(settings, args.seeds)
-    assistant = build_assistant(archive, settings)
-    items = read_items(args.dev)
-    assistant.ask("uppvärmning")  # load the model outside the timings
-
-    scores: dict[str, list[float]] = {"fact": [], "list": [], "negative": [], "figures": []}
-    latencies = []
-    for item in items:
-        started = time.perf_counter()
-        answer = assistant.ask(item["question"])
-        latencies.append(time.perf_counter() - started)
-        passages = tuple(c.passage for c in answer.citations)
-        cited = [line for line in answer.text.splitlines() if re.search(r"\[\d+\]", line)]
-        for line in cited:
-            scores["figures"].append(0.0 if unsupported_figures(line, passages, uncited=False) else 1.0)
-        kind = item["type"]
-        if kind == "negative":
-            scores["negative"].append(float(answer.abstained))
-        elif kind == "list":
-            named = [name for name in item["insatser"] if _names(answer.text, name)]
-            scores["list"].append(len(named) / len(item["insatser"]))
-        elif kind == "fact":
-            files = {ev["file"] for ev in item["evidence"]}
-            right_file = any(c.passage.source.split("/")[-1] in files for c in answer.citations)
-            scores["fact"].append(float(right_file and _holds(answer.text, item["answer"])))
-        if args.verbose:
-            print(f"--- {item['id']} {kind}: {item['question']}\n{answer.text}\n")
-    report = {k: statistics.mean(v) if v else None for k, v in scores.items()}
-    latencies.sort()
-    report["p50_s"] = latencies[len(latencies) // 2]
-    report["p95_s"] = latencies[min(len(latencies) - 1, int(0.95 * len(latencies)))]
-    for key, value in report.items():
-        print(f"{key:>10}: {value:.3f}" if value is not None else f"{key:>10}: –")
+    if args.relay is not None:
+        return relay(args.relay)
+    args.verbose = args.verbose or bool(args.show_failures)
+    results = {name: run_set(name, args) for name in args.sets}
+    keys = [*COLUMNS, "p50_s", "p95_s", "ingest_s"]
+    print(f"{'':>10} " + " ".join(f"{name:>16}" for name in results))
+    for key in keys:
+        cells = []
+        for figures in results.values():
+            value = figures[key]
+            if isinstance(value, list):  # the scorer's (value, n)
+                shown = "–" if value[0] is None else f"{value[0]}"
+                cells.append(f"{shown} (n={value[1]})")
+            else:
+                cells.append("–" if value is None else str(value))
+        print(f"{key:>10} " + " ".join(f"{cell:>16}" for cell in cells))
+    (args.cache / "summary.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     return 0
-
-
-def _holds(answer: str, gold: str) -> bool:
-    """The answer states a figure of the gold answer, or (for a name) most of its words."""
-    gold_figures = {f.replace(" ", "") for f in re.findall(r"\d[\d ]*\d|\d", gold)}
-    answer_text = norm(answer).replace(" ", "")
-    if gold_figures:
-        return any(figure in answer_text for figure in gold_figures)
-    gold_words = [w for w in words(gold) if len(w) > 3]
-    return bool(gold_words) and sum(w in words(answer) for w in gold_words) >= 0.5 * len(gold_words)
-
-
-def _names(answer: str, insats: str) -> bool:
-    """Whether the answer names an insats (its distinctive words, folded)."""
-    distinctive = [w for w in words(insats) if len(w) > 3]
-    return bool(distinctive) and all(w in norm(answer) for w in distinctive)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,18 @@
-"""Load on loopback: N simulated staff asking, searching and opening insatser for S seconds, while an ingest runs.
+"""Load on loopback: N simulated staff asking, searching and opening insatser for S seconds, while the archive
+changes and an ingest runs.
 
 Starts a real `arkiv serve` in a subprocess over a copy of the example archive, checks a few answers before
-the load, then runs the users in threads (each with its own HTTP client). Half-way through, new reports are
-copied into the archive and a re-index is started, so readers and an ingest share the server. Afterwards the
-same questions are asked again: the answers must be unchanged.
+the load, then runs the users in threads (each with its own HTTP client). Half-way through, one report is
+edited, one added and one deleted, and a re-index is started, so readers and an ingest share the server. A
+monitor polls /health while the ingest runs; a request counts as overlapping the ingest when it was in flight
+at a moment the server reported "läser in". Afterwards: the answers about untouched reports are unchanged,
+the edited text and the added report are cited, and the deleted file is cited nowhere.
 
     python bench/load.py                      # 20 users, 60 s, the bundled e5 model
     python bench/load.py --users 5 --seconds 10 --model hashing
 
-Prints requests, errors (5xx and others) and p50/p95/max latency per kind of request, and writes
-bench/.cache/load.json.
+Prints requests, errors (5xx, other statuses and failed connections), requests that overlapped the ingest,
+the checks after the change, and p50/p95/max latency per kind of request; writes bench/.cache/load.json.
 """
 
 from __future__ import annotations
@@ -46,6 +49,19 @@ QUESTIONS = (
 SEARCHES = ("framgångsfaktorer samverkan", "ekonomi utnyttjade medel", "arbetsträning", "försörjningsstöd", "IPS")
 # Asked before and after the load (during which a report on another insats is added): must not change.
 CHECKED = ("Hur mycket medel beviljades Steg för steg?", "Vad kostade Arbetsnära stöd Hofors?")
+# The change made during the load: a sentence of one report rewritten, a report added, one deleted.
+EDITED = "slutrapport_vagen_framat_soderhamn.md"
+EDIT = (
+    "där en kurator har varit på plats vid drop-in en gång i månaden",
+    "där en kurator har varit på plats vid drop-in varje fredag",
+)
+ADDED = "tillagt/slutrapport_ljusglimten_ockelbo.md"
+DELETED = "kvartalsrapport_kompetensbron_ovanaker_2023q2.txt"
+AFTER_CHANGE = {
+    "ändrad": "Hur ofta var kuratorn på plats vid drop-in?",
+    "tillagd": "Hur mycket medel beviljades Ljusglimten Ockelbo?",
+    "borttagen": "Vilket diarienummer har Kompetensbron Ovanåker?",
+}
 NEW_REPORT = """Slutrapport
 
 ## 1. Allmänna uppgifter
@@ -64,21 +80,85 @@ Utnyttjade medel: 455 300 kr
 #### 6.4 Framgångsfaktorer
 
 Täta möten med handläggare {n} gjorde att planerna hölls samman.
+
+#### 6.6 Lärdomar
+
+{lessons}
 """
+# The added report is long enough that its ingest takes a while (about 60 passages) and so meets requests.
+LESSONS = "\n\n".join(
+    f"Lärdom {i}: deltagare nummer {i} i Ljusglimten behövde {i % 7 + 2} samtal med studie- och yrkesvägledaren "
+    f"innan planen för vecka {i % 52 + 1} var klar, och arbetsgivare {i % 11 + 1} tog emot praktikanter."
+    for i in range(120)
+)
 
 
 @dataclass
 class Tally:
     latencies: dict[str, list[float]] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
+    spans: list[tuple[float, float]] = field(default_factory=list)  # (start, end) of every request, monotonic
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, kind: str, seconds: float, status: int) -> None:
+    def add(self, kind: str, start: float, end: float, status: int) -> None:
+        """One request; ``status`` 0 = no response (connection failed or timed out)."""
         with self.lock:
-            self.latencies.setdefault(kind, []).append(seconds)
-            if status >= 400:
+            self.latencies.setdefault(kind, []).append(end - start)
+            self.spans.append((start, end))
+            if status >= 400 or status == 0:
                 key = f"{kind} {status}"
                 self.errors[key] = self.errors.get(key, 0) + 1
+
+
+@dataclass
+class IngestWatch:
+    """Moments at which the server said an ingest was running (``/health``), polled from its own thread."""
+
+    running: list[float] = field(default_factory=list)
+    stop: threading.Event = field(default_factory=threading.Event)
+
+    def poll(self, base: str, interval: float = 0.05) -> None:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            while not self.stop.is_set():
+                with contextlib.suppress(httpx.HTTPError):
+                    if client.get("/health").json()["inläsning"] == "läser in":
+                        self.running.append(time.monotonic())
+                time.sleep(interval)
+
+    def overlapping(self, spans: list[tuple[float, float]]) -> int:
+        """Requests in flight at a moment the ingest was seen running."""
+        return sum(1 for start, end in spans if any(start <= t <= end for t in self.running))
+
+
+def change_archive(archive: Path, seconds: float) -> None:
+    """Edit one report, add one and delete one (the files only; the server learns of it by a re-index)."""
+    edited = archive / EDITED
+    text = edited.read_text(encoding="utf-8")
+    if EDIT[0] not in text:
+        raise ValueError(f"{EDITED} no longer holds the sentence the load edits")
+    edited.write_text(text.replace(*EDIT), encoding="utf-8")
+    added = archive / ADDED
+    added.parent.mkdir(exist_ok=True)
+    added.write_text(NEW_REPORT.format(n=seconds, lessons=LESSONS), encoding="utf-8")
+    (archive / DELETED).unlink()
+
+
+def after_change(base: str) -> dict[str, object]:
+    """The checks after the change: the edit and the added report are cited, the deleted file nowhere."""
+    cited: dict[str, dict[str, object]] = {}
+    for key, question in AFTER_CHANGE.items():
+        body = httpx.post(f"{base}/api/ask", json={"question": question}, timeout=120).json()
+        cited[key] = {"källor": sorted({c["source"] for c in body["citations"]}), "svar": body["answer"]}
+    found = httpx.get(f"{base}/api/search", params={"q": "Kompetensbron Ovanåker diarienummer", "k": 10}).json()
+    everywhere = {s for c in cited.values() for s in c["källor"]} | {r["source"] for r in found["results"]}  # type: ignore[union-attr]
+    edited, added = cited["ändrad"], cited["tillagd"]
+    return {
+        "ändrad_text_citeras": EDITED in edited["källor"] and "drop-in varje fredag" in str(edited["svar"]),  # type: ignore[operator]
+        "gammal_text_borta": "drop-in en gång i månaden" not in str(edited["svar"]),
+        "tillagd_rapport_citeras": ADDED in added["källor"] and "480 000" in str(added["svar"]),  # type: ignore[operator]
+        "borttagen_fil_citeras_inte": DELETED not in everywhere,
+        "svar": cited,
+    }
 
 
 def copy_archive(target: Path) -> Path:
@@ -143,39 +223,48 @@ def user(base: str, seconds: float, tally: Tally, seed: int) -> None:
         end = time.monotonic() + seconds
         while time.monotonic() < end:
             roll = rng.random()
-            start = time.perf_counter()
-            if roll < 0.4:
-                kind = "fråga"
-                response = client.post("/api/ask", json={"question": rng.choice(QUESTIONS)})
-            elif roll < 0.8:
-                kind = "sökning"
-                response = client.get("/api/search", params={"q": rng.choice(SEARCHES), "k": 6})
-            else:
-                kind = "insatsvy"
-                response = client.get("/api/insatser", params={"q": rng.choice(["steg", "väg", "hofors", ""])})
-                if response.status_code == 200 and insatser:
-                    response = client.get(f"/api/insatser/{rng.choice(insatser)['id']}")
-            tally.add(kind, time.perf_counter() - start, response.status_code)
+            kind = "fråga" if roll < 0.4 else "sökning" if roll < 0.8 else "insatsvy"
+            start = time.monotonic()
+            try:
+                if kind == "fråga":
+                    response = client.post("/api/ask", json={"question": rng.choice(QUESTIONS)})
+                elif kind == "sökning":
+                    response = client.get("/api/search", params={"q": rng.choice(SEARCHES), "k": 6})
+                else:
+                    response = client.get("/api/insatser", params={"q": rng.choice(["steg", "väg", "hofors", ""])})
+                    if response.status_code == 200 and insatser:
+                        # an insats deleted by the re-index since the list was read is a 404, not a failure
+                        response = client.get(f"/api/insatser/{rng.choice(insatser)['id']}")
+                status = response.status_code
+            except httpx.HTTPError:
+                status = 0
+            tally.add(kind, start, time.monotonic(), status)
             time.sleep(rng.uniform(0.05, 0.3))  # a person reads before the next click
 
 
 def run_load(base: str, archive: Path, *, users: int, seconds: float, ingest: bool = True) -> dict[str, object]:
-    """Runs the users; half-way through adds two reports and starts a re-index. Returns the figures."""
+    """Runs the users; half-way through edits, adds and deletes a report and starts a re-index. Returns the
+    figures."""
     tally = Tally()
+    watch = IngestWatch()
     threads = [threading.Thread(target=user, args=(base, seconds, tally, n)) for n in range(users)]
     started = time.monotonic()
     for thread in threads:
         thread.start()
     ingest_state = "ingen"
+    monitor = threading.Thread(target=watch.poll, args=(base,))
     if ingest:
         time.sleep(seconds / 2)
-        extra = archive / "tillagt"
-        extra.mkdir(exist_ok=True)
-        (extra / "slutrapport_ljusglimten_ockelbo.md").write_text(NEW_REPORT.format(n=seconds), encoding="utf-8")
+        change_archive(archive, seconds)
+        monitor.start()
         response = httpx.post(f"{base}/api/reindex", timeout=30)
         ingest_state = "startad" if response.status_code == 202 else f"fel {response.status_code}"
     for thread in threads:
         thread.join()
+    if ingest:
+        wait_idle(base, 600)  # the ingest may outlast the users; the monitor keeps watching until it is done
+        watch.stop.set()
+        monitor.join()
     elapsed = time.monotonic() - started
     kinds = {}
     for kind, values in sorted(tally.latencies.items()):
@@ -196,6 +285,8 @@ def run_load(base: str, archive: Path, *, users: int, seconds: float, ingest: bo
         "fel_5xx": server_errors,
         "fel": dict(tally.errors),
         "inläsning_under_last": ingest_state,
+        "inläsning_sedd_s": round(watch.running[-1] - watch.running[0], 2) if watch.running else 0.0,
+        "förfrågningar_under_inläsning": watch.overlapping(tally.spans),
         "per_slag": kinds,
     }
 
@@ -215,8 +306,8 @@ def main() -> None:
         with serve(archive, data, model=args.model) as base:
             before = answers(base)
             result = run_load(base, archive, users=args.users, seconds=args.seconds)
-            wait_idle(base, 600)
             after = answers(base)
+            result["efter_ändringen"] = after_change(base)
             health = httpx.get(f"{base}/health").json()
         result["svar_oförändrade"] = before == after
         result["rapporter_efter"] = health

@@ -30,6 +30,7 @@ from index.embed import HashingEmbedder
 from index.lexical import LexicalIndex
 
 EDITED = (1, 4, 7)
+POINTS = ("after-parse", "mid-vector", "mid-register-commit", "mid-bm25-save")
 
 
 @dataclass(frozen=True)
@@ -156,3 +157,120 @@ def crash_run(workdir: Path, seed: int, *, reports: int = 60, max_delay: float |
         )
     finally:
         archive.close()
+
+
+@dataclass(frozen=True)
+class Crash:
+    """One ingest killed at a chosen point (``crash_at``)."""
+
+    root: Path
+    data: Path
+    exit_code: int
+    finished: bool  # the driver's "done" marker exists: the ingest returned instead of dying
+    generation_before: int  # the register's generation when the killed ingest started
+
+
+def crash_at(workdir: Path, point: str, nth: int = 3, *, reports: int = 20) -> Crash:
+    """Ingest half of ``reports``, add the rest and edit three, then run an ingest killed at ``point``."""
+    if point not in POINTS:
+        raise ValueError(point)
+    root, data = workdir / "rapporter", workdir / "data"
+    half = reports // 2
+    write_reports(root, half)
+    archive = _open(data)
+    archive.ingest(root)
+    generation = archive.register.generation
+    archive.close()
+    write_reports(root, reports - half, start=half)
+    write_reports(root, half, edited=True)
+    env = {**os.environ, "ARKIV_DATA_DIR": str(data), "ARKIV_EMBEDDING_MODEL": "hashing"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[1]), env.get("PYTHONPATH", "")])
+    done = workdir / "done"
+    with (workdir / "driver.log").open("w") as log:
+        process = subprocess.run(
+            [sys.executable, __file__, point, str(nth), str(root), str(done)],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=300,
+        )
+    return Crash(root, data, process.returncode, done.exists(), generation)
+
+
+def clean_stores(root: Path, data: Path) -> tuple[set[str], int, list[str]]:
+    """(register chunk ids, Chroma vector count, lexical ids) of a clean ingest of ``root`` into ``data``."""
+    archive = _open(data)
+    try:
+        archive.ingest(root)
+        lexical = LexicalIndex.load(archive.stores.lexical_dir)
+        return archive.register.chunk_ids(), len(archive.stores.chroma.ids()), lexical.ids if lexical else []
+    finally:
+        archive.close()
+
+
+def _die() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _install(point: str, nth: int) -> None:
+    """Wrap the real function at ``point`` so that its ``nth`` call kills this process (driver side)."""
+    import bm25s
+
+    import index.build
+    from index.register import Register
+    from index.store import ChromaStore
+
+    calls = [0]
+
+    def reached() -> bool:
+        calls[0] += 1
+        return calls[0] == nth
+
+    if point == "after-parse":
+        read = index.build.read_document
+
+        def read_then_die(*args, **kwargs):
+            doc = read(*args, **kwargs)
+            if reached():
+                _die()
+            return doc
+
+        index.build.read_document = read_then_die
+    elif point == "mid-vector":
+        upsert = ChromaStore.upsert
+
+        def upsert_half_then_die(self, chunks, vectors):
+            if reached():
+                upsert(self, chunks[: len(chunks) // 2], vectors[: len(chunks) // 2])
+                _die()
+            upsert(self, chunks, vectors)
+
+        ChromaStore.upsert = upsert_half_then_die
+    elif point == "mid-register-commit":
+        bump = Register._bump
+
+        def bump_then_die(self, db):
+            bump(self, db)  # the last statement inside the file's transaction
+            if reached():
+                _die()
+
+        Register._bump = bump_then_die
+    elif point == "mid-bm25-save":
+        save = bm25s.BM25.save
+
+        def save_then_die(self, *args, **kwargs):
+            save(self, *args, **kwargs)
+            if reached():
+                _die()
+
+        bm25s.BM25.save = save_then_die
+
+
+if __name__ == "__main__":  # the driver: python tests/crashing.py POINT N ROOT DONE
+    _point, _nth, _root, _done = sys.argv[1:5]
+    _install(_point, int(_nth))
+    from assistant.cli import main
+
+    code = main(["ingest", _root])
+    Path(_done).write_text(str(code))
+    raise SystemExit(code)

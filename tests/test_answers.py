@@ -140,3 +140,42 @@ def test_a_question_about_one_kind_of_report_asks_only_those(assistant):
 def test_a_quarterly_reports_period_is_not_passed_off_as_the_insats_period(assistant):
     answer = assistant.ask("När startade VF i Nordanstig?")
     assert answer.text.startswith("Kvartalsrapportens period") and "230401 – 230630" in answer.text
+
+
+EVALUATION = """# Vägen framåt Söderhamn – utvärdering
+
+En utvärdering av insatsen Vägen framåt Söderhamn, gjord av Högskolan i Testby på uppdrag av Söderhamns kommun.
+
+## Resultat
+
+Enligt intervjuer och registerdata har {deltagare} personer deltagit i Vägen framåt Söderhamn, och {vidare} av dem
+gick vidare till arbete eller studier.
+
+## Slutsatser
+
+Samverkan i teamet var den viktigaste framgångsfaktorn.
+"""
+
+
+@pytest.mark.parametrize(("deltagare", "vidare", "differ"), [(35, 10, True), (33, 12, False)])
+def test_ask_shows_both_figures_and_says_so_when_reports_of_one_insats_differ(
+    make_archive, corpus, deltagare, vidare, differ
+):
+    # The final report says 33 took part and 12 moved on; the evaluation says the same or something else.
+    (corpus / "utvardering vägen framåt.md").write_text(
+        EVALUATION.format(deltagare=deltagare, vidare=vidare), encoding="utf-8"
+    )
+    archive = make_archive()
+    archive.ingest(corpus)
+    answer = assistant_of(archive).ask("Hur många deltagare hade Vägen framåt Söderhamn?")
+    assert "33 personer" in answer.text and f"{deltagare} personer" in answer.text
+    assert {c.passage.source for c in answer.citations} == {
+        "slutrapport vägen framåt.md",
+        "utvardering vägen framåt.md",
+    }
+    notices = [n for n in answer.notices if "olika siffror" in n]
+    if differ:
+        assert len(notices) == 1 and "slutrapport vägen framåt.md" in notices[0]
+        assert "utvardering vägen framåt.md" in notices[0]
+    else:
+        assert not notices

@@ -17,12 +17,10 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import EXAMPLES
+from conftest import EXAMPLES, requires
 
 CHROMIUM = Path("/usr/bin/chromium")
-pytestmark = pytest.mark.skipif(
-    not CHROMIUM.exists(), reason="Chromium is not installed (apt-get install chromium; .ci/run installs it)"
-)
+pytestmark = requires(CHROMIUM.exists(), "Chromium is not installed (apt-get install chromium; .ci/run installs it)")
 PASSWORD = "läsar-lösen-1"
 # A fictional report whose text tries to run script in the app and to instruct the answerer.
 HOSTILE = """Slutrapport

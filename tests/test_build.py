@@ -1,8 +1,5 @@
 import os
 
-import pytest
-from crashing import crash_run
-
 from index.build import check_consistency, discover
 from index.lexical import LexicalIndex
 
@@ -142,16 +139,6 @@ def test_discover_skips_hidden_and_other_suffixes(tmp_path):
     (tmp_path / ".git" / "b.md").write_text("x")
     (tmp_path / "c.odt").write_text("x")
     assert [s for _, s in discover(tmp_path)] == ["a.md"]
-
-
-@pytest.mark.parametrize("seed", [2, 3, 8])
-def test_kill_9_during_ingest_loses_nothing(tmp_path, seed):
-    """An ingest killed at a random moment leaves a usable index, and the next run completes it: the three
-    stores agree, nothing is duplicated, and reports indexed before the crash keep their chunks
-    (tests/crashing.py; bench/crash.py runs ten of these)."""
-    run = crash_run(tmp_path, seed, reports=40)
-    assert run.recovered, run.problems
-    assert run.chunks == run.vectors == run.lexical == 40 * 6
 
 
 def test_a_name_that_is_not_utf8_is_listed_not_fatal(make_archive, corpus):

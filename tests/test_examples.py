@@ -58,14 +58,10 @@ def test_names_people_type_resolve_on_the_examples(example_archive):
 
 
 @pytest.mark.slow
-def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path, model_cache):
-    """Real e5 embeddings (bundled model), hybrid search, scored by the shared eval rule."""
-    from assistant.compose import open_archive
-    from assistant.config import Settings
-
-    archive = open_archive(Settings(data_dir=tmp_path / "data", model_cache_dir=model_cache))
-    archive.ingest(EXAMPLES)
-    retriever = archive.retriever()
+def test_retrieval_quality_on_the_example_questions_with_the_real_model(real_examples):
+    """Real e5 embeddings (bundled model, the session's ingest in conftest), hybrid search, scored by the shared
+    eval rule."""
+    retriever = real_examples.archive.retriever()
     items = [
         json.loads(line) for line in (EXAMPLES.parent / "questions.jsonl").read_text().splitlines() if line.strip()
     ]
@@ -73,4 +69,3 @@ def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path
     overall = result.summary()["alla"]
     assert overall["recall@5"] >= 0.75, overall
     assert overall["mrr"] >= 0.65, overall
-    archive.close()

@@ -1,13 +1,9 @@
-from pathlib import Path
-
-import pytest
+from conftest import SEEDS, needs_seeds
 
 from index.grouping import group_reports
 from index.metadata import extract_meta, find_kommun, parse_date
 from index.parse import read_document
 from index.sections import find_sections
-
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 
 FINAL = """Slutrapport
 Insats för samverkansmedel
@@ -101,7 +97,7 @@ def test_dates_and_kommun_genitive():
     assert find_kommun("Bollnäs kommun")[0] == "Bollnäs"
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="the real reports in ../shared/seeds are not here")
+@needs_seeds
 def test_seed_archive_has_four_insatser_with_money_and_periods():
     metas = []
     for path in sorted(SEEDS.glob("*.txt")):

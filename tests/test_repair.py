@@ -5,14 +5,11 @@ The sentences are invented for the tests; only the seed test reads a real report
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
+from conftest import SEEDS, needs_seeds
 
 from index import repair as rep
 from index.records import Repair
-
-SEEDS = Path("/work/shared/seeds")
 
 DAMAGED = (
     "Projektet i Gavleborg vander sig till hushall med forsorjningsstod. Malgruppen ar unga vuxna "
@@ -170,7 +167,7 @@ def test_not_damaged_means_no_changes() -> None:
     assert rep.repair(DAMAGED, damaged=False) == (DAMAGED, [])
 
 
-@pytest.mark.skipif(not list(SEEDS.glob("002_*.txt")), reason="seed reports not available")
+@needs_seeds
 def test_ocr_seed_report() -> None:
     seeds = sorted(SEEDS.glob("*.txt"))
     for path in seeds:
