@@ -42,7 +42,8 @@ logger = logging.getLogger(__name__)
 # Navigation and reference matter: reference lists, tables of contents, abbreviations and the template's
 # contact box match many questions' words but answer none, unless asked for.
 BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
-REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
+# The report types the register reads from title pages (index/titlepage.py); "rapport" is one of no known genre.
+REPORT_TYPES = ("slutrapport", "kvartalsrapport", "lagesrapport", "utvardering", "forstudie", "ansokan", "rapport")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
 EXACT_DENSE_LIMIT = 500
 _QUERY_CACHE = 256  # question vectors kept

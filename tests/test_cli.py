@@ -47,6 +47,9 @@ def test_insatser_json_and_find(indexed, capsys):
     assert set(names) == {"Vägen framåt Söderhamn", "Vägen framåt i Nordanstig (VF)", "Lotsen Hofors"}
     money = names["Vägen framåt Söderhamn"]["beviljade_medel"][0]
     assert money["värde"] == "1250000" and money["källa"] == "slutrapport vägen framåt.md" and money["start"] > 0
+    # Every report says why the register put it in its insats, with the spans that show it.
+    report = names["Vägen framåt Söderhamn"]["rapporter"][0]
+    assert report["varför"] and all(span["text"] for span in report["belägg"])
     assert main([*indexed, "insatser", "--find", "vägen framåt", "--json"]) == 0
     found = _lines(capsys)[0]
     assert sorted(m["kommun"] for m in found) == ["Nordanstig", "Söderhamn"]

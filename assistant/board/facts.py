@@ -16,7 +16,9 @@ from assistant.board.reading import Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
 from index.records import Field, Insats
 
-_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "okand": 2, "utvardering": 3}
+# Final reports first, then progress reports, then the rest; an evaluation last (it looks back on the others).
+_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "okand": 2, "utvardering": 3}
+_PROGRESS = ("kvartalsrapport", "lagesrapport")  # a report on one period of a running insats
 _PARTICIPANT_FIELDS = ("deltagare:totalt", "deltagare:inskrivna", "deltagare:antal deltagare")
 _WORK = re.compile(r"arbete|anstallning|studier|studera|sysselsattning|jobb")
 # Cue words for sentences about success or obstacles where a report has no section of its own for them;
@@ -147,13 +149,13 @@ def _register(report: Report, facts: Facts) -> None:
     if partners:
         quote = _quote(report, partners[0], "; ".join(re.sub(r"\s+", " ", p.value) for p in partners))
         facts.partners.append((quote, "|".join(sorted(fold(p.value) for p in partners))))
-    if "period_start" not in by_name and report.report_type != "kvartalsrapport":
+    if "period_start" not in by_name and report.report_type not in _PROGRESS:
         stated = _period_in_prose(report)
         if stated is not None:
             facts.period.append(stated)
     if "period_start" in by_name and "period_end" in by_name:
         value = f"{by_name['period_start'][0].value} – {by_name['period_end'][0].value}"
-        target = facts.quarter if report.report_type == "kvartalsrapport" else facts.period
+        target = facts.quarter if report.report_type in _PROGRESS else facts.period
         add(target, "period_start", value, value)
     participants = [f for name in _PARTICIPANT_FIELDS for f in by_name.get(name, [])]
     if participants:

@@ -23,7 +23,14 @@ _MARKUP = re.compile(r"<br\s*/?>|</?b>|\*\*|__|\\(?=[*_])|(?<!\w)\*(?=\w)|(?<=[\
 # A paragraph ending in a word that cannot end a sentence was cut by a page break.
 _UNFINISHED = re.compile(r"\s(?:och|att|i|på|för|av|med|de|den|det|en|ett|som|till|är|har|samt|eller|om)$")
 _PAGE_FURNITURE = re.compile(r"https?://|www\.|\bSida \d+ ?\(\d+\)|^\d+$")
-_TYPE_LABEL = {"slutrapport": "slutrapport", "kvartalsrapport": "kvartalsrapport", "utvardering": "utvärdering"}
+_TYPE_LABEL = {
+    "slutrapport": "slutrapport",
+    "kvartalsrapport": "kvartalsrapport",
+    "lagesrapport": "lägesrapport",
+    "utvardering": "utvärdering",
+    "forstudie": "förstudie",
+    "ansokan": "ansökan",
+}
 
 
 @dataclass(frozen=True, slots=True)

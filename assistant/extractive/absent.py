@@ -132,7 +132,7 @@ def _quarters(insatser: Sequence[Insats], catalog: Catalog, sources: SourceReade
     for insats in insatser:
         for source in insats.reports:
             info = catalog.reports.get(source)
-            if info is None or info.report_type != "kvartalsrapport":
+            if info is None or info.report_type not in ("kvartalsrapport", "lagesrapport"):
                 continue
             head = " ".join(c.text for c in sources.chunks_of(source)[:2])
             if (end := gaps.quarter_end(source, head)) is not None:

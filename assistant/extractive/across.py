@@ -12,7 +12,15 @@ from assistant.extractive.sentences import _best_covering, _quote
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
 
-_KIND_LABELS = {"slutrapport": "slutrapport", "kvartalsrapport": "kvartalsrapport", "utvardering": "utvärdering"}
+_KIND_LABELS = {
+    "slutrapport": "slutrapport",
+    "kvartalsrapport": "kvartalsrapport",
+    "lagesrapport": "lägesrapport",
+    "utvardering": "utvärdering",
+    "forstudie": "förstudie",
+    "ansokan": "ansökan",
+    "rapport": "rapport",
+}
 
 
 class ListAnswerer:

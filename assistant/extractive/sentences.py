@@ -30,7 +30,15 @@ _NUMBER_WORDS = frozenset(
 # "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
 _FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
-_TYPE_LABEL = {"slutrapport": "slutrapporten", "kvartalsrapport": "kvartalsrapporten", "utvardering": "utvärderingen"}
+_TYPE_LABEL = {
+    "slutrapport": "slutrapporten",
+    "kvartalsrapport": "kvartalsrapporten",
+    "lagesrapport": "lägesrapporten",
+    "utvardering": "utvärderingen",
+    "forstudie": "förstudien",
+    "ansokan": "ansökan",
+    "rapport": "rapporten",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,7 +62,9 @@ AdminDep = Annotated[User, Depends(require_admin)]
 class FiltersIn(BaseModel):
     insats: str | None = Field(None, description="insats id or name")
     kommun: str | None = None
-    rapporttyp: str | None = Field(None, description="slutrapport, kvartalsrapport or utvardering")
+    rapporttyp: str | None = Field(
+        None, description="slutrapport, kvartalsrapport, lagesrapport, utvardering, forstudie, ansokan or rapport"
+    )
     ar: int | None = Field(None, description="only reports whose period covers this year")
     avsnitt: str | None = Field(None, description="template section key, e.g. framgangsfaktorer")
 

@@ -13,7 +13,7 @@ from assistant.archive import Archive
 from assistant.errors import NotFound
 from assistant.names import resolve_insats
 from index.analyze import analyze, fold
-from index.records import Chunk, Insats
+from index.records import Chunk, Insats, Placement
 
 _CHUNK_ID = re.compile(r"^[0-9a-f]{16}$")
 CONTEXT_CHARS = 1000  # document text shown before and after a passage
@@ -89,6 +89,15 @@ def insats_row(insats: Insats, report_types: dict[str, str]) -> InsatsRow:
     )
 
 
+def _report_json(source: str, report_type: str | None, placement: Placement | None) -> dict[str, Any]:
+    """A report of the insats, with why the register put it there and the spans that show it."""
+    entry: dict[str, Any] = {"fil": source, "typ": report_type}
+    if placement is not None:
+        entry["varför"] = placement.reason
+        entry["belägg"] = [{"text": f.raw, "start": f.start, "slut": f.end} for f in placement.evidence]
+    return entry
+
+
 def insats_json(insats: Insats, report_types: dict[str, str]) -> dict[str, Any]:
     """The insats with every register value and where it stands (file and character offsets)."""
 
@@ -101,12 +110,13 @@ def insats_json(insats: Insats, report_types: dict[str, str]) -> dict[str, Any]:
 
     starts = {s: f for s, f in insats.fields if f.name == "period_start"}
     ends = {s: f for s, f in insats.fields if f.name == "period_end"}
+    why = {p.source: p for p in insats.placements}
     return {
         "id": insats.id,
         "namn": insats.name,
         "kommun": insats.kommun,
         "alias": list(insats.aliases),
-        "rapporter": [{"fil": s, "typ": report_types.get(s)} for s in insats.reports],
+        "rapporter": [_report_json(s, report_types.get(s), why.get(s)) for s in insats.reports],
         "perioder": [
             {"start": starts[s].value, "slut": ends[s].value, "källa": s, "offset": [starts[s].start, ends[s].end]}
             for s in starts
