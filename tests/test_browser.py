@@ -207,3 +207,14 @@ def test_staff_log_in_ask_open_a_source_filter_and_browse_insatser(server, page,
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("#chat a[href^='javascript']").count() == 0
     shot("7-fientlig-rapport")
+
+    # A board summary typed into the chat is answered by the summary engine, cited like any answer.
+    page.click("text=Nytt samtal")
+    page.fill("#question textarea", "Sammanfatta Steg för steg Sandviken för styrelsen")
+    page.click("#send")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('Sammanfattning: Steg för steg')")
+    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('Källor')")
+    chat = page.inner_text("#chat")
+    assert "Ekonomi" in chat and "Framgångsfaktorer" in chat and "[1]" in chat
+    assert all("steg_for_steg" in t.lower() for t in page.locator("#sources label").all_inner_texts())
+    shot("8-sammanfattning-i-chatten")
