@@ -93,7 +93,8 @@ class VectorSearch(Protocol):
 class LexicalSearch(Protocol):
     """BM25 over analyzed chunk text."""
 
-    ids: Sequence[str]
+    @property
+    def ids(self) -> Sequence[str]: ...
 
     def search(self, query: str, *, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]: ...
 
@@ -101,7 +102,8 @@ class LexicalSearch(Protocol):
 
 
 class QueryEmbedder(Protocol):
-    name: str
+    @property
+    def name(self) -> str: ...
 
     def embed_query(self, text: str) -> list[float]: ...
 

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
-from index.errors import ParseError
+from index.errors import ParseError as ParseError  # defined in index/errors.py, still importable from here
 from index.records import Document, Page
 
 logger = logging.getLogger(__name__)

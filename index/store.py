@@ -14,7 +14,7 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from index.errors import StoreUnavailable
+from index.errors import StoreUnavailable as StoreUnavailable  # defined in index/errors.py, importable here
 from index.records import Chunk
 
 logger = logging.getLogger(__name__)
