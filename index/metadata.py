@@ -331,9 +331,9 @@ def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tup
         name = quoted.most_common(1)[0][0]
         match = next(m for m in _QUOTED_PROJECT.finditer(text) if m.group(1).strip() == name)
         return Field("insats_namn", name, match.group(1), match.start(1), match.end(1)), "text"
-    named = titlepage.file_name(text, source)  # "Slutrapport_Jobbsparet_Gavle.md" → "Jobbspåret Gävle" in the text
-    if named is not None:
-        name, start, end = named
+    from_file = titlepage.file_name(text, source)  # "Slutrapport_Jobbsparet_Gavle.md" → "Jobbspåret Gävle" in the text
+    if from_file is not None:
+        name, start, end = from_file
         return Field("insats_namn", name, text[start:end], start, end), "file"
     if title:
         start = max(text.find(title), 0)

@@ -113,7 +113,7 @@ def title_name(text: str) -> tuple[str, int, int] | None:
     title line of its own. The name must recur in the text (twice at least), so a motto or a heading is no
     name; it is returned as the text writes it most often (titles are often in capitals)."""
     lines = title_lines(text)
-    joined = []
+    joined: list[str] = []
     for line in lines:  # "EN UTVÄRDERING AV INSATSEN" / "HÄLSOLOTSEN SANDVIKEN 2020–2022" is one title
         if joined and re.search(r"\b(av|om|for|i|insatsen|projektet|och)$", fold(joined[-1])):
             joined[-1] += " " + line
