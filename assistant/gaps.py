@@ -2,7 +2,8 @@
 
 Two kinds of question ask for something no report can answer, whatever the wording:
   - a figure for a time after the last report of the insats: a report can only tell what happened up to
-    when it was written ("hur många fick jobb under 2025?" when the reports end in 2024);
+    when it was written ("hur många fick jobb under 2025?" when the reports end in 2024, "ett år efter att
+    projektet slutade");
   - a measurement the reports of the named insats never mention, although other reports in the archive
     do ("vilken fidelitypoäng fick X?" when only another insats measured fidelity): a specialised word
     that is absent from every passage of the insats cannot be answered by them.
@@ -21,6 +22,13 @@ from index.records import Insats
 
 # A question that places its figure at the end of a year, or after a point, asks about the whole year.
 _YEAR_END_CUES = ("i slutet av", "vid slutet av", "vid utgangen av", "efter")
+# "ett år efter att projektet slutade", "sex månader efter projektslut": a time measured from the end of the
+# insats, which the reports (written when it ended) cannot have seen. ("Tre månader efter avslut" is the
+# participant's exit, which reports do follow up, so it is not one.)
+_LATER = re.compile(
+    r"\b(?:ett|en|\d+|tva|tre|fyra|fem|sex|sju|atta|nio|tio|tolv)\s+(?:ar|manader|manad|veckor)\s+efter\s+"
+    r"(?:att\s+)?(?:projektet|insatsen|projekttiden|insatstiden|projektslut|insatsens slut|projektets slut)"
+)
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
 # Words this frequent in general Swedish (Zipf) are everyday words a question may use for any topic.
 # "2024Q1", "Q1 2024", "kvartal 1 2024", "kv 1 2024", "2024 kvartal 1"
@@ -78,6 +86,13 @@ def after_coverage(question: str, insatser: Sequence[Insats], quarters: dict[str
         quarters: the quarter end of each quarterly report (``quarter_end``), by source.
     """
     folded = fold(question)
+    if _LATER.search(folded):
+        about = f"rapporterna om {' och '.join(i.name for i in insatser)}" if insatser else "rapporterna"
+        return Gap(
+            f"Arkivet har inga uppgifter om tiden efter att insatsen slutade: {about} skrevs när insatsen "
+            "avslutades och följer inte upp den tiden.",
+            insatser[0].name if insatser else None,
+        )
     years = {int(y) for y in _YEAR.findall(folded)}
     if not years or not insatser:
         return None

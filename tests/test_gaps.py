@@ -131,3 +131,11 @@ def test_a_kommun_no_report_mentions_has_no_insats(assistant):
     assert answer.abstained and "ingen insats i Älvkarleby" in answer.text
     # A kommun the archive has an insats in is answered as usual.
     assert not assistant.ask("Hur många deltagare hade Vägen framåt i Söderhamn?").abstained
+
+
+def test_a_time_measured_from_the_end_of_the_insats_is_after_its_reports():
+    lyftet = _insats("Lyftet Ockelbo", reports=("slut.md",), ends=[("slut.md", "2023-06-30")])
+    gap = gaps.after_coverage("Hur många hade kvar sitt jobb ett år efter att projektet slutade?", [lyftet], {})
+    assert gap is not None and "efter att insatsen slutade" in gap.text
+    # A participant's exit ("tre månader efter avslut") is followed up in reports: no gap.
+    assert gaps.after_coverage("Hur många hade jobb tre månader efter avslut?", [lyftet], {}) is None
