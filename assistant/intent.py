@@ -23,7 +23,7 @@ from typing import Literal, Protocol
 
 from assistant.names import NameMatch, insatser_in_text
 from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
-from index.metadata import kommuner
+from index.places import kommuner
 from index.records import Insats
 
 # --- cue tables: folded Swedish (å/ä/ö → a/o), matched as word prefixes unless said otherwise -------------------

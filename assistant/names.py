@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from index.analyze import STOPWORDS, fold, swedish_lexicon
-from index.metadata import kommuner
+from index.places import kommuner
 from index.records import Insats
 
 _MIN_SCORE = 75.0

@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from rapidfuzz import fuzz
 
 from index.analyze import STOPWORDS, fold, swedish_lexicon
-from index.metadata import kommuner
+from index.places import kommuner
 from index.records import Field, Insats, Placement, ReportMeta
 
 # Which report of an insats gives it its name and kommun: the final report states them most reliably.

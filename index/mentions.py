@@ -28,7 +28,7 @@ _NAME_WITH_KOMMUN = re.compile(r"\b([A-ZÅÄÖ][\w]*(?:[ -][A-ZÅÄÖ][\w]*){0,3
 
 def find_mentions(text: str, *, exclude: str | None = None) -> list[Mention]:
     """Other insatser, projects and methods a report names in passing."""
-    from index.metadata import kommuner  # metadata imports this module
+    from index.places import kommuner
 
     found: dict[str, Mention] = {}
     own = fold(exclude or "")

@@ -12,13 +12,12 @@ import re
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date
-from functools import lru_cache
-from importlib import resources
 
 from index import titlepage
 from index.analyze import fold
 from index.mentions import abbreviations, find_mentions
 from index.money import amount, budget_table
+from index.places import kommuner
 from index.records import Field, ReportMeta, Section
 
 # Labels as regexes over folded text, anchored to the start of a line or table cell.
@@ -344,14 +343,6 @@ def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tup
         offset = start + title.find(name)
         return Field("insats_namn", name, name, offset, offset + len(name)), "heading"
     return None, ""
-
-
-@lru_cache(maxsize=1)
-def kommuner() -> dict[str, str]:
-    """Folded kommun name → its proper spelling, for all Swedish kommuner."""
-    data = resources.files("index").joinpath("data/kommuner.txt").read_text(encoding="utf-8")
-    names = [line.strip() for line in data.splitlines() if line.strip() and not line.startswith("#")]
-    return {fold(name): name for name in names}
 
 
 def find_kommun(text: str) -> tuple[str, int, int] | None:

@@ -181,7 +181,7 @@ def _is_place(word: str) -> bool:
 
 
 def _is_kommun(word: str) -> bool:
-    from index.metadata import kommuner  # metadata imports this module
+    from index.places import kommuner
 
     names = kommuner()
     return fold(word) in names or fold(word + "s") in names

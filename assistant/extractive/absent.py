@@ -13,7 +13,7 @@ from assistant.intent import Query
 from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import LexicalSearch
 from index.analyze import analyze, fold
-from index.metadata import kommuner
+from index.places import kommuner
 from index.records import Chunk, Insats
 
 
