@@ -88,7 +88,8 @@ def test_batches_keep_order_add_e5_prompts_once_and_normalise():
     assert server.requests[0][0] == ["passage: Målgruppen var unga vuxna.", "passage: Budget 2 530 000 kr"]
     assert server.requests[-1][0] == ["query: Vad kostade insatsen?"]
     expected = HashingEmbedder().embed_passages([f"passage: {t}" for t in texts])
-    assert all(math.isclose(a, b, abs_tol=1e-12) for v, w in zip(vectors, expected, strict=True) for a, b in zip(v, w, strict=True))
+    pairs = [(a, b) for v, w in zip(vectors, expected, strict=True) for a, b in zip(v, w, strict=True)]
+    assert all(math.isclose(a, b, abs_tol=1e-12) for a, b in pairs)
     assert math.isclose(math.fsum(x * x for x in question), 1.0)
     assert embedder.name == "intfloat/multilingual-e5-small@remote"
 
