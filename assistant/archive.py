@@ -1,7 +1,8 @@
 """The opened archive: register, Chroma, lexical index and embedder under one data directory.
 
-Built once per process (CLI command or app) from Settings; the lexical index and the register catalog are
-reloaded when an ingest has moved the register's generation, so readers see new reports without restart.
+Opened once per process by the composition (``assistant/compose.py:open_archive``, from Settings); the lexical
+index and the register catalog are reloaded when an ingest has moved the register's generation, so readers see
+new reports without restart.
 """
 
 from __future__ import annotations
@@ -9,92 +10,57 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from assistant.config import Settings
+from assistant.catalog import Catalog, ReportInfo
 from assistant.errors import IngestBusy
+from assistant.retrieve import HybridRetriever
 from index.analyze import fold
 from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_lexical
 from index.chunk import Chunker
-from index.embed import Embedder, default_embedder
+from index.embed import Embedder
 from index.lexical import LexicalIndex
-from index.records import Insats, Mention
+from index.records import Mention
 from index.register import Register, VectorCache
 from index.store import ChromaStore
 
 
-@dataclass(frozen=True, slots=True)
-class ReportInfo:
-    source: str
-    report_type: str
-    kommun: str | None
-    insats: Insats | None
-    years: tuple[int, int] | None  # first and last year of the report's period
-
-
-@dataclass(frozen=True, slots=True)
-class Catalog:
-    """The register as search needs it: insatser and, per report, its insats, type, kommun and years."""
-
-    generation: int
-    insatser: tuple[Insats, ...]
-    reports: dict[str, ReportInfo]
-    abbreviations: tuple[tuple[str, str], ...] = ()  # (short, long) pairs the reports define, folded
-    chunk_source: dict[str, str] = field(default_factory=dict)  # chunk id → source
-    chunk_section: dict[str, str | None] = field(default_factory=dict)  # chunk id → section key
-    mentions: tuple[tuple[str, Mention], ...] = ()  # (source, mention) of other projects named in passing
-    # Chunk ids by source and by section, so a focused search does not scan every chunk (50k: ~40 ms).
-    _by_source: dict[str, list[str]] = field(init=False, repr=False, compare=False)
-    _by_section: dict[str | None, list[str]] = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        by_source: dict[str, list[str]] = {}
-        by_section: dict[str | None, list[str]] = {}
-        for cid, source in self.chunk_source.items():
-            by_source.setdefault(source, []).append(cid)
-            by_section.setdefault(self.chunk_section.get(cid), []).append(cid)
-        object.__setattr__(self, "_by_source", by_source)  # frozen: set once, here
-        object.__setattr__(self, "_by_section", by_section)
-
-    def chunk_ids(self, sources: Collection[str] | None, sections: Collection[str] | None) -> set[str]:
-        """Ids of the chunks in ``sources`` and ``sections`` (None = any)."""
-        if sources is not None:
-            candidates: Iterable[str] = (cid for source in set(sources) for cid in self._by_source.get(source, ()))
-        elif sections is not None:
-            candidates = (cid for section in set(sections) for cid in self._by_section.get(section, ()))
-        else:
-            candidates = self.chunk_source
-        return {cid for cid in candidates if sections is None or self.chunk_section[cid] in sections}
-
-    def sources_of(self, insats_id: str) -> list[str]:
-        return [s for s, r in self.reports.items() if r.insats is not None and r.insats.id == insats_id]
-
-
 class Archive:
-    """Everything search and answers read, opened from one Settings object."""
+    """Everything search and answers read, under one data directory.
 
-    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
-        self.settings = settings
-        data = settings.data_dir
+    Args:
+        data_dir: the folder for all state (created when missing).
+        embedder: the embedding model (its name picks the Chroma collection).
+        chunker: how ingest splits documents into passages.
+        chroma_url: a Chroma server; None = embedded Chroma in the data directory.
+        max_file_bytes: larger files are listed as unread, never loaded.
+    """
+
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        embedder: Embedder,
+        chunker: Chunker,
+        chroma_url: str | None = None,
+        max_file_bytes: int,
+    ) -> None:
+        self.data_dir = data = data_dir
         data.mkdir(parents=True, exist_ok=True)
-        self.embedder = embedder or default_embedder(
-            settings.embedding_model, settings.model_cache_dir or data, batch_size=settings.embedding_batch_size
-        )
+        self.embedder = embedder
+        self.max_file_bytes = max_file_bytes
         # One collection per embedding model: vectors of different models must never be compared.
         model_key = hashlib.sha256(self.embedder.name.encode()).hexdigest()[:10]
         self.stores = Stores(
             register=Register(data / "register.sqlite"),
             chroma=ChromaStore(
-                path=data / "chroma", url=settings.chroma_url, collection=f"arkiv-{model_key}", model=self.embedder.name
+                path=data / "chroma", url=chroma_url, collection=f"arkiv-{model_key}", model=self.embedder.name
             ),
             vectors=VectorCache(data / "vectors.sqlite"),
             lexical_dir=data / "lexical",
         )
-        self.chunker = Chunker(
-            size=settings.chunk_size, max_size=settings.chunk_max_size, overlap=settings.chunk_overlap
-        )
+        self.chunker = chunker
         self._lock = threading.Lock()
         self._lexical: LexicalIndex | None = None
         self._catalog: Catalog | None = None
@@ -105,7 +71,7 @@ class Archive:
 
     def ingest(self, root: Path, *, prune: bool = False, progress: ProgressFn | None = None) -> IngestReport:
         """Ingest ``root``; only one ingest per data directory runs at a time (others get IngestBusy)."""
-        with open(self.settings.data_dir / "ingest.lock", "w") as lock:
+        with open(self.data_dir / "ingest.lock", "w") as lock:
             try:
                 fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
             except BlockingIOError as exc:
@@ -117,10 +83,21 @@ class Archive:
                 stores=self.stores,
                 embedder=self.embedder,
                 chunker=self.chunker,
-                max_bytes=self.settings.max_file_bytes,
+                max_bytes=self.max_file_bytes,
                 prune=prune,
                 progress=progress,
             )
+
+    def retriever(self, **options: Any) -> HybridRetriever:
+        """Hybrid search over this archive's stores; ``options`` are HybridRetriever's tuning arguments."""
+        return HybridRetriever(
+            catalog=self.catalog,
+            vectors=self.stores.chroma,
+            lexical=self.lexical,
+            embedder=self.embedder,
+            chunks=self.register,
+            **options,
+        )
 
     def is_empty(self) -> bool:
         return not self.register.files()

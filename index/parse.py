@@ -16,6 +16,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
+from index.errors import ParseError
 from index.records import Document, Page
 
 logger = logging.getLogger(__name__)
@@ -28,10 +29,6 @@ MAX_DOCX_RATIO = 200
 
 
 TOO_LARGE = "Filen är för stor"  # how a size refusal begins; ingest retries such files when the limit rises
-
-
-class ParseError(ValueError):
-    """A file that cannot be read as a report; the message is shown to staff as is (Swedish)."""
 
 
 def read_document(path: Path, source: str, *, max_bytes: int) -> Document:

@@ -14,16 +14,13 @@ from urllib.parse import urlparse
 
 import numpy as np
 
+from index.errors import StoreUnavailable
 from index.records import Chunk
 
 logger = logging.getLogger(__name__)
 
 COLLECTION = "arkiv-chunks"
 _PAGE = 5000  # ids fetched per request when listing a large collection
-
-
-class StoreUnavailable(RuntimeError):
-    """The Chroma server cannot be reached (message in Swedish for staff)."""
 
 
 class ChromaStore:

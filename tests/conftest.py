@@ -9,7 +9,9 @@ from pathlib import Path
 import pytest
 
 from assistant.archive import Archive
+from assistant.compose import build_assistant, open_archive
 from assistant.config import Settings, get_settings
+from assistant.service import Assistant
 from index.embed import HashingEmbedder
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -43,17 +45,28 @@ def settings(tmp_path) -> Settings:
     return Settings(data_dir=tmp_path / "data", embedding_model="hashing")
 
 
+_SETTINGS_OF: dict[int, Settings] = {}  # id(archive) → the settings make_archive opened it with
+
+
+def assistant_of(archive: Archive) -> Assistant:
+    """The assistant the composition root would build over an archive from ``make_archive``."""
+    return build_assistant(archive, _SETTINGS_OF[id(archive)])
+
+
 @pytest.fixture
 def make_archive(settings):
     opened = []
 
     def make(**overrides) -> Archive:
-        archive = Archive(settings.model_copy(update=overrides), embedder=HashingEmbedder())
+        chosen = settings.model_copy(update=overrides)
+        archive = open_archive(chosen, embedder=HashingEmbedder())
+        _SETTINGS_OF[id(archive)] = chosen
         opened.append(archive)
         return archive
 
     yield make
     for archive in opened:
+        _SETTINGS_OF.pop(id(archive), None)
         archive.close()
 
 

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from assistant.archive import Archive
+from assistant.compose import open_archive
 from assistant.config import Settings
 from index.build import check_consistency
 from index.embed import HashingEmbedder
@@ -53,7 +54,7 @@ def write_reports(root: Path, count: int, *, start: int = 0, edited: bool = Fals
 
 
 def _open(data: Path) -> Archive:
-    return Archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
+    return open_archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
 
 
 def _generation(data: Path) -> int:

@@ -2,16 +2,16 @@ import io
 import json
 
 import pytest
+from conftest import assistant_of
 
 from assistant.cli import main
-from assistant.service import Assistant
 
 
 @pytest.fixture
 def assistant(make_archive, corpus):
     archive = make_archive()
     archive.ingest(corpus)
-    return Assistant.from_archive(archive)
+    return assistant_of(archive)
 
 
 def test_fact_question_quotes_the_sentence_with_the_figure_and_cites_it(assistant):
@@ -36,12 +36,37 @@ def test_no_answer_in_the_archive_means_abstaining_not_guessing(assistant):
     assert "inget svar" in answer.text
 
 
-def test_follow_up_borrows_the_previous_question(assistant):
+def test_the_question_is_read_once_per_ask(assistant, monkeypatch):
+    import assistant.intent as intent
+    import assistant.retrieve as retrieve
+    import assistant.service as service
+
+    calls = []
+
+    def counting(question, history=(), catalog=None):
+        calls.append(question)
+        return intent.read_question(question, history, catalog)
+
+    # Every module that could read a question gets the counter: one reading per ask, however many searches.
+    monkeypatch.setattr(service, "read_question", counting)
+    monkeypatch.setattr(retrieve, "read_question", counting)
     first = "Hur många deltagare hade Vägen framåt Söderhamn?"
-    assert assistant.with_history("och i Nordanstig?", [first]).endswith("och i Nordanstig?")
-    assert "Söderhamn" not in assistant.with_history("och i Nordanstig?", [first])
-    assert "deltagare" in assistant.with_history("och i Nordanstig?", [first])
-    assert assistant.with_history("Hur ofta träffas kuratorn på hälsocentralen?", [first]).startswith("Hur ofta")
+    for question, history in [
+        ("Vilka insatser nämner arbetsträning?", []),  # asked of every insats in turn
+        (first, []),
+        ("och i Nordanstig?", [first]),  # a follow-up, completed from the question before
+    ]:
+        calls.clear()
+        assistant.ask(question, history)
+        assert calls == [question], question
+
+
+def test_a_follow_up_is_answered_with_the_previous_question_about_its_own_insats(assistant):
+    first = "Hur många deltagare hade Vägen framåt Söderhamn?"
+    answer = assistant.ask("och i Nordanstig?", [first])
+    assert not answer.abstained
+    assert "2023/kvartal_vf.txt" in {c.passage.source for c in answer.citations}
+    assert "14 deltagare" in answer.text
 
 
 def test_ask_jsonl_protocol(corpus, tmp_path, monkeypatch, capsys):

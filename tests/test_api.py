@@ -10,10 +10,10 @@ import pytest
 from conftest import EXAMPLES
 from fastapi.testclient import TestClient
 
-from assistant.app import create_app
-from assistant.archive import Archive
+from assistant.compose import open_archive
 from assistant.config import Settings
-from assistant.services import Services
+from assistant.web.app import create_app
+from assistant.web.frontdesk import Frontdesk
 from index.embed import HashingEmbedder
 
 LIST_QUESTION = "Vilka insatser nämner Trisam som framgångsfaktor?"
@@ -24,7 +24,7 @@ def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("api")
     shutil.copytree(EXAMPLES, root / "arkiv", ignore=shutil.ignore_patterns("src", "*.py", "*.jsonl", "README.md"))
     settings = Settings(data_dir=root / "data", archive_dir=root / "arkiv", embedding_model="hashing")
-    archive = Archive(settings, embedder=HashingEmbedder())
+    archive = open_archive(settings, embedder=HashingEmbedder())
     archive.ingest(settings.archive_dir)
     app = create_app(settings, archive=archive, ingest_on_start=False)
     with TestClient(app) as client:
@@ -33,16 +33,16 @@ def server(tmp_path_factory):
 
 
 @pytest.fixture
-def svc(server) -> Services:
-    return server.app.state.services
+def desk(server) -> Frontdesk:
+    return server.app.state.frontdesk
 
 
 @pytest.fixture
-def with_users(svc):
-    svc.users.add("anna", "hemligt-lösen", "läsare")
-    svc.users.add("bo", "admin-lösen-1", "admin")
-    yield svc
-    svc.users.path.unlink()
+def with_users(desk):
+    desk.users.add("anna", "hemligt-lösen", "läsare")
+    desk.users.add("bo", "admin-lösen-1", "admin")
+    yield desk
+    desk.users.path.unlink()
 
 
 def _token(client, name, password):
@@ -51,11 +51,11 @@ def _token(client, name, password):
     return {"Authorization": f"Bearer {response.json()['token']}"}
 
 
-def test_ask_answers_with_numbered_citations_the_same_as_the_service(server, svc):
+def test_ask_answers_with_numbered_citations_the_same_as_the_service(server, desk):
     response = server.post("/api/ask", json={"question": LIST_QUESTION})
     assert response.status_code == 200
     body = response.json()
-    direct = svc.assistant.ask(LIST_QUESTION)
+    direct = desk.assistant.ask(LIST_QUESTION)
     assert body["answer"] == direct.text
     assert [(c["n"], c["id"]) for c in body["citations"]] == [(c.n, c.passage.chunk.id) for c in direct.citations]
     assert not body["abstained"] and body["citations"]
@@ -110,11 +110,11 @@ def test_errors_are_swedish_json_without_traces(server, method, path, payload, s
     assert "Traceback" not in response.text and "/tmp" not in response.text and ".py" not in response.text
 
 
-def test_an_unexpected_error_is_a_plain_500(server, svc, monkeypatch):
+def test_an_unexpected_error_is_a_plain_500(server, desk, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError(f"secret detail in {__file__}")
 
-    monkeypatch.setattr(svc.assistant, "ask", boom)
+    monkeypatch.setattr(desk.assistant, "ask", boom)
     client = TestClient(server.app, raise_server_exceptions=False)
     response = client.post("/api/ask", json={"question": "Vad hände?"})
     assert response.status_code == 500
@@ -169,7 +169,7 @@ def test_a_reader_cannot_upload_or_reindex(server, with_users):
 
 
 def test_admin_upload_is_sanitised_limited_and_indexed(server, with_users):
-    svc = with_users
+    desk = with_users
     headers = _token(server, "bo", "admin-lösen-1")
     report = (EXAMPLES / "slutrapport_steg_for_steg_sandviken.md").read_bytes().replace(b"Sandviken", b"Ockelbo")
     files = [("files", ("../../-etc/ ..passwd slutrapport ny.md", report, "text/markdown"))]
@@ -177,17 +177,17 @@ def test_admin_upload_is_sanitised_limited_and_indexed(server, with_users):
     assert response.status_code == 202, response.text
     saved = response.json()["saved"]
     assert saved == ["uppladdat/passwd slutrapport ny.md"]  # folders, dots and dashes stripped
-    target = (svc.settings.archive_dir / saved[0]).resolve()
-    assert target.is_relative_to(svc.settings.archive_dir.resolve()) and target.is_file()
-    status = svc.jobs.wait(timeout=120)
+    target = (desk.settings.archive_dir / saved[0]).resolve()
+    assert target.is_relative_to(desk.settings.archive_dir.resolve()) and target.is_file()
+    status = desk.jobs.wait(timeout=120)
     assert status.state == "klar", status
-    assert saved[0] in svc.archive.catalog().reports
+    assert saved[0] in desk.archive.catalog().reports
     bad = [("files", ("rapport.exe", b"MZ...", "application/octet-stream"))]
     assert server.post("/api/documents", files=bad, headers=headers).status_code == 422
-    big = io.BytesIO(b"a" * (svc.settings.max_file_bytes + 1))
+    big = io.BytesIO(b"a" * (desk.settings.max_file_bytes + 1))
     too_big = server.post("/api/documents", files=[("files", ("stor.txt", big, "text/plain"))], headers=headers)
     assert too_big.status_code == 422 and "MB" in too_big.json()["detail"]
-    assert not list((svc.settings.archive_dir / "uppladdat").glob(".upload-*"))  # no half-written leftovers
+    assert not list((desk.settings.archive_dir / "uppladdat").glob(".upload-*"))  # no half-written leftovers
 
 
 def test_repeated_failed_logins_are_slowed(server, with_users):
@@ -211,23 +211,23 @@ def test_summary_of_one_insats_and_a_comparison_as_docx(server):
     assert unknown.status_code == 422 and unknown.json()["detail"]
 
 
-def test_personal_numbers_are_masked_in_api_answers_search_and_audit(server, svc, monkeypatch):
-    svc.audit.record("x", "start")  # the log exists
+def test_personal_numbers_are_masked_in_api_answers_search_and_audit(server, desk, monkeypatch):
+    desk.audit.record("x", "start")  # the log exists
     question = "Ring 070-123 45 67 om 811228-9874, vilka insatser nämner Trisam?"
     body = server.post("/api/ask", json={"question": question}).json()
     assert "070-123 45 67" not in json.dumps(body, ensure_ascii=False)
-    last = svc.audit.entries()[-1]
+    last = desk.audit.entries()[-1]
     assert "811228-9874" not in last["detalj"] and "070-123 45 67" not in last["detalj"]
-    chunk = svc.archive.register.chunks()[0]
+    chunk = desk.archive.register.chunks()[0]
     from assistant.answer import Passage
 
     def found(question, *, k, filters=None):
         fake = type(chunk)(**{**{f: getattr(chunk, f) for f in chunk.__slots__}, "text": "Kontakt 070-123 45 67."})
         return [Passage(fake, 1.0, None, None, None)]
 
-    monkeypatch.setattr(svc.retriever, "search", found)
+    monkeypatch.setattr(desk.retriever, "search", found)
     results = server.get("/api/search", params={"q": "kontakt"}).json()["results"]
     assert "070-123 45 67" not in results[0]["text"] and "telefonnummer" in results[0]["text"]
-    monkeypatch.setattr(svc.settings, "admins_see_personal_data", True)  # local user is an admin
+    monkeypatch.setattr(desk.settings, "admins_see_personal_data", True)  # local user is an admin
     results = server.get("/api/search", params={"q": "kontakt"}).json()["results"]
     assert "070-123 45 67" in results[0]["text"]

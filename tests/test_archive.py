@@ -1,4 +1,4 @@
-from assistant.archive import Catalog
+from assistant.catalog import Catalog
 
 
 def _catalog() -> Catalog:

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from assistant.auth import AuditLog, AuthError, Sessions, Throttle, UserStore
+from assistant.web.auth import AuditLog, AuthError, Sessions, Throttle, UserStore
 
 
 def test_users_are_hashed_checked_and_roles_kept(tmp_path):
@@ -42,14 +42,14 @@ def test_another_process_adding_a_user_is_seen(tmp_path):
 
 def test_sessions_expire_and_close(monkeypatch):
     sessions = Sessions(hours=1)
-    from assistant.auth import LOCAL_USER
+    from assistant.web.auth import LOCAL_USER
 
     token = sessions.open(LOCAL_USER)
     assert sessions.user(token) == LOCAL_USER and sessions.user("gissat") is None
     sessions.close(token)
     assert sessions.user(token) is None
     token = sessions.open(LOCAL_USER)
-    import assistant.auth as auth
+    import assistant.web.auth as auth
 
     later = auth.time.monotonic() + 3601
     monkeypatch.setattr(auth.time, "monotonic", lambda: later)

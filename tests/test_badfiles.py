@@ -9,7 +9,7 @@ import sys
 import pytest
 from badfiles import PEAK_RSS, generate, summary
 
-from assistant.archive import Archive
+from assistant.compose import open_archive
 from assistant.config import Settings
 from index.build import check_consistency, displayable
 from index.embed import HashingEmbedder
@@ -60,7 +60,7 @@ def test_cli_ingest_lists_every_bad_file_in_swedish_and_indexes_every_good_one(m
     assert "Traceback" not in done.stderr
     assert peak_mb < MAX_PEAK_MB, f"peak RSS {peak_mb:.0f} MB"
     listed = _listed(done.stdout)
-    archive = Archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
+    archive = open_archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
     try:
         status = {row["source"]: row["status"] for row in archive.register.files()}
         problems = []

@@ -1,4 +1,4 @@
-from assistant.evaluate import Retrieved, evaluate, hits, score_item
+from assistant.cli.evaluate import Retrieved, evaluate, hits, score_item
 
 
 def test_hits_by_substring_after_folding_and_whitespace():

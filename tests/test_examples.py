@@ -5,18 +5,17 @@ import json
 import pytest
 from conftest import EXAMPLES
 
-from assistant.evaluate import Retrieved, evaluate
+from assistant.cli.evaluate import Retrieved, evaluate
 from assistant.names import resolve_insats
-from assistant.retrieve import HybridRetriever
 
 
 @pytest.fixture(scope="module")
 def example_archive(tmp_path_factory):
-    from assistant.archive import Archive
+    from assistant.compose import open_archive
     from assistant.config import Settings
     from index.embed import HashingEmbedder
 
-    archive = Archive(Settings(data_dir=tmp_path_factory.mktemp("ex") / "data"), embedder=HashingEmbedder())
+    archive = open_archive(Settings(data_dir=tmp_path_factory.mktemp("ex") / "data"), embedder=HashingEmbedder())
     report = archive.ingest(EXAMPLES)
     assert not report.failed
     yield archive
@@ -61,12 +60,12 @@ def test_names_people_type_resolve_on_the_examples(example_archive):
 @pytest.mark.slow
 def test_retrieval_quality_on_the_example_questions_with_the_real_model(tmp_path, model_cache):
     """Real e5 embeddings (bundled model), hybrid search, scored by the shared eval rule."""
-    from assistant.archive import Archive
+    from assistant.compose import open_archive
     from assistant.config import Settings
 
-    archive = Archive(Settings(data_dir=tmp_path / "data", model_cache_dir=model_cache))
+    archive = open_archive(Settings(data_dir=tmp_path / "data", model_cache_dir=model_cache))
     archive.ingest(EXAMPLES)
-    retriever = HybridRetriever(archive)
+    retriever = archive.retriever()
     items = [
         json.loads(line) for line in (EXAMPLES.parent / "questions.jsonl").read_text().splitlines() if line.strip()
     ]

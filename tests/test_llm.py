@@ -5,9 +5,9 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from conftest import assistant_of
 
 from assistant.prompting import load_prompt
-from assistant.service import Assistant
 
 
 class _ChatServer(ThreadingHTTPServer):
@@ -66,7 +66,7 @@ def llm_assistant(make_archive, corpus, chat_server):
     url = f"http://127.0.0.1:{chat_server.server_address[1]}/v1"
     archive = make_archive(llm_base_url=url, llm_model="testmodell", llm_timeout=5.0)
     archive.ingest(corpus)
-    return Assistant.from_archive(archive)
+    return assistant_of(archive)
 
 
 def test_prompts_declare_their_variables():
@@ -103,3 +103,14 @@ def test_server_error_falls_back_to_the_extractive_answer_with_a_notice(llm_assi
     answer = llm_assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn?")
     assert "33 personer" in answer.text and answer.citations
     assert any("Språkmodellen" in notice for notice in answer.notices)
+
+
+def test_a_configured_model_without_the_llm_extra_fails_early_in_swedish(monkeypatch):
+    import sys
+
+    from assistant.chain import make_chat_model
+    from assistant.errors import ExtraMissing
+
+    monkeypatch.setitem(sys.modules, "langchain_openai", None)  # as if arkiv[llm] were not installed
+    with pytest.raises(ExtraMissing, match=r"arkiv\[llm\]"):
+        make_chat_model(base_url="http://127.0.0.1:9/v1", model="m", api_key=None, timeout=1.0)

@@ -3,7 +3,7 @@ import json
 import logging
 
 import pytest
-from conftest import DEV_SET, EXAMPLES, SEEDS, needs_seeds
+from conftest import DEV_SET, EXAMPLES, SEEDS, assistant_of, needs_seeds
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -247,14 +247,13 @@ def _all_text(answer):
 
 
 def test_assistant_masks_answers_and_cited_passages_unless_told_not_to(make_archive, tmp_path):
-    from assistant.service import Assistant
 
     root = tmp_path / "personal"
     root.mkdir()
     (root / "bron.md").write_text(PERSONAL, encoding="utf-8")
     archive = make_archive()
     archive.ingest(root)
-    assistant = Assistant.from_archive(archive)
+    assistant = assistant_of(archive)
     question = "Vilket telefonnummer hade kontaktpersonen Anna Exempel och vilken deltagare fick arbete?"
     masked = assistant.ask(question)
     assert masked.citations and PHONE_MASK in _all_text(masked)
@@ -262,7 +261,7 @@ def test_assistant_masks_answers_and_cited_passages_unless_told_not_to(make_arch
     assert "640 000" not in _all_text(masked) or "640 000 kr" in PERSONAL  # amounts are left as they are
     plain = assistant.ask(question, mask_personal_data=False)  # an administrator
     assert "070-123 45 67" in _all_text(plain)
-    off = Assistant.from_archive(make_archive(mask_personal_data=False))
+    off = assistant_of(make_archive(mask_personal_data=False))
     assert "070-123 45 67" in _all_text(off.ask(question))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer import Answer, Citation, Passage
-from assistant.browse import DocumentView
+from assistant.web.browse import DocumentView
 from index.records import Chunk
 from ui.render import document_html, escape_text, format_answer, source_choices
 
@@ -63,7 +63,7 @@ def test_document_frames_the_passage_and_marks_the_question_words():
     text = "Före. Samverkan med Trisam var avgörande. <script>x</script> Efter."
     start = text.index("Samverkan")
     end = text.index(" <script>")
-    view = DocumentView(_chunk(text), "Steg för steg", text, start, end, frozenset({"trisam"}))
+    view = DocumentView(_chunk(text), "Steg för steg", text, start, end, frozenset({"trisam"}), frozenset({"Trisam"}))
     page = document_html(view)
     assert (
         '<span class="arkiv-passage" id="arkiv-passage">Samverkan med <mark>Trisam</mark> var avgörande.</span>' in page

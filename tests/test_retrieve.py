@@ -2,25 +2,14 @@ import pytest
 
 from assistant.answer import Passage
 from assistant.errors import BadFilter, EmptyQuestion
-from assistant.retrieve import (
-    Filters,
-    HybridRetriever,
-    content_words,
-    distinct,
-    expand_abbreviations,
-    is_list_question,
-    report_type_hint,
-    section_hints,
-    summary_sections,
-    without_framing,
-)
+from assistant.retrieve import Filters, distinct
 
 
 @pytest.fixture
 def retriever(make_archive, corpus):
     archive = make_archive()
     archive.ingest(corpus)
-    return HybridRetriever(archive)
+    return archive.retriever()
 
 
 def test_finds_the_passage_with_an_exact_figure_written_differently(retriever):
@@ -79,61 +68,11 @@ def test_named_insats_is_preferred(retriever):
     assert top[0].source == "2023/kvartal_vf.txt"
 
 
-def test_question_wording_hints():
-    assert "framgangsfaktorer" in section_hints("Vilka framgångsfaktorer nämns?")
-    assert "ekonomi" in section_hints("Vad kostade insatsen?")
-    assert report_type_hint("Vad säger utvärderingen från högskolan?") == "utvardering"
-    assert is_list_question("Vilka insatser nämner Trisam?")
-    assert not is_list_question("När startade Lotsen?")
-
-
-def test_abbreviations_defined_by_reports_expand_queries():
-    pairs = [("af", "arbetsformedlingen")]
-    assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
-    assert expand_abbreviations("Vad sa AF?", pairs).endswith(" arbetsformedlingen")
-    assert expand_abbreviations("Inget här", pairs) == "Inget här"
-
-
-def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
-    pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
-    assert "af" in content_words("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", abbreviations=pairs)[0]
-    assert "arbetsformedling" in content_words("Vad gjorde AF?", abbreviations=pairs)[-1]
-    # a long form of several words, spelled out, is met by its short form
-    assert all("eha" in w for w in content_words("Vilka nämner ett hållbart arbetsliv?", abbreviations=pairs))
-    assert all("eha" not in w for w in content_words("Vilka nämner ett hållbart samarbete?", abbreviations=pairs))
-    # a short form spelled like an everyday word ("se") would match the verb (and every ".se" address)
-    common = [("se", "supported employment")]
-    assert all("se" not in w for w in content_words("Vilka använde Supported Employment?", abbreviations=common))
-    assert expand_abbreviations("Vad fick deltagarna se?", common) == "Vad fick deltagarna se?"
-
-
 def test_summary_question_starts_with_the_reports_concluding_sections(retriever):
     top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen", k=4)
     assert top[0].source == "slutrapport vägen framåt.md"
     assert top[0].chunk.section == "maluppfyllelse"
     assert {p.chunk.section for p in top} >= {"maluppfyllelse", "ekonomi"}
-
-
-def test_summary_sections_follow_a_topic_the_question_names():
-    assert summary_sections("Sammanfatta framgångsfaktorerna i Lotsen")[0] == "framgangsfaktorer"
-    assert summary_sections("Sammanfatta Lotsen för styrelsen")[0] == "maluppfyllelse"
-    assert summary_sections("Hur många deltagare hade Lotsen?") == ()
-
-
-def test_list_questions_are_searched_on_their_content_words():
-    assert without_framing("Vilka insatser nämner BIP?") == "BIP"
-    assert is_list_question("Vilka systemfel beskrivs i slutrapporterna?")
-    assert content_words("Vilka systemfel beskrivs i slutrapporterna?") == [{"systemfel"}]
-    assert without_framing("Vilka insatser finns?") == "Vilka insatser finns?"
-
-
-def test_content_words_leave_out_places_and_keep_words_the_archive_rarely_uses(retriever):
-    words = content_words("Hur ofta hade Söderhamns coacher fika?")
-    assert all("soderhamn" not in w for w in words)
-    lexical = retriever.archive.lexical()
-    assert {"fik"} not in words or lexical.document_frequency("fik") == 0
-    with_archive = content_words("Hur ofta träffades teamet?", lexical=lexical)
-    assert {"traff"} in with_archive  # everyday Swedish, but rare in these reports
 
 
 def test_list_question_prefers_passages_with_its_words_and_embeds_once(make_archive, corpus):
@@ -147,7 +86,7 @@ def test_list_question_prefers_passages_with_its_words_and_embeds_once(make_arch
         return embed(text)
 
     archive.embedder.embed_query = counting  # type: ignore[method-assign]
-    retriever = HybridRetriever(archive)
+    retriever = archive.retriever()
     question = "Vilka insatser nämner tolk?"
     top = retriever.search(question, k=3)
     assert "tolk" in top[0].chunk.text

@@ -8,7 +8,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.retrieve import HybridRetriever
 from index.build import check_consistency
 from index.records import Chunk
 from index.store import ChromaStore, StoreUnavailable, where_clause
@@ -95,7 +94,7 @@ def test_ingest_and_search_through_a_chroma_server(chroma_server, make_archive, 
     report = archive.ingest(corpus)
     assert len(report.indexed) == 3
     assert check_consistency(archive.stores).ok
-    top = HybridRetriever(archive).search("väntetider till psykiatrin", k=1)
+    top = archive.retriever().search("väntetider till psykiatrin", k=1)
     assert top[0].source == "slutrapport vägen framåt.md"
 
 

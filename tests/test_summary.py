@@ -2,15 +2,14 @@ import io
 import re
 
 import pytest
-from conftest import EXAMPLES, SEEDS, needs_seeds
+from conftest import EXAMPLES, SEEDS, assistant_of, needs_seeds
 from docx import Document
 
-from assistant.chart import chart_png
+from assistant.board.chart import chart_png
+from assistant.board.export import to_docx, to_markdown
+from assistant.board.reading import Block, units
 from assistant.cli import main
 from assistant.errors import AmbiguousInsats, BadFilter, InsatsNotFound
-from assistant.export import to_docx, to_markdown
-from assistant.reading import Block, units
-from assistant.service import Assistant
 from index.analyze import fold
 
 TITLES = [
@@ -24,17 +23,22 @@ TITLES = [
 ]
 
 
+EXAMPLES_DATA = {}  # the examples fixture's data directory, for the CLI test
+
+
 @pytest.fixture(scope="module")
 def examples(tmp_path_factory):
     """The fictional example archive, ingested once for the module with the hashing embedder."""
-    from assistant.archive import Archive
+    from assistant.compose import build_assistant, open_archive
     from assistant.config import Settings
     from index.embed import HashingEmbedder
 
     data = tmp_path_factory.mktemp("summary-examples")
-    archive = Archive(Settings(data_dir=data, embedding_model="hashing"), embedder=HashingEmbedder())
+    settings = Settings(data_dir=data, embedding_model="hashing")
+    archive = open_archive(settings, embedder=HashingEmbedder())
     archive.ingest(EXAMPLES)
-    yield Assistant.from_archive(archive)
+    EXAMPLES_DATA["dir"] = data
+    yield build_assistant(archive, settings)
     archive.close()
 
 
@@ -185,7 +189,7 @@ def test_units_mend_page_breaks_and_drop_page_furniture():
 
 
 def test_cli_summary(examples, tmp_path, capsys, monkeypatch):
-    data = ["--data-dir", str(examples.retriever.archive.settings.data_dir)]
+    data = ["--data-dir", str(EXAMPLES_DATA["dir"])]
     monkeypatch.setenv("ARKIV_EMBEDDING_MODEL", "hashing")
     assert main([*data, "summary", "Steg för steg Sandviken"]) == 0
     assert capsys.readouterr().out.startswith("# Sammanfattning: Steg för steg Sandviken")
@@ -203,7 +207,7 @@ def test_cli_summary(examples, tmp_path, capsys, monkeypatch):
 def test_seed_summaries_hold_the_reports_figures(make_archive):
     archive = make_archive()
     archive.ingest(SEEDS)
-    assistant = Assistant.from_archive(archive)
+    assistant = assistant_of(archive)
     for insats in archive.catalog().insatser:
         summary = assistant.summarize(insats.id)
         by_note = {s.n: s for s in summary.sources}

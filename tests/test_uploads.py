@@ -7,7 +7,7 @@ import io
 import pytest
 
 from assistant.config import Settings
-from assistant.uploads import BadUpload, safe_name, save_upload
+from assistant.web.uploads import BadUpload, safe_name, save_upload
 
 
 @pytest.mark.parametrize(

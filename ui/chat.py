@@ -1,40 +1,18 @@
 """The staff app (Gradio, in Swedish): chat with streamed answers and clickable sources, filters, the insats
-register, and uploads for admins. It calls the same Services as the API; rendering lives in ``ui/render.py``.
+register, and uploads for admins: the layout. What each event does is in ``ui/handlers.py`` (through the same
+Frontdesk as the API); rendering lives in ``ui/render.py``.
 """
 
-import logging
-import queue
-import re
-import shutil
-import tempfile
-import threading
-import time
-from collections.abc import Generator, Iterator
-from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, cast
 
 import gradio as gr
-from fastapi import FastAPI
 
-from assistant.answer import Answer
-from assistant.auth import User
-from assistant.browse import document_view, find_insatser, get_insats, insats_json, insats_row
-from assistant.chart import chart_png
-from assistant.errors import ArkivError
-from assistant.export import to_docx, to_markdown
-from assistant.overview import Overview
-from assistant.retrieve import REPORT_TYPES, Filters
-from assistant.services import SESSION_COOKIE, Services
-from assistant.uploads import save_upload
-from ui.render import REGISTER_COLUMNS, document_html, escape_text, format_answer, register_rows, source_choices
+from assistant.retrieve import REPORT_TYPES
+from assistant.web.frontdesk import Frontdesk
+from ui.handlers import GENERIC_EXAMPLES, NO_FILTER, Handlers, status_line
+from ui.render import REGISTER_COLUMNS
 
-logger = logging.getLogger(__name__)
-
-GENERIC_EXAMPLES = (
-    "Vilka insatser nämner samverkan som framgångsfaktor?",
-    "Vilka systemfel beskrivs i rapporterna?",
-    "Hur många deltagare gick vidare till arbete eller studier?",
-)
 CSS = """
 .arkiv-doc { font-size: 0.95rem; line-height: 1.5; }
 .arkiv-where { font-weight: 600; margin-bottom: .5rem; }
@@ -44,13 +22,52 @@ CSS = """
 .arkiv-text mark { background: #ffd54a; font-weight: 600; }
 .arkiv-note { color: #555; font-size: .85rem; }
 """
-_NO_FILTER = "Alla"
-_DOWNLOAD_SECONDS = 3600  # how long a summary's DOCX and Markdown stay downloadable
 _SCROLL_TO_PASSAGE = "() => { document.getElementById('arkiv-passage')?.scrollIntoView({block: 'center'}); }"
 
 
-def build_ui(svc: Services) -> gr.Blocks:
+@dataclass
+class _AskTab:
+    chat: Any
+    question: Any
+    send: Any
+    new: Any
+    examples: Any
+    filters: list[Any]  # insats, kommun, year, report type
+    sources: Any
+    viewer: Any
+
+
+@dataclass
+class _RegisterTab:
+    find: Any
+    table: Any
+    detail: Any
+    ids: Any
+
+
+@dataclass
+class _SummaryTab:
+    insatser: Any
+    kommun: Any
+    button: Any
+    docx: Any
+    markdown: Any
+    chart: Any
+    text: Any
+
+
+@dataclass
+class _UploadTab:
+    not_admin: Any
+    panel: Any
+    files: Any
+    button: Any
+    result: Any
+
+
+def build_ui(desk: Frontdesk) -> gr.Blocks:
     """The whole app as one Blocks; handlers look up the signed-in user from the session cookie."""
+    on = Handlers(desk)
     with gr.Blocks(title="Arkiv – rapportarkivet", analytics_enabled=False) as app:
         history = gr.State([])  # the user's earlier questions in this conversation
         last_question = gr.State("")
@@ -59,258 +76,141 @@ def build_ui(svc: Services) -> gr.Blocks:
             who = gr.Markdown(elem_id="who")
         status = gr.Markdown(elem_id="status")
         with gr.Tabs():
-            with gr.Tab("Fråga", id="fraga"):
-                with gr.Row():
-                    with gr.Column(scale=3):
-                        chat = gr.Chatbot(
-                            label="Samtal",
-                            height=460,
-                            elem_id="chat",
-                            placeholder="Ställ en fråga om insatserna, t.ex. om resultat, kostnader eller lärdomar.",
-                            feedback_options=None,
-                        )
-                        with gr.Row():
-                            question = gr.Textbox(
-                                placeholder="Skriv din fråga och tryck Enter …",
-                                show_label=False,
-                                scale=5,
-                                elem_id="question",
-                                max_length=2000,
-                            )
-                            send = gr.Button("Fråga", variant="primary", scale=1, elem_id="send")
-                        new = gr.Button("Nytt samtal", size="sm")
-                        examples = gr.Dataset(
-                            components=[gr.Textbox(visible=False)],
-                            samples=[[q] for q in GENERIC_EXAMPLES],
-                            label="Exempel på frågor (klicka för att fråga)",
-                            elem_id="examples",
-                        )
-                        with gr.Accordion("Filter", open=False, elem_id="filters"):
-                            with gr.Row():
-                                f_insats = gr.Dropdown(
-                                    label="Insats", choices=[_NO_FILTER], value=_NO_FILTER, elem_id="filter-insats"
-                                )
-                                f_kommun = gr.Dropdown(label="Kommun", choices=[_NO_FILTER], value=_NO_FILTER)
-                            with gr.Row():
-                                f_year = gr.Dropdown(label="År", choices=[_NO_FILTER], value=_NO_FILTER)
-                                f_type = gr.Dropdown(
-                                    label="Rapporttyp", choices=[_NO_FILTER, *REPORT_TYPES], value=_NO_FILTER
-                                )
-                    with gr.Column(scale=2):
-                        gr.Markdown("### Källor")
-                        sources = gr.Radio(
-                            choices=[],
-                            label="Klicka på en källa för att se stycket i sitt dokument",
-                            elem_id="sources",
-                        )
-                        viewer = gr.HTML(elem_id="viewer")
-            with gr.Tab("Insatser", id="insatser"):
-                find = gr.Textbox(
-                    label="Sök insats",
-                    placeholder="Namn, kommun eller förkortning, t.ex. 'connect boll'",
-                    elem_id="find",
-                )
-                table = gr.Dataframe(
-                    headers=list(REGISTER_COLUMNS),
-                    interactive=False,
-                    wrap=True,
-                    elem_id="register",
-                    max_height=420,
-                    column_widths=["18%", "9%", "15%", "10%", "10%", "7%", "7%", "24%"],
-                )
-                detail = gr.Markdown(elem_id="insats-detail")
-                ids = gr.State([])
-            with gr.Tab("Sammanfattning för styrelsen", id="sammanfattning"):
-                gr.Markdown(
-                    "Välj en insats för en sammanfattning, eller flera (eller ingen, för hela arkivet) för en "
-                    "jämförande sammanställning. Varje uppgift har en fotnot till rapport, avsnitt och sida."
-                )
-                with gr.Row():
-                    s_insatser = gr.Dropdown(
-                        label="Insatser", choices=[], multiselect=True, elem_id="summary-insatser", scale=3
-                    )
-                    s_kommun = gr.Dropdown(label="Kommun", choices=[_NO_FILTER], value=_NO_FILTER, scale=1)
-                    s_button = gr.Button("Skapa", variant="primary", elem_id="summary-make", scale=1)
-                with gr.Row():
-                    s_docx = gr.File(label="Word (DOCX)", interactive=False, elem_id="summary-docx")
-                    s_md = gr.File(label="Markdown", interactive=False)
-                s_chart = gr.Image(label="Beviljade och utnyttjade medel", visible=False, type="filepath")
-                s_text = gr.Markdown(elem_id="summary-text")
-            with gr.Tab("Ladda upp (admin)", id="ladda-upp"):
-                # Gradio does not hide tabs on update, so the tab stays and its contents are for admins only.
-                not_admin = gr.Markdown("Bara administratörer kan ladda upp rapporter.", elem_id="not-admin")
-                with gr.Column(visible=False, elem_id="upload") as upload_panel:
-                    gr.Markdown(
-                        "Lägg till rapporter i arkivet (PDF, Word, Markdown eller text). De läses in i bakgrunden; "
-                        "frågor fungerar som vanligt under tiden."
-                    )
-                    files = gr.File(
-                        label="Rapporter", file_count="multiple", file_types=[".pdf", ".docx", ".md", ".txt"]
-                    )
-                    upload_button = gr.Button("Ladda upp och läs in", variant="primary")
-                    upload_result = gr.Markdown()
+            ask = _ask_tab()
+            register = _register_tab()
+            summary = _summary_tab()
+            upload = _upload_tab()
 
-        filters = [f_insats, f_kommun, f_year, f_type]
+        f_insats, f_kommun, f_year, _ = ask.filters
+        loaded = [who, status, f_insats, f_kommun, f_year, ask.examples, register.table, register.ids]
+        loaded += [upload.panel, summary.insatser, summary.kommun, upload.not_admin]
+        app.load(on.load, None, loaded)
 
-        def on_load(request: gr.Request) -> tuple[Any, ...]:
-            user = _user(svc, request)
-            catalog = svc.archive.catalog()
-            insatser = sorted(catalog.insatser, key=lambda i: i.name.lower())
-            kommuner = sorted({r.kommun for r in catalog.reports.values() if r.kommun})
-            years = sorted({y for r in catalog.reports.values() if r.years for y in range(r.years[0], r.years[1] + 1)})
-            samples = [[q] for q in _examples(svc)]
-            rows, row_ids = _register(svc, "")
-            return (
-                _who(user, svc),
-                _status(svc),
-                gr.update(choices=[_NO_FILTER, *((i.name, i.id) for i in insatser)]),
-                gr.update(choices=[_NO_FILTER, *kommuner]),
-                gr.update(choices=[_NO_FILTER, *(str(y) for y in years)]),
-                gr.Dataset(samples=samples),
-                rows,
-                row_ids,
-                gr.Column(visible=bool(user and user.is_admin)),
-                gr.update(choices=[(i.name, i.id) for i in insatser]),
-                gr.update(choices=[_NO_FILTER, *kommuner]),
-                gr.Markdown(visible=not (user and user.is_admin)),
-            )
-
-        app.load(
-            on_load,
-            None,
-            [
-                who,
-                status,
-                f_insats,
-                f_kommun,
-                f_year,
-                examples,
-                table,
-                ids,
-                upload_panel,
-                s_insatser,
-                s_kommun,
-                not_admin,
-            ],
+        outputs = [ask.chat, history, ask.sources, ask.viewer, last_question, ask.question, status]
+        inputs = [ask.question, history, ask.chat, *ask.filters]
+        ask.question.submit(on.respond, inputs, outputs)
+        ask.send.click(on.respond, inputs, outputs)
+        ask.examples.click(lambda sample: sample[0], ask.examples, ask.question).then(on.respond, inputs, outputs)
+        ask.new.click(
+            lambda: ([], [], gr.update(choices=[], value=None), ""), None, [ask.chat, history, ask.sources, ask.viewer]
         )
-
-        def respond(
-            message: str,
-            past: list[str],
-            chat_log: list[dict[str, str]],
-            insats: str,
-            kommun: str,
-            year: str,
-            report_type: str,
-            request: gr.Request,
-        ) -> Iterator[tuple[Any, ...]]:
-            user = _user(svc, request)
-            text = (message or "").strip()
-            if user is None or not text:
-                yield chat_log, past, gr.update(), gr.update(), "", message, gr.update()
-                return
-            chat_log = [
-                *chat_log,
-                {"role": "user", "content": escape_text(text)},
-                {"role": "assistant", "content": "…"},
-            ]
-            yield chat_log, past, gr.update(choices=[], value=None), "", text, "", gr.update()
-            chosen = _filters(insats, kommun, year, report_type)
-            result = yield from _stream_answer(svc, user, text, past, chosen, chat_log)
-            if isinstance(result, Answer):
-                chat_log[-1] = {"role": "assistant", "content": format_answer(result)}
-                choices = source_choices(result.citations)
-                first = choices[0][1] if choices else None
-                page = _document(svc, first, text, user) if first else ""
-                yield chat_log, [*past, text], gr.update(choices=choices, value=first), page, text, "", _status(svc)
-            else:
-                chat_log[-1] = {"role": "assistant", "content": f"⚠️ {escape_text(result)}"}
-                yield chat_log, past, gr.update(choices=[], value=None), "", text, "", _status(svc)
-
-        outputs = [chat, history, sources, viewer, last_question, question, status]
-        inputs = [question, history, chat, *filters]
-        question.submit(respond, inputs, outputs)
-        send.click(respond, inputs, outputs)
-        examples.click(lambda sample: sample[0], examples, question).then(respond, inputs, outputs)
-        new.click(lambda: ([], [], gr.update(choices=[], value=None), ""), None, [chat, history, sources, viewer])
-
-        def show_source(chunk_id: str | None, asked: str, request: gr.Request) -> str:
-            user = _user(svc, request)
-            return _document(svc, chunk_id, asked, user) if chunk_id and user else ""
-
-        sources.change(show_source, [sources, last_question], viewer).then(None, None, None, js=_SCROLL_TO_PASSAGE)
-
-        def filter_register(text: str, request: gr.Request) -> tuple[list[list[str]], list[str]]:
-            return _register(svc, text) if _user(svc, request) else ([], [])
-
-        find.change(filter_register, find, [table, ids])
-
-        def show_insats(row_ids: list[str], event: gr.SelectData, request: gr.Request) -> str:
-            user = _user(svc, request)
-            if user is None or not event.index or event.index[0] >= len(row_ids):
-                return ""
-            return _insats_markdown(svc, row_ids[event.index[0]], user)
-
-        table.select(show_insats, [ids], detail)
-
-        def upload(paths: list[str] | None, request: gr.Request) -> str:
-            user = _user(svc, request)
-            if user is None or not user.is_admin:
-                return "Bara administratörer kan ladda upp rapporter."
-            if not paths:
-                return "Välj en eller flera filer först."
-            lines = []
-            saved = []
-            for path in paths:
-                name = Path(path).name
-                try:
-                    with open(path, "rb") as data:
-                        saved.append(save_upload(name, data, svc.settings))
-                    lines.append(f"✓ {escape_text(saved[-1])}")
-                except ArkivError as exc:
-                    lines.append(f"✗ {escape_text(str(exc))}")
-            if saved:
-                svc.audit.record(user.name, "uppladdning", ", ".join(saved))
-                svc.jobs.start(svc.settings.archive_dir)
-                lines.append("\nInläsningen har startat; statusraden överst visar när den är klar.")
-            return "\n".join(lines)
-
-        upload_button.click(upload, files, upload_result)
-
-        def summarize(chosen: list[str] | None, kommun: str, request: gr.Request) -> tuple[Any, ...]:
-            user = _user(svc, request)
-            if user is None:
-                return None, None, gr.update(visible=False), ""
-            picked = list(chosen or [])
-            try:
-                doc = svc.summarize(
-                    user,
-                    picked[0] if len(picked) == 1 else None,
-                    picked,
-                    kommun=None if kommun in (None, _NO_FILTER) else kommun,
-                )
-            except ArkivError as exc:
-                return None, None, gr.update(visible=False), f"⚠️ {escape_text(str(exc))}"
-            folder = _download_folder()
-            stem = re.sub(r"[^\w -]", "", doc.title)[:80].strip() or "sammanfattning"
-            docx_path, md_path = folder / f"{stem}.docx", folder / f"{stem}.md"
-            chart = chart_png(doc) if isinstance(doc, Overview) else None
-            docx_path.write_bytes(to_docx(doc, chart=chart))
-            md_path.write_text(to_markdown(doc), encoding="utf-8")
-            chart_update = gr.update(visible=False)
-            if chart:
-                (folder / "diagram.png").write_bytes(chart)
-                chart_update = gr.update(value=str(folder / "diagram.png"), visible=True)
-            text = to_markdown(doc).replace("![Beviljade och utnyttjade medel per insats](diagram.png)", "")
-            return str(docx_path), str(md_path), chart_update, text
-
-        s_button.click(summarize, [s_insatser, s_kommun], [s_docx, s_md, s_chart, s_text])
-        gr.Timer(5).tick(lambda: _status(svc), None, status)
+        ask.sources.change(on.show_source, [ask.sources, last_question], ask.viewer).then(
+            None, None, None, js=_SCROLL_TO_PASSAGE
+        )
+        register.find.change(on.filter_register, register.find, [register.table, register.ids])
+        register.table.select(on.show_insats, [register.ids], register.detail)
+        upload.button.click(on.upload, upload.files, upload.result)
+        summary.button.click(
+            on.summarize,
+            [summary.insatser, summary.kommun],
+            [summary.docx, summary.markdown, summary.chart, summary.text],
+        )
+        gr.Timer(5).tick(lambda: status_line(desk), None, status)
     return cast(gr.Blocks, app)
 
 
-def mount(app: FastAPI, blocks: gr.Blocks, *, max_file_mb: int) -> None:
-    """Mounts the app at / on the FastAPI server (routes added before it, like /api, keep precedence).
+def _ask_tab() -> _AskTab:
+    with gr.Tab("Fråga", id="fraga"):
+        with gr.Row():
+            with gr.Column(scale=3):
+                chat = gr.Chatbot(
+                    label="Samtal",
+                    height=460,
+                    elem_id="chat",
+                    placeholder="Ställ en fråga om insatserna, t.ex. om resultat, kostnader eller lärdomar.",
+                    feedback_options=None,
+                )
+                with gr.Row():
+                    question = gr.Textbox(
+                        placeholder="Skriv din fråga och tryck Enter …",
+                        show_label=False,
+                        scale=5,
+                        elem_id="question",
+                        max_length=2000,
+                    )
+                    send = gr.Button("Fråga", variant="primary", scale=1, elem_id="send")
+                new = gr.Button("Nytt samtal", size="sm")
+                examples = gr.Dataset(
+                    components=[gr.Textbox(visible=False)],
+                    samples=[[q] for q in GENERIC_EXAMPLES],
+                    label="Exempel på frågor (klicka för att fråga)",
+                    elem_id="examples",
+                )
+                with gr.Accordion("Filter", open=False, elem_id="filters"):
+                    with gr.Row():
+                        f_insats = gr.Dropdown(
+                            label="Insats", choices=[NO_FILTER], value=NO_FILTER, elem_id="filter-insats"
+                        )
+                        f_kommun = gr.Dropdown(label="Kommun", choices=[NO_FILTER], value=NO_FILTER)
+                    with gr.Row():
+                        f_year = gr.Dropdown(label="År", choices=[NO_FILTER], value=NO_FILTER)
+                        f_type = gr.Dropdown(label="Rapporttyp", choices=[NO_FILTER, *REPORT_TYPES], value=NO_FILTER)
+            with gr.Column(scale=2):
+                gr.Markdown("### Källor")
+                sources = gr.Radio(
+                    choices=[],
+                    label="Klicka på en källa för att se stycket i sitt dokument",
+                    elem_id="sources",
+                )
+                viewer = gr.HTML(elem_id="viewer")
+    return _AskTab(chat, question, send, new, examples, [f_insats, f_kommun, f_year, f_type], sources, viewer)
+
+
+def _register_tab() -> _RegisterTab:
+    with gr.Tab("Insatser", id="insatser"):
+        find = gr.Textbox(
+            label="Sök insats",
+            placeholder="Namn, kommun eller förkortning, t.ex. 'connect boll'",
+            elem_id="find",
+        )
+        table = gr.Dataframe(
+            headers=list(REGISTER_COLUMNS),
+            interactive=False,
+            wrap=True,
+            elem_id="register",
+            max_height=420,
+            column_widths=["18%", "9%", "15%", "10%", "10%", "7%", "7%", "24%"],
+        )
+        detail = gr.Markdown(elem_id="insats-detail")
+        ids = gr.State([])
+    return _RegisterTab(find, table, detail, ids)
+
+
+def _summary_tab() -> _SummaryTab:
+    with gr.Tab("Sammanfattning för styrelsen", id="sammanfattning"):
+        gr.Markdown(
+            "Välj en insats för en sammanfattning, eller flera (eller ingen, för hela arkivet) för en "
+            "jämförande sammanställning. Varje uppgift har en fotnot till rapport, avsnitt och sida."
+        )
+        with gr.Row():
+            insatser = gr.Dropdown(label="Insatser", choices=[], multiselect=True, elem_id="summary-insatser", scale=3)
+            kommun = gr.Dropdown(label="Kommun", choices=[NO_FILTER], value=NO_FILTER, scale=1)
+            button = gr.Button("Skapa", variant="primary", elem_id="summary-make", scale=1)
+        with gr.Row():
+            docx = gr.File(label="Word (DOCX)", interactive=False, elem_id="summary-docx")
+            markdown = gr.File(label="Markdown", interactive=False)
+        chart = gr.Image(label="Beviljade och utnyttjade medel", visible=False, type="filepath")
+        text = gr.Markdown(elem_id="summary-text")
+    return _SummaryTab(insatser, kommun, button, docx, markdown, chart, text)
+
+
+def _upload_tab() -> _UploadTab:
+    with gr.Tab("Ladda upp (admin)", id="ladda-upp"):
+        # Gradio does not hide tabs on update, so the tab stays and its contents are for admins only.
+        not_admin = gr.Markdown("Bara administratörer kan ladda upp rapporter.", elem_id="not-admin")
+        with gr.Column(visible=False, elem_id="upload") as panel:
+            gr.Markdown(
+                "Lägg till rapporter i arkivet (PDF, Word, Markdown eller text). De läses in i bakgrunden; "
+                "frågor fungerar som vanligt under tiden."
+            )
+            files = gr.File(label="Rapporter", file_count="multiple", file_types=[".pdf", ".docx", ".md", ".txt"])
+            button = gr.Button("Ladda upp och läs in", variant="primary")
+            result = gr.Markdown()
+    return _UploadTab(not_admin, panel, files, button, result)
+
+
+def mount(app: Any, blocks: gr.Blocks, *, max_file_mb: int) -> None:
+    """Mounts the app at / on the FastAPI server ``app`` (routes added before it, like /api, keep precedence).
 
     Gradio stores an upload before any handler sees it, so its own size limit is set to the archive's.
     """
@@ -326,130 +226,3 @@ def mount(app: FastAPI, blocks: gr.Blocks, *, max_file_mb: int) -> None:
         max_file_size=f"{max_file_mb}mb",
         js="() => { document.documentElement.lang = 'sv'; }",  # Gradio's page says lang="en"
     )
-
-
-def _stream_answer(
-    svc: Services, user: User, text: str, past: list[str], filters: Filters | None, chat_log: list[dict[str, str]]
-) -> Generator[tuple[Any, ...], None, Answer | str]:
-    """Yields chat updates while the answer is written; returns the Answer, or a Swedish error message."""
-    tokens: queue.Queue[str | None] = queue.Queue()
-    outcome: list[Answer | str] = []
-
-    def work() -> None:
-        try:
-            outcome.append(svc.ask(user, text, past, filters=filters, on_token=tokens.put))
-        except ArkivError as exc:
-            outcome.append(str(exc))
-        except Exception as exc:  # shown as a Swedish message; the trace goes to the log
-            outcome.append(svc.error_message(exc))
-        tokens.put(None)
-
-    threading.Thread(target=work, name="arkiv-chat", daemon=True).start()
-    written = ""
-    while (token := tokens.get()) is not None:
-        written += token
-        chat_log[-1] = {"role": "assistant", "content": escape_text(written)}
-        yield chat_log, past, gr.update(), gr.update(), text, "", gr.update()
-    return outcome[0]
-
-
-def _download_folder() -> Path:
-    """A new folder for one summary's downloads; folders older than an hour are removed first."""
-    root = Path(tempfile.gettempdir()) / "arkiv-sammanfattningar"
-    root.mkdir(exist_ok=True)
-    cutoff = time.time() - _DOWNLOAD_SECONDS
-    for old in root.iterdir():
-        if old.is_dir() and old.stat().st_mtime < cutoff:
-            shutil.rmtree(old, ignore_errors=True)
-    return Path(tempfile.mkdtemp(dir=root))
-
-
-def _user(svc: Services, request: gr.Request | None) -> User | None:
-    if request is None:
-        return None
-    cookies = getattr(request, "cookies", None) or {}
-    headers = getattr(request, "headers", None) or {}
-    token = cookies.get(SESSION_COOKIE)
-    auth = headers.get("authorization", "")
-    if not token and auth.lower().startswith("bearer "):
-        token = auth[7:].strip()
-    return svc.user_for(token)
-
-
-def _filters(insats: str, kommun: str, year: str, report_type: str) -> Filters | None:
-    def chosen(value: str | None) -> str | None:
-        return None if not value or value == _NO_FILTER else value
-
-    year_value = chosen(year)
-    filters = Filters(
-        insats=chosen(insats),
-        kommun=chosen(kommun),
-        report_type=chosen(report_type),
-        year=int(year_value) if year_value else None,
-    )
-    return None if filters.empty() else filters
-
-
-def _document(svc: Services, chunk_id: str, question: str, user: User) -> str:
-    try:
-        view = document_view(svc.archive, chunk_id, question=question)
-    except ArkivError as exc:
-        return f"<p>{escape_text(str(exc))}</p>"
-    return document_html(svc.present_view(view, user))
-
-
-def _register(svc: Services, text: str) -> tuple[list[list[str]], list[str]]:
-    types = svc.archive.register.report_types()
-    rows = [insats_row(i, types) for i in find_insatser(svc.archive, text)]
-    return register_rows(rows), [r.id for r in rows]
-
-
-def _insats_markdown(svc: Services, insats_id: str, user: User) -> str:
-    insats = get_insats(svc.archive, insats_id)
-    data = svc.mask_json(insats_json(insats, svc.archive.register.report_types()), user)
-    row = insats_row(insats, svc.archive.register.report_types())
-    lines = [f"### {escape_text(insats.name)}", f"**Kommun:** {escape_text(row.kommun)}  "]
-    lines.append(f"**Period:** {escape_text(row.period)}  ")
-    lines.append(
-        f"**Beviljat:** {escape_text(row.granted)} · **Utnyttjat:** {escape_text(row.used)} ({row.share_used})  "
-    )
-    if data["samverkansparter"]:
-        parts = sorted({p["värde"] for p in data["samverkansparter"]})
-        lines.append(f"**Samverkansparter:** {escape_text(', '.join(parts))}  ")
-    if data["deltagare"]:
-        lines.append("**Deltagare:** " + escape_text("; ".join(f"{d['text']}" for d in data["deltagare"][:6])) + "  ")
-    lines.append("**Rapporter:**")
-    lines.extend(f"- {escape_text(r['fil'])} ({escape_text(r['typ'] or 'okänd')})" for r in data["rapporter"])
-    if insats.aliases:
-        lines.append(f"\n*Kallas också:* {escape_text(', '.join(insats.aliases[:8]))}")
-    return "\n".join(lines)
-
-
-def _examples(svc: Services) -> list[str]:
-    """Example questions for the first visit; a named insats from this archive makes them concrete."""
-    insatser = sorted(svc.archive.catalog().insatser, key=lambda i: i.name.lower())
-    if not insatser:
-        return list(GENERIC_EXAMPLES)
-    named = [f"Hur mycket medel beviljades {insatser[0].name}?", f"Vilka lärdomar drog {insatser[-1].name}?"]
-    return [*GENERIC_EXAMPLES, *named]
-
-
-def _who(user: User | None, svc: Services) -> str:
-    if user is None:
-        return ""
-    if svc.local_mode:
-        return "Lokalt läge: bara den här datorn når appen. · [API-dokumentation](/docs)"
-    return f"Inloggad som **{escape_text(user.name)}** ({user.role}) · [Logga ut](/logout) · [API](/docs)"
-
-
-def _status(svc: Services) -> str:
-    job = svc.jobs.status()
-    catalog = svc.archive.catalog()
-    base = f"{len(catalog.insatser)} insatser, {len(catalog.reports)} rapporter i arkivet."
-    if job.running:
-        return f"⏳ Läser in rapporter: {job.files_done} av {job.files_total or '?'} filer klara. {base}"
-    if job.state == "misslyckades":
-        return f"⚠️ Senaste inläsningen misslyckades: {escape_text(job.message)} {base}"
-    if job.failed:
-        return f"{base} {len(job.failed)} filer kunde inte läsas vid senaste inläsningen."
-    return base

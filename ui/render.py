@@ -11,8 +11,7 @@ import re
 from collections.abc import Sequence
 
 from assistant.answer import Answer, Citation
-from assistant.browse import DocumentView, InsatsRow
-from index.analyze import analyze
+from assistant.web.browse import DocumentView, InsatsRow
 from ui import safe
 
 REGISTER_COLUMNS = (
@@ -70,14 +69,14 @@ def document_html(view: DocumentView) -> str:
     if chunk.page:
         where.append(f"sida {chunk.page}")
     head = " · ".join(html.escape(safe.strip_invisible(w)) for w in where)
-    before = _marked(view.text[: view.mark_start], view.terms)
-    passage = _marked(view.text[view.mark_start : view.mark_end], view.terms)
-    after = _marked(view.text[view.mark_end :], view.terms)
+    before = _marked(view.text[: view.mark_start], view.marked)
+    passage = _marked(view.text[view.mark_start : view.mark_end], view.marked)
+    after = _marked(view.text[view.mark_end :], view.marked)
     corrected = ""
     if chunk.corrected:
         corrected = (
             '<p class="arkiv-note">Texten är OCR-läst; sökningen använder den korrigerade formen: '
-            f"{_marked(chunk.corrected, view.terms)}</p>"
+            f"{_marked(chunk.corrected, view.marked)}</p>"
         )
     return (
         f'<div class="arkiv-doc"><p class="arkiv-where">{head}</p>'
@@ -90,11 +89,11 @@ def register_rows(rows: Sequence[InsatsRow]) -> list[list[str]]:
     return [[r.name, r.kommun, r.period, r.granted, r.used, r.share_used, r.participants, r.reports] for r in rows]
 
 
-def _marked(text: str, terms: frozenset[str]) -> str:
-    """Escaped text with the words whose analyzed forms match ``terms`` wrapped in <mark>."""
+def _marked(text: str, marked: frozenset[str]) -> str:
+    """Escaped text with the words in ``marked`` (chosen by the front desk from the question) wrapped in <mark>."""
     out = []
     for part in re.split(r"(\w+)", text):
-        if part and terms and re.fullmatch(r"\w+", part) and terms & set(analyze(part)):
+        if part and part in marked:
             out.append(f"<mark>{html.escape(safe.strip_invisible(part))}</mark>")
         else:
             out.append(html.escape(safe.strip_invisible(part)))

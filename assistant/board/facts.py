@@ -11,8 +11,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.goals import GoalQuote, figure_key, goals_of, lead_figure
-from assistant.reading import Quote, Ref, Report, clean, shorten, units
+from assistant.board.goals import GoalQuote, figure_key, goals_of, lead_figure
+from assistant.board.reading import Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
 from index.records import Field, Insats
 

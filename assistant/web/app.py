@@ -21,15 +21,27 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from assistant import api
-from assistant.api import request_token
 from assistant.archive import Archive
-from assistant.auth import AuthError
-from assistant.browse import NotFound
+from assistant.compose import open_archive
 from assistant.config import Settings, get_settings
-from assistant.errors import ArkivError, BadFilter, EmptyQuestion, GenerationFailed, IndexNotFound, IngestBusy
-from assistant.services import SESSION_COOKIE, Forbidden, LoginRequired, Services, TooManyAttempts
-from assistant.uploads import BadUpload
+from assistant.errors import (
+    ArkivError,
+    AuthError,
+    BadFilter,
+    BadUpload,
+    EmptyQuestion,
+    ExtraMissing,
+    Forbidden,
+    GenerationFailed,
+    IndexNotFound,
+    IngestBusy,
+    LoginRequired,
+    NotFound,
+    TooManyAttempts,
+)
+from assistant.web import api
+from assistant.web.api import request_token
+from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +58,7 @@ _STATUS: list[tuple[type[ArkivError], int]] = [
     (IngestBusy, 409),
     (IndexNotFound, 503),
     (GenerationFailed, 503),
+    (ExtraMissing, 503),
 ]
 _HTTP_MESSAGES = {
     401: "Logga in först.",
@@ -60,18 +73,18 @@ def create_app(
 ) -> FastAPI:
     """The whole server; ``ingest_on_start`` reads ``archive_dir`` in the background (incrementally) at start-up."""
     settings = settings or get_settings()
-    archive = archive or Archive(settings)
-    svc = Services.build(settings, archive)
+    archive = archive or open_archive(settings)
+    desk = Frontdesk.build(settings, archive)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if ingest_on_start and settings.archive_dir.is_dir():
             logger.info("reading %s in the background", settings.archive_dir)
-            svc.jobs.start(settings.archive_dir)
+            desk.jobs.start(settings.archive_dir)
         elif ingest_on_start:
             logger.warning("archive folder %s does not exist; serving what is indexed", settings.archive_dir)
         yield
-        svc.jobs.wait(timeout=30)
+        desk.jobs.wait(timeout=30)
 
     app = FastAPI(
         title="Arkiv",
@@ -79,7 +92,7 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    app.state.services = svc
+    app.state.frontdesk = desk
     _add_error_handlers(app)
     app.middleware("http")(_login_gate)
     _add_pages(app)
@@ -87,15 +100,15 @@ def create_app(
 
     from ui.chat import build_ui, mount
 
-    mount(app, build_ui(svc), max_file_mb=settings.max_file_mb)
+    mount(app, build_ui(desk), max_file_mb=settings.max_file_mb)
     return app
 
 
 async def _login_gate(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     """Every route but the public ones needs a user; browsers are sent to the login page."""
-    svc: Services = request.app.state.services
+    desk: Frontdesk = request.app.state.frontdesk
     path = request.url.path
-    if path in PUBLIC_PATHS or svc.user_for(request_token(request)) is not None:
+    if path in PUBLIC_PATHS or desk.user_for(request_token(request)) is not None:
         return await call_next(request)
     if (
         request.method == "GET"
@@ -109,14 +122,14 @@ async def _login_gate(request: Request, call_next: Callable[[Request], Awaitable
 def _add_pages(app: FastAPI) -> None:
     @app.get("/health", tags=["drift"])
     def health(request: Request) -> dict[str, Any]:
-        svc: Services = request.app.state.services
-        job = svc.jobs.status()
+        desk: Frontdesk = request.app.state.frontdesk
+        job = desk.jobs.status()
         return {
             "status": "ok",
-            "passager": len(svc.archive.catalog().chunk_source),
-            "insatser": len(svc.archive.catalog().insatser),
+            "passager": len(desk.archive.catalog().chunk_source),
+            "insatser": len(desk.archive.catalog().insatser),
             "inläsning": job.state,
-            "inloggning": "av (lokalt läge)" if svc.local_mode else "på",
+            "inloggning": "av (lokalt läge)" if desk.local_mode else "på",
         }
 
     @app.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -127,26 +140,26 @@ def _add_pages(app: FastAPI) -> None:
     def login_form(
         request: Request, username: str = Form(""), password: str = Form(""), next: str = Form("/")
     ) -> Response:
-        svc: Services = request.app.state.services
+        desk: Frontdesk = request.app.state.frontdesk
         target = _safe_next(next)
         try:
-            user = svc.login(username, password, client=request.client.host if request.client else "okänd")
+            user = desk.login(username, password, client=request.client.host if request.client else "okänd")
         except AuthError as exc:
             return HTMLResponse(_login_html(target, str(exc)), status_code=401)
         response = RedirectResponse(target, status_code=303)
         response.set_cookie(
             SESSION_COOKIE,
-            svc.sessions.open(user),
+            desk.sessions.open(user),
             httponly=True,
             samesite="lax",
-            max_age=int(svc.settings.session_hours * 3600),
+            max_age=int(desk.settings.session_hours * 3600),
         )
         return response
 
     @app.get("/logout", include_in_schema=False)
     def logout(request: Request) -> Response:
-        svc: Services = request.app.state.services
-        svc.sessions.close(request.cookies.get(SESSION_COOKIE))
+        desk: Frontdesk = request.app.state.frontdesk
+        desk.sessions.close(request.cookies.get(SESSION_COOKIE))
         response = RedirectResponse("/login", status_code=303)
         response.delete_cookie(SESSION_COOKIE)
         return response

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.archive import Catalog
+from assistant.catalog import Catalog
 from assistant.errors import AmbiguousInsats, BadFilter, InsatsNotFound
 from assistant.names import resolve_insats
 from index.analyze import fold

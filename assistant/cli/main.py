@@ -10,7 +10,6 @@ Machine protocols (kept exactly, outside tools drive them):
 from __future__ import annotations
 
 import argparse
-import json
 import logging
 import sys
 from collections.abc import Sequence
@@ -47,7 +46,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    from assistant import commands
+    from assistant.cli import commands  # on first use: the handlers import the archive and its stores
 
     parser = argparse.ArgumentParser(prog="arkiv", description="Sök och fråga i arkivet av insatsrapporter.")
     parser.add_argument(
@@ -160,11 +159,6 @@ def _configure_logging(settings: Settings, *, verbose: bool) -> None:
 
 def _err(message: str) -> None:
     sys.stderr.write(message + "\n")
-
-
-def emit_json(data: object) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
-    sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -19,20 +19,18 @@ from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, Field
 
 from assistant.answer import Answer, Passage
-from assistant.auth import User
-from assistant.browse import document_view, find_insatser, get_insats, insats_json, insats_row
-from assistant.export import to_docx, to_markdown
+from assistant.board.export import to_docx, to_markdown
 from assistant.retrieve import Filters
-from assistant.services import SESSION_COOKIE, Services
-from assistant.uploads import save_upload
+from assistant.web.auth import User
+from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 
 logger = logging.getLogger(__name__)
 router = APIRouter(prefix="/api")
 
 
-def services(request: Request) -> Services:
-    svc: Services = request.app.state.services
-    return svc
+def frontdesk(request: Request) -> Frontdesk:
+    desk: Frontdesk = request.app.state.frontdesk
+    return desk
 
 
 def request_token(request: Request) -> str | None:
@@ -43,7 +41,7 @@ def request_token(request: Request) -> str | None:
 
 
 def current_user(request: Request) -> User:
-    user = services(request).user_for(request_token(request))
+    user = frontdesk(request).user_for(request_token(request))
     if user is None:
         raise HTTPException(status_code=401, detail="Logga in först.", headers={"WWW-Authenticate": "Bearer"})
     return user
@@ -56,7 +54,7 @@ def require_admin(request: Request) -> User:
     return user
 
 
-ServicesDep = Annotated[Services, Depends(services)]
+FrontdeskDep = Annotated[Frontdesk, Depends(frontdesk)]
 UserDep = Annotated[User, Depends(current_user)]
 AdminDep = Annotated[User, Depends(require_admin)]
 
@@ -150,33 +148,33 @@ class UploadOut(BaseModel):
 
 
 @router.post("/login", response_model=TokenOut, tags=["inloggning"])
-def login(body: LoginRequest, request: Request, svc: ServicesDep) -> TokenOut:
-    user = svc.login(body.username, body.password, client=_client(request))
-    return TokenOut(token=svc.sessions.open(user), user=user.name, role=user.role)
+def login(body: LoginRequest, request: Request, desk: FrontdeskDep) -> TokenOut:
+    user = desk.login(body.username, body.password, client=_client(request))
+    return TokenOut(token=desk.sessions.open(user), user=user.name, role=user.role)
 
 
 @router.post("/logout", tags=["inloggning"])
-def logout(request: Request, svc: ServicesDep) -> dict[str, str]:
-    svc.sessions.close(request_token(request))
+def logout(request: Request, desk: FrontdeskDep) -> dict[str, str]:
+    desk.sessions.close(request_token(request))
     return {"status": "utloggad"}
 
 
 @router.post("/ask", response_model=AnswerOut, tags=["frågor"])
-def ask(body: AskRequest, user: UserDep, svc: ServicesDep) -> AnswerOut:
+def ask(body: AskRequest, user: UserDep, desk: FrontdeskDep) -> AnswerOut:
     filters = body.filters.to_filters() if body.filters else None
-    answer = svc.ask(user, body.question, body.history, filters=filters)
+    answer = desk.ask(user, body.question, body.history, filters=filters)
     return answer_out(answer)
 
 
 @router.post("/ask/stream", tags=["frågor"])
-def ask_stream(body: AskRequest, user: UserDep, svc: ServicesDep) -> StreamingResponse:
+def ask_stream(body: AskRequest, user: UserDep, desk: FrontdeskDep) -> StreamingResponse:
     """Server-sent events: ``token`` events with text as it is written, then one ``answer`` (or ``error``)."""
     filters = body.filters.to_filters() if body.filters else None
     events: queue.Queue[tuple[str, Any]] = queue.Queue()
 
     def work() -> None:
         try:
-            answer = svc.ask(
+            answer = desk.ask(
                 user,
                 body.question,
                 body.history,
@@ -185,7 +183,7 @@ def ask_stream(body: AskRequest, user: UserDep, svc: ServicesDep) -> StreamingRe
             )
             events.put(("answer", answer_out(answer).model_dump()))
         except Exception as exc:  # reported to the client as an event; the log has the rest
-            events.put(("error", {"detail": svc.error_message(exc)}))
+            events.put(("error", {"detail": desk.error_message(exc)}))
         events.put(("end", None))
 
     threading.Thread(target=work, name="arkiv-ask", daemon=True).start()
@@ -200,7 +198,7 @@ def ask_stream(body: AskRequest, user: UserDep, svc: ServicesDep) -> StreamingRe
 @router.get("/search", response_model=SearchOut, tags=["sök"])
 def search(
     user: UserDep,
-    svc: ServicesDep,
+    desk: FrontdeskDep,
     q: Annotated[str, Query(min_length=1, max_length=2000, description="the question or search words")],
     k: Annotated[int, Query(ge=1, le=50)] = 6,
     insats: str | None = None,
@@ -209,27 +207,24 @@ def search(
     ar: int | None = None,
     avsnitt: str | None = None,
 ) -> SearchOut:
-    passages = svc.search(user, q, k=k, filters=Filters(insats, kommun, rapporttyp, ar, avsnitt))
-    return SearchOut(question=q, results=[passage_out(svc.present_passage(p, user)) for p in passages])
+    passages = desk.search(user, q, k=k, filters=Filters(insats, kommun, rapporttyp, ar, avsnitt))
+    return SearchOut(question=q, results=[passage_out(desk.present_passage(p, user)) for p in passages])
 
 
 @router.get("/insatser", tags=["insatser"])
-def list_insatser(user: UserDep, svc: ServicesDep, q: str | None = None) -> list[dict[str, Any]]:
-    types = svc.archive.register.report_types()
-    return [vars_of(insats_row(i, types)) for i in find_insatser(svc.archive, q)]
+def list_insatser(user: UserDep, desk: FrontdeskDep, q: str | None = None) -> list[dict[str, Any]]:
+    return [vars_of(row) for row in desk.insatser(user, q)]
 
 
 @router.get("/insatser/{insats_id}", tags=["insatser"])
-def one_insats(insats_id: str, user: UserDep, svc: ServicesDep) -> dict[str, Any]:
-    insats = get_insats(svc.archive, insats_id)
-    data = insats_json(insats, svc.archive.register.report_types())
-    return svc.mask_json(data, user)
+def one_insats(insats_id: str, user: UserDep, desk: FrontdeskDep) -> dict[str, Any]:
+    return desk.insats_json(user, insats_id)
 
 
 @router.get("/documents/{doc_id}", response_model=DocumentOut, tags=["dokument"])
-def document(doc_id: str, user: UserDep, svc: ServicesDep, q: str = "") -> DocumentOut:
+def document(doc_id: str, user: UserDep, desk: FrontdeskDep, q: str = "") -> DocumentOut:
     """A passage (its id from an answer or a search) in the text around it."""
-    view = svc.present_view(document_view(svc.archive, doc_id, question=q), user)
+    view = desk.document(user, doc_id, q)
     chunk = view.chunk
     return DocumentOut(
         id=chunk.id,
@@ -245,12 +240,12 @@ def document(doc_id: str, user: UserDep, svc: ServicesDep, q: str = "") -> Docum
 
 
 @router.post("/summary", response_model=SummaryOut, tags=["sammanfattningar"])
-def summary(body: SummaryRequest, user: UserDep, svc: ServicesDep) -> Any:
+def summary(body: SummaryRequest, user: UserDep, desk: FrontdeskDep) -> Any:
     """A board summary of one insats, or a comparison of several (all when nothing is chosen).
 
     With ``format: docx`` the answer is the Word document itself.
     """
-    doc = svc.summarize(user, body.insats, body.insatser, kommun=body.kommun, years=(body.fran_ar, body.till_ar))
+    doc = desk.summarize(user, body.insats, body.insatser, kommun=body.kommun, years=(body.fran_ar, body.till_ar))
     if body.format == "docx":
         filename = quote(f"{doc.title}.docx")
         return Response(
@@ -262,11 +257,10 @@ def summary(body: SummaryRequest, user: UserDep, svc: ServicesDep) -> Any:
 
 
 @router.post("/documents", response_model=UploadOut, status_code=202, tags=["dokument"])
-def upload(admin: AdminDep, svc: ServicesDep, files: Annotated[list[UploadFile], File()]) -> UploadOut:
+def upload(admin: AdminDep, desk: FrontdeskDep, files: Annotated[list[UploadFile], File()]) -> UploadOut:
     """Admin: add reports to the archive (.pdf, .docx, .md, .txt); they are read in the background."""
-    saved = [save_upload(f.filename or "", f.file, svc.settings) for f in files]
-    svc.audit.record(admin.name, "uppladdning", ", ".join(saved))
-    started = svc.jobs.start(svc.settings.archive_dir)
+    saved = [desk.save_upload(f.filename or "", f.file) for f in files]
+    started = desk.uploaded(admin, saved)
     message = (
         "Filerna är sparade och läses in nu."
         if started
@@ -276,19 +270,18 @@ def upload(admin: AdminDep, svc: ServicesDep, files: Annotated[list[UploadFile],
 
 
 @router.post("/reindex", status_code=202, tags=["dokument"])
-def reindex(admin: AdminDep, svc: ServicesDep) -> dict[str, Any]:
-    svc.audit.record(admin.name, "omindexering")
-    started = svc.jobs.start(svc.settings.archive_dir)
-    return {"started": started, **status_json(svc)}
+def reindex(admin: AdminDep, desk: FrontdeskDep) -> dict[str, Any]:
+    started = desk.reindex(admin)
+    return {"started": started, **status_json(desk)}
 
 
 @router.get("/status", tags=["dokument"])
-def status(user: UserDep, svc: ServicesDep) -> dict[str, Any]:
-    return status_json(svc)
+def status(user: UserDep, desk: FrontdeskDep) -> dict[str, Any]:
+    return status_json(desk)
 
 
-def status_json(svc: Services) -> dict[str, Any]:
-    job = svc.jobs.status()
+def status_json(desk: Frontdesk) -> dict[str, Any]:
+    job = desk.jobs.status()
     return {
         "inläsning": job.state,
         "filer_klara": job.files_done,

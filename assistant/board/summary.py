@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.facts import Facts, collect
-from assistant.reading import Quote, Ref, Report
+from assistant.board.facts import Facts, collect
+from assistant.board.reading import Quote, Ref, Report
 from index.records import Insats
 
 

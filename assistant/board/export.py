@@ -13,9 +13,9 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from assistant.chart import chart_png
-from assistant.overview import Overview, Row
-from assistant.summary import Figure, Part, Source, Statement, Summary
+from assistant.board.chart import chart_png
+from assistant.board.overview import Overview, Row
+from assistant.board.summary import Figure, Part, Source, Statement, Summary
 
 if TYPE_CHECKING:
     from docx.document import Document as DocxDocument

@@ -10,15 +10,11 @@ from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import BinaryIO
 
 from assistant.config import Settings
-from assistant.errors import ArkivError
+from assistant.errors import BadUpload
 
 UPLOAD_FOLDER = "uppladdat"
 ALLOWED_SUFFIXES = (".pdf", ".docx", ".md", ".txt")
 _BLOCK = 1 << 20
-
-
-class BadUpload(ArkivError):
-    """A file the archive will not take; the message says why, in Swedish."""
 
 
 def safe_name(filename: str) -> str:

@@ -10,17 +10,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from assistant.archive import Archive
-from assistant.errors import ArkivError
+from assistant.errors import NotFound
 from assistant.names import resolve_insats
 from index.analyze import analyze, fold
 from index.records import Chunk, Insats
 
 _CHUNK_ID = re.compile(r"^[0-9a-f]{16}$")
 CONTEXT_CHARS = 1000  # document text shown before and after a passage
-
-
-class NotFound(ArkivError):
-    """An insats or document id that is not in the register."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,7 +43,8 @@ class DocumentView:
     text: str
     mark_start: int
     mark_end: int
-    terms: frozenset[str]  # analyzed words to highlight (from the question)
+    terms: frozenset[str]  # the question's analyzed terms
+    marked: frozenset[str] = frozenset()  # words of the text to highlight (Frontdesk.document fills it in)
 
 
 def find_insatser(archive: Archive, query: str | None = None) -> list[Insats]:

@@ -18,34 +18,38 @@ from rich.text import Text
 
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
-from assistant.auth import UserStore
-from assistant.browse import insats_json
-from assistant.chart import chart_png
-from assistant.cli import emit_json
+from assistant.board.chart import chart_png
+from assistant.board.export import to_docx, to_markdown
+from assistant.board.overview import Overview
+from assistant.board.summary import Summary
+from assistant.cli.evaluate import Retrieved
+from assistant.cli.evaluate import evaluate as run_eval
+from assistant.compose import build_assistant, build_retriever, open_archive
 from assistant.config import Settings
 from assistant.errors import ArkivError, IndexNotFound
-from assistant.evaluate import Retrieved
-from assistant.evaluate import evaluate as run_eval
-from assistant.export import to_docx, to_markdown
 from assistant.names import resolve_insats
-from assistant.overview import Overview
 from assistant.privacy import mask_passage, mask_personal_data
-from assistant.retrieve import Filters, HybridRetriever
-from assistant.service import Assistant
-from assistant.summary import Summary
+from assistant.retrieve import Filters
+from assistant.web.auth import UserStore
+from assistant.web.frontdesk import TERMINAL_USER, Frontdesk
 from index.analyze import analyze
 from index.build import Consistency, check_consistency, repair_stores
-from index.records import Insats
 
 console = Console(stderr=False, highlight=False)
 errors = Console(stderr=True, highlight=False)
+
+
+def emit_json(data: object) -> None:
+    """One JSON line on stdout, flushed (the machine protocols read line by line)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
 
 
 def ingest(args: argparse.Namespace, settings: Settings) -> int:
     root = args.dir
     if not root.is_dir():
         raise ArkivError(f"Mappen {root} finns inte.")
-    archive = Archive(settings)
+    archive = open_archive(settings)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -93,13 +97,17 @@ def _one_line(name: str) -> str:
 
 def insatser(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
+    desk = Frontdesk.build(settings, archive)  # the register as every front end shows it: masked alike
     catalog = archive.catalog()
     chosen = list(catalog.insatser)
     if args.find:
         matches = resolve_insats(args.find, chosen)
         if args.json:
             emit_json(
-                [{"score": round(m.score, 1), "alias": m.alias, **_insats_json(m.insats, archive)} for m in matches]
+                [
+                    {"score": round(m.score, 1), "alias": m.alias, **desk.insats_json(TERMINAL_USER, m.insats.id)}
+                    for m in matches
+                ]
             )
             return 0
         if not matches:
@@ -109,19 +117,19 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
             console.print(f'{len(matches)} insatser passar "{escape(args.find)}" lika bra; välj rätt:')
         chosen = [m.insats for m in matches]
     if args.json:
-        data: dict[str, Any] = {"insatser": [_insats_json(i, archive) for i in chosen]}
+        data: dict[str, Any] = {"insatser": [desk.insats_json(TERMINAL_USER, i.id) for i in chosen]}
         if not args.find:
-            data["omnamnda"] = _mentions_json(archive)
+            data["omnamnda"] = _mentions_json(archive, settings)
         emit_json(data)
         return 0
     table = Table(title="Insatser i arkivet", show_lines=True)
     for column in ("Insats", "Kommun", "Period", "Beviljat (kr)", "Utnyttjat (kr)", "Rapporter", "Id"):
         table.add_column(column)
     for item in chosen:
-        data = _insats_json(item, archive)
+        data = desk.insats_json(TERMINAL_USER, item.id)
         period = ", ".join(sorted({f"{p['start']} – {p['slut']}" for p in data["perioder"]})) or "–"
         table.add_row(
-            escape(item.name),
+            escape(data["namn"]),
             escape(item.kommun or "–"),
             period,
             _money(data["beviljade_medel"]),
@@ -131,7 +139,7 @@ def insatser(args: argparse.Namespace, settings: Settings) -> int:
         )
     console.print(table)
     if not args.find:
-        mentions = _mentions_json(archive)
+        mentions = _mentions_json(archive, settings)
         if mentions:
             console.print(
                 "Omnämnda insatser, projekt och metoder (utan egen rapport): "
@@ -146,15 +154,11 @@ def _money(values: list[dict[str, Any]]) -> str:
     return text + (" (skiljer sig)" if len(distinct) > 1 else "")
 
 
-def _insats_json(insats: Insats, archive: Archive) -> dict[str, Any]:
-    return insats_json(insats, archive.register.report_types())
+def _mask(text: str, settings: Settings) -> str:
+    return mask_personal_data(text) if settings.mask_personal_data else text
 
 
-def _mask(text: str, archive: Archive) -> str:
-    return mask_personal_data(text) if archive.settings.mask_personal_data else text
-
-
-def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
+def _mentions_json(archive: Archive, settings: Settings) -> list[dict[str, Any]]:
     catalog = archive.catalog()
     known = catalog.insatser
     found: dict[str, dict[str, Any]] = {}
@@ -164,14 +168,14 @@ def _mentions_json(archive: Archive) -> list[dict[str, Any]]:
             continue  # a registered insats, not a mere mention
         entry = found.setdefault(mention.name.lower(), {"namn": mention.name, "omnämnanden": []})
         entry["omnämnanden"].append(
-            {"källa": source, "start": mention.start, "slut": mention.end, "text": _mask(mention.context, archive)}
+            {"källa": source, "start": mention.start, "slut": mention.end, "text": _mask(mention.context, settings)}
         )
     return sorted(found.values(), key=lambda m: m["namn"].lower())
 
 
 def search(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     k = args.k or settings.top_k
     filters = Filters(
         insats=args.insats, kommun=args.kommun, report_type=args.report_type, year=args.year, section=args.section
@@ -219,7 +223,7 @@ def _shown(passages: list[Passage], settings: Settings) -> list[Passage]:
 
 
 def ask(args: argparse.Namespace, settings: Settings) -> int:
-    assistant = Assistant.from_archive(_open(settings))
+    assistant = build_assistant(_open(settings), settings)
     filters = Filters(insats=args.insats) if args.insats else None
     if args.jsonl or args.question == "-":
         for _, item in _jsonl(sys.stdin):
@@ -260,7 +264,7 @@ def summary(args: argparse.Namespace, settings: Settings) -> int:
         raise ArkivError("Ange en insats, flera insatser, --kommun, --from/--to eller --all.")
     if args.diagram and not many:
         raise ArkivError("Diagrammet finns bara i en jämförelse av flera insatser (t.ex. --all).")
-    assistant = Assistant.from_archive(_open(settings))
+    assistant = build_assistant(_open(settings), settings)
     doc: Summary | Overview
     if many:
         doc = assistant.summarize_many(
@@ -340,7 +344,7 @@ def evaluate(args: argparse.Namespace, settings: Settings) -> int:
     if not args.file.is_file():
         raise ArkivError(f"Filen {args.file} finns inte.")
     archive = _open(settings)
-    retriever = HybridRetriever(archive, candidates=settings.candidates)
+    retriever = build_retriever(archive, settings)
     items = [json.loads(line) for line in args.file.read_text(encoding="utf-8").splitlines() if line.strip()]
 
     def search(question: str) -> list[Retrieved]:
@@ -398,7 +402,7 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
 def serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from assistant.app import create_app
+    from assistant.web.app import create_app
 
     updates: dict[str, Any] = {"host": args.host or settings.host, "port": args.port or settings.port}
     if args.archive is not None:
@@ -464,7 +468,7 @@ def _print_consistency(state: Consistency) -> None:
 
 
 def _open(settings: Settings) -> Archive:
-    archive = Archive(settings)
+    archive = open_archive(settings)
     if archive.is_empty():
         raise IndexNotFound(
             f"Inget är inläst i {settings.data_dir} än. "

@@ -1,48 +1,53 @@
-"""What the API and the app share: one archive, one assistant, one ingest job, users, sessions and the audit log.
+"""The front desk: what the app, the API and the CLI share. One archive, one assistant, one ingest job, users,
+sessions and the audit log.
 
-Built once by the composition root (``assistant/app.py``) and reached from routes through ``services(request)``.
-Every question and search goes through here, so both front ends audit and mask alike.
+Built once by the composition root (``assistant/web/app.py``) and reached from routes through
+``frontdesk(request)``. Every question, search, register listing and document view goes through here, so every
+front end audits and masks alike; document views come with the words to highlight, so ``ui/`` needs no analyzer.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import Any, BinaryIO
 
 from assistant import privacy
 from assistant.answer import Answer, Passage
 from assistant.archive import Archive
-from assistant.auth import LOCAL_USER, AuditLog, AuthError, Sessions, Throttle, User, UserStore
-from assistant.browse import DocumentView
+from assistant.board.overview import Overview
+from assistant.board.summary import Summary
+from assistant.compose import build_assistant
 from assistant.config import Settings
-from assistant.errors import ArkivError
-from assistant.jobs import IngestJob
-from assistant.overview import Overview
+from assistant.errors import ArkivError, AuthError, TooManyAttempts
 from assistant.retrieve import Filters, HybridRetriever
 from assistant.service import Assistant, TokenFn
-from assistant.summary import Summary
+from assistant.web.auth import LOCAL_USER, AuditLog, Sessions, Throttle, User, UserStore
+from assistant.web.browse import (
+    DocumentView,
+    InsatsRow,
+    document_view,
+    find_insatser,
+    get_insats,
+    insats_json,
+    insats_row,
+)
+from assistant.web.jobs import IngestJob
+from assistant.web.uploads import save_upload
+from index.analyze import analyze
 
 logger = logging.getLogger(__name__)
 SESSION_COOKIE = "arkiv_session"
 
 
-class LoginRequired(AuthError):
-    pass
-
-
-class Forbidden(AuthError):
-    pass
-
-
-class TooManyAttempts(AuthError):
-    pass
+TERMINAL_USER = User("terminal", "läsare")  # the CLI: masked exactly when mask_personal_data says so
 
 
 @dataclass
-class Services:
+class Frontdesk:
     settings: Settings
     archive: Archive
     assistant: Assistant
@@ -54,8 +59,8 @@ class Services:
     audit: AuditLog
 
     @classmethod
-    def build(cls, settings: Settings, archive: Archive) -> Services:
-        assistant = Assistant.from_archive(archive)
+    def build(cls, settings: Settings, archive: Archive) -> Frontdesk:
+        assistant = build_assistant(archive, settings)
         data = settings.data_dir
         return cls(
             settings=settings,
@@ -134,6 +139,62 @@ class Services:
             return self.assistant.summarize(insats)
         return self.assistant.summarize_many(insatser, kommun=kommun, from_year=years[0], to_year=years[1])
 
+    # --- the register and the documents -----------------------------------------------------------
+
+    def insatser(self, user: User, query: str | None = None) -> list[InsatsRow]:
+        """The register as rows: all insatser, or those whose name resembles ``query`` (best first)."""
+        types = self.archive.register.report_types()
+        rows = [insats_row(i, types) for i in find_insatser(self.archive, query)]
+        if not self.masks_for(user):
+            return rows
+        return [replace(row, **{k: self.mask(getattr(row, k), user) for k in _ROW_TEXT}) for row in rows]
+
+    def insats(self, user: User, insats_id: str) -> tuple[InsatsRow, dict[str, Any]]:
+        """One insats as a row and with every register value and where it stands.
+
+        Raises:
+            NotFound: for an id that is not in the register.
+        """
+        insats = get_insats(self.archive, insats_id)
+        types = self.archive.register.report_types()
+        row = insats_row(insats, types)
+        if self.masks_for(user):
+            row = replace(row, **{k: self.mask(getattr(row, k), user) for k in _ROW_TEXT})
+        return row, self.insats_json(user, insats_id)
+
+    def insats_json(self, user: User, insats_id: str) -> dict[str, Any]:
+        insats = get_insats(self.archive, insats_id)
+        return self.mask_json(insats_json(insats, self.archive.register.report_types()), user)
+
+    def document(self, user: User, chunk_id: str, question: str = "") -> DocumentView:
+        """A passage in its document, masked for ``user``, with the words of ``question`` to highlight.
+
+        Raises:
+            NotFound: for an id that is malformed or not in the register.
+        """
+        view = self.present_view(document_view(self.archive, chunk_id, question=question), user)
+        return replace(view, marked=highlighted(view))
+
+    # --- new reports --------------------------------------------------------------------------------
+
+    def save_upload(self, filename: str, data: BinaryIO) -> str:
+        """Stores one uploaded report in the archive folder; returns its path relative to the archive.
+
+        Raises:
+            BadUpload: for a bad name or type, or a file over ``max_file_mb``.
+        """
+        return save_upload(filename, data, self.settings)
+
+    def uploaded(self, user: User, saved: Sequence[str]) -> bool:
+        """Records the uploads and reads them in; False when they wait behind an ingest already running."""
+        self.audit.record(user.name, "uppladdning", ", ".join(saved))
+        return self.jobs.start(self.settings.archive_dir)
+
+    def reindex(self, user: User) -> bool:
+        """Reads the archive folder in again; False when it waits behind an ingest already running."""
+        self.audit.record(user.name, "omindexering")
+        return self.jobs.start(self.settings.archive_dir)
+
     # --- what leaves the server -------------------------------------------------------------------
 
     def masks_for(self, user: User) -> bool:
@@ -166,6 +227,17 @@ class Services:
             return str(exc)
         logger.error("unexpected error", exc_info=exc)
         return "Ett oväntat fel inträffade; det är loggat."
+
+
+_ROW_TEXT = ("name", "kommun", "period", "reports")  # the free-text fields of a register row
+
+
+def highlighted(view: DocumentView) -> frozenset[str]:
+    """The words of the view's text (and its OCR-repaired form) whose analyzed forms meet the question's terms."""
+    if not view.terms:
+        return frozenset()
+    words = set(re.findall(r"\w+", view.text)) | set(re.findall(r"\w+", view.chunk.corrected or ""))
+    return frozenset(w for w in words if view.terms & set(analyze(w)))
 
 
 def _filters_json(filters: Filters | None) -> dict[str, Any] | None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.reading import Block, Quote, Report, Unit, clean, shorten, units
+from assistant.board.reading import Block, Quote, Report, Unit, clean, shorten, units
 from index.analyze import analyze, fold
 
 _GOAL_LABEL = re.compile(r"^(?:insatsens |projektets )?(?:mal|malsattning|mal och delmal|delmal)(?: samt delmal)?:?$")

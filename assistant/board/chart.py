@@ -9,7 +9,7 @@ from __future__ import annotations
 import io
 import logging
 
-from assistant.overview import Overview
+from assistant.board.overview import Overview
 
 logger = logging.getLogger(__name__)
 

@@ -14,10 +14,10 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.facts import Facts, collect
-from assistant.goals import lead_figure
-from assistant.reading import Quote, Report, shorten
-from assistant.summary import Notes, Part, Source, Statement
+from assistant.board.facts import Facts, collect
+from assistant.board.goals import lead_figure
+from assistant.board.reading import Quote, Report, shorten
+from assistant.board.summary import Notes, Part, Source, Statement
 from index.analyze import analyze, fold, swedish_lexicon
 from index.records import Insats
 

@@ -25,7 +25,7 @@ from typing import Any, Literal
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from assistant.errors import ArkivError
+from assistant.errors import AuthError
 
 logger = logging.getLogger(__name__)
 
@@ -34,10 +34,6 @@ ROLES: tuple[Role, ...] = ("läsare", "admin")
 _NAME = re.compile(r"^[\w.@-]{1,64}$")
 _FREE_FAILURES = 3  # failed logins before each further try is slowed
 _MAX_DELAY = 30.0  # seconds; the delay doubles per failure up to this
-
-
-class AuthError(ArkivError):
-    """Bad user data or credentials; the message is Swedish and safe to show."""
 
 
 @dataclass(frozen=True, slots=True)

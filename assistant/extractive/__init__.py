@@ -1,0 +1,81 @@
+"""The default answerer: composes Swedish answers from retrieved sentences, without a language model.
+
+Every statement is a sentence (or table row) quoted from a passage, marked ``[n]``. Three shapes:
+  - a fact or why-question gets the best-matching sentences, one per report when the named insats has
+    several reports, and a notice when those reports state different figures;
+  - a question across the archive ("vilka insatser …") is asked of every insats in turn, and each insats
+    whose passages contain the question's key words gets a bullet; the count comes first;
+  - when nothing in the archive matches the question's key words (or a figure is asked for and none is
+    found), it says so instead of offering a figure from elsewhere.
+
+It reads the question only through its ``Query`` (``assistant/intent.py``). The three shapes live in their own
+modules: ``fact.py`` (fact and why questions, register fields), ``across.py`` (questions across the archive) and
+``absent.py`` (what the archive does not have); ``sentences.py`` splits, scores and quotes sentences;
+``draft.py`` holds the Draft they all return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from assistant.catalog import Catalog
+from assistant.extractive.absent import not_in_archive, only_mentioned
+from assistant.extractive.across import ListAnswerer
+from assistant.extractive.draft import NO_ANSWER, Draft
+from assistant.extractive.fact import FactAnswerer, SourceReader
+from assistant.intent import Query, content_words
+from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
+from index.analyze import analyze
+
+__all__ = ["NO_ANSWER", "Draft", "ExtractiveAnswerer", "SourceReader"]
+
+
+class ExtractiveAnswerer:
+    """Answers from the archive's own sentences.
+
+    Args:
+        retriever: the hybrid search.
+        catalog: returns the current catalog.
+        lexical: returns the current lexical index (how often the archive uses a word).
+        sources: reads a report's stored passages (register fields point into them).
+        k: passages retrieved for a fact or why question.
+        per_insats: passages retrieved per insats for a question across the archive.
+        max_sentences: sentences quoted in a fact or why answer.
+    """
+
+    def __init__(
+        self,
+        retriever: HybridRetriever,
+        *,
+        catalog: Callable[[], Catalog],
+        lexical: Callable[[], LexicalSearch],
+        sources: SourceReader,
+        k: int = 8,
+        per_insats: int = 4,
+        max_sentences: int = 3,
+    ) -> None:
+        if k < 1 or per_insats < 1 or max_sentences < 1:
+            raise ValueError("k, per_insats and max_sentences must be positive")
+        self.retriever = retriever
+        self.catalog, self.lexical, self.sources = catalog, lexical, sources
+        self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
+        self.facts = FactAnswerer(retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences)
+        self.lists = ListAnswerer(retriever, catalog=catalog, per_insats=per_insats)
+
+    def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
+        named = [] if filters and filters.insats else list(query.named)
+        name_terms = {t for m in named for t in analyze(m.alias)}
+        across = not named and (filters is None or filters.empty()) and query.list_wording
+        # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
+        if not named and not across and (mention := only_mentioned(query, self.catalog())) is not None:
+            return Draft(f"{NO_ANSWER} {mention}", abstained=True)
+        if not named and (missing := not_in_archive(query, self.lexical())) is not None:
+            return Draft(f"{NO_ANSWER} {missing}", abstained=True)
+        if across:
+            # An insats qualifies by covering the question's words, so only the surely topical ones count.
+            words = content_words(query, name_terms)
+            return self.lists.answer(query, words, filters)
+        # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
+        lexical = self.lexical()
+        words = content_words(query, name_terms, rare=lambda terms: rare_in(terms, lexical))
+        return self.facts.answer(query, named, set().union(*words) if words else set(), filters)

@@ -1,0 +1,161 @@
+"""Sentences of passages, as the extractive answers quote them: split, scored, checked for figures, quoted."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from assistant.answer import Passage
+from assistant.cite import defuse_markers
+from assistant.intent import MONEY_TERMS as _MONEY
+from assistant.intent import overlap as _overlap
+from index.analyze import analyze
+
+_AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
+_NUMBER_WORDS = frozenset(
+    "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
+)
+# "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
+_FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
+_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
+_TYPE_LABEL = {"slutrapport": "slutrapporten", "kvartalsrapport": "kvartalsrapporten", "utvardering": "utvärderingen"}
+
+
+@dataclass(frozen=True, slots=True)
+class _Sentence:
+    text: str  # as written in the file
+    passage: Passage
+    score: float
+    matched: str = ""  # the repaired form for OCR text, else the same as text
+
+
+def _ranked(
+    passages: Sequence[Passage], key: set[str], *, require_key: bool = False, headings: bool = False
+) -> list[_Sentence]:
+    """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
+
+    With ``headings`` a sentence also holds the words of the headings it stands under: in a named
+    insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
+    without repeating the word.
+    """
+    scored = []
+    for rank, passage in enumerate(passages, start=1):
+        heading_terms = _terms(" ".join(passage.chunk.heading_path[-2:])) if headings else set()
+        for sentence, readable in _pieces(passage):
+            terms = _terms(readable) | heading_terms
+            hits = _overlap(key, terms)
+            if require_key and not hits:
+                continue
+            score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
+            scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0, readable))
+    return sorted(scored, key=lambda s: -s.score)
+
+
+_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+\S[^.!?]{0,100}$|\*\*[^*]+\*\*\s*$)")
+_INLINE_HEADING = re.compile(r"^\s*\*\*[^*]{0,160}\*\*\s*(?=\S)|^\s*\d+(?:\.\d+)+\s[^:\n]{0,100}:\s+")
+
+
+def _split(text: str) -> list[str]:
+    """Sentences and table rows: hard-wrapped lines joined, markup trimmed, headings, template prompts
+    (questions) and fragments dropped."""
+    parts = []
+    for block in re.split(r"\n[ \t]*\n", text):
+        lines = [line for line in block.splitlines() if line.strip() and not _HEADING_LINE.match(line)]
+        if not lines:
+            continue
+        tabular = any(line.lstrip().startswith("|") or "\t" in line for line in lines)
+        listed = sum(bool(re.match(r"\s*(?:[-*•–]|\d{1,2}[.)])\s", line)) for line in lines) >= 2
+        # Rows and list items stand alone; other lines are one paragraph broken at the page width.
+        units = lines if tabular or listed else [" ".join(line.strip() for line in lines)]
+        for unit in units:
+            for piece in _SENTENCE.split(_INLINE_HEADING.sub("", unit)):
+                piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
+                if len(piece) >= 25 and len(piece.split()) >= 4 and not piece.endswith((":", "?")):
+                    parts.append(piece)
+    return parts
+
+
+def _pieces(passage: Passage) -> list[tuple[str, str]]:
+    """(as written, as matched) per sentence: OCR passages are matched on their repaired text, which has the
+    same layout, but quoted as the file says."""
+    written = _split(passage.chunk.text)
+    if passage.chunk.corrected:
+        repaired = _split(passage.chunk.corrected)
+        if len(repaired) == len(written):
+            return list(zip(written, repaired, strict=True))
+    return [(piece, piece) for piece in written]
+
+
+def _terms(sentence: str) -> set[str]:
+    """A sentence's analyzed terms; an amount in kronor also counts as the money words."""
+    terms = set(analyze(sentence))
+    if _AMOUNT.search(sentence):
+        terms |= _MONEY
+    return terms
+
+
+def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sentence | None:
+    best: _Sentence | None = None
+    for rank, passage in enumerate(passages, start=1):
+        around = set(analyze(passage.chunk.search_text))
+        # Under "6.5 Systemfel" every item is a systemfel, whether or not it says so.
+        heading = _terms(" ".join(passage.chunk.heading_path[-2:]))
+        for sentence, readable in _pieces(passage):
+            terms = _terms(readable) | heading
+            own = sum(1 for w in words if _overlap(w, terms))
+            covered = sum(1 for w in words if _overlap(w, terms | around))
+            # Two thirds of a long question's words will do ("utbildat personal i motiverande samtal (MI)"
+            # is answered by "utbildade i MI"); a short question's words must all be there.
+            if not own or covered < math.ceil(len(words) * 2 / 3):
+                continue
+            score = own + 0.3 / rank
+            if best is None or score > best.score:
+                best = _Sentence(sentence, passage, score, readable)
+    return best
+
+
+def _answers_figure(sentence: str, key: set[str], *, money: bool = False, often: bool = False) -> bool:
+    """Whether a sentence can answer a how-much/how-many question: it has a figure (an amount, when money is
+    asked about) and, unless the question is only about money, one of the question's own key words (a budget
+    total is no answer about a course)."""
+    if money and not _AMOUNT.search(sentence):
+        return False
+    words = set(re.findall(r"\w+", sentence.lower()))
+    counted = _NUMBER_WORDS | _FREQUENCY_WORDS if often else _NUMBER_WORDS
+    if not re.search(r"\d", sentence) and not words & counted:
+        return False
+    specific = key - _MONEY
+    return not specific or bool(_overlap(specific, _terms(sentence)))
+
+
+def _one_per_report(ranked: Sequence[_Sentence], limit: int) -> list[_Sentence]:
+    """The best sentence of each report first (reports of one insats may disagree), then the next best."""
+    firsts: dict[str, _Sentence] = {}
+    for sentence in ranked:
+        firsts.setdefault(sentence.passage.source, sentence)
+    rest = [s for s in ranked if s not in firsts.values()]
+    return (list(firsts.values()) + rest)[:limit]
+
+
+def _differing_figures(chosen: Sequence[_Sentence]) -> tuple[str, ...]:
+    by_report: dict[str, set[str]] = {}
+    for sentence in chosen:
+        numbers = set(re.findall(r"\d+(?:[ ,.]\d+)*", sentence.text))
+        by_report.setdefault(sentence.passage.source, set()).update(numbers)
+    if len(by_report) > 1 and len({frozenset(v) for v in by_report.values()}) > 1:
+        sources = ", ".join(by_report)
+        return (f"Rapporterna anger olika siffror ({sources}); båda visas med källa.",)
+    return ()
+
+
+def _quote(sentence: _Sentence, used: list[Passage]) -> str:
+    if sentence.passage not in used:
+        used.append(sentence.passage)
+    n = used.index(sentence.passage) + 1
+    passage = sentence.passage
+    where = _TYPE_LABEL.get(passage.report_type or "", passage.source)
+    owner = f"{passage.insats}, {where}" if passage.insats else where
+    # A "[2]" inside the quoted report text (a reference, or planted) must not become a citation of passage 2.
+    return f"Enligt {owner}: ”{defuse_markers(sentence.text)}” [{n}]"

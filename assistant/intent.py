@@ -1,0 +1,475 @@
+"""The question reader: one question (with the conversation before it) → one ``Query`` record.
+
+Every cue table of the product lives here, each entry with the Swedish it stands for. Search, the answerers and
+follow-up handling read the ``Query``; none of them looks at the question's words again.
+
+Example:
+    query = read_question("Vad kostade det?", ["Hur många deltagare hade Lotsen?"], catalog)
+    query.text            # "Hur många deltagare hade Lotsen? Vad kostade det?"
+    query.sections        # ("ekonomi", "allmanna_uppgifter", "maluppfyllelse", "resultat")
+    query.named           # the insatser it names firmly, with their match strength
+
+Pure: the catalog is passed in (its insatser and the abbreviations the reports define), nothing is read from disk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Sequence
+from collections.abc import Set as AbstractSet
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal, Protocol
+
+from assistant.names import NameMatch, insatser_in_text
+from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
+from index.metadata import kommuner
+from index.records import Insats
+
+# --- cue tables: folded Swedish (å/ä/ö → a/o), matched as word prefixes unless said otherwise -------------------
+
+# Question wording → template sections that answer it.
+SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    # What went well: "framgång-" in all its forms, and the plain-language ways of saying it. A quarterly
+    # report has no 6.x analysis: its "Sammanfattande bedömning" holds the same topics.
+    (("framgang", "positiva effekt", "fungerade bast", "fungerat bra"), ("framgangsfaktorer", "lardomar", "bedomning")),
+    # What stood in the way: the template's own word "systemfel" and its everyday synonym "hinder".
+    (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
+    # Lessons: "lärdom", "lärde sig", "lärt", and "erfarenhet(er)", which reports use for the same thing.
+    (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
+    # Deviation and its cause: "avvikelse", "varför nådde … inte", "orsak".
+    (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
+    # Money: the words for cost, budget, granted and used funds, kronor and "pengar".
+    (
+        ("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
+        ("ekonomi", "allmanna_uppgifter"),
+    ),
+    # Goals and outcomes: "måluppfyllelse", "målet/målen", "delmål", participants and results.
+    (("maluppfyll", "malet", "malen", "delmal", "deltagare", "resultat", "utfall"), ("maluppfyllelse", "resultat")),
+    # What lives on: "implementering", "efter projekttiden/insatsen", "fortsätter".
+    (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering", "bedomning")),
+    # The participants' say: "brukarmedverkan", "delaktig(het)".
+    (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
+    # When: "tidsperiod", "period", "insatstid" are stated in the general details.
+    (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
+    # Who to ask: "kontaktperson", "ansvarig".
+    (("kontaktperson", "ansvarig"), ("ansvarig", "allmanna_uppgifter", "uppgiftslamnare")),
+    # Partners: "samverkanspart(er)".
+    (("samverkanspart",), ("samverkansparter",)),
+    # Target group: "målgrupp(en)".
+    (("malgrupp",), ("malgrupp",)),
+)
+# Words that ask for a summary rather than a fact (matched anywhere in the folded words).
+SUMMARY_CUES = (
+    "sammanfatt",  # "sammanfatta", "sammanfattning"
+    "sammanstall",  # "sammanställ", "sammanställning"
+    "styrelse",  # "för styrelsen": what the board reads is a summary
+    "punktform",  # "i punktform": a digest, not one fact
+    "laget i",  # "läget i X": where an insats stands as a whole
+    "oversikt",  # "översikt"
+)
+# The parts of a report that summarise it.
+SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
+# A board summary is built from what a report concludes, whatever the question's words: goal attainment,
+# conclusions, the overall assessment, the report's own summary, results, implementation, money.
+SUMMARY_ORDER = (
+    "maluppfyllelse",
+    "slutsatser",
+    "bedomning",
+    "sammanfattning",
+    "resultat",
+    "implementering",
+    "ekonomi",
+)
+# Words that name a kind of report (matched anywhere in the folded question).
+REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
+    # An evaluation is written by a högskola or universitet, as "forskare" or "följeforskning".
+    (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
+    # "kvartalsrapport(en/erna)".
+    (("kvartalsrapport",), "kvartalsrapport"),
+    # "slutrapport(en/erna)".
+    (("slutrapport",), "slutrapport"),
+)
+# Wording that asks across the archive ("vilka insatser …"): one good passage per report, not five from one.
+LIST_CUES = (
+    "vilka insatser",  # the plural interrogative over insatser
+    "vilka rapporter",  # … over reports
+    "i vilka",  # "i vilka rapporter/kommuner …"
+    "finns det rapporter",  # existence over the archive
+    "finns det insatser",
+    "alla insatser",  # every insats
+    "insatserna",  # definite plural: the insatser as a set
+    "rapporterna",  # also "slutrapporterna", "kvartalsrapporterna": every report of a kind
+    "utvarderingarna",  # every evaluation
+    "projekten",  # definite plural of "projekt"
+    "vilka projekt",
+    "nagon insats",  # "någon insats": is there any
+    "nagra insatser",  # "några insatser"
+)
+# Wording that asks for a figure: a count, an amount, a size, a frequency, a length of time or a date.
+FIGURE_CUES = (
+    "hur manga",  # count
+    "hur mycket",  # amount
+    "hur stor",  # size or share
+    "vad kostade",  # price
+    "hur ofta",  # frequency (answered in words as often as in figures)
+    "vilket belopp",
+    "hur lang",  # duration
+    "nar ",  # "när": a date (with its space: not "närvaro")
+    "vilken period",
+    "tidsperiod",
+    "vilket datum",
+)
+# Wording about money (padded with spaces: a space before is a word start).
+MONEY_CUES = (
+    " kostade",  # the past of "kosta"
+    " kostnad",  # "kostnad(er)"
+    " kronor",
+    " belopp",
+    " pengar",
+    " mycket medel",  # "hur mycket medel"
+    " beviljat",  # "beviljat/beviljade" funds
+    " utnyttjat",  # funds used
+)
+# Money an insats "fick" is what it was granted: "hur mycket pengar fick X?". ("Budgeten" is not: "hur stor
+# del av en tjänst skulle budgeten täcka?")
+GRANTED_CUES = (
+    " fick ",  # the past of "få"
+    " fatt ",  # "fått", its supine
+    " tilldela",  # "tilldelades", "tilldelats"
+)
+# Question wording → register fields that answer it exactly (padded with spaces, like MONEY_CUES).
+REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    # The case number: "diarienummer", "dnr".
+    ((" diarienummer", " dnr "), ("diarienummer",)),
+    # Funds granted: the forms of "bevilja".
+    ((" beviljat", " beviljade", " beviljades"), ("beviljade_medel",)),
+    # Funds used: "utnyttja", "användes", "förbrukat", "gick åt".
+    ((" utnyttja", " anvandes", " forbrukat", " gick at "), ("utnyttjade_medel",)),
+    # When it ran: "tidsperiod", "insatstid", "vilken period", "pågick", "startade", "slutade".
+    (
+        (" tidsperiod", " insatstid", " vilken period", " pagick", " startade", " slutade"),
+        ("period_start", "period_end"),
+    ),
+    # Who to contact: "kontaktperson".
+    ((" kontaktperson",), ("kontaktperson",)),
+)
+# Wording that asks for a cause or a reason (padded with spaces).
+REASON_CUES = (
+    " varfor ",  # "varför"
+    " orsak",  # "orsak(en/er)"
+    " anledning",  # "anledning(en)"
+    " berodde",  # "vad berodde det på"
+)
+# Words that frame a question rather than say what it is about ("vilka insatser nämner …"). Left in, they
+# match the template's own words ("Insatsens namn") in every report and drown the one word that matters.
+FRAMING = frozenset(
+    analyze(
+        # the archive's own nouns: insats, rapport in their forms
+        "insats insatser insatsen insatserna rapport rapporter rapporten "
+        # verbs of saying and containing: a report "nämner", "tar upp", "beskriver", "säger"
+        "nämner nämns tar upp finns används begreppet menas beskriver handlar står säger enligt berätta "
+        # interrogatives and their quantifiers
+        "vilken vilka hur många mycket ofta när vem varför"
+    )
+) | {"slutrapport", "kvartalsrapport"}  # "… i slutrapporterna": which reports, not what about (stems, not parts)
+# Words this common in Swedish ("fick", "gick") say little about what a question is after.
+EVERYDAY_RANK = 3_000
+# Common words that still name a topic in these reports: "mål", "medel", "budget", "tolk", "deltagare".
+KEEP = frozenset({"mal", "medel", "budget", "tolk", "deltagare"})
+# The money words, analysed: a sentence with an amount in kronor counts as using them.
+MONEY_TERMS = frozenset(
+    analyze(
+        "kostade kostnad kostnader budget medel beviljat beviljade utnyttjat utnyttjade kronor kr pengar summa belopp"
+    )
+)
+# A match this strong names an insats; weaker ones rest on a kommun alone ("… i Ljusdal").
+FIRM_NAME = 55.0
+# A question with fewer content words than this leans on the one before it ("och i Ljusdal?").
+FOLLOW_UP_WORDS = 4
+# A capitalised word inside a sentence (after a word or a comma) is a name the asker expects the archive to hold.
+_INNER_NAME = re.compile(r"(?<=[\w,] )[A-ZÅÄÖ][\w-]{3,}")
+
+Kind = Literal["summary", "list", "field", "figure", "reason", "name", "fact"]
+
+
+class Names(Protocol):
+    """What the reader needs of the register: its insatser and the abbreviations the reports define."""
+
+    @property
+    def insatser(self) -> tuple[Insats, ...]: ...
+
+    @property
+    def abbreviations(self) -> tuple[tuple[str, str], ...]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Word:
+    """One content word of the question (not framing, not a kommun)."""
+
+    folded: str
+    terms: frozenset[str]  # its analysed terms, framing left out
+    everyday: bool  # a common Swedish word: counts only where the archive itself rarely uses it
+
+
+@dataclass(frozen=True, slots=True)
+class Query:
+    """What a question asks, read once."""
+
+    text: str  # what is searched and answered: the question, completed by the one before for a follow-up
+    asked: str  # the question as typed
+    folded: str  # the text's folded words, one space apart
+    words: tuple[str, ...]  # the text's folded words
+    content: tuple[Word, ...]  # the words that say what it is about
+    insatser: tuple[NameMatch, ...]  # insatser it names, best first, each with its match strength (0..100)
+    kommun: str | None  # the first kommun it names (folded)
+    report_type: str | None  # "enligt utvärderingen" → "utvardering"
+    topics: tuple[str, ...]  # template sections it names by topic ("framgångsfaktorer", "budget" …)
+    sections: tuple[str, ...]  # template sections that answer it (a summary's sections first)
+    summary: tuple[str, ...]  # for a summary question, the sections to draw on in order; () otherwise
+    list_wording: bool  # worded across the archive ("vilka insatser …")
+    figure: bool  # asks for a figure ("hur många", "när" …)
+    money: bool  # asks about money
+    often: bool  # asks how often ("hur ofta")
+    register_fields: tuple[tuple[str, ...], ...]  # register fields that answer it exactly
+    reason: bool  # asks why
+    inner_names: tuple[str, ...]  # capitalised words inside the question, as written
+    lexical: str  # the text with the reports' abbreviations added both ways, for word search
+    abbreviations: tuple[tuple[str, str], ...]  # (short, long) pairs the archive defines, folded
+    kind: Kind  # the kind of answer wanted
+
+    @property
+    def named(self) -> tuple[NameMatch, ...]:
+        """The insatser it names firmly (a kommun alone is too weak to answer for an insats)."""
+        return tuple(m for m in self.insatser if m.score > FIRM_NAME)
+
+    @property
+    def spans_archive(self) -> bool:
+        """Worded across the archive and naming no insats."""
+        return self.list_wording and not self.insatser
+
+
+def read_question(question: str, history: Sequence[str] = (), catalog: Names | None = None) -> Query:
+    """Read ``question`` (after ``history``, the user's earlier questions, oldest first) into a Query.
+
+    Args:
+        question: the question as typed.
+        history: earlier questions of the conversation; a short follow-up borrows the last one's topic.
+        catalog: the register's insatser and abbreviations; None = an archive with neither.
+    """
+    insatser = tuple(catalog.insatser) if catalog is not None else ()
+    pairs = tuple(catalog.abbreviations) if catalog is not None else ()
+    text = with_history(question, history, insatser)
+    words = tuple(re.findall(r"\w+", fold(text)))
+    folded = " ".join(words)
+    padded = f" {folded} "
+    names = tuple(insatser_in_text(text, insatser))
+    places = kommuner()
+    kommun = next((w for w in words if w in places or w.removesuffix("s") in places), None)
+    topics = tuple(topic_hints(text))
+    summary = summary_sections(text)
+    wanted = [fields for cues, fields in REGISTER_FIELDS if any(cue in padded for cue in cues)]
+    money = any(cue in padded for cue in MONEY_CUES)
+    if not wanted and money and any(cue in padded for cue in GRANTED_CUES):
+        wanted = [("beviljade_medel",)]
+    content = _content(text)
+    query = Query(
+        text=text,
+        asked=question,
+        folded=folded,
+        words=words,
+        content=content,
+        insatser=names,
+        kommun=kommun.removesuffix("s") if kommun and kommun not in places else kommun,
+        report_type=report_type_hint(text),
+        topics=topics,
+        sections=tuple(section_hints(text)),
+        summary=summary,
+        list_wording=is_list_question(text),
+        figure=any(cue in folded for cue in FIGURE_CUES),
+        money=money,
+        often="hur ofta" in folded,
+        register_fields=tuple(wanted),
+        reason=any(cue in padded for cue in REASON_CUES),
+        inner_names=tuple(_INNER_NAME.findall(text)),
+        lexical=expand_abbreviations(text, pairs),
+        abbreviations=pairs,
+        kind="fact",
+    )
+    object.__setattr__(query, "kind", _kind(query))  # frozen: derived once, here
+    return query
+
+
+def _kind(query: Query) -> Kind:
+    """The kind of answer wanted, most specific wording first."""
+    if query.summary:
+        return "summary"
+    if query.list_wording and not query.named:
+        return "list"
+    if query.register_fields and query.named:
+        return "field"
+    if query.figure or query.money:
+        return "figure"
+    if query.reason:
+        return "reason"
+    if query.named and not content_words(query, {t for m in query.named for t in analyze(m.alias)}):
+        return "name"  # the name and nothing else: what is this insats
+    return "fact"
+
+
+def with_history(question: str, history: Sequence[str], insatser: Sequence[Insats]) -> str:
+    """A follow-up ("och i Ljusdal?", "vad kostade det?") completed with the previous question.
+
+    The earlier question lends its topic; names of insatser and kommuner in it are dropped when the
+    follow-up brings its own, so "och i Ljusdal?" asks the same thing about Ljusdal.
+    """
+    if not history:
+        return question
+    words = [w for w in re.findall(r"\w+", fold(question)) if w not in STOPWORDS]
+    if len(words) >= FOLLOW_UP_WORDS:
+        return question
+    previous = history[-1]
+    brings_name = bool(insatser_in_text(question, insatser)) or any(w in kommuner() for w in words)
+    if brings_name:
+        names = {w for m in insatser_in_text(previous, insatser) for w in re.findall(r"\w+", m.alias)}
+        names |= set(kommuner())
+        previous = " ".join(w for w in re.findall(r"\w+", previous) if fold(w) not in names)
+    return f"{previous} {question}"
+
+
+def section_hints(question: str) -> list[str]:
+    """Template sections a question asks about, from its wording."""
+    found: list[str] = list(SUMMARY_SECTIONS) if is_summary_question(question) else []
+    found.extend(k for k in topic_hints(question) if k not in found)
+    return found
+
+
+def topic_hints(question: str) -> list[str]:
+    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
+    text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+    found: list[str] = []
+    for cues, keys in SECTION_HINTS:
+        if any(f" {cue}" in text for cue in cues):
+            found.extend(k for k in keys if k not in found)
+    return found
+
+
+def report_type_hint(question: str) -> str | None:
+    """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
+    text = fold(question)
+    return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
+
+
+def is_summary_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in SUMMARY_CUES)
+
+
+def summary_sections(question: str) -> tuple[str, ...]:
+    """For a summary question, the sections it draws on in order: those it names by topic ("sammanfatta
+    lärdomarna …"), then the ones that conclude a report. Empty for any other question."""
+    if not is_summary_question(question):
+        return ()
+    return tuple(dict.fromkeys((*topic_hints(question), *SUMMARY_ORDER)))
+
+
+def is_list_question(question: str) -> bool:
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(cue in text for cue in LIST_CUES)
+
+
+def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str:
+    """Add the short form of every long form in the question and vice versa ("Arbetsförmedlingens" ↔ "AF"),
+    using the abbreviations the reports themselves define."""
+    words = set(re.findall(r"\w+", fold(question)))
+    terms = set(analyze(question))
+    extra = []
+    for short, long in pairs:
+        if is_common_word(short):
+            continue  # "se" in a question is the verb far more often than Supported Employment
+        if short in words:
+            extra.append(long)
+        elif (stems := first_stems(long)) and stems <= terms:
+            extra.append(short)
+    return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
+
+
+@lru_cache(maxsize=65536)
+def first_stems(phrase: str) -> frozenset[str]:
+    """The first analyzed term of each word of ``phrase``; cached, because every question is checked
+    against every long form the archive defines (50k chunks: ~500 pairs, ~150 ms a question uncached)."""
+    return frozenset(terms[0] for word in phrase.split() if (terms := analyze(word)))
+
+
+def _content(text: str) -> tuple[Word, ...]:
+    """The words of ``text`` that can say what it is about: kommuner and wholly framing words left out."""
+    ranks = swedish_lexicon()
+    places = kommuner()
+    found = []
+    for word in re.findall(r"\w+", text):
+        folded = fold(word)
+        if folded in places or folded.removesuffix("s") in places:
+            continue
+        analyzed = analyze(word)
+        if analyzed and analyzed[0] in FRAMING:
+            continue  # the whole word frames ("slutrapporterna"), whatever its parts ("slut")
+        everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
+        found.append(Word(folded, frozenset(set(analyzed) - FRAMING), everyday))
+    return tuple(found)
+
+
+def content_words(
+    query: Query,
+    name_terms: Collection[str] = frozenset(),
+    *,
+    rare: Callable[[set[str]], bool] | None = None,
+) -> list[set[str]]:
+    """Terms per content word of the question: framing, names (``name_terms``), kommuner and everyday words
+    left out.
+
+    A word that is everyday Swedish ("fika", "träffas") still counts when ``rare`` says the archive itself
+    rarely uses its terms: then it picks out the few passages that do. A word the reports abbreviate
+    ("Arbetsförmedlingens" → "AF") is also met by the short form, and the other way round.
+    """
+    words = []
+    for word in query.content:
+        terms = set(word.terms) - set(name_terms)
+        if word.everyday and not (rare is not None and terms and rare(terms)):
+            continue
+        if terms:
+            words.append(terms)
+    return abbreviated(words, query.abbreviations)
+
+
+def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:
+    """``words`` where each is also met by the forms the reports give it: the short form for the words of a
+    long form the question spells out ("Supported Employment" → "SE"), the long form for a short one."""
+    asked = set().union(*words) if words else set()
+    for short, long in pairs:
+        short_terms, long_terms = first_stems(short), first_stems(long)
+        if not short_terms or not long_terms or is_common_word(short):
+            continue
+        for word in words:
+            if long_terms <= asked and word & long_terms:
+                word |= short_terms
+            elif short_terms <= word and len(long_terms) == 1:  # "AF" → "Arbetsförmedlingen", not "EHA" → "ett"
+                word |= long_terms
+    return words
+
+
+def overlap(keys: AbstractSet[str], terms: AbstractSet[str]) -> int:
+    """Key terms found among ``terms``; a long key also matches as a prefix ("deltag" in "deltagit"),
+    since Snowball leaves some participles unstemmed."""
+    return sum(1 for key in keys if key in terms or (len(key) >= 5 and any(t.startswith(key) for t in terms)))
+
+
+def without_framing(text: str) -> str:
+    """``text`` minus the words that only frame the question (kept whole if nothing remains)."""
+    kept = [w for w in re.findall(r"\w+", text) if (terms := analyze(w)) and terms[0] not in FRAMING]
+    return " ".join(kept) if kept else text
+
+
+def without_words(text: str, folded_words: AbstractSet[str]) -> str:
+    """``text`` minus the words whose folded form is in ``folded_words`` (kept whole if nothing remains)."""
+    kept = [w for w in re.findall(r"\w+", text) if fold(w) not in folded_words]
+    return " ".join(kept) if kept else text

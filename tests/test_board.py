@@ -1,0 +1,110 @@
+"""The board wing's pure stages on their own (fictional text): scope, reading, goals. test_summary runs them whole."""
+
+import pytest
+
+from assistant.board.goals import figure_key, goals_of, lead_figure
+from assistant.board.reading import read_report, shorten
+from assistant.board.scope import choose, find_insats
+from assistant.catalog import Catalog, ReportInfo
+from assistant.errors import AmbiguousInsats, BadFilter, InsatsNotFound
+from index.grouping import aliases, insats_id
+from index.records import Chunk, Insats
+
+
+def _insats(name: str, kommun: str) -> Insats:
+    source = f"{name}.md"
+    return Insats(insats_id(name, kommun), name, kommun, tuple(aliases(name, kommun)), (source,))
+
+
+BRON_G = _insats("Bron Gävle", "Gävle")
+BRON_S = _insats("Bron Sandviken", "Sandviken")
+STIGEN = _insats("Stigen Ockelbo", "Ockelbo")
+CATALOG = Catalog(
+    1,
+    (BRON_G, BRON_S, STIGEN),
+    {
+        "Bron Gävle.md": ReportInfo("Bron Gävle.md", "slutrapport", "Gävle", BRON_G, (2019, 2020)),
+        "Bron Sandviken.md": ReportInfo("Bron Sandviken.md", "slutrapport", "Sandviken", BRON_S, (2021, 2023)),
+        "Stigen Ockelbo.md": ReportInfo("Stigen Ockelbo.md", "slutrapport", "Ockelbo", STIGEN, (2022, 2022)),
+    },
+)
+
+
+def test_a_name_picks_one_insats_or_says_why_not():
+    assert find_insats("stigen ockelbo", CATALOG) == STIGEN
+    assert find_insats(BRON_S.id, CATALOG) == BRON_S
+    with pytest.raises(AmbiguousInsats) as both:
+        find_insats("Bron", CATALOG)
+    assert set(both.value.candidates) == {"Bron Gävle (Gävle)", "Bron Sandviken (Sandviken)"}
+    with pytest.raises(InsatsNotFound, match="arkiv insatser"):
+        find_insats("Helt annat projekt Kiruna", CATALOG)
+
+
+def test_a_scope_narrows_by_kommun_and_by_years_that_touch_the_period():
+    assert choose(CATALOG).insatser == CATALOG.insatser
+    assert choose(CATALOG, kommun="sandviken").insatser == (BRON_S,)
+    assert choose(CATALOG, from_year=2022, to_year=2022).insatser == (BRON_S, STIGEN)
+    assert choose(CATALOG, to_year=2019).description == "Period: …–2019"
+    with pytest.raises(BadFilter, match="efter slutåret"):
+        choose(CATALOG, from_year=2023, to_year=2021)
+    with pytest.raises(BadFilter, match="Inga insatser"):
+        choose(CATALOG, kommun="Gävle", from_year=2023)
+
+
+def _chunk(source: str, start: int, text: str, section: str, heading: str, page: int) -> Chunk:
+    return Chunk(f"{source}{start}", source, text, start, start + len(text), page, section, (heading,), "")
+
+
+REPORT_TEXT = [  # each block opens with its heading line, as stored passages do
+    (
+        "maluppfyllelse",
+        "5.1 Måluppfyllelse",
+        "**5.1 Måluppfyllelse:** Ange mål och resultat.\n\n| Mål | Resultat |\n|-----|----------|\n"
+        "| 40 deltagare under insatstiden | 33 deltagare (18 kvinnor, 15 män) |\n"
+        "| Minst 30 % går vidare till arbete | 27 % (9 av 33) |",
+    ),
+    (
+        "framgangsfaktorer",
+        "6.4 Framgångsfaktorer",
+        "#### 6.4 Framgångsfaktorer\n\n- Täta möten mellan parterna.\n- Arbetsträning på riktiga platser.",
+    ),
+]
+
+
+def _report():
+    chunks, start = [], 0
+    for page, (key, heading, text) in enumerate(REPORT_TEXT, start=1):
+        chunks.append(_chunk("stigen.md", start, text, key, heading, page))
+        start += len(text) + 2
+    return read_report("stigen.md", "slutrapport", list(reversed(chunks)))  # any order: document order is rebuilt
+
+
+def test_a_report_is_read_back_into_its_template_sections_with_pages():
+    report = _report()
+    assert [b.key for b in report.blocks] == ["maluppfyllelse", "framgangsfaktorer"]
+    block = report.sections("framgangsfaktorer")[0]
+    assert report.ref(block, block.start).page == 2
+    assert report.ref(block, block.start).label == "slutrapport"
+
+
+def test_goals_are_paired_with_the_outcome_the_report_gives():
+    goals = goals_of(_report())
+    assert [(g.target.text, g.outcome.text) for g in goals] == [
+        ("40 deltagare under insatstiden", "33 deltagare (18 kvinnor, 15 män)"),
+        ("Minst 30 % går vidare till arbete", "27 % (9 av 33)"),
+    ]
+    assert goals[0].target.ref.heading == "5.1 Måluppfyllelse" and goals[0].target.ref.page == 1
+
+
+def test_figures_of_goals_are_read_whatever_noun_follows():
+    assert figure_key("Minst 40 % ska gå vidare till arbete") == ("%", "40")
+    assert figure_key("45 unga vuxna ska delta") == ("n", "45")
+    assert figure_key("Inget tal här") is None
+    assert lead_figure("Av dem gick 12,5 procent till studier") == "12,5 %"
+    assert lead_figure("Totalt 33 deltagare") == "33 deltagare"
+
+
+def test_shorten_keeps_whole_sentences_and_cuts_only_an_overlong_one():
+    assert shorten("Första meningen här. Andra meningen är mycket längre än så.", 30) == "Första meningen här."
+    cut = shorten("ord " * 200, 50)
+    assert cut.endswith(" …") and len(cut) <= 77 and cut[:-2].split() == ["ord"] * len(cut[:-2].split())

@@ -1,0 +1,139 @@
+"""The extractive answerer over fakes of its seams (search, catalog, word counts, report reader): fictional text."""
+
+from assistant.answer import Passage
+from assistant.catalog import Catalog, ReportInfo
+from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
+from assistant.extractive.sentences import _answers_figure, _split
+from assistant.intent import read_question
+from index.grouping import aliases, insats_id
+from index.records import Chunk, Insats
+
+
+def _insats(name: str, kommun: str, source: str) -> Insats:
+    return Insats(insats_id(name, kommun), name, kommun, tuple(aliases(name, kommun)), (source,))
+
+
+BRON = _insats("Bron Gävle", "Gävle", "bron.md")
+STIGEN = _insats("Stigen Ockelbo", "Ockelbo", "stigen.md")
+CATALOG = Catalog(
+    1,
+    (BRON, STIGEN),
+    {
+        "bron.md": ReportInfo("bron.md", "slutrapport", "Gävle", BRON, (2021, 2022)),
+        "stigen.md": ReportInfo("stigen.md", "slutrapport", "Ockelbo", STIGEN, (2022, 2023)),
+    },
+)
+TEXTS = {
+    "bron.md": [
+        "Arbetsträning på riktiga arbetsplatser gav deltagarna tro på sin förmåga att arbeta igen.",
+        "Totalt deltog 31 personer i insatsen och 9 av dem gick vidare till arbete.",
+    ],
+    "stigen.md": [
+        "Samtalsgrupperna träffades varje vecka i biblioteket under hela projekttiden.",
+        "Insatsen hade sammanlagt 12 deltagare under projekttiden enligt uppföljningen.",
+    ],
+}
+
+
+def _passage(source: str, i: int, *, rank: int = 1) -> Passage:
+    text = TEXTS[source][i]
+    chunk = Chunk(f"{source}-{i}", source, text, 0, len(text), 1, "resultat", ("5. Resultat",), "")
+    insats = CATALOG.reports[source].insats
+    return Passage(chunk, 1.0 / rank, insats.name, insats.id, "slutrapport")
+
+
+class _Search:
+    """Every passage of the reports a filter allows, in a fixed order; records what it was asked."""
+
+    def __init__(self) -> None:
+        self.asked = []
+
+    def search(self, query, *, k=6, filters=None):
+        self.asked.append((query, filters))
+        sources = list(TEXTS)
+        if filters is not None and filters.insats is not None:
+            sources = [s for s in sources if CATALOG.reports[s].insats.id == filters.insats]
+        found = [_passage(s, i) for s in sources for i in range(len(TEXTS[s]))]
+        return found[:k]
+
+
+class _Words:
+    ids = [f"c{i}" for i in range(100)]
+
+    def document_frequency(self, term):
+        return 1
+
+
+class _Reports:
+    def chunks_of(self, source):
+        return [_passage(source, i).chunk for i in range(len(TEXTS[source]))]
+
+
+def _answerer():
+    search = _Search()
+    return search, ExtractiveAnswerer(search, catalog=lambda: CATALOG, lexical=lambda: _Words(), sources=_Reports())
+
+
+def test_a_fact_question_quotes_the_sentence_with_its_words_and_cites_it():
+    search, answerer = _answerer()
+    query = read_question("Vad gav arbetsträning på riktiga arbetsplatser?", catalog=CATALOG)
+    draft = answerer.answer(query)
+    assert not draft.abstained
+    assert draft.text.startswith("Enligt Bron Gävle, slutrapporten: ”Arbetsträning på riktiga arbetsplatser")
+    assert draft.text.splitlines()[0].endswith("[1]")
+    assert draft.passages[0].chunk.id == "bron.md-0"
+    assert all(asked is query for asked, _ in search.asked)  # the answerer searches with the Query it was given
+
+
+def test_a_figure_question_needs_a_sentence_with_a_figure():
+    _, answerer = _answerer()
+    draft = answerer.answer(read_question("Hur många deltagare hade Stigen Ockelbo?", catalog=CATALOG))
+    assert "12 deltagare" in draft.text and "varje vecka" not in draft.text
+    assert draft.insatser == ("Stigen Ockelbo",)
+
+
+def test_a_question_across_the_archive_is_asked_of_every_insats():
+    search, answerer = _answerer()
+    draft = answerer.answer(read_question("Vilka insatser nämner samtalsgrupper?", catalog=CATALOG))
+    assert draft.text.splitlines()[0] == "1 av 2 insatser i arkivet:"
+    assert draft.text.splitlines()[1].startswith("- **Stigen Ockelbo** (Ockelbo): Enligt Stigen Ockelbo")
+    assert {f.insats for _, f in search.asked} == {BRON.id, STIGEN.id}
+
+
+def test_no_sentence_with_the_questions_words_means_no_answer():
+    _, answerer = _answerer()
+    draft = answerer.answer(read_question("Vad sa styrelsen om lokalhyran för verkstaden?", catalog=CATALOG))
+    assert draft.abstained and draft.text == NO_ANSWER
+
+
+def test_quoted_report_text_cannot_cite_another_passage():
+    TEXTS["bron.md"].append("Arbetsträning beskrivs närmare i bilagan [2] som styrelsen har fått.")
+    try:
+        _, answerer = _answerer()
+        draft = answerer.answer(read_question("Var beskrivs arbetsträning närmare?", catalog=CATALOG))
+    finally:
+        TEXTS["bron.md"].pop()
+    first = draft.text.splitlines()[0]
+    assert "bilagan (2)" in first and first.endswith("[1]") and "bilagan [2]" not in draft.text
+
+
+def test_sentences_leave_out_headings_template_prompts_and_fragments():
+    text = (
+        "## 6.4 Framgångsfaktorer\n\n"
+        "Beskriv framgångsfaktorer/positiva effekter:\n\n"
+        "Teamet träffades varannan vecka\noch alla parter kände deltagarna. Kort.\n\n"
+        "| Mål | 40 deltagare ska delta |\n| Utfall | 33 deltagare i insatsen |"
+    )
+    assert _split(text) == [
+        "Teamet träffades varannan vecka och alla parter kände deltagarna.",  # wrapped line joined, "Kort." dropped
+        "Mål | 40 deltagare ska delta",  # table rows stand alone
+        "Utfall | 33 deltagare i insatsen",
+    ]
+
+
+def test_a_sentence_answers_a_figure_question_with_a_figure_about_its_topic():
+    assert _answers_figure("Totalt deltog 31 personer i insatsen.", {"deltog"})
+    assert not _answers_figure("Alla personer deltog i insatsen.", {"deltog"})  # no figure
+    assert not _answers_figure("Budgeten var 300 000 kr.", {"kurs"})  # a figure, but not about the course
+    assert _answers_figure("Gruppen träffades varannan vecka.", {"traff"}, often=True)  # "hur ofta" in words
+    assert not _answers_figure("Totalt 31 deltagare.", set(), money=True)  # money asked: an amount is needed

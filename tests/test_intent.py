@@ -1,0 +1,150 @@
+"""The question reader: cue tables, follow-ups and the Query record (fictional insatser, no archive on disk)."""
+
+import pytest
+
+from assistant.catalog import Catalog
+from assistant.intent import (
+    content_words,
+    expand_abbreviations,
+    is_list_question,
+    read_question,
+    report_type_hint,
+    section_hints,
+    summary_sections,
+    with_history,
+    without_framing,
+)
+from assistant.retrieve import rare_in
+from index.analyze import analyze
+from index.grouping import aliases, insats_id
+from index.records import Insats
+
+
+def _insats(name: str, kommun: str) -> Insats:
+    return Insats(insats_id(name, kommun), name, kommun, tuple(aliases(name, kommun)), (f"{name}.md",))
+
+
+LOTSEN = _insats("Lotsen Hofors", "Hofors")
+VAGEN = _insats("Vägen framåt Söderhamn", "Söderhamn")
+CATALOG = Catalog(0, (LOTSEN, VAGEN), {}, (("af", "arbetsformedlingen"),))
+
+
+def _read(question: str, pairs=()) -> list[set[str]]:
+    return content_words(read_question(question, catalog=Catalog(0, (), {}, tuple(pairs))))
+
+
+def test_question_wording_hints():
+    assert "framgangsfaktorer" in section_hints("Vilka framgångsfaktorer nämns?")
+    assert "ekonomi" in section_hints("Vad kostade insatsen?")
+    assert report_type_hint("Vad säger utvärderingen från högskolan?") == "utvardering"
+    assert is_list_question("Vilka insatser nämner Trisam?")
+    assert not is_list_question("När startade Lotsen?")
+
+
+def test_abbreviations_defined_by_reports_expand_queries():
+    pairs = [("af", "arbetsformedlingen")]
+    assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
+    assert expand_abbreviations("Vad sa AF?", pairs).endswith(" arbetsformedlingen")
+    assert expand_abbreviations("Inget här", pairs) == "Inget här"
+    assert read_question("Vad sa AF?", catalog=CATALOG).lexical.endswith(" arbetsformedlingen")
+
+
+def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
+    pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
+    assert "af" in _read("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", pairs)[0]
+    assert "arbetsformedling" in _read("Vad gjorde AF?", pairs)[-1]
+    # a long form of several words, spelled out, is met by its short form
+    assert all("eha" in w for w in _read("Vilka nämner ett hållbart arbetsliv?", pairs))
+    assert all("eha" not in w for w in _read("Vilka nämner ett hållbart samarbete?", pairs))
+    # a short form spelled like an everyday word ("se") would match the verb (and every ".se" address)
+    common = [("se", "supported employment")]
+    assert all("se" not in w for w in _read("Vilka använde Supported Employment?", common))
+    assert expand_abbreviations("Vad fick deltagarna se?", common) == "Vad fick deltagarna se?"
+
+
+def test_summary_sections_follow_a_topic_the_question_names():
+    assert summary_sections("Sammanfatta framgångsfaktorerna i Lotsen")[0] == "framgangsfaktorer"
+    assert summary_sections("Sammanfatta Lotsen för styrelsen")[0] == "maluppfyllelse"
+    assert summary_sections("Hur många deltagare hade Lotsen?") == ()
+
+
+def test_list_questions_are_searched_on_their_content_words():
+    assert without_framing("Vilka insatser nämner BIP?") == "BIP"
+    assert is_list_question("Vilka systemfel beskrivs i slutrapporterna?")
+    assert _read("Vilka systemfel beskrivs i slutrapporterna?") == [{"systemfel"}]
+    assert without_framing("Vilka insatser finns?") == "Vilka insatser finns?"
+
+
+def test_content_words_leave_out_places_names_and_everyday_words_unless_rare():
+    query = read_question("Hur ofta hade Söderhamns coacher fika?")
+    words = content_words(query)
+    assert all("soderhamn" not in w for w in words)
+    assert {"fik"} not in words  # everyday Swedish ...
+    assert {"fik"} in content_words(query, rare=lambda terms: True)  # ... unless the archive rarely uses it
+    named = read_question("Vilka systemfel hade Lotsen Hofors?", catalog=CATALOG)
+    name_terms = {t for m in named.named for t in analyze(m.alias)}
+    assert content_words(named, name_terms) == [{"systemfel"}]
+
+
+class _Lexical:
+    ids = [str(i) for i in range(200)]
+
+    def document_frequency(self, term: str) -> int:
+        return {"traff": 2, "fik": 0}.get(term, 50)
+
+
+def test_rare_means_in_a_few_passages_but_in_some():
+    assert rare_in({"traff"}, _Lexical())
+    assert not rare_in({"fik"}, _Lexical())  # in none: cannot pick anything out
+    assert not rare_in({"team"}, _Lexical())
+
+
+def test_the_query_holds_what_the_question_asks():
+    query = read_question("Hur mycket pengar fick Lotsen Hofors enligt slutrapporten?", catalog=CATALOG)
+    assert [m.insats for m in query.named] == [LOTSEN]
+    assert query.named[0].score > 55
+    assert query.kommun == "hofors"
+    assert query.report_type == "slutrapport"
+    assert query.figure and query.money and not query.often
+    assert query.register_fields == (("beviljade_medel",),)  # money an insats "fick" is what it was granted
+    assert "ekonomi" in query.sections
+    assert query.kind == "field"
+    assert not query.spans_archive
+
+
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("Sammanfatta Lotsen Hofors för styrelsen", "summary"),
+        ("Vilka insatser nämner arbetsträning?", "list"),
+        ("Hur många deltagare hade Vägen framåt Söderhamn?", "figure"),
+        ("Varför nådde Lotsen Hofors inte målet?", "reason"),
+        ("Lotsen Hofors?", "name"),
+        ("Vad gjorde handläggaren i Lotsen Hofors?", "fact"),
+    ],
+)
+def test_the_kind_of_answer_wanted(question, kind):
+    assert read_question(question, catalog=CATALOG).kind == kind
+
+
+def test_a_list_question_that_names_no_insats_spans_the_archive():
+    assert read_question("Vilka insatser nämner arbetsträning?", catalog=CATALOG).spans_archive
+    assert not read_question("Vilka insatser liknar Lotsen Hofors?", catalog=CATALOG).spans_archive
+
+
+def test_a_follow_up_borrows_the_previous_question_and_swaps_its_place():
+    first = "Hur många deltagare hade Vägen framåt Söderhamn?"
+    insatser = CATALOG.insatser
+    assert with_history("och i Hofors?", [first], insatser).endswith("och i Hofors?")
+    assert "Söderhamn" not in with_history("och i Hofors?", [first], insatser)
+    assert "deltagare" in with_history("och i Hofors?", [first], insatser)
+    assert with_history("Hur ofta träffas kuratorn på hälsocentralen?", [first], insatser).startswith("Hur ofta")
+    query = read_question("Vad kostade det?", [first], CATALOG)
+    assert query.asked == "Vad kostade det?"
+    assert query.text == f"{first} Vad kostade det?"
+    assert [m.insats for m in query.named] == [VAGEN]  # the follow-up is read with its borrowed topic
+
+
+def test_capitalised_names_inside_the_question_are_kept_as_written():
+    query = read_question("Vad säger rapporterna om Fristaden och Kompassen?")
+    assert query.inner_names == ("Fristaden", "Kompassen")
