@@ -29,10 +29,11 @@ from pathlib import Path
 
 from index.chunk import Chunker
 from index.embed import Embedder
+from index.errors import ParseError
 from index.grouping import group_reports
 from index.lexical import LexicalIndex
 from index.metadata import extract_meta
-from index.parse import SUFFIXES, TOO_LARGE, ParseError, read_document
+from index.parse import SUFFIXES, TOO_LARGE, read_document
 from index.records import Chunk, Document, ReportMeta
 from index.register import Register, VectorCache
 from index.repair import needs_repair, repair
@@ -103,6 +104,11 @@ def semantic_progress(register: Register) -> SemanticProgress:
     pending = {s: min(n, counts[s]) for s, n in _pending(register).items() if s in counts and n > 0}
     total = sum(counts.values())
     return SemanticProgress(done=total - sum(pending.values()), total=total, pending=pending)
+
+
+def pending_sources(register: Register) -> frozenset[str]:
+    """Files with passages still waiting for vectors (as recorded; a killed run may leave a file listed)."""
+    return frozenset(source for source, n in _pending(register).items() if n > 0)
 
 
 def _pending(register: Register) -> dict[str, int]:
