@@ -206,13 +206,17 @@ class _LexicalRefresher:
         self._stores = stores
         self._last = time.monotonic()
         self._cost = 0.0
+        self._generation = stores.register.generation
 
     def maybe(self) -> None:
-        if time.monotonic() - self._last >= LEXICAL_SHARE * self._cost:
+        if time.monotonic() - self._last < LEXICAL_SHARE * self._cost:
+            return
+        if self._stores.register.generation != self._generation:  # unchanged files leave nothing to refresh
             self.now()
 
     def now(self) -> None:
         began = time.monotonic()
+        self._generation = self._stores.register.generation
         self._stores.register.set_insatser(group_reports(self._stores.register.report_metas()))
         refresh_lexical(self._stores)
         self._last = time.monotonic()
