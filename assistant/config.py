@@ -24,7 +24,7 @@ class Settings(BaseSettings):
         None, description="Where the converted bundled model is kept (a models/ folder inside); unset = the data dir"
     )
     embedding_batch_size: int = Field(16, ge=1, description="Passages per embedding batch")
-    embedding_backend: Literal["torch", "onnx-int8", "onnx"] = Field(
+    embedding_backend: Literal["torch", "onnx-int8", "onnx-mixed", "onnx"] = Field(
         "torch",
         description="How a local model runs: PyTorch, ONNX Runtime int8 (about 2x faster, recall@5 up to 0.04 "
         "lower) or ONNX fp32; an ONNX export that fails falls back to PyTorch",

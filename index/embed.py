@@ -245,7 +245,7 @@ class HashingEmbedder:
         return [v / norm for v in vector]
 
 
-BACKENDS = ("onnx-int8", "onnx", "torch")
+BACKENDS = ("onnx-int8", "onnx-mixed", "onnx", "torch")
 
 
 def default_embedder(
@@ -269,7 +269,7 @@ def default_embedder(
         model: ``BUNDLED_MODEL``, ``"hashing"``, a local folder or a hub model name.
         cache_dir: Where a converted bundled model and ONNX exports are kept.
         batch_size: Passages per forward pass (or per request to a server).
-        backend: ``"onnx-int8"``, ``"onnx"`` or ``"torch"``, for a local model.
+        backend: ``"onnx-int8"``, ``"onnx-mixed"``, ``"onnx"`` or ``"torch"``, for a local model.
         url: An OpenAI-compatible embedding server; when set, ``model`` and ``backend`` are not used.
         remote_model: The model name sent to the server.
         api_key: Bearer token for the server, if it needs one.

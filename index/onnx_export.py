@@ -28,7 +28,7 @@ from pathlib import Path
 
 logger = logging.getLogger(__name__)
 
-ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
+ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx", "onnx-mixed": "model_mixed.onnx"}
 _OPSET = 17
 
 
@@ -42,7 +42,8 @@ def export_onnx(folder: Path, target: Path, *, backend: str = "onnx-int8") -> Pa
     Args:
         folder: A sentence-transformers folder whose first module is a Hugging Face transformer.
         target: Folder to keep the exported files in (created).
-        backend: ``"onnx"`` (fp32) or ``"onnx-int8"`` (dynamically quantised).
+        backend: ``"onnx"`` (fp32), ``"onnx-int8"`` (every weight matrix dynamically quantised) or
+            ``"onnx-mixed"`` (the same, but each block's FFN output projection stays fp32).
 
     Returns:
         The path of the ``.onnx`` file for ``backend``.
@@ -61,9 +62,9 @@ def export_onnx(folder: Path, target: Path, *, backend: str = "onnx-int8") -> Pa
     try:
         plain = _export(folder, scratch)
         produced = plain
-        if backend == "onnx-int8":
+        if backend != "onnx":
             produced = scratch / ONNX_FILES[backend]
-            _quantize(plain, produced)
+            _quantize(plain, produced, mixed=backend == "onnx-mixed")
         produced.chmod(0o644)
         produced.rename(result)  # atomic on one file system; a concurrent export's copy is equally good
     except ExportError:
@@ -115,9 +116,22 @@ def _export(folder: Path, scratch: Path) -> Path:
     return plain
 
 
-def _quantize(source: Path, target: Path) -> None:
-    """Step 2: int8 weights per output channel; activations are quantised per batch while running."""
+def _quantize(source: Path, target: Path, *, mixed: bool) -> None:
+    """Step 2: int8 weights per output channel; activations are quantised per batch while running.
+
+    ``mixed`` keeps each block's FFN output projection (``layer.N.output.dense``, fed by the GELU, whose
+    activations have the outliers that a per-tensor activation scale loses) in fp32: on 300 real passages the
+    worst cosine to PyTorch rose from 0.991 to 0.9986, at about a third more time than all-int8.
+    """
+    import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    graph = onnx.load(str(source), load_external_data=False).graph
+    keep = [
+        n.name
+        for n in graph.node
+        if mixed and n.op_type == "MatMul" and "/output/dense/" in n.name and "/attention/" not in n.name
+    ]
 
     # The quantiser logs a line per tensor (and advice meant for image models) on the root logger itself;
     # a filter there drops only those, not the records other loggers propagate to its handlers.
@@ -125,6 +139,6 @@ def _quantize(source: Path, target: Path) -> None:
     quiet = logging.Filter("index")  # passes only the "index" loggers' records, i.e. none of the root's own
     root.addFilter(quiet)
     try:
-        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True)
+        quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, per_channel=True, nodes_to_exclude=keep)
     finally:
         root.removeFilter(quiet)

@@ -359,3 +359,20 @@ def test_onnx_int8_keeps_order_and_ranks_like_pytorch(e5, e5_int8):
     # neighbours; the scores themselves must stay close, and PyTorch's best must stay near the top.
     assert max(abs(a - b) for a, b in zip(ours, theirs, strict=True)) <= 0.03
     assert sorted(range(len(ours)), key=lambda i: -ours[i]).index(theirs.index(max(theirs))) <= 1
+
+
+@pytest.mark.slow
+def test_onnx_mixed_keeps_the_ffn_output_in_fp32_and_comes_closer_to_pytorch(model_cache, e5, e5_int8):
+    import onnx
+
+    from index.onnx_embed import OnnxEmbedder
+
+    mixed = default_embedder(BUNDLED_MODEL, model_cache, backend="onnx-mixed")
+    assert isinstance(mixed, OnnxEmbedder) and mixed.name == f"{BUNDLED_MODEL}@onnx-mixed"
+    graph = onnx.load(str(mixed._onnx_file), load_external_data=False).graph
+    plain = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense/" in n.name]
+    assert len(plain) == 12 and not any("/attention/" in name for name in plain)  # one per block, fp32
+    reference = e5.embed_passages(SWEDISH)
+    ours = [cosine(a, b) for a, b in zip(mixed.embed_passages(SWEDISH), reference, strict=True)]
+    int8 = [cosine(a, b) for a, b in zip(e5_int8.embed_passages(SWEDISH), reference, strict=True)]
+    assert min(ours) >= 0.995 and sum(ours) > sum(int8)
