@@ -17,7 +17,16 @@ from assistant.catalog import Catalog, ReportInfo
 from assistant.errors import IngestBusy
 from assistant.retrieve import HybridRetriever
 from index.analyze import fold
-from index.build import IngestReport, ProgressFn, Stores, build_index, refresh_lexical
+from index.build import (
+    IngestReport,
+    ProgressFn,
+    SemanticProgress,
+    Stores,
+    build_index,
+    pending_sources,
+    refresh_lexical,
+    semantic_progress,
+)
 from index.chunk import Chunker
 from index.embed import Embedder
 from index.lexical import LexicalIndex
@@ -96,8 +105,17 @@ class Archive:
             lexical=self.lexical,
             embedder=self.embedder,
             chunks=self.register,
+            pending=self.pending_sources,
             **options,
         )
+
+    def semantic_progress(self) -> SemanticProgress:
+        """How many passages have vectors (searchable by meaning) out of all in the register."""
+        return semantic_progress(self.register)
+
+    def pending_sources(self) -> frozenset[str]:
+        """Files whose passages do not all have vectors yet (one read of the register's state)."""
+        return pending_sources(self.register)
 
     def is_empty(self) -> bool:
         return not self.register.files()

@@ -25,7 +25,13 @@ def open_archive(settings: Settings, *, embedder: Embedder | None = None) -> Arc
     data = settings.data_dir
     data.mkdir(parents=True, exist_ok=True)
     embedder = embedder or default_embedder(
-        settings.embedding_model, settings.model_cache_dir or data, batch_size=settings.embedding_batch_size
+        settings.embedding_model,
+        settings.model_cache_dir or data,
+        batch_size=settings.embedding_batch_size,
+        backend=settings.embedding_backend,
+        url=settings.embed_url,
+        remote_model=settings.embed_model,
+        api_key=settings.embed_api_key,
     )
     chunker = Chunker(size=settings.chunk_size, max_size=settings.chunk_max_size, overlap=settings.chunk_overlap)
     return Archive(
@@ -60,4 +66,5 @@ def build_assistant(archive: Archive, settings: Settings) -> Assistant:
         catalog=archive.catalog,
         sources=archive.register,
         mask_personal_data=settings.mask_personal_data,
+        progress=archive.semantic_progress,
     )

@@ -34,6 +34,7 @@ from assistant.intent import Query, content_words, overlap, read_question, witho
 from assistant.names import resolve_insats
 from index.analyze import analyze, fold
 from index.records import Chunk
+from index.remote_embed import EmbedderUnavailable
 from index.sections import SECTION_KEYS
 from index.store import where_clause
 
@@ -126,6 +127,8 @@ class HybridRetriever:
         lexical: returns the current lexical index.
         embedder: embeds the question.
         chunks: reads stored chunks by id.
+        pending: returns the files whose passages do not all have vectors yet (an ingest embeds after it
+            has made every file searchable by words); for those, the lexical ranking stands in for the dense.
     """
 
     def __init__(
@@ -148,6 +151,7 @@ class HybridRetriever:
         backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
+        pending: Callable[[], Collection[str]] | None = None,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
@@ -160,6 +164,7 @@ class HybridRetriever:
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
         self.summary_per_section = summary_per_section
+        self.pending = pending or frozenset
         # One question is searched once per insats when asked across the archive: embed it once.
         self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._vectors_lock = threading.Lock()
@@ -187,17 +192,24 @@ class HybridRetriever:
         sections = [filters.section] if filters.section else None
         intent = self._intent(query, catalog, named=filters.insats is None)
         vector = self._embed(query.text)
+        # Files still waiting for vectors (or every file, when the embedding server is down) have no dense
+        # ranking: their place in the lexical one stands in for it, so they are not outranked for lack of it.
+        waiting = frozenset(catalog.reports) if vector is None else frozenset(self.pending())
         words = without_framing(query.lexical) if intent.across else query.lexical
         dense = self._dense(vector, sources, sections, self.candidates)
         lexical = self._lexical(words, catalog, sources, sections, self.candidates)
-        rankings = [(self.dense_weight, dense), (self.lexical_weight, lexical)]
+        rankings: list[tuple[float, Sequence[tuple[str | None, float]]]] = [
+            (self.dense_weight, dense),
+            (self.lexical_weight, lexical),
+        ]
+        rankings += self._stand_in(lexical, waiting, catalog)
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
         focused_words = without_words(words, intent.name_words) if intent.sources else words
         for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
+            focus_lexical = self._lexical(focused_words, catalog, focus_sources, focus_sections, depth)
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
-            rankings.append(
-                (self.lexical_weight, self._lexical(focused_words, catalog, focus_sources, focus_sections, depth))
-            )
+            rankings.append((self.lexical_weight, focus_lexical))
+            rankings += self._stand_in(focus_lexical, waiting, catalog)
         fused = self._fuse(rankings, intent, catalog)
         if intent.across:
             if filters.insats is None:
@@ -234,13 +246,18 @@ class HybridRetriever:
             passages = self.reranker.rerank(query.text, passages)
         return passages[:k]
 
-    def _embed(self, question: str) -> list[float]:
+    def _embed(self, question: str) -> list[float] | None:
+        """The question's vector; None when the embedding server is down (search goes on by words)."""
         key = (self.embedder.name, question)
         with self._vectors_lock:
             if key in self._vectors:
                 self._vectors.move_to_end(key)
                 return self._vectors[key]
-        vector = self.embedder.embed_query(question)
+        try:
+            vector = self.embedder.embed_query(question)
+        except EmbedderUnavailable as exc:
+            logger.warning("searching by words only: %s", exc)
+            return None
         with self._vectors_lock:
             self._vectors[key] = vector
             while len(self._vectors) > _QUERY_CACHE:
@@ -323,13 +340,24 @@ class HybridRetriever:
             focus.append((sources, hinted, self.focus_depth))
         return focus
 
+    def _stand_in(
+        self, lexical: list[tuple[str, float]], waiting: frozenset[str], catalog: Catalog
+    ) -> list[tuple[float, list[tuple[str | None, float]]]]:
+        """The lexical ranking as the dense one for passages of ``waiting`` files, each at its lexical rank."""
+        if not waiting:
+            return []
+        standing = [(cid if catalog.chunk_source.get(cid) in waiting else None, score) for cid, score in lexical]
+        return [(self.dense_weight, standing)]
+
     def _dense(
         self,
-        vector: list[float],
+        vector: list[float] | None,
         sources: list[str] | None,
         sections: list[str] | None,
         k: int,
     ) -> list[tuple[str, float]]:
+        if vector is None:
+            return []
         where = where_clause(sources=sources, sections=sections)
         if where is not None:
             # A few hundred chunks are scored exactly, far faster than Chroma's filtered query (scale bench).
@@ -353,7 +381,7 @@ class HybridRetriever:
 
     def _fuse(
         self,
-        rankings: list[tuple[float, list[tuple[str, float]]]],
+        rankings: Sequence[tuple[float, Sequence[tuple[str | None, float]]]],
         intent: _Intent,
         catalog: Catalog,
     ) -> dict[str, float]:
@@ -361,6 +389,8 @@ class HybridRetriever:
         scores: dict[str, float] = {}
         for weight, ranking in rankings:
             for rank, (cid, _) in enumerate(ranking, start=1):
+                if cid is None:
+                    continue  # a place held in a stand-in ranking
                 scores[cid] = scores.get(cid, 0.0) + weight / (self.rrf_k + rank)
         for cid in scores:
             source = catalog.chunk_source.get(cid)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Protocol, cast
 
 from assistant import privacy
@@ -25,9 +26,25 @@ from assistant.errors import EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, SourceReader
 from assistant.intent import Query, read_question
 from assistant.retrieve import Filters, HybridRetriever
+from index.build import SemanticProgress
 from index.records import Insats
 
 MAX_QUESTION_CHARS = 2000
+
+
+def semantic_line(progress: SemanticProgress) -> str:
+    """The status line: "semantisk sökning: 120 av 400 passager klara"."""
+    return f"semantisk sökning: {progress.done} av {progress.total} passager klara"
+
+
+def semantic_notice(progress: SemanticProgress) -> str:
+    """The notice on an answer given while an ingest is still embedding."""
+    files = len(progress.pending)
+    which = "en rapport" if files == 1 else f"{files} rapporter"
+    return (
+        f"Inläsningen pågår ({semantic_line(progress)}): {which} söktes bara på ord, inte på betydelse, "
+        "så svaret kan bli bättre när inläsningen är klar."
+    )
 
 
 TokenFn = Callable[[str], None]  # receives answer text as it is produced
@@ -50,6 +67,8 @@ class Assistant:
         catalog: returns the current catalog (names, reports, abbreviations).
         sources: reads a report's stored passages (for board summaries).
         mask_personal_data: mask personnummer and phone numbers unless a call says otherwise.
+        progress: returns how far the vectors are (an answer given mid-ingest says that some reports were
+            searched by words only).
     """
 
     def __init__(
@@ -60,8 +79,10 @@ class Assistant:
         catalog: Callable[[], Catalog],
         sources: SourceReader,
         mask_personal_data: bool = True,
+        progress: Callable[[], SemanticProgress] | None = None,
     ) -> None:
         self.retriever = retriever
+        self.progress = progress
         self.answerer = answerer
         self.catalog, self.sources = catalog, sources
         self.mask_personal_data = mask_personal_data
@@ -114,6 +135,9 @@ class Assistant:
         else:
             draft = self.answerer.answer(query, filters=filters)
         answer = self._checked(draft)
+        progress = self.progress() if self.progress is not None else None
+        if progress is not None and not progress.complete:
+            answer = replace(answer, notices=(*answer.notices, semantic_notice(progress)))
         if on_token is not None and not streams:
             for piece in re.split(r"(?<=\n)|(?<=[.:;] )", answer.text):
                 if piece:

@@ -1,24 +1,25 @@
-"""Ingest speed with the default embedder, against embedding alone, on this machine.
+"""Ingest speed per embedding backend (PyTorch, ONNX int8 …), against embedding alone, in one process.
 
-Ingests the archive folders (default ../shared/seeds and examples/rapporter) into a fresh temporary data
-directory with the real embedder and an empty vector cache, and reports files, pages, chunks, seconds,
-pages/s and chunks/s. Then, in the same process and with the model already loaded, it embeds exactly the
-same chunk texts again with ``embedder.embed_passages`` in the batches ingest uses, and prints
+For each backend (default: torch, today's embedder, then onnx-int8) it ingests the archive folders (default
+../shared/seeds and examples/rapporter) into a fresh temporary data directory with an empty vector cache,
+and reports files, pages, chunks, seconds, pages/s and chunks/s, and the time until every file was
+searchable by words (register + BM25, before the vectors). Then, with the model already loaded, it embeds
+exactly the same chunk texts again with ``embedder.embed_passages`` in the calls ingest makes, and prints
 ingest time / embed-only time: the part above 1.0 is parsing, sections, OCR repair, metadata, Chroma,
-BM25 and SQLite. Finally a second, unchanged ingest, which must embed nothing.
+BM25 and SQLite. Then a second, unchanged ingest, which must embed nothing. Last, the backends side by side
+as ratios to the first (the machine is shared: only ratios from one run mean much).
 
 The converted model is cached in bench/.cache/models and linked into the temporary data dir, so its
 one-off conversion is timed separately and not on every run. Pages: real pages for PDFs; other files
 count chars / 3000 as pages (said in the output).
 
-    python bench/ingest.py [--archive DIR ...] [--model hashing] [--json FILE] [--keep]
+    python bench/ingest.py [--archive DIR ...] [--backend torch --backend onnx-int8] [--model hashing]
+                           [--json FILE] [--keep]
 """
 
 from __future__ import annotations
 
 import argparse
-import inspect
-import itertools
 import json
 import os
 import shutil
@@ -35,14 +36,14 @@ sys.path.insert(0, str(ROOT))
 from assistant import compose  # noqa: E402
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
-from index.build import embed_chunks  # noqa: E402
-from index.embed import BUNDLED_MODEL, Embedder, build_bundled_model, default_embedder  # noqa: E402
+from index.build import EMBED_WINDOW  # noqa: E402
+from index.embed import BACKENDS, BUNDLED_MODEL, Embedder, build_bundled_model, default_embedder  # noqa: E402
 from index.records import Chunk  # noqa: E402
 
 CACHE = ROOT / "bench" / ".cache"
 MODEL_CACHE = CACHE / "models"  # shared by every bench run: the model is converted once
 CHARS_PER_PAGE = 3000  # a "page" of a text file (.md/.txt/.docx have no pages)
-INGEST_BATCH: int = inspect.signature(embed_chunks).parameters["batch"].default  # what ingest passes per call
+INGEST_BATCH = EMBED_WINDOW  # passages per embed_passages call in ingest's vector phase
 
 
 class TimedEmbedder:
@@ -78,6 +79,8 @@ class TimedEmbedder:
 @dataclass(slots=True)
 class IngestFigures:
     model: str
+    backend: str
+    embedder: str  # the embedder's name: model and backend
     files: int
     failed: int
     pdf_pages: int
@@ -87,6 +90,7 @@ class IngestFigures:
     conversion_seconds: float  # 0 when the converted model was already cached
     model_load_seconds: float
     ingest_seconds: float
+    searchable_seconds: float  # until every file was in the register and the lexical index
     embed_in_ingest_seconds: float  # time inside embed_passages during the ingest
     embed_only_seconds: float
     embed_only_passages: int
@@ -128,10 +132,11 @@ def prepare_model(data_dir: Path, model: str) -> float:
     return seconds
 
 
-def open_archive(data_dir: Path, model: str) -> tuple[Archive, TimedEmbedder]:
+def open_archive(data_dir: Path, model: str, backend: str) -> tuple[Archive, TimedEmbedder]:
     """The project's Archive with a timing wrapper around the embedder it would build itself."""
-    settings = Settings(data_dir=data_dir, embedding_model=model)
-    embedder = TimedEmbedder(default_embedder(model, data_dir, batch_size=settings.embedding_batch_size))
+    settings = Settings(data_dir=data_dir, embedding_model=model, embedding_backend=backend)
+    inner = default_embedder(model, data_dir, batch_size=settings.embedding_batch_size, backend=backend)
+    embedder = TimedEmbedder(inner)
     return compose.open_archive(settings, embedder=embedder), embedder
 
 
@@ -168,17 +173,18 @@ def count_pages(archive: Archive) -> tuple[int, float]:
 
 
 def ingest_batches(chunks: Sequence[Chunk]) -> list[list[str]]:
-    """The texts ingest embeds, call by call: per file, those not seen in an earlier file, INGEST_BATCH a go.
+    """The texts ingest embeds, call by call: in file order, INGEST_BATCH passages a window.
 
-    Mirrors ``build.embed_chunks`` with an empty cache: the cache is read once per file before embedding,
-    so a text repeated within a file is embedded twice, one repeated from an earlier file not at all.
+    Mirrors ``build.reconcile`` with an empty cache: a window's texts are embedded once each, a text
+    repeated from an earlier window not at all.
     """
     seen: set[str] = set()
     batches: list[list[str]] = []
-    for _, group in itertools.groupby(chunks, key=lambda c: c.source):
-        texts = [c.search_text for c in group]
+    for start in range(0, len(chunks), INGEST_BATCH):
+        texts = list(dict.fromkeys(c.search_text for c in chunks[start : start + INGEST_BATCH]))
         missing = [t for t in texts if t not in seen]
-        batches.extend(missing[i : i + INGEST_BATCH] for i in range(0, len(missing), INGEST_BATCH))
+        if missing:
+            batches.append(missing)
         seen.update(texts)
     return batches
 
@@ -190,20 +196,25 @@ def embed_only(embedder: Embedder, batches: Sequence[Sequence[str]]) -> float:
     return time.perf_counter() - began
 
 
-def run(folders: Sequence[Path], model: str, work: Path) -> IngestFigures:
+def run(folders: Sequence[Path], model: str, backend: str, work: Path) -> IngestFigures:
     data_dir = work / "data"
     load_before = load_average()
     conversion = prepare_model(data_dir, model)
     root = stage_archive(folders, work / "archive")
-    archive, timed = open_archive(data_dir, model)
+    began = time.perf_counter()
+    archive, timed = open_archive(data_dir, model, backend)  # an ONNX backend exports here, once
+    conversion += time.perf_counter() - began
     try:
         model_load = load_model(timed)
         began = time.perf_counter()
         first = archive.ingest(root)
         ingest_seconds = time.perf_counter() - began
+        searchable_seconds = first.searchable_seconds
         embed_in_ingest = timed.seconds
         pdf_pages, text_pages = count_pages(archive)
-        batches = ingest_batches(archive.register.chunks())
+        order = {source: i for i, source in enumerate(first.indexed)}
+        chunks = sorted(archive.register.chunks(), key=lambda c: order.get(c.source, len(order)))
+        batches = ingest_batches(chunks)
         embed_seconds = embed_only(timed.inner, batches)
         began = time.perf_counter()
         second = archive.ingest(root)
@@ -212,6 +223,8 @@ def run(folders: Sequence[Path], model: str, work: Path) -> IngestFigures:
         archive.close()
     return IngestFigures(
         model=model,
+        backend=backend,
+        embedder=timed.name,
         files=len(first.indexed),
         failed=len(first.failed),
         pdf_pages=pdf_pages,
@@ -221,6 +234,7 @@ def run(folders: Sequence[Path], model: str, work: Path) -> IngestFigures:
         conversion_seconds=conversion,
         model_load_seconds=model_load,
         ingest_seconds=ingest_seconds,
+        searchable_seconds=searchable_seconds,
         embed_in_ingest_seconds=embed_in_ingest,
         embed_only_seconds=embed_seconds,
         embed_only_passages=sum(len(b) for b in batches),
@@ -254,7 +268,7 @@ def report(f: IngestFigures) -> None:
     base, embed = f.embed_only_seconds, f.embed_in_ingest_seconds
     rest = f.ingest_seconds - embed
     print_table(
-        f"Ingest with {f.model} (load before {f.load_before}; after {f.load_after})",
+        f"Ingest with {f.embedder} (load before {f.load_before}; after {f.load_after})",
         ["", "amount", "seconds", "pages/s", "chunks/s", "× embed alone"],
         [
             [
@@ -274,6 +288,14 @@ def report(f: IngestFigures) -> None:
                 f"{embed / base:.2f}",
             ],
             ["  of which the rest", "", f"{rest:.1f}", "", "", f"{rest / base:.2f}"],
+            [
+                "searchable by words",
+                f"{f.files} files",
+                f"{f.searchable_seconds:.1f}",
+                rate(f.pages, f.searchable_seconds),
+                rate(f.chunks, f.searchable_seconds),
+                f"{f.searchable_seconds / base:.2f}",
+            ],
             [
                 "embedding alone (baseline)",
                 f"{f.embed_only_passages} passages",
@@ -297,10 +319,40 @@ def report(f: IngestFigures) -> None:
         f"{f.text_pages:.1f} text pages (text files: chars / {CHARS_PER_PAGE})"
     )
     print(
-        f"model: conversion {f.conversion_seconds:.1f} s (0 = already in {MODEL_CACHE.relative_to(ROOT)}), "
+        f"model: conversion/export {f.conversion_seconds:.1f} s (~0 = already in {MODEL_CACHE.relative_to(ROOT)}), "
         f"load {f.model_load_seconds:.1f} s (neither is in the ingest time)"
     )
-    print(f"ingest batches: {INGEST_BATCH} passages per embed_passages call, as build.embed_chunks")
+    print(f"ingest batches: up to {INGEST_BATCH} passages per embed_passages call, as build.reconcile")
+
+
+def compare(figures: Sequence[IngestFigures]) -> None:
+    """The backends side by side, each as a ratio to the first (measured in this one process)."""
+    first = figures[0]
+
+    def ingest_rate(f: IngestFigures) -> float:
+        return f.chunks / f.ingest_seconds
+
+    def embed_rate(f: IngestFigures) -> float:
+        return f.embed_only_passages / f.embed_only_seconds
+
+    rows = []
+    for f in figures:
+        rows.append(
+            [
+                f.backend,
+                f"{ingest_rate(f):.2f}",
+                f"{ingest_rate(f) / ingest_rate(first):.2f}",
+                f"{embed_rate(f):.2f}",
+                f"{embed_rate(f) / embed_rate(first):.2f}",
+                f"{f.pages / f.searchable_seconds:.1f}",
+                f"{f.second_ingest_seconds:.2f}",
+            ]
+        )
+    print_table(
+        f"Backends compared (ratios to {first.backend})",
+        ["backend", "ingest passages/s", "×", "embed passages/s", "×", "searchable pages/s", "unchanged s"],
+        rows,
+    )
 
 
 def main() -> int:
@@ -312,28 +364,38 @@ def main() -> int:
         help="archive folder (repeatable; default ../shared/seeds and examples/rapporter)",
     )
     parser.add_argument("--model", default=BUNDLED_MODEL, help="embedding model ('hashing' for a dry run)")
+    parser.add_argument(
+        "--backend", action="append", choices=BACKENDS, help="repeatable; default torch, then onnx-int8"
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     parser.add_argument("--keep", action="store_true", help="keep the temporary data dir and print its path")
     args = parser.parse_args()
     folders = args.archive or [ROOT.parent / "shared" / "seeds", ROOT / "examples" / "rapporter"]
     CACHE.mkdir(parents=True, exist_ok=True)
-    work = Path(tempfile.mkdtemp(prefix="ingest-", dir=CACHE))
-    try:
-        figures = run(folders, args.model, work)
-    finally:
-        if args.keep:
-            print(f"kept {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
-    report(figures)
+    results = []
+    for backend in args.backend or ["torch", "onnx-int8"]:
+        work = Path(tempfile.mkdtemp(prefix="ingest-", dir=CACHE))
+        try:
+            results.append(run(folders, args.model, backend, work))
+        finally:
+            if args.keep:
+                print(f"kept {work}")
+            else:
+                shutil.rmtree(work, ignore_errors=True)
+        report(results[-1])
+    if len(results) > 1:
+        compare(results)
     if args.json:
-        data = {
-            **asdict(figures),
-            "pages": figures.pages,
-            "ratio": figures.ratio,
-            "chars_per_text_page": CHARS_PER_PAGE,
-            "archive": [str(p) for p in folders],
-        }
+        data = [
+            {
+                **asdict(figures),
+                "pages": figures.pages,
+                "ratio": figures.ratio,
+                "chars_per_text_page": CHARS_PER_PAGE,
+                "archive": [str(p) for p in folders],
+            }
+            for figures in results
+        ]
         args.json.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     return 0
 

@@ -1,10 +1,16 @@
 """Ingest a folder of reports into the register, Chroma and the lexical index, incrementally and safely.
 
-Per changed file: parse → sections → repair (OCR) → metadata → chunks → embed → Chroma upsert →
-register swap (one transaction) → delete the file's stale vectors. The register is the source of truth:
-a run killed anywhere leaves either the old or the new state of each file in it, and the next run
-reconciles Chroma and the lexical index against it (orphan vectors deleted, missing ones re-added from
-the vector cache). Failures are per file: logged, counted and shown, never fatal to the run.
+Two phases, so a report is searchable (register and BM25) as soon as it is read, long before its vectors:
+  1. per changed file: parse → sections → repair (OCR) → metadata → chunks → vectors already in the cache
+     into Chroma → register swap (one transaction) → delete the file's stale vectors; the lexical index is
+     refreshed as files arrive (as often as keeps its rebuilds under a tenth of the time) and at the end;
+  2. the passages still without vectors are embedded, a window at a time, file by file, and go into Chroma.
+The register is the source of truth: a run killed anywhere leaves either the old or the new state of each
+file in it, and the next run (or ``arkiv check --repair``) reconciles Chroma and the lexical index against
+it (orphan vectors deleted, missing ones re-added from the vector cache or embedded). How many passages
+still wait for vectors, and in which files, is kept in the register's state (``semantic_progress``), so
+search can use the lexical side alone for those files and say so. Failures are per file: logged, counted
+and shown, never fatal to the run.
 
 Example:
     report = build_index(Path("rapporter"), stores=stores, embedder=embedder, chunker=Chunker())
@@ -14,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -22,10 +29,11 @@ from pathlib import Path
 
 from index.chunk import Chunker
 from index.embed import Embedder
+from index.errors import ParseError
 from index.grouping import group_reports
 from index.lexical import LexicalIndex
 from index.metadata import extract_meta
-from index.parse import SUFFIXES, TOO_LARGE, ParseError, read_document
+from index.parse import SUFFIXES, TOO_LARGE, read_document
 from index.records import Chunk, Document, ReportMeta
 from index.register import Register, VectorCache
 from index.repair import needs_repair, repair
@@ -34,7 +42,12 @@ from index.store import ChromaStore
 
 logger = logging.getLogger(__name__)
 
-ProgressFn = Callable[[str, int], None]  # (event, amount): "files" total, "file" done, "chunks" embedded
+# (event, amount): "files" total, "file" done, "pending" passages waiting for vectors, "chunks" given vectors
+ProgressFn = Callable[[str, int], None]
+
+PENDING_KEY = "vectors_pending"  # register state: {source: passages without vectors}, JSON
+EMBED_WINDOW = 256  # passages per embed_passages call in phase 2: sorted by length within, saved after
+LEXICAL_SHARE = 10  # phase 1 rebuilds the lexical index at most every LEXICAL_SHARE × its last build time
 
 # Bump when parsing, sections, OCR repair, metadata or chunking change what a file becomes. Ingest skips a file
 # only when its bytes *and* the pipeline that made its chunks are unchanged; otherwise an upgrade would keep
@@ -65,8 +78,46 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     chunks_added: int = 0
     chunks_embedded: int = 0  # vectors computed now (the rest came from the cache)
-    repaired_vectors: int = 0  # vectors re-added to Chroma while reconciling
+    repaired_vectors: int = 0  # vectors re-added to Chroma while reconciling (missing from an earlier run)
     seconds: float = 0.0
+    searchable_seconds: float = 0.0  # until every file read was in the register and the lexical index
+    waiting: list[Chunk] = field(default_factory=list, repr=False)  # phase 1's passages without vectors
+
+
+@dataclass(frozen=True, slots=True)
+class SemanticProgress:
+    """How much of the register is searchable by meaning: ``done`` of ``total`` passages have vectors."""
+
+    done: int
+    total: int
+    pending: dict[str, int]  # source → passages still without vectors
+
+    @property
+    def complete(self) -> bool:
+        return not self.pending
+
+
+def semantic_progress(register: Register) -> SemanticProgress:
+    """Passages with vectors out of all in the register, and the files still waiting (cheap: no Chroma)."""
+    counts = {row["source"]: int(row["chunks"] or 0) for row in register.files() if row["status"] == "ok"}
+    # Clipped to the register: a run killed between recording a file and its swap may have left a stale count.
+    pending = {s: min(n, counts[s]) for s, n in _pending(register).items() if s in counts and n > 0}
+    total = sum(counts.values())
+    return SemanticProgress(done=total - sum(pending.values()), total=total, pending=pending)
+
+
+def pending_sources(register: Register) -> frozenset[str]:
+    """Files with passages still waiting for vectors (as recorded; a killed run may leave a file listed)."""
+    return frozenset(source for source, n in _pending(register).items() if n > 0)
+
+
+def _pending(register: Register) -> dict[str, int]:
+    raw = register.get_state(PENDING_KEY)
+    return {str(k): int(v) for k, v in json.loads(raw).items()} if raw else {}
+
+
+def _set_pending(register: Register, pending: dict[str, int]) -> None:
+    register.set_state(PENDING_KEY, json.dumps({k: v for k, v in sorted(pending.items()) if v > 0}))
 
 
 def discover(root: Path) -> list[tuple[Path, str]]:
@@ -108,6 +159,7 @@ def build_index(
     files = discover(root)
     notify("files", len(files))
     root_key = str(root.resolve())
+    lexical = _LexicalRefresher(stores)
     for path, source in files:
         if not _storable(source):
             # A name that is not UTF-8 (surrogate-escaped by Python) cannot be a key in SQLite or Chroma.
@@ -130,6 +182,7 @@ def build_index(
             _mark_failed(stores, source, root_key, path, _unexpected(exc), pipeline_fingerprint(chunker))
             report.failed.append((source, _unexpected(exc)))
         notify("file", 1)
+        lexical.maybe()
     if prune:
         present = {source for _, source in files}
         for row in stores.register.files():
@@ -138,11 +191,37 @@ def build_index(
                 stores.register.remove_file(row["source"])
                 stores.chroma.delete(stale)
                 report.removed.append(row["source"])
-    report.repaired_vectors = reconcile(stores, embedder)
-    stores.register.set_insatser(group_reports(stores.register.report_metas(), text_of=stores.register.report_text))
-    refresh_lexical(stores)
+    lexical.now()
+    report.searchable_seconds = time.monotonic() - began
+    report.repaired_vectors = reconcile(stores, embedder, notify=notify, report=report)
     report.seconds = time.monotonic() - began
     return report
+
+
+class _LexicalRefresher:
+    """Phase 1's refreshes of the insats grouping and the lexical index: after a file when the last rebuild
+    was long enough ago that rebuilding now keeps them under 1/LEXICAL_SHARE of the time, and at the end."""
+
+    def __init__(self, stores: Stores) -> None:
+        self._stores = stores
+        self._last = time.monotonic()
+        self._cost = 0.0
+        self._generation = stores.register.generation
+
+    def maybe(self) -> None:
+        if time.monotonic() - self._last < LEXICAL_SHARE * self._cost:
+            return
+        if self._stores.register.generation != self._generation:  # unchanged files leave nothing to refresh
+            self.now()
+
+    def now(self) -> None:
+        began = time.monotonic()
+        self._generation = self._stores.register.generation
+        register = self._stores.register
+        register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
+        refresh_lexical(self._stores)
+        self._last = time.monotonic()
+        self._cost = self._last - began
 
 
 def _ingest_file(
@@ -174,9 +253,16 @@ def _ingest_file(
         return
     doc = read_document(path, source, max_bytes=max_bytes)
     chunks, meta, repaired = analyse_document(doc, chunker)
-    vectors = embed_chunks(chunks, embedder, stores.vectors, notify, report)
+    keys = [_text_key(c.search_text) for c in chunks]
+    cached = stores.vectors.get(embedder.name, keys)
+    ready = [i for i, key in enumerate(keys) if key in cached]
+    waiting = [c for c, key in zip(chunks, keys, strict=True) if key not in cached]
     old = stores.register.chunk_ids(source)
-    stores.chroma.upsert(chunks, vectors)
+    # Recorded before the register swap: killed in between, the file is only taken as less ready than it is.
+    pending = _pending(stores.register)
+    pending[source] = len(waiting)
+    _set_pending(stores.register, pending)
+    stores.chroma.upsert([chunks[i] for i in ready], [cached[keys[i]] for i in ready])
     stores.register.replace_file(
         root=root_key,
         kind=doc.kind,
@@ -191,9 +277,13 @@ def _ingest_file(
     )
     stale = sorted(old - {c.id for c in chunks})
     stores.chroma.delete(stale)
+    report.waiting.extend(waiting)
+    notify("chunks", len(ready))
     report.indexed.append(source)
     report.chunks_added += len(chunks)
-    logger.info("indexed %s: %d chunks (%s)", source, len(chunks), meta.report_type)
+    logger.info(
+        "indexed %s: %d chunks (%s), %d waiting for vectors", source, len(chunks), meta.report_type, len(waiting)
+    )
 
 
 def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], ReportMeta, bool]:
@@ -226,12 +316,20 @@ def embed_chunks(
     cache: VectorCache,
     notify: ProgressFn,
     report: IngestReport,
-    batch: int = 32,
+    batch: int = EMBED_WINDOW,
 ) -> list[list[float]]:
-    """Vectors for ``chunks``: from the cache where possible, the rest embedded in batches and cached."""
+    """Vectors for ``chunks``: from the cache where possible, the rest embedded ``batch`` at a time and cached.
+
+    The embedder sorts each call's passages by length before cutting its own batches, so a large ``batch``
+    pads little.
+    """
     keys = [_text_key(c.search_text) for c in chunks]
     cached = cache.get(embedder.name, keys)
-    missing = [i for i, key in enumerate(keys) if key not in cached]
+    first: dict[str, int] = {}
+    for i, key in enumerate(keys):
+        if key not in cached:
+            first.setdefault(key, i)  # a text repeated in the call is embedded once
+    missing = list(first.values())
     for start in range(0, len(missing), batch):
         indexes = missing[start : start + batch]
         vectors = embedder.embed_passages([chunks[i].search_text for i in indexes])
@@ -243,8 +341,24 @@ def embed_chunks(
     return [cached[key] for key in keys]
 
 
-def reconcile(stores: Stores, embedder: Embedder) -> int:
-    """Make Chroma hold exactly the register's chunk ids; returns how many vectors were re-added."""
+def reconcile(
+    stores: Stores,
+    embedder: Embedder,
+    *,
+    notify: ProgressFn | None = None,
+    report: IngestReport | None = None,
+) -> int:
+    """Make Chroma hold exactly the register's chunk ids: phase 2 of an ingest, and the repair after a crash.
+
+    Orphan vectors are deleted; passages without vectors get them (from the cache, else embedded), file by
+    file and ``EMBED_WINDOW`` at a time, and the pending counts in the register's state follow each window.
+
+    Returns:
+        How many vectors were re-added that were missing before this run (not the ones ``report.waiting``
+        from phase 1 of the same run).
+    """
+    notify = notify or (lambda event, amount: None)
+    report = report or IngestReport()
     wanted = stores.register.chunk_ids()
     present = stores.chroma.ids()
     orphans = sorted(present - wanted)
@@ -252,11 +366,26 @@ def reconcile(stores: Stores, embedder: Embedder) -> int:
         logger.info("deleting %d orphan vectors", len(orphans))
         stores.chroma.delete(orphans)
     missing = stores.register.chunks(sorted(wanted - present))
+    # File by file, in the order phase 1 read them: each file becomes searchable by meaning as soon as it can.
+    order = {c.id: i for i, c in enumerate(report.waiting)}
+    missing.sort(key=lambda c: (order.get(c.id, -1), c.source, c.id))
+    pending: dict[str, int] = {}
+    for chunk in missing:
+        pending[chunk.source] = pending.get(chunk.source, 0) + 1
+    _set_pending(stores.register, pending)
+    repaired = sum(1 for c in missing if c.id not in order)
+    if repaired:
+        logger.info("re-adding %d missing vectors", repaired)
     if missing:
-        logger.info("re-adding %d missing vectors", len(missing))
-        vectors = embed_chunks(missing, embedder, stores.vectors, lambda e, n: None, IngestReport())
-        stores.chroma.upsert(missing, vectors)
-    return len(missing)
+        notify("pending", len(missing))
+    for start in range(0, len(missing), EMBED_WINDOW):
+        window = missing[start : start + EMBED_WINDOW]
+        vectors = embed_chunks(window, embedder, stores.vectors, notify, report)
+        stores.chroma.upsert(window, vectors)
+        for chunk in window:
+            pending[chunk.source] -= 1
+        _set_pending(stores.register, pending)
+    return repaired
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from index.bundled import E5_PREFIXES, build_bundled_model
+from index.onnx_export import ONNX_FILES
 
 logger = logging.getLogger(__name__)
 
@@ -244,14 +245,100 @@ class HashingEmbedder:
         return [v / norm for v in vector]
 
 
-def default_embedder(model: str, cache_dir: Path, *, batch_size: int = 16) -> Embedder:
-    """The embedder for a ``model`` setting: ``"hashing"`` for the test fake, else sentence-transformers.
+BACKENDS = ("onnx-int8", "onnx-mixed", "onnx", "torch")
+
+
+def default_embedder(
+    model: str,
+    cache_dir: Path,
+    *,
+    batch_size: int = 16,
+    backend: str = "torch",
+    url: str | None = None,
+    remote_model: str | None = None,
+    api_key: str | None = None,
+) -> Embedder:
+    """The embedder for the settings: the test fake, an embedding server, or a local model on a backend.
+
+    The backend is decided here, once, and is part of the embedder's name: vectors are cached and stored
+    under that name, so vectors of two backends (or of a server) never mix. An ONNX backend exports the
+    model on first use (about a minute, kept in ``cache_dir/models``); if that fails, the reason is logged
+    and remembered, and PyTorch is used.
 
     Args:
         model: ``BUNDLED_MODEL``, ``"hashing"``, a local folder or a hub model name.
-        cache_dir: Where a converted bundled model is kept.
-        batch_size: Passages per forward pass.
+        cache_dir: Where a converted bundled model and ONNX exports are kept.
+        batch_size: Passages per forward pass (or per request to a server).
+        backend: ``"onnx-int8"``, ``"onnx-mixed"``, ``"onnx"`` or ``"torch"``, for a local model.
+        url: An OpenAI-compatible embedding server; when set, ``model`` and ``backend`` are not used.
+        remote_model: The model name sent to the server.
+        api_key: Bearer token for the server, if it needs one.
     """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}")
+    if url:
+        from index.remote_embed import RemoteEmbedder
+
+        return RemoteEmbedder(url, model=remote_model or REMOTE_MODEL, api_key=api_key, batch_size=batch_size)
     if model == "hashing":
         return HashingEmbedder()
+    if backend != "torch":
+        onnx = _onnx_embedder(model, Path(cache_dir), backend=backend, batch_size=batch_size)
+        if onnx is not None:
+            return onnx
     return SentenceTransformerEmbedder(model, cache_dir=cache_dir, batch_size=batch_size)
+
+
+REMOTE_MODEL = "intfloat/multilingual-e5-small"
+
+
+def _onnx_embedder(model: str, cache_dir: Path, *, backend: str, batch_size: int) -> Embedder | None:
+    """An ``OnnxEmbedder`` for ``model``, exporting it once; None (reason logged) when it cannot be had."""
+    from index.onnx_embed import OnnxEmbedder, read_recipe
+    from index.onnx_export import ExportError, export_onnx
+
+    if model == BUNDLED_MODEL:
+        folder = cache_dir / "models" / "multilingual-e5-small"
+        target = folder.with_name(folder.name + "-onnx")
+    elif Path(model).expanduser().is_dir():
+        folder = Path(model).expanduser().resolve()
+        digest = hashlib.sha256(str(folder).encode()).hexdigest()[:8]
+        target = cache_dir / "models" / f"{folder.name}-{digest}-onnx"
+    else:
+        logger.warning("the %s backend needs a local model folder; using PyTorch for %s", backend, model)
+        return None
+    failed = target / f"{backend}.failed"
+    if failed.is_file() and failed.read_text(encoding="utf-8").startswith(_versions() + "\n"):
+        reason = failed.read_text(encoding="utf-8").split("\n", 1)[1].strip()
+        logger.warning("using PyTorch: the %s export of %s failed before (%s)", backend, model, reason)
+        return None
+    try:
+        if model == BUNDLED_MODEL and not (folder / "modules.json").is_file():
+            logger.info("converting the bundled model into %s (once, under a minute)", folder)
+            build_bundled_model(folder)
+        read_recipe(folder)  # a layout this embedder cannot repeat fails here, before a minute of export
+        if not (target / ONNX_FILES[backend]).is_file():
+            logger.info("exporting %s to ONNX (%s) into %s (once, about a minute)", model, backend, target)
+        onnx_file = export_onnx(folder, target, backend=backend)
+        return OnnxEmbedder(f"{model}@{backend}", folder=folder, onnx_file=onnx_file, batch_size=batch_size)
+    except (ExportError, ValueError, ImportError, OSError) as exc:
+        logger.warning("using PyTorch: the %s export of %s failed (%s)", backend, model, exc)
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            failed.write_text(f"{_versions()}\n{exc}\n", encoding="utf-8")
+        except OSError:
+            pass  # the next run tries again
+        return None
+
+
+def _versions() -> str:
+    """The exporters' versions: a failure is remembered only until one of them changes."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = []
+    for package in ("torch", "transformers", "onnx", "onnxruntime"):
+        try:
+            found.append(f"{package}=={version(package)}")
+        except PackageNotFoundError:
+            found.append(f"{package} missing")
+    return " ".join(found)

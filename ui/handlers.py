@@ -22,6 +22,7 @@ from assistant.board.export import to_docx, to_markdown
 from assistant.board.overview import Overview
 from assistant.errors import ArkivError
 from assistant.retrieve import Filters
+from assistant.service import semantic_line
 from assistant.web.auth import User
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 from ui.render import document_html, escape_text, format_answer, register_rows, source_choices
@@ -285,6 +286,9 @@ def status_line(desk: Frontdesk) -> str:
     job = desk.jobs.status()
     catalog = desk.archive.catalog()
     base = f"{len(catalog.insatser)} insatser, {len(catalog.reports)} rapporter i arkivet."
+    progress = desk.archive.semantic_progress()
+    if not progress.complete:
+        base += f" {semantic_line(progress).capitalize()}; resten söks på ord tills vidare."
     if job.running:
         return f"⏳ Läser in rapporter: {job.files_done} av {job.files_total or '?'} filer klara. {base}"
     if job.state == "misslyckades":

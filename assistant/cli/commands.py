@@ -30,6 +30,7 @@ from assistant.errors import ArkivError, IndexNotFound
 from assistant.names import resolve_insats
 from assistant.privacy import mask_passage, mask_personal_data
 from assistant.retrieve import Filters
+from assistant.service import semantic_line
 from assistant.web.auth import UserStore
 from assistant.web.frontdesk import TERMINAL_USER, Frontdesk
 from index.analyze import analyze
@@ -384,6 +385,9 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     archive = _open(settings)
     state = check_consistency(archive.stores)
     _print_consistency(state)
+    progress = archive.semantic_progress()
+    if not progress.complete:
+        console.print(f"{semantic_line(progress).capitalize()} (enligt den senaste inläsningen).")
     if not state.ok and args.repair:
         console.print("Lagar …")
         state = repair_stores(archive.stores, archive.embedder)

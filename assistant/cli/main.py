@@ -19,6 +19,7 @@ from typing import Any
 from assistant.config import Settings
 from assistant.errors import ArkivError
 from assistant.privacy import MaskingFilter
+from index.remote_embed import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         result: int = args.handler(args, settings)
         return result
-    except ArkivError as exc:
+    except (ArkivError, EmbedderUnavailable) as exc:
         _err(f"Fel: {exc}")
         return 1
     except KeyboardInterrupt:

@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from assistant.answer import Answer, Passage
 from assistant.board.export import to_docx, to_markdown
 from assistant.retrieve import Filters
+from assistant.service import semantic_line
 from assistant.web.auth import User
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
 
@@ -284,8 +285,12 @@ def status(user: UserDep, desk: FrontdeskDep) -> dict[str, Any]:
 
 def status_json(desk: Frontdesk) -> dict[str, Any]:
     job = desk.jobs.status()
+    progress = desk.archive.semantic_progress()
     return {
         "inläsning": job.state,
+        "semantisk_sökning": semantic_line(progress),
+        "passager_med_vektorer": progress.done,
+        "passager_totalt": progress.total,
         "filer_klara": job.files_done,
         "filer_totalt": job.files_total,
         "meddelande": job.message,

@@ -39,6 +39,7 @@ from assistant.errors import (
     NotFound,
     TooManyAttempts,
 )
+from assistant.service import semantic_line
 from assistant.web import api
 from assistant.web.api import request_token
 from assistant.web.frontdesk import SESSION_COOKIE, Frontdesk
@@ -124,11 +125,14 @@ def _add_pages(app: FastAPI) -> None:
     def health(request: Request) -> dict[str, Any]:
         desk: Frontdesk = request.app.state.frontdesk
         job = desk.jobs.status()
+        progress = desk.archive.semantic_progress()
         return {
             "status": "ok",
             "passager": len(desk.archive.catalog().chunk_source),
             "insatser": len(desk.archive.catalog().insatser),
             "inläsning": job.state,
+            "semantisk_sökning": semantic_line(progress),
+            "passager_med_vektorer": progress.done,
             "inloggning": "av (lokalt läge)" if desk.local_mode else "på",
         }
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from assistant.archive import Archive
 from assistant.errors import ArkivError
+from index.remote_embed import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
 _LOG_EVERY = 5.0  # seconds between progress lines in the log
@@ -96,7 +97,7 @@ class IngestJob:
 
         try:
             report = self.archive.ingest(root, progress=progress)
-        except ArkivError as exc:
+        except (ArkivError, EmbedderUnavailable) as exc:
             self._finish("misslyckades", str(exc), ())
             return
         except Exception:  # the server must survive any ingest failure; the log has the trace
