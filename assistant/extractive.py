@@ -18,8 +18,10 @@ import math
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Protocol
 
+from assistant import gaps
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
@@ -30,7 +32,7 @@ from assistant.names import NameMatch, insatser_in_text
 from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze, fold
 from index.metadata import kommuner
-from index.records import Chunk, Field
+from index.records import Chunk, Field, Insats
 
 _AMOUNT = re.compile(r"\d[\d \u00a0]*\s?(?:kr|kronor|tkr|mkr)\b|(?:beviljade|utnyttjade) medel", re.IGNORECASE)
 _FIELD_LABELS = {
@@ -98,7 +100,7 @@ class ExtractiveAnswerer:
         sources: SourceReader,
         k: int = 8,
         per_insats: int = 4,
-        max_sentences: int = 3,
+        max_sentences: int = 6,
     ) -> None:
         if k < 1 or per_insats < 1 or max_sentences < 1:
             raise ValueError("k, per_insats and max_sentences must be positive")
@@ -115,6 +117,8 @@ class ExtractiveAnswerer:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
         if not named and (missing := self._not_in_archive(query)) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
+        if not across and (gap := self._gap(query, named)) is not None:
+            return Draft(gap.text, insatser=(gap.insats,) if gap.insats else (), abstained=True)
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
             words = content_words(query, name_terms)
@@ -158,6 +162,41 @@ class ExtractiveAnswerer:
                 return f"Inget i arkivet nämner {word}."
         return None
 
+    def _gap(self, query: Query, named: Sequence[NameMatch]) -> gaps.Gap | None:
+        """What the archive cannot answer about the insats the question names (see ``assistant.gaps``)."""
+        catalog = self.catalog()
+        if named:
+            scope = [m.insats for m in named[:2]]
+        else:  # "Familjeteamet i Ljusdal": a kommun alone stands for the insatser run there
+            words = set(query.words)
+            scope = [i for i in catalog.insatser if i.kommun and fold(i.kommun) in words]
+        if query.figure:
+            gap = gaps.after_coverage(query.text, scope, self._quarters(scope, catalog))
+            if gap is not None:
+                return gap
+        if len(named) != 1:
+            return None
+        insats = named[0].insats
+        excluded = {t for m in named for t in analyze(m.alias)} | {t for p in kommuner() for t in analyze(p)}
+        excluded |= set(analyze(insats.name))
+        lexical = self.lexical()
+        frequency = {t: lexical.document_frequency(t) for t in analyze(query.text)}
+        texts = (c.search_text for source in insats.reports for c in self.sources.chunks_of(source))
+        return gaps.unmentioned(query.text, insats, texts, archive_frequency=frequency, excluded=excluded)
+
+    def _quarters(self, insatser: Sequence[Insats], catalog: Catalog) -> dict[str, date]:
+        """The quarter each quarterly report of ``insatser`` covers, read from its name or opening."""
+        quarters = {}
+        for insats in insatser:
+            for source in insats.reports:
+                info = catalog.reports.get(source)
+                if info is None or info.report_type != "kvartalsrapport":
+                    continue
+                head = " ".join(c.text for c in self.sources.chunks_of(source)[:2])
+                if (end := gaps.quarter_end(source, head)) is not None:
+                    quarters[source] = end
+        return quarters
+
     def _only_mentioned(self, query: Query) -> str | None:
         """A note when the question names something the reports only mention (no report of its own)."""
         asked = set(query.words)
@@ -169,24 +208,34 @@ class ExtractiveAnswerer:
         return None
 
     def _fact(self, query: Query, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+        # The register's exact fields (money, period, dnr) come first; the sentences around them follow, since a
+        # figure is read against the others of its kind (granted against used, one report against another).
         register = self._from_register(query, named)
-        if register is not None:
-            return register
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        ranked = [s for s in self._sentences(passages, key, headings=bool(named)) if s.score > 0]
+        everything = [s for s in self._sentences(passages, key, headings=bool(named)) if s.score > 0]
+        ranked = everything
         if wants_figure:
             ranked = [
                 s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
             ]
-        if not ranked:
+            # A named insats's reports that state no figure on the topic still tell what they say about it;
+            # but no amount is no answer to what something cost, whatever else is said about it.
+            if not ranked and named and register is None and not query.money:
+                ranked = everything
+        if not ranked and register is None:
+            if named and query.money:
+                return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
             return Draft(NO_ANSWER, abstained=True)
-        chosen = _one_per_report(ranked, self.max_sentences) if named else ranked[: self.max_sentences]
-        used: list[Passage] = []
-        lines = [_quote(s, used) for s in chosen]
-        notices = _differing_figures(chosen) if wants_figure else ()
-        insatser = tuple(dict.fromkeys(s.passage.insats for s in chosen if s.passage.insats))
-        return Draft("\n".join(lines), tuple(used), insatser, False, notices)
+        used: list[Passage] = list(register.passages) if register else []
+        lines = register.text.split("\n") if register else []
+        room = max(self.max_sentences - len(lines) // 2, 2)
+        chosen = _one_per_report(ranked, room) if named else ranked[:room]
+        lines += [_quote(s, used) for s in chosen]
+        notices = (*(register.notices if register else ()), *(_differing_figures(chosen) if wants_figure else ()))
+        names = (*(register.insatser if register else ()), *(s.passage.insats for s in chosen if s.passage.insats))
+        text = "\n".join(dict.fromkeys(lines))
+        return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
 
     def _from_register(self, query: Query, named: Sequence[NameMatch]) -> Draft | None:
         """Template fields the question asks for (dnr, granted or used money, period, contact), read from the
