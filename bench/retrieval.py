@@ -50,6 +50,7 @@ os.environ.setdefault("ARKIV_EVAL_CORPORA", str(CACHE / "corpora"))
 from assistant.archive import Archive  # noqa: E402
 from assistant.compose import build_retriever, open_archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
+from assistant.privacy import mask_passage  # noqa: E402
 from index.build import IngestReport, embed_chunks  # noqa: E402
 from index.parse import read_document  # noqa: E402
 from index.records import Chunk  # noqa: E402
@@ -147,6 +148,8 @@ def arkiv_search(bench: Bench, **options: object) -> tuple[Search, list[int]]:
 
     def search(question: str) -> list[dict]:
         passages = retriever.search(question, k=K)
+        if bench.settings.mask_personal_data:  # as `arkiv search` prints them (a masked phone number is no hit)
+            passages = [mask_passage(p) for p in passages]
         lengths.extend(len(p.chunk.text) for p in passages)
         return [{"source": p.chunk.source, "text": p.chunk.text, "score": p.score} for p in passages]
 
@@ -250,7 +253,11 @@ def run(names: Sequence[str], **options: object) -> dict:  # type: ignore[type-a
         began = time.monotonic()
         rows = {"arkiv": bench.score(arkiv)}
         ms = 1000 * (time.monotonic() - began) / max(len(bench.ds["items"]), 1)
-        rows |= {"naive": bench.score(bench.naive), "bm25": bench.score(bench.bm25), "hybrid": bench.score(bench.hybrid)}
+        rows |= {
+            "naive": bench.score(bench.naive),
+            "bm25": bench.score(bench.bm25),
+            "hybrid": bench.score(bench.hybrid),
+        }
         chunk_lengths = [len(c.text) for c in bench.archive.register.chunks()]
         report["sets"][name] = {
             "n": rows["arkiv"]["overall"]["n"],
