@@ -282,7 +282,12 @@ def pooled(sets: dict) -> dict:  # type: ignore[type-arg]
     """Each system's mean over the sets (every set weighs the same, whatever its size)."""
     out = {}
     for system in SYSTEMS:
-        out[system] = {m: statistics.mean(s["systems"][system][m] or 0 for s in sets.values()) for m in METRICS}
+        out[system] = {
+            m: statistics.mean(v)
+            if (v := [s["systems"][system][m] for s in sets.values() if s["systems"][system][m] is not None])
+            else None
+            for m in METRICS
+        }
     return out
 
 
@@ -292,7 +297,7 @@ def show(report: dict) -> None:  # type: ignore[type-arg]
     for name, s in report["sets"].items():
         for system in SYSTEMS:
             row = s["systems"][system]
-            print(f"{name:<10}{system:<8}" + "".join(f"{row[m] or 0:>10.3f}" for m in METRICS))
+            print(f"{name:<10}{system:<8}" + "".join(_cell(row[m]) for m in METRICS))
         best = max(s["systems"][b]["recall@5"] for b in SYSTEMS[1:])
         print(
             f"{'':<10}arkiv − best baseline recall@5 {s['systems']['arkiv']['recall@5'] - best:+.3f}; "
@@ -303,8 +308,12 @@ def show(report: dict) -> None:  # type: ignore[type-arg]
         print(f"{'':<10}by type (recall@5/MRR): {types}")
     for system in SYSTEMS:
         row = report["pooled"][system]
-        print(f"{'pooled':<10}{system:<8}" + "".join(f"{row[m]:>10.3f}" for m in METRICS))
+        print(f"{'pooled':<10}{system:<8}" + "".join(_cell(row[m]) for m in METRICS))
     print(f"load average {os.getloadavg()[0]:.1f}")
+
+
+def _cell(value: float | None) -> str:
+    return f"{'-':>10}" if value is None else f"{value:>10.3f}"
 
 
 def main() -> int:
