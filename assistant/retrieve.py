@@ -1,10 +1,11 @@
 """Hybrid retrieval: dense (e5 via Chroma) and lexical (BM25 over the Swedish analyzer), fused by rank.
 
 Dense search catches paraphrase; BM25 catches exact names, figures and rare words, and folding lets
-OCR text without å/ä/ö meet normal spelling. Reciprocal-rank fusion needs no score calibration between
-the two. Two soft boosts follow, both from the report template rather than from any one archive: chunks
-of an insats the question names, and chunks of the template sections the question asks about
-("framgångsfaktorer", "budget" …). Two question shapes are laid out differently:
+OCR text without å/ä/ö meet normal spelling. The other way round, a question typed without å/ä/ö
+("hur manga") is spelled out for the dense model, which folds nothing. Reciprocal-rank fusion needs no
+score calibration between the two. Two soft boosts follow, both from the report template rather than
+from any one archive: chunks of an insats the question names, and chunks of the template sections the
+question asks about ("framgångsfaktorer", "budget" …). Two question shapes are laid out differently:
   - across the archive ("vilka insatser nämner …"), the framing words are left out of the lexical query,
     passages lacking the question's content words yield to those that have them, and reports take turns;
   - a summary of a named insats ("sammanfatta …", "läget i …") starts with its reports' concluding
@@ -30,9 +31,18 @@ from typing import Any, Protocol
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.errors import BadFilter, EmptyQuestion
-from assistant.intent import Query, content_words, overlap, read_question, without_framing, without_words
+from assistant.intent import (
+    Query,
+    content_words,
+    overlap,
+    read_question,
+    with_diacritics,
+    without_framing,
+    without_words,
+)
 from assistant.names import resolve_insats
 from index.analyze import analyze, fold
+from index.places import kommuner
 from index.records import Chunk
 from index.remote_embed import EmbedderUnavailable
 from index.sections import SECTION_KEYS
@@ -129,6 +139,7 @@ class HybridRetriever:
         chunks: reads stored chunks by id.
         pending: returns the files whose passages do not all have vectors yet (an ingest embeds after it
             has made every file searchable by words); for those, the lexical ranking stands in for the dense.
+        restore_diacritics: spell out a question typed without å/ä/ö before embedding it.
     """
 
     def __init__(
@@ -142,7 +153,7 @@ class HybridRetriever:
         candidates: int = 60,
         rrf_k: int = 60,
         dense_weight: float = 1.0,
-        lexical_weight: float = 0.7,
+        lexical_weight: float = 0.85,  # tuned once on four sets pooled (bench/NOTES.md): words count nearly as meaning
         insats_boost: float = 1.5,
         section_boost: float = 1.3,
         diversity_decay: float = 0.7,
@@ -152,6 +163,7 @@ class HybridRetriever:
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
         pending: Callable[[], Collection[str]] | None = None,
+        restore_diacritics: bool = True,
     ) -> None:
         if candidates < 1 or rrf_k < 1:
             raise ValueError("candidates and rrf_k must be positive")
@@ -165,6 +177,8 @@ class HybridRetriever:
         self.reranker = reranker
         self.summary_per_section = summary_per_section
         self.pending = pending or frozenset
+        self.restore_diacritics = restore_diacritics
+        self._names: tuple[int, tuple[str, ...]] = (-1, ())  # (catalog generation, the archive's names)
         # One question is searched once per insats when asked across the archive: embed it once.
         self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
         self._vectors_lock = threading.Lock()
@@ -191,7 +205,7 @@ class HybridRetriever:
             return []
         sections = [filters.section] if filters.section else None
         intent = self._intent(query, catalog, named=filters.insats is None)
-        vector = self._embed(query.text)
+        vector = self._embed(self._dense_text(query.text, catalog))
         # Files still waiting for vectors (or every file, when the embedding server is down) have no dense
         # ranking: their place in the lexical one stands in for it, so they are not outranked for lack of it.
         waiting = frozenset(catalog.reports) if vector is None else frozenset(self.pending())
@@ -245,6 +259,15 @@ class HybridRetriever:
         if self.reranker is not None:
             passages = self.reranker.rerank(query.text, passages)
         return passages[:k]
+
+    def _dense_text(self, text: str, catalog: Catalog) -> str:
+        """The question as the dense model should read it: with the å/ä/ö a keyboard left out put back
+        (lexical search folds them away on both sides anyway)."""
+        if not self.restore_diacritics:
+            return text
+        if self._names[0] != catalog.generation:
+            self._names = (catalog.generation, (*(i.name for i in catalog.insatser), *kommuner().values()))
+        return with_diacritics(text, self._names[1])
 
     def _embed(self, question: str) -> list[float] | None:
         """The question's vector; None when the embedding server is down (search goes on by words)."""

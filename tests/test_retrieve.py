@@ -158,3 +158,27 @@ def test_a_paragraph_a_report_repeats_in_another_section_is_shown_once():
         passage("d", "lotsen.md", "ekonomi", "Budgeten räckte, men utbildningen i verktyget kostade mer."),
     ]
     assert [p.chunk.id for p in distinct(ranked)] == ["a", "c", "d"]
+
+
+def test_words_typed_without_a_ring_or_dots_are_spelled_out_for_the_dense_model():
+    from assistant.intent import with_diacritics
+
+    names = ["Vägen framåt Söderhamn", "Ovanåker"]
+    assert (
+        with_diacritics("Hur manga deltagare hade vagen framat i ovanaker nar den borjade?", names)
+        == "Hur många deltagare hade Vägen framåt i Ovanåker när den började?"  # names as the archive spells them
+    )
+    # A word that is more common as typed stays: "har" (has) is not "här" (here), "sa" (said) not "så".
+    assert with_diacritics("Vad har de sa om malet for 2023?", []) == "Vad har de sa om målet för 2023?"
+    assert with_diacritics("Vad kostade tolken?", []) == "Vad kostade tolken?"
+
+
+def test_the_dense_query_is_spelled_out_and_the_lexical_one_unchanged(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    calls = []
+    embed = archive.embedder.embed_query
+    archive.embedder.embed_query = lambda text: calls.append(text) or embed(text)  # type: ignore[method-assign]
+    top = archive.retriever().search("vantetider till psykiatrin i vagen framat", k=1)
+    assert calls == ["väntetider till psykiatrin i Vägen framåt"]
+    assert top[0].source == "slutrapport vägen framåt.md"
