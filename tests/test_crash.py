@@ -35,8 +35,10 @@ def _damage(crash, point: str) -> None:
         assert lexical is not None and lexical.generation < archive.register.generation  # never published
         assert state.lexical_stale and not state.ok, state
         if point == "mid-bm25-save":
-            # every file committed; the new BM25 index lies unpublished in its staging folder
-            assert "reviderad" in text and state.vectors == state.chunks == REPORTS * 6
+            # The ingest commits files and refreshes BM25 as it goes (vectors follow in a second phase): the
+            # killed refresh left files in the register that the published index does not hold, and the new
+            # index unpublished in its staging folder.
+            assert state.chunks > 0 and state.vectors < state.chunks
             assert list(archive.stores.lexical_dir.glob(".gen-*.tmp"))
             return
         assert "reviderad" not in text  # the killed file's edit never reached the register
