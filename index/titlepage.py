@@ -28,6 +28,16 @@ GENRES: tuple[tuple[str, str], ...] = (
     ),
     (r"ansokan|ansokningsblankett|projektansokan", "ansokan"),
 )
+# How each report type is written in Swedish: indefinite ("en förstudie") and definite ("förstudien").
+TYPE_NAMES = {
+    "slutrapport": ("slutrapport", "slutrapporten"),
+    "kvartalsrapport": ("kvartalsrapport", "kvartalsrapporten"),
+    "lagesrapport": ("lägesrapport", "lägesrapporten"),
+    "utvardering": ("utvärdering", "utvärderingen"),
+    "forstudie": ("förstudie", "förstudien"),
+    "ansokan": ("ansökan", "ansökan"),
+    "rapport": ("rapport", "rapporten"),
+}
 _GENRE = re.compile(r"\b(?:" + "|".join(f"(?P<g{i}>{p})" for i, (p, _) in enumerate(GENRES)) + r")\b")
 _GENRE_WORD = re.compile(r"(?:" + "|".join(p for p, _ in GENRES) + r"|rapport\w*)$")
 # Documents about the förbund as a whole, not about one insats: no insats of their own.

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from index.formtext import is_form_text
 from index.records import Chunk, Field
 from index.sections import section_key
+from index.titlepage import TYPE_NAMES
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 _ITEM = re.compile(r"^(\s*)(?:[-*•–]|\d{1,2}[.)])\s+")
@@ -23,14 +24,6 @@ _MARKUP = re.compile(r"<br\s*/?>|</?b>|\*\*|__|\\(?=[*_])|(?<!\w)\*(?=\w)|(?<=[\
 # A paragraph ending in a word that cannot end a sentence was cut by a page break.
 _UNFINISHED = re.compile(r"\s(?:och|att|i|på|för|av|med|de|den|det|en|ett|som|till|är|har|samt|eller|om)$")
 _PAGE_FURNITURE = re.compile(r"https?://|www\.|\bSida \d+ ?\(\d+\)|^\d+$")
-_TYPE_LABEL = {
-    "slutrapport": "slutrapport",
-    "kvartalsrapport": "kvartalsrapport",
-    "lagesrapport": "lägesrapport",
-    "utvardering": "utvärdering",
-    "forstudie": "förstudie",
-    "ansokan": "ansökan",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,7 +38,7 @@ class Ref:
     @property
     def label(self) -> str:
         """Swedish label of the report type ("slutrapport", "utvärdering" …)."""
-        return _TYPE_LABEL.get(self.report_type, "rapport")
+        return TYPE_NAMES.get(self.report_type, ("rapport", ""))[0]
 
 
 @dataclass(frozen=True, slots=True)

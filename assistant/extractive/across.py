@@ -11,16 +11,7 @@ from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.sentences import _best_covering, _quote
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
-
-_KIND_LABELS = {
-    "slutrapport": "slutrapport",
-    "kvartalsrapport": "kvartalsrapport",
-    "lagesrapport": "lägesrapport",
-    "utvardering": "utvärdering",
-    "forstudie": "förstudie",
-    "ansokan": "ansökan",
-    "rapport": "rapport",
-}
+from index.titlepage import TYPE_NAMES
 
 
 class ListAnswerer:
@@ -58,6 +49,6 @@ class ListAnswerer:
             head = f"{len(bullets)} av {len(catalog.insatser)} insatser i arkivet:"
         else:
             having = {info.insats.id for info in catalog.reports.values() if info.report_type == kind and info.insats}
-            head = f"{len(bullets)} av {len(having)} insatser med {_KIND_LABELS.get(kind, kind)} i arkivet:"
+            head = f"{len(bullets)} av {len(having)} insatser med {TYPE_NAMES.get(kind, (kind, ''))[0]} i arkivet:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)

@@ -13,6 +13,7 @@ from assistant.intent import MONEY_TERMS as _MONEY
 from assistant.intent import overlap as _overlap
 from index.analyze import analyze
 from index.formtext import is_form_text
+from index.titlepage import TYPE_NAMES
 
 # An amount of money: digits (with spaces, a decimal comma) and a currency unit, perhaps after a scale word
 # ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels.
@@ -30,15 +31,6 @@ _NUMBER_WORDS = frozenset(
 # "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
 _FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
-_TYPE_LABEL = {
-    "slutrapport": "slutrapporten",
-    "kvartalsrapport": "kvartalsrapporten",
-    "lagesrapport": "lägesrapporten",
-    "utvardering": "utvärderingen",
-    "forstudie": "förstudien",
-    "ansokan": "ansökan",
-    "rapport": "rapporten",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,7 +187,7 @@ def _quote(sentence: _Sentence, used: list[Passage]) -> str:
         used.append(sentence.passage)
     n = used.index(sentence.passage) + 1
     passage = sentence.passage
-    where = _TYPE_LABEL.get(passage.report_type or "", passage.source)
+    where = TYPE_NAMES[passage.report_type][1] if passage.report_type in TYPE_NAMES else passage.source
     owner = f"{passage.insats}, {where}" if passage.insats else where
     # A "[2]" inside the quoted report text (a reference, or planted) must not become a citation of passage 2.
     return f"Enligt {owner}: ”{defuse_markers(sentence.text)}” [{n}]"
