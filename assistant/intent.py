@@ -59,7 +59,8 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # Target group: "målgrupp(en)".
     (("malgrupp",), ("malgrupp",)),
 )
-# Words that ask for a summary rather than a fact (matched anywhere in the folded words).
+# Words that ask for a summary rather than a fact (matched at the start of a folded word: "styrelsemötet" is the
+# board, "Socialstyrelsen" is an authority).
 SUMMARY_CUES = (
     "sammanfatt",  # "sammanfatta", "sammanfattning"
     "sammanstall",  # "sammanställ", "sammanställning"
@@ -362,7 +363,7 @@ def report_type_hint(question: str) -> str | None:
 
 def is_summary_question(question: str) -> bool:
     text = " ".join(re.findall(r"\w+", fold(question)))
-    return any(cue in text for cue in SUMMARY_CUES)
+    return any(re.search(rf"\b{cue}", text) for cue in SUMMARY_CUES)
 
 
 def summary_sections(question: str) -> tuple[str, ...]:

@@ -148,3 +148,11 @@ def test_a_follow_up_borrows_the_previous_question_and_swaps_its_place():
 def test_capitalised_names_inside_the_question_are_kept_as_written():
     query = read_question("Vad säger rapporterna om Fristaden och Kompassen?")
     assert query.inner_names == ("Fristaden", "Kompassen")
+
+
+def test_a_summary_cue_is_a_word_start_not_part_of_an_authoritys_name():
+    from assistant.intent import is_summary_question
+
+    assert is_summary_question("Sammanfatta Lyftet inför styrelsemötet")
+    assert is_summary_question("Skriv en styrelsesammanfattning av Lyftet")
+    assert not is_summary_question("Vad säger Socialstyrelsen om sjukskrivning?")
