@@ -8,6 +8,7 @@ Two kinds of question ask for something no report can answer, whatever the wordi
     do ("vilken fidelitypoäng fick X?" when only another insats measured fidelity): a specialised word
     that is absent from every passage of the insats cannot be answered by them.
 Both return a Swedish sentence without figures of its own, so nothing can be mistaken for an answer.
+(Names and kommuner the archive does not have are found in ``assistant/extractive/absent.py``, which calls these.)
 """
 
 from __future__ import annotations
@@ -30,13 +31,13 @@ _LATER = re.compile(
     r"(?:att\s+)?(?:projektet|insatsen|projekttiden|insatstiden|projektslut|insatsens slut|projektets slut)"
 )
 _YEAR = re.compile(r"\b(19[89]\d|20[0-4]\d)\b")
-# Words this frequent in general Swedish (Zipf) are everyday words a question may use for any topic.
 # "2024Q1", "Q1 2024", "kvartal 1 2024", "kv 1 2024", "2024 kvartal 1"
 _QUARTER = re.compile(
     r"(?:(?P<y1>20\d\d)\s*[-_ ]?\s*(?:q|kv(?:artal)?\.?)\s*(?P<q1>[1-4])(?!\d))"
     r"|(?:(?:(?<![a-z])q|(?<![a-z])kv(?:artal)?\.?)\s*(?P<q2>[1-4])(?!\d)[\s_-]*(?:20\d\d[\s_-]+)?(?P<y2>20\d\d)?)"
 )
 _RANGE = re.compile(r"\b(\d{6}|\d{4}-\d{2}-\d{2})\s*[-–]\s*(\d{6}|\d{4}-\d{2}-\d{2})\b")
+# Words this frequent in general Swedish (Zipf) are everyday words a question may use for any topic.
 _SPECIALISED_ZIPF = 3.0
 _MIN_WORD = 5  # shorter words are abbreviations or function words, matched too loosely to decide on
 
