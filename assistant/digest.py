@@ -44,6 +44,7 @@ class _Writer:
         self.doc, self.reader, self.ids = doc, sources, insats_ids
         self.footnotes = {s.n: s for s in doc.sources}
         self.passages: list[Passage] = []
+        self._chunks: dict[str, list[Chunk]] = {}  # per report, read once for all its statements
 
     def write(self) -> tuple[str, list[Passage]]:
         doc = self.doc
@@ -109,7 +110,9 @@ class _Writer:
         return f"{text} {''.join(markers)}" if markers else ""
 
     def _passage(self, footnote: Source, statement: str) -> Passage | None:
-        chunk = _chunk_for(footnote, statement, self.reader)
+        if footnote.source not in self._chunks:
+            self._chunks[footnote.source] = self.reader.chunks_of(footnote.source)
+        chunk = _chunk_for(footnote, statement, self._chunks[footnote.source])
         if chunk is None:
             return None
         for known in self.passages:
@@ -118,10 +121,9 @@ class _Writer:
         return Passage(chunk, 1.0, footnote.insats, self.ids.get(footnote.insats), footnote.report_type)
 
 
-def _chunk_for(footnote: Source, statement: str, reader: SourceReader) -> Chunk | None:
-    """The stored passage a statement stands in: the one holding most of its words, under the footnote's
-    heading when several do."""
-    chunks = reader.chunks_of(footnote.source)
+def _chunk_for(footnote: Source, statement: str, chunks: list[Chunk]) -> Chunk | None:
+    """The stored passage of the footnote's report a statement stands in: the one holding most of its words,
+    under the footnote's heading when several do."""
     if not chunks:
         return None
     wanted = _words(statement)

@@ -14,7 +14,8 @@ Both return a Swedish sentence without figures of its own, so nothing can be mis
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from datetime import date
 
@@ -114,7 +115,7 @@ def after_coverage(question: str, insatser: Sequence[Insats], quarters: dict[str
 def unmentioned(
     question: str,
     insats: Insats,
-    passages_text: Iterable[str],
+    own: AbstractSet[str],
     *,
     archive_frequency: dict[str, int],
     excluded: set[str],
@@ -122,7 +123,7 @@ def unmentioned(
     """A specialised word of the question that no passage of ``insats`` uses, though the archive does.
 
     Args:
-        passages_text: the searchable text of every passage of the insats.
+        own: the analyzed terms of every passage of the insats.
         archive_frequency: passages of the whole archive per analyzed term of the question.
         excluded: analyzed terms that are not about the topic (the insats's name, kommuner, framing).
     """
@@ -142,9 +143,6 @@ def unmentioned(
             candidates.append((word, head))
     if not candidates:
         return None
-    own: set[str] = set()
-    for text in passages_text:
-        own.update(analyze(text))
     for word, head in candidates:
         if head not in own:
             return Gap(

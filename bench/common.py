@@ -52,6 +52,7 @@ def open_current(settings: Settings, seeds: Path) -> Archive:
     is kept, so only passages whose text changed are embedded again.
     """
     data = settings.data_dir
+    data.mkdir(parents=True, exist_ok=True)
     stamp = data / "pipeline.sha256"
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "index").glob("*.py")))).hexdigest()
     if not stamp.exists() or stamp.read_text() != digest:

@@ -26,12 +26,10 @@ scorer's agree: a passage only counts for evidence from its own file; negative q
 from __future__ import annotations
 
 import argparse
-import hashlib
 import importlib.util
 import json
 import os
 import re
-import shutil
 import statistics
 import sys
 import time
@@ -47,8 +45,10 @@ CACHE = ROOT / "bench" / ".cache" / "retrieval"
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("ARKIV_EVAL_CORPORA", str(CACHE / "corpora"))
 
+from common import open_current  # noqa: E402
+
 from assistant.archive import Archive  # noqa: E402
-from assistant.compose import build_retriever, open_archive  # noqa: E402
+from assistant.compose import build_retriever  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.privacy import mask_passage  # noqa: E402
 from index.build import IngestReport, embed_chunks  # noqa: E402
@@ -109,34 +109,13 @@ def prepare(name: str, model: str = "bundled:multilingual-e5-small") -> Bench:
     settings = Settings(
         data_dir=CACHE / name,
         embedding_model=model,
-        model_cache_dir=Path(os.environ.get("ARKIV_MODEL_CACHE_DIR", "/work/model-cache")),
+        model_cache_dir=Path(os.environ["ARKIV_MODEL_CACHE_DIR"]) if "ARKIV_MODEL_CACHE_DIR" in os.environ else None,
     )
     archive = open_current(settings, Path(ds["corpus"]))
     chunks = archive.register.chunks()
     bm25 = bm25_search(chunks)
     naive = naive_search(Path(ds["corpus"]), archive)
     return Bench(name, ds, archive, settings, naive, bm25, rrf_search(dense_search(archive), bm25))
-
-
-def open_current(settings: Settings, corpus: Path) -> Archive:
-    """The bench archive, ingested with the current pipeline.
-
-    Ingest skips files whose bytes are unchanged, so an index built by older chunking or section code would
-    be measured as if it were new. The index is rebuilt whenever the ingest code changed; the vector cache
-    is kept, so only passages whose text changed are embedded again.
-    """
-    data = settings.data_dir
-    data.mkdir(parents=True, exist_ok=True)
-    stamp = data / "pipeline.sha256"
-    digest = hashlib.sha256(b"".join(p.read_bytes() for p in sorted((ROOT / "index").glob("*.py")))).hexdigest()
-    if not stamp.exists() or stamp.read_text() != digest:
-        for stale in ("chroma", "lexical"):
-            shutil.rmtree(data / stale, ignore_errors=True)
-        (data / "register.sqlite").unlink(missing_ok=True)
-    archive = open_archive(settings)
-    archive.ingest(corpus)
-    stamp.write_text(digest)
-    return archive
 
 
 def arkiv_search(bench: Bench, **options: object) -> tuple[Search, list[int]]:

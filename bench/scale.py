@@ -551,7 +551,7 @@ def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]
     memory["after warm-up"] = memory_now()
     # Question vectors are remembered (embedder and retriever); forget the warm-up's so every timed
     # search embeds its question, as a new question does.
-    for cache in (getattr(archive.embedder, "_query_cache", None), getattr(retriever, "_vectors", None)):
+    for cache in (getattr(archive.embedder, "_recent", None), getattr(retriever, "_vectors", None)):
         if cache is not None:
             cache.clear()
     # The query embedding inside each timed search is timed too: the share of one and the same call, so a

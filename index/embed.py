@@ -21,19 +21,18 @@ import re
 import threading
 import time
 import unicodedata
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from index.bundled import E5_PREFIXES, build_bundled_model
 from index.onnx_export import ONNX_FILES
+from index.query_cache import RecentVectors
 
 logger = logging.getLogger(__name__)
 
 BUNDLED_MODEL = "bundled:multilingual-e5-small"
 _BUNDLED_DIMENSION = 384
-QUERY_CACHE_SIZE = 512  # recent question vectors kept (2 kB each)
 
 
 class Embedder(Protocol):
@@ -97,8 +96,7 @@ class SentenceTransformerEmbedder:
         self._dimension = _BUNDLED_DIMENSION if model == BUNDLED_MODEL else 0
         self._query_prompt: dict[str, str] = {}
         self._passage_prompt: dict[str, str] = {}
-        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
-        self._cache_lock = threading.Lock()
+        self._recent = RecentVectors()
 
     @property
     def dimension(self) -> int:
@@ -139,17 +137,7 @@ class SentenceTransformerEmbedder:
         question, and staff re-ask (the app, then the API; a follow-up). One model call costs ~45 ms of a
         core that every search shares.
         """
-        with self._cache_lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vector = self._embed_query(text)
-        with self._cache_lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        return self._recent.get_or_embed(text, self._embed_query)
 
     def _embed_query(self, text: str) -> list[float]:
         with self._lock:

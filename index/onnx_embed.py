@@ -15,7 +15,6 @@ import logging
 import os
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,9 +22,9 @@ from typing import Any
 
 import numpy as np
 
-logger = logging.getLogger(__name__)
+from index.query_cache import RecentVectors
 
-QUERY_CACHE_SIZE = 512
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +102,7 @@ class OnnxEmbedder:
         self._lock = threading.Lock()  # loading, and the tokenizer (not safe to share across threads)
         self._tokenizer: Any = None
         self._sessions: dict[int, Any] = {}
-        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._recent = RecentVectors()
 
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         """Vectors for passages, in the order given, with the model's passage prompt."""
@@ -123,18 +122,13 @@ class OnnxEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         """The vector for one question, with the model's query prompt; recent questions are remembered."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
+
         # A short question barely parallelises: one thread, and it need not wait for a passage batch.
-        vector: list[float] = self._run(self._encode([self.recipe.query_prompt + text]), threads=1)[0].tolist()
-        with self._lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        def embed(question: str) -> list[float]:
+            vector: list[float] = self._run(self._encode([self.recipe.query_prompt + question]), threads=1)[0].tolist()
+            return vector
+
+        return self._recent.get_or_embed(text, embed)
 
     def _encode(self, texts: list[str]) -> list[list[int]]:
         with self._lock:

@@ -17,15 +17,14 @@ import logging
 import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from typing import Any
 
 from index.bundled import E5_PREFIXES
+from index.query_cache import RecentVectors
 
 logger = logging.getLogger(__name__)
 
-QUERY_CACHE_SIZE = 512
 _RETRY_STATUS = {408, 409, 425, 429, 500, 502, 503, 504}
 
 
@@ -83,7 +82,7 @@ class RemoteEmbedder:
         self._transport = transport
         self._client: Any = None
         self._lock = threading.Lock()
-        self._query_cache: OrderedDict[str, list[float]] = OrderedDict()
+        self._recent = RecentVectors()
 
     @property
     def dimension(self) -> int:
@@ -102,17 +101,7 @@ class RemoteEmbedder:
 
     def embed_query(self, text: str) -> list[float]:
         """The vector for one question; recent questions are remembered."""
-        with self._lock:
-            cached = self._query_cache.get(text)
-            if cached is not None:
-                self._query_cache.move_to_end(text)
-                return cached
-        vector = self._post([self._query_prefix + text])[0]
-        with self._lock:
-            self._query_cache[text] = vector
-            if len(self._query_cache) > QUERY_CACHE_SIZE:
-                self._query_cache.popitem(last=False)
-        return vector
+        return self._recent.get_or_embed(text, lambda question: self._post([self._query_prefix + question])[0])
 
     def _post(self, inputs: list[str]) -> list[list[float]]:
         import httpx

@@ -6,6 +6,7 @@ import pytest
 from conftest import assistant_of
 
 from assistant import gaps
+from index.analyze import analyze
 from index.records import Field, Insats
 
 
@@ -48,7 +49,7 @@ def test_a_quarterly_report_ends_with_its_quarter_not_with_the_insats_period():
 
 def test_a_specialised_word_the_insats_never_uses_but_the_archive_does_is_a_gap():
     lyftet = _insats("Lyftet Ockelbo", reports=("slut.md",), ends=[])
-    texts = ["Deltagarna fick stöd av en coach enligt Supported Employment."]
+    texts = set(analyze("Deltagarna fick stöd av en coach enligt Supported Employment."))
     gap = gaps.unmentioned(
         "Vilken fidelitypoäng fick Lyftet Ockelbo?",
         lyftet,

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from assistant.catalog import Catalog
-from assistant.extractive.absent import gap, kommun_without_insats, not_in_archive, only_mentioned
+from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats, not_in_archive, only_mentioned
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
@@ -61,6 +61,7 @@ class ExtractiveAnswerer:
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
         self.facts = FactAnswerer(retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences)
         self.lists = ListAnswerer(retriever, catalog=catalog, per_insats=per_insats)
+        self.report_terms = ReportTerms(sources)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
@@ -74,7 +75,7 @@ class ExtractiveAnswerer:
         catalog, lexical = self.catalog(), self.lexical()
         if not named and (absent := kommun_without_insats(query, catalog, lexical)) is not None:
             return Draft(absent.text, abstained=True)
-        if not across and (absent := gap(query, named, catalog, lexical, self.sources)) is not None:
+        if not across and (absent := gap(query, named, catalog, lexical, self.report_terms)) is not None:
             return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.

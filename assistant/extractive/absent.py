@@ -61,6 +61,26 @@ class SourceReader(Protocol):
     def chunks_of(self, source: str) -> list[Chunk]: ...
 
 
+class ReportTerms:
+    """The analyzed terms of each report's passages, read and analyzed once per state of the archive (a
+    question about an insats asks whether its reports use a word; re-reading them per question is slow)."""
+
+    def __init__(self, sources: SourceReader) -> None:
+        self.sources = sources
+        self._generation = -1
+        self._terms: dict[str, frozenset[str]] = {}
+
+    def of(self, reports: Sequence[str], generation: int) -> frozenset[str]:
+        """Every term the passages of ``reports`` use, as the archive stands at ``generation``."""
+        if generation != self._generation:
+            self._generation, self._terms = generation, {}
+        for source in reports:
+            if source not in self._terms:
+                chunks = self.sources.chunks_of(source)
+                self._terms[source] = frozenset(t for c in chunks for t in analyze(c.search_text))
+        return frozenset().union(*(self._terms[s] for s in reports))
+
+
 def kommun_without_insats(query: Query, catalog: Catalog, lexical: LexicalSearch) -> gaps.Gap | None:
     """A kommun the question names (capitalised, as a place is written) that no report of the archive
     mentions at all: no insats can have been run there. Kommun names that are also everyday words ("Vara",
@@ -77,7 +97,7 @@ def kommun_without_insats(query: Query, catalog: Catalog, lexical: LexicalSearch
 
 
 def gap(
-    query: Query, named: Sequence[NameMatch], catalog: Catalog, lexical: LexicalSearch, sources: SourceReader
+    query: Query, named: Sequence[NameMatch], catalog: Catalog, lexical: LexicalSearch, terms: ReportTerms
 ) -> gaps.Gap | None:
     """What the archive cannot answer about the insats the question names, or the kommun's insatser when
     it names only a kommun (see ``assistant.gaps``)."""
@@ -87,33 +107,31 @@ def gap(
         words = set(query.words)
         scope = [i for i in catalog.insatser if i.kommun and fold(i.kommun) in words]
     if query.figure:
-        found = gaps.after_coverage(query.text, scope, _quarters(scope, catalog, sources))
+        found = gaps.after_coverage(query.text, scope, _quarters(scope, catalog, terms.sources))
         if found is not None:
             return found
     if not named:
-        return _unknown_name(query, scope, catalog, sources)
+        return _unknown_name(query, scope, catalog, terms)
     if len(named) != 1:
         return None
     insats = named[0].insats
     excluded = {t for m in named for t in analyze(m.alias)} | {t for p in kommuner() for t in analyze(p)}
     excluded |= set(analyze(insats.name))
     frequency = {t: lexical.document_frequency(t) for t in analyze(query.text)}
-    texts = (c.search_text for source in insats.reports for c in sources.chunks_of(source))
-    return gaps.unmentioned(query.text, insats, texts, archive_frequency=frequency, excluded=excluded)
+    own = terms.of(insats.reports, catalog.generation)
+    return gaps.unmentioned(query.text, insats, own, archive_frequency=frequency, excluded=excluded)
 
 
-def _unknown_name(query: Query, scope: Sequence[Insats], catalog: Catalog, sources: SourceReader) -> gaps.Gap | None:
+def _unknown_name(
+    query: Query, scope: Sequence[Insats], catalog: Catalog, report_terms: ReportTerms
+) -> gaps.Gap | None:
     """A name the question asks about ("projektet Kompassen i Gävle") that is no insats of the archive and
     that no report of the kommun's insatser uses: their figures would answer another question."""
     if not scope:
         return None
     known = {w for i in catalog.insatser for a in (fold(i.name), *i.aliases) for w in a.split()}
     places = set(kommuner())
-    own: set[str] = set()
-    for insats in scope:
-        for source in insats.reports:
-            for chunk in sources.chunks_of(source):
-                own.update(analyze(chunk.search_text))
+    own = report_terms.of([source for insats in scope for source in insats.reports], catalog.generation)
     for word in query.inner_names:
         folded = fold(word)
         terms = analyze(word)
