@@ -155,6 +155,10 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     # Who to contact: "kontaktperson".
     ((" kontaktperson",), ("kontaktperson",)),
+    # Who ran it with whom: "part(er)" is the form's word for the organisations an insats works with.
+    ((" parter", " samverkanspart", " samarbetspart"), ("samverkanspart",)),
+    # Who owned it: "ägde", "ägare", "huvudman", "drev(s)".
+    ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), ("organisation",)),
 )
 # Wording that asks for a cause or a reason (padded with spaces).
 REASON_CUES = (

@@ -32,6 +32,8 @@ _FIELD_LABELS = {
     "period_start": "Period",
     "period_end": "Period",
     "kontaktperson": "Kontaktperson",
+    "samverkanspart": "Samverkanspart",
+    "organisation": "Insatsägare",
 }
 
 
@@ -79,9 +81,10 @@ class FactAnswerer:
             ranked = [
                 s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
             ]
-            # A named insats's reports that state no figure on the topic still tell what they say about it;
-            # but no amount is no answer to what something cost, whatever else is said about it.
-            if not ranked and named and register is None and not query.money:
+            # A named insats's reports that state no figure on the topic still tell what they say about it (the
+            # register's fields answer only part of a question that asks more); but no amount is no answer to
+            # what something cost, whatever else is said about it.
+            if not ranked and named and not query.money:
                 ranked = everything
         if not ranked and register is None:
             if named and query.money:
