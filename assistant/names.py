@@ -65,9 +65,14 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
     index = _alias_index(tuple(insatser))
     present = index.present(words)
     best: dict[str, tuple[float, str]] = {}
+    joined = f" {' '.join(words)} "
     for entry in index.candidates(present):
         insats_id, alias, tokens, distinctive = index.entries[entry]
-        if not all(t in present for t in tokens) or (len(tokens) < 2 and not distinctive):
+        if not all(t in present for t in tokens):
+            continue
+        # One everyday word alone is no name ("steget"); the whole name written out is ("steget ut").
+        phrase = " ".join(re.findall(r"\w+", alias))
+        if len(tokens) < 2 and not distinctive and not (" " in phrase and f" {phrase} " in joined):
             continue
         score = 60.0 + 10.0 * len(tokens)
         if score > best.get(insats_id, (0.0, ""))[0]:

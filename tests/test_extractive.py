@@ -150,3 +150,9 @@ def test_a_sentence_that_denies_a_thing_does_not_count_as_having_it():
     assert set(analyze("brukarråd")) <= denied_terms("Någon form av råd, t.ex. ett brukarråd, fanns inte.")
     assert not denied_terms("Insatsen har haft ett brukarråd som träffats varje månad.")
     assert not denied_terms("Några deltagare har gått till arbete.")  # "några" without a negation is a number
+
+
+def test_a_budget_tables_cells_are_amounts_without_a_currency():
+    key = set(analyze("regionens personal"))
+    assert _answers_figure("Personal Region Gävleborg (rehabkoordinator) | 960 000 | 512 640", key, money=True)
+    assert not _answers_figure("Regionens personal var med i 34 möten.", key, money=True)

@@ -59,3 +59,10 @@ def test_a_long_name_is_found_in_a_question_by_its_unusual_word_and_kommun():
     assert names(found) == ["Lokal stödinsats efter Trisam - Hofors"] and found[0].score > 55
     # the word alone is a concept every report may mention, not the insats
     assert insatser_in_text("Vilka insatser nämner Trisam?", REGISTER) == []
+
+
+def test_a_name_of_everyday_words_is_found_when_written_out_whole():
+    register = [_insats("Steget ut Ovanåker", "Ovanåker"), _insats("Vägen framåt Söderhamn", "Söderhamn")]
+    found = insatser_in_text("steget ut – hur stor del av budgeten användes?", register)
+    assert [m.insats.name for m in found] == ["Steget ut Ovanåker"]
+    assert insatser_in_text("Vilket steg togs först?", register) == []  # one everyday word is no name

@@ -16,9 +16,11 @@ from index.formtext import is_form_text
 from index.titlepage import TYPE_NAMES
 
 # An amount of money: digits (with spaces, a decimal comma) and a currency unit, perhaps after a scale word
-# ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels.
+# ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels; or, in a budget
+# table's cells, a number in groups of three digits ("960 000"): the people these reports count are fewer.
 _AMOUNT = re.compile(
     r"\d[\d \u00a0]*(?:[,.]\d+)?\s?(?:(?:miljoner|miljon|mn|milj\.?)\s)?(?:kr|kronor|tkr|mkr|mnkr|msek|sek)\b"
+    r"|(?<![\d,.])\d{1,3}(?:[ \u00a0]\d{3})+(?![\d,.]|[ \u00a0]\d)"
     r"|(?:beviljade|utnyttjade) medel",
     re.IGNORECASE,
 )
