@@ -126,7 +126,11 @@ class FactAnswerer:
                     label = _FIELD_LABELS.get(found[0].name, found[0].name)
                     if found[0].name.startswith("period_") and passage.report_type == "kvartalsrapport":
                         label = "Kvartalsrapportens period"  # the quarter reported on, not when the insats ran
-                    lines.append(f"{label}: {_quote(_Sentence(raw, passage, 1.0), used)}")
+                    quoted = _quote(_Sentence(raw, passage, 1.0), used)
+                    # A packed date ("20230101 – 20240831") is stated as read ("2023-01-01 – 2024-08-31").
+                    shown = " – ".join(f.value for f in found)
+                    dated = found[0].name.startswith("period_") and shown not in raw
+                    lines.append(f"{label}: {shown} – {quoted}" if dated else f"{label}: {quoted}")
                     for field in found:
                         values_by_field.setdefault((match.insats.id, field.name), set()).add(field.value)
         if not lines:
