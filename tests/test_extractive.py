@@ -156,3 +156,22 @@ def test_a_budget_tables_cells_are_amounts_without_a_currency():
     key = set(analyze("regionens personal"))
     assert _answers_figure("Personal Region Gävleborg (rehabkoordinator) | 960 000 | 512 640", key, money=True)
     assert not _answers_figure("Regionens personal var med i 34 möten.", key, money=True)
+
+
+def test_a_register_field_asked_for_is_no_gap_whatever_else_the_question_names():
+    from dataclasses import replace
+
+    from assistant.extractive.absent import ReportTerms, gap
+    from index.records import Field
+
+    bron = replace(BRON, fields=(("bron.md", Field("diarienummer", "SFG 21-3", "SFG 21-3", 0, 8)),))
+    catalog = Catalog(1, (bron, STIGEN), CATALOG.reports)
+
+    class _Archive(_Words):
+        def document_frequency(self, term):
+            return 5  # every word is used somewhere in the archive, "samordningsförbundet" too
+
+    asked = read_question("Vilket diarienummer har Bron Gävle hos samordningsförbundet?", catalog=catalog)
+    assert gap(asked, asked.named, catalog, _Archive(), ReportTerms(_Reports())) is None
+    other = read_question("Vilken fidelitypoäng fick Bron Gävle?", catalog=catalog)
+    assert gap(other, other.named, catalog, _Archive(), ReportTerms(_Reports())) is not None

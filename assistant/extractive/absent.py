@@ -125,6 +125,9 @@ def gap(
     if len(named) != 1:
         return None
     insats = named[0].insats
+    asked = {name for fields in query.register_fields for name in fields}
+    if asked & {field.name for _, field in insats.fields}:
+        return None  # the register holds what is asked ("diarienummer … hos förbundet"): the rest is context
     excluded = {t for m in named for t in analyze(m.alias)} | {t for p in kommuner() for t in analyze(p)}
     excluded |= set(analyze(insats.name))
     frequency = {t: lexical.document_frequency(t) for t in analyze(query.text)}
