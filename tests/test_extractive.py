@@ -175,3 +175,9 @@ def test_a_register_field_asked_for_is_no_gap_whatever_else_the_question_names()
     assert gap(asked, asked.named, catalog, _Archive(), ReportTerms(_Reports())) is None
     other = read_question("Vilken fidelitypoäng fick Bron Gävle?", catalog=catalog)
     assert gap(other, other.named, catalog, _Archive(), ReportTerms(_Reports())) is not None
+
+
+def test_an_ordinal_interval_answers_how_often():
+    key = set(analyze("styrgruppen träffades"))
+    assert _answers_figure("Styrgruppen har träffats var åttonde vecka under hela insatstiden.", key, often=True)
+    assert not _answers_figure("Styrgruppen har träffats i kommunhuset.", key, often=True)

@@ -30,8 +30,12 @@ _COUNT = re.compile(r"\b\d+(?:[ ,.]\d+)*\s*%?\s+(?:av\s+\d+\s+)?(?:\w+\s+)?(\w+)
 _NUMBER_WORDS = frozenset(
     "två tre fyra fem sex sju åtta nio tio elva tolv femton tjugo trettio halv hälften dubbelt".split()
 )
-# "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden").
-_FREQUENCY_WORDS = frozenset("varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet".split())
+# "Hur ofta …" is answered in words as often as in figures ("varannan vecka", "en gång i månaden", "var
+# åttonde vecka": an ordinal after "var" counts the interval).
+_FREQUENCY_WORDS = frozenset(
+    "varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet "
+    "tredje fjärde femte sjätte sjunde åttonde nionde tionde".split()
+)
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 
 
