@@ -440,10 +440,12 @@ def _content(text: str) -> tuple[Word, ...]:
         analyzed = analyze(word)
         if analyzed and analyzed[0] in FRAMING:
             continue  # the whole word frames ("slutrapporterna"), whatever its parts ("slut")
+        # A word of one or two small letters is a function word ("är", "än", "åt") or part of an abbreviation
+        # ("t.ex."), never the topic, however rarely the reports use it; a short topic word is an abbreviation,
+        # in capitals ("MI", "AF").
+        if len(folded) <= 2 and not word.isupper():
+            continue
         everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
-        # A word of one or two small letters is a function word ("är", "än", "få") or part of an abbreviation
-        # ("t.ex."); a short topic word is an abbreviation, in capitals ("MI", "AF").
-        everyday = everyday or (len(folded) <= 2 and not word.isupper())
         found.append(Word(folded, frozenset(set(analyzed) - FRAMING), everyday))
     return tuple(found)
 
