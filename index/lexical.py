@@ -88,7 +88,7 @@ class LexicalIndex:
             return []
         limit = min(k, len(self.ids) if mask is None else int(mask.sum()))
         docs, scores = self._retriever.retrieve(  # type: ignore[attr-defined]
-            [tokens], k=limit, show_progress=False, weight_mask=mask, n_threads=1
+            [tokens], k=limit, show_progress=False, weight_mask=mask, n_threads=0
         )
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
