@@ -207,6 +207,7 @@ class _LexicalRefresher:
         self._last = time.monotonic()
         self._cost = 0.0
         self._generation = stores.register.generation
+        self._analyzed: dict[str, list[str]] = {}  # each passage is analyzed once per run, not per rebuild
 
     def maybe(self) -> None:
         if time.monotonic() - self._last < LEXICAL_SHARE * self._cost:
@@ -216,10 +217,11 @@ class _LexicalRefresher:
 
     def now(self) -> None:
         began = time.monotonic()
-        self._generation = self._stores.register.generation
         register = self._stores.register
+        changed = register.generation != self._generation  # then the saved index is behind: no need to load it
         register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
-        refresh_lexical(self._stores)
+        refresh_lexical(self._stores, force=changed, memo=self._analyzed)
+        self._generation = register.generation
         self._last = time.monotonic()
         self._cost = self._last - began
 
@@ -291,7 +293,7 @@ def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], Repo
     sections = find_sections(doc.text)
     corrected = None
     if needs_repair(doc.text):
-        fixed, repairs = repair(doc.text)
+        fixed, repairs = repair(doc.text, damaged=True)
         # Offsets stay valid only for same-length repairs; anything else is shown but not used for spans.
         corrected = fixed if len(fixed) == len(doc.text) and repairs else None
     text = corrected or doc.text
@@ -429,14 +431,18 @@ def repair_stores(stores: Stores, embedder: Embedder) -> Consistency:
     return check_consistency(stores)
 
 
-def refresh_lexical(stores: Stores, *, force: bool = False) -> LexicalIndex:
-    """The lexical index for the register's current generation, rebuilt and saved when stale."""
+def refresh_lexical(stores: Stores, *, force: bool = False, memo: dict[str, list[str]] | None = None) -> LexicalIndex:
+    """The lexical index for the register's current generation, rebuilt and saved when stale.
+
+    ``memo``: analyzed passages kept between the rebuilds of one ingest (see ``LexicalIndex.build``).
+    """
     generation = stores.register.generation
     current = None if force else LexicalIndex.load(stores.lexical_dir)
     if current is not None and current.generation == generation and current.current:
         return current
     chunks = stores.register.chunks()
-    index = LexicalIndex.build([c.id for c in chunks], [c.search_text for c in chunks], generation=generation)
+    texts = [c.search_text for c in chunks]
+    index = LexicalIndex.build([c.id for c in chunks], texts, generation=generation, memo=memo)
     index.save(stores.lexical_dir)
     return index
 

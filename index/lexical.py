@@ -38,14 +38,32 @@ class LexicalIndex:
 
     @classmethod
     def build(
-        cls, ids: Sequence[str], texts: Sequence[str], *, generation: int, k1: float = 1.2, b: float = 0.75
+        cls,
+        ids: Sequence[str],
+        texts: Sequence[str],
+        *,
+        generation: int,
+        k1: float = 1.2,
+        b: float = 0.75,
+        memo: dict[str, list[str]] | None = None,
     ) -> LexicalIndex:
+        """BM25 over ``texts`` (analyzed), one document per id.
+
+        Args:
+            memo: analyzed tokens by text, kept by the caller between builds (an ingest rebuilds the index
+                as files arrive): texts already in it are not analyzed again. Left holding these texts only.
+        """
         import bm25s
 
+        known = memo or {}
+        tokens = [known.get(t) or analyze(t) or ["\u2205"] for t in texts]
+        if memo is not None:
+            memo.clear()
+            memo.update(zip(texts, tokens, strict=True))
         if not ids:
             return cls([], None, generation)
         retriever = bm25s.BM25(k1=k1, b=b)
-        retriever.index([analyze(t) or ["\u2205"] for t in texts], show_progress=False)
+        retriever.index(tokens, show_progress=False)
         return cls(ids, retriever, generation)
 
     @property
@@ -70,7 +88,7 @@ class LexicalIndex:
             return []
         limit = min(k, len(self.ids) if mask is None else int(mask.sum()))
         docs, scores = self._retriever.retrieve(  # type: ignore[attr-defined]
-            [tokens], k=limit, show_progress=False, weight_mask=mask, n_threads=1
+            [tokens], k=limit, show_progress=False, weight_mask=mask, n_threads=0
         )
         return [(self.ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 

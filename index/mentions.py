@@ -68,10 +68,26 @@ def _add_mention(found: dict[str, Mention], text: str, name: str, start: int, ow
     found[key] = Mention(name, start, end, text[sentence_start : sentence_end + 1].strip())
 
 
+_DEFINITION = re.compile(r"((?:[A-ZÅÄÖ]?[\w-]+ ){1,6})\(([A-ZÅÄÖ]{2,8})\)")
+_BRACKETED_CAPITALS = re.compile(r"\([A-ZÅÄÖ]{2,8}\)")
+
+
+def _defined_abbreviations(text: str) -> Iterator[re.Match[str]]:
+    """``_DEFINITION``'s matches in ``text``, looked for only on the lines with a bracketed abbreviation.
+
+    A definition never spans lines (neither its words nor its spaces match a line break), so this finds
+    the same matches as scanning the whole text, without trying six words back at every word of it.
+    """
+    starts = dict.fromkeys(text.rfind("\n", 0, m.start()) + 1 for m in _BRACKETED_CAPITALS.finditer(text))
+    for start in starts:
+        end = text.find("\n", start)
+        yield from _DEFINITION.finditer(text, start, len(text) if end < 0 else end)
+
+
 def abbreviations(text: str) -> Iterator[tuple[str, str]]:
     """Short forms the report defines: "Ett hållbart arbetsliv (EHA)" and "EHA<TAB>Ett hållbart arbetsliv"."""
     seen: set[str] = set()
-    for match in re.finditer(r"((?:[A-ZÅÄÖ]?[\w-]+ ){1,6})\(([A-ZÅÄÖ]{2,8})\)", text):
+    for match in _defined_abbreviations(text):
         short, words = match.group(2), match.group(1).split()
         initials = "".join(w[0] for w in words).upper()
         for n in range(len(short), min(len(words), len(short) + 2) + 1):

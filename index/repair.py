@@ -317,16 +317,19 @@ def _proposals(text: str) -> list[tuple[int, int, str, str]]:
 
 
 def _diacritic_rate(text: str) -> float:
-    letters = sum(ch.isalpha() for ch in text)
-    return 1000.0 * sum(ch in "åäöÅÄÖ" for ch in text) / letters if letters else 0.0
+    letters = sum(map(str.isalpha, text))
+    return 1000.0 * sum(map(text.count, "åäöÅÄÖ")) / letters if letters else 0.0
 
 
-def _score(text: str, proposals: int) -> float:
+def _by_rate(text: str) -> float:
+    return min(1.0, max(0.0, (_NORMAL_RATE - _diacritic_rate(text)) / 20.0))
+
+
+def _score(text: str, proposals: int, by_rate: float) -> float:
     words = sum(1 for _ in _tokens(text))
     if not words:
         return 0.0
     by_share = min(1.0, max(0.0, (proposals / words - 0.01) / 0.04))
-    by_rate = min(1.0, max(0.0, (_NORMAL_RATE - _diacritic_rate(text)) / 20.0))
     return round(by_share * by_rate * min(1.0, proposals / _MIN_EVIDENCE), 3)
 
 
@@ -344,12 +347,22 @@ def damage_score(text: str) -> float:
     Returns:
         A score in [0, 1].
     """
-    return _score(text, len(_proposals(text)))
+    by_rate = _by_rate(text)
+    # The score is a product of factors of at most 1: clean Swedish (by_rate 0) needs no word-by-word look.
+    return _score(text, len(_proposals(text)), by_rate) if by_rate else 0.0
 
 
 def needs_repair(text: str) -> bool:
     """Whether ``text`` looks like Swedish that lost its diacritics (see :func:`damage_score`)."""
-    return damage_score(text) >= 0.5
+    return bool(_when_damaged(text))
+
+
+def _when_damaged(text: str) -> list[tuple[int, int, str, str]]:
+    """The proposals for ``text`` if it looks damaged (:func:`needs_repair`), else none."""
+    by_rate = _by_rate(text)
+    # by_rate is one factor of the score, the others at most 1: below 0.5 the score cannot reach 0.5.
+    proposals = _proposals(text) if by_rate >= 0.5 else []
+    return proposals if proposals and _score(text, len(proposals), by_rate) >= 0.5 else []
 
 
 def repair(text: str, *, damaged: bool | None = None, same_length: bool = True) -> tuple[str, list[Repair]]:
@@ -366,9 +379,7 @@ def repair(text: str, *, damaged: bool | None = None, same_length: bool = True) 
     Returns:
         The corrected text and one :class:`Repair` per changed word, with offsets into ``text``.
     """
-    proposals = [] if damaged is False else _proposals(text)
-    if damaged is None and _score(text, len(proposals)) < 0.5:
-        proposals = []
+    proposals = [] if damaged is False else _proposals(text) if damaged else _when_damaged(text)
     if same_length:
         proposals = [p for p in proposals if len(p[2]) == len(p[3])]
     parts: list[str] = []

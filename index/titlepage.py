@@ -9,6 +9,7 @@ Pure functions over the document text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from index.analyze import fold
 from index.sections import section_key
@@ -197,11 +198,17 @@ def _is_kommun(word: str) -> bool:
     return fold(word) in names or fold(word + "s") in names
 
 
+@lru_cache(maxsize=2)
+def _folded_document(text: str) -> str:
+    # One report's text is searched for several candidate names in a row: fold it once.
+    return fold(text)
+
+
 def _as_written(text: str, name: str) -> tuple[str, int, int] | None:
     """The name as the text writes it most often (at least twice), with the span of its first occurrence."""
     words = fold(name).split()
     pattern = re.compile(r"\b" + r"[\s\-–]+".join(re.escape(w) for w in words) + r"\b")
-    folded = fold(text)
+    folded = _folded_document(text)
     matches = list(pattern.finditer(folded))
     if len(matches) < 2:
         return None

@@ -1,3 +1,8 @@
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from index.analyze import analyze, compound_head, fold, join_numbers
 
 
@@ -43,3 +48,18 @@ def test_numbers_match_whatever_their_spacing():
 
 def test_stopwords_and_question_words_are_dropped():
     assert analyze("Vilka insatser och vad") == [t for t in analyze("insatser")]
+
+
+def _fold_reference(text: str) -> str:
+    """fold() as first written: decompose the whole text, drop every combining mark."""
+    decomposed = unicodedata.normalize("NFKD", text.lower().translate(str.maketrans({"æ": "a", "ø": "o", "ß": "ss"})))
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.text(alphabet=st.sampled_from("aAzZ 1-\nåäöÅÄÖéÉüÆøßẞİΣσς\u0301\u0308\u030a\u0327ﬁ²½한ǅ"), max_size=40)
+    | st.text()
+)
+def test_fold_equals_folding_the_whole_text_at_once(text):
+    assert fold(text) == _fold_reference(text)

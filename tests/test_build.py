@@ -193,3 +193,21 @@ def test_concurrent_saves_of_the_lexical_index_all_succeed(tmp_path):
     assert loaded is not None and loaded.generation in (7, 8)
     assert loaded.search("arbetsträning", k=3)
     assert not list((tmp_path / "lexical").glob(".gen-*"))  # no staging left behind
+
+
+def test_a_rebuild_with_the_memo_of_the_last_one_analyzes_only_new_passages(monkeypatch):
+    import index.lexical as lexical
+
+    first = ["arbetsträning för deltagare i Hofors", "samverkan med Försäkringskassan", "tomt: ."]
+    second = [*first[:2], "ny passage om studiebesök i Söderhamn"]
+    memo: dict[str, list[str]] = {}
+    LexicalIndex.build(["a", "b", "c"], first, generation=1, memo=memo)
+    seen = []
+    real = lexical.analyze
+    monkeypatch.setattr(lexical, "analyze", lambda text: seen.append(text) or real(text))
+    rebuilt = LexicalIndex.build(["a", "b", "d"], second, generation=2, memo=memo)
+    assert seen == [second[2]]  # the other two came from the memo
+    assert sorted(memo) == sorted(second)  # what left the index left the memo
+    fresh = LexicalIndex.build(["a", "b", "d"], second, generation=2)
+    for query in ("arbetsträning", "Försäkringskassan samverkan", "studiebesök"):
+        assert rebuilt.search(query, k=3) == fresh.search(query, k=3)

@@ -205,3 +205,11 @@ def test_ocr_seed_report() -> None:
     assert "korta" in shorter["Kkorta"] and "förmedlar" in shorter["féormedlar"]
     # after repair the text has about as many å/ä/ö as clean Swedish
     assert rep._diacritic_rate(corrected) > 30
+
+
+def test_needs_repair_is_the_damage_score_threshold() -> None:
+    # needs_repair stops early on texts with the å/ä/ö of clean Swedish; the verdict must not change
+    english = "The board reviewed the report for the project and asked for a summary of the results."
+    for text in (CLEAN, DAMAGED, english, "Hon sa att det var bra.", "", DAMAGED + CLEAN, DAMAGED + english):
+        assert rep.needs_repair(text) == (rep.damage_score(text) >= 0.5), text[:40]
+        assert rep.repair(text)[0] == (rep.repair(text, damaged=True)[0] if rep.needs_repair(text) else text)

@@ -227,10 +227,13 @@ def _differing_figures(chosen: Sequence[_Sentence]) -> tuple[str, ...]:
 
 
 def _quote(sentence: _Sentence, used: list[Passage]) -> str:
-    if sentence.passage not in used:
-        used.append(sentence.passage)
-    n = used.index(sentence.passage) + 1
     passage = sentence.passage
+    # Equal passages share a chunk id: comparing ids first keeps a list answer over 500 insatser from
+    # comparing every passage field by field with every one cited before it.
+    n = next((i for i, p in enumerate(used, start=1) if p.chunk.id == passage.chunk.id and p == passage), 0)
+    if not n:
+        used.append(passage)
+        n = len(used)
     where = TYPE_NAMES[passage.report_type][1] if passage.report_type in TYPE_NAMES else passage.source
     owner = f"{passage.insats}, {where}" if passage.insats else where
     # A "[2]" inside the quoted report text (a reference, or planted) must not become a citation of passage 2.
