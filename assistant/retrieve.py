@@ -36,6 +36,7 @@ from assistant.intent import (
     content_words,
     overlap,
     read_question,
+    topic_groups,
     with_diacritics,
     without_framing,
     without_words,
@@ -85,6 +86,7 @@ class _Intent:
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
     summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
+    topics: tuple[tuple[str, ...], ...] = ()  # a summary's topics as the question lists them, each as its sections
 
 
 class Reranker(Protocol):
@@ -140,6 +142,8 @@ class HybridRetriever:
         pending: returns the files whose passages do not all have vectors yet (an ingest embeds after it
             has made every file searchable by words); for those, the lexical ranking stands in for the dense.
         restore_diacritics: spell out a question typed without å/ä/ö before embedding it.
+        summary_topic_rounds: how many passages each topic a summary question lists gets, in turn, before the
+            concluding sections fill the rest.
     """
 
     def __init__(
@@ -164,6 +168,7 @@ class HybridRetriever:
         backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
+        summary_topic_rounds: int = 2,
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
     ) -> None:
@@ -178,6 +183,7 @@ class HybridRetriever:
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
         self.summary_per_section = summary_per_section
+        self.summary_topic_rounds = summary_topic_rounds
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
         self._names: tuple[int, tuple[str, ...]] = (-1, ())  # (catalog generation, the archive's names)
@@ -234,7 +240,7 @@ class HybridRetriever:
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
-            ranked = self._summary_first(ranked, scope, intent.summary, catalog)
+            ranked = self._summary_first(ranked, scope, intent, catalog)
         ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.chunk_reader.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
@@ -305,6 +311,7 @@ class HybridRetriever:
             query.report_type,
             query.list_wording and not sources,
             query.summary,
+            topic_groups(query.text) if query.summary else (),
         )
 
     def _summary_scope(
@@ -322,11 +329,13 @@ class HybridRetriever:
         return typed or allowed
 
     def _summary_first(
-        self, ranked: list[tuple[str, float]], scope: list[str], order: Sequence[str], catalog: Catalog
+        self, ranked: list[tuple[str, float]], scope: list[str], intent: _Intent, catalog: Catalog
     ) -> list[tuple[str, float]]:
         """Put the key template sections of the reports in scope first (a few passages of each, best first,
-        in ``order``), then the rest as ranked. Passages of those sections that no search reached come
-        after the searched ones, in document order."""
+        in the summary's order), then the rest as ranked. Passages of those sections that no search reached
+        come after the searched ones, in document order. When the question lists what the summary should
+        cover ("mål mot utfall, pengar och lärdomar"), each listed topic first gets one passage, in its order:
+        the asker enumerated them, so none should crowd out the next."""
         in_scope = set(scope)
         searched = {cid for cid, _ in ranked}
         by_section: dict[str | None, list[str]] = {}
@@ -336,7 +345,19 @@ class HybridRetriever:
         for cid, source in catalog.chunk_source.items():  # register order is document order
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
-        picked = [cid for key in order for cid in by_section.get(key, [])[: self.summary_per_section]]
+        picked: list[str] = []
+        for _ in range(self.summary_topic_rounds):
+            for sections in intent.topics:
+                cid = next((c for key in sections for c in by_section.get(key, []) if c not in picked), None)
+                if cid is not None:
+                    picked.append(cid)
+        first_pass = set(picked)
+        picked += [
+            cid
+            for key in intent.summary
+            for cid in by_section.get(key, [])[: self.summary_per_section]
+            if cid not in first_pass
+        ]
         if not picked:
             return ranked
         top = ranked[0][1] if ranked else 1.0

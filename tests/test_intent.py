@@ -11,6 +11,7 @@ from assistant.intent import (
     report_type_hint,
     section_hints,
     summary_sections,
+    topic_groups,
     with_history,
     without_framing,
 )
@@ -66,6 +67,13 @@ def test_summary_sections_follow_a_topic_the_question_names():
     assert summary_sections("Sammanfatta framgångsfaktorerna i Lotsen")[0] == "framgangsfaktorer"
     assert summary_sections("Sammanfatta Lotsen för styrelsen")[0] == "maluppfyllelse"
     assert summary_sections("Hur många deltagare hade Lotsen?") == ()
+
+
+def test_topic_groups_come_in_the_order_the_question_lists_them():
+    groups = topic_groups("Sammanfatta Lotsen: pengar, mål mot utfall och vad vi lärde oss")
+    assert [g[0] for g in groups] == ["ekonomi", "maluppfyllelse", "lardomar"]
+    assert topic_groups("Hur gick det med ekonomin?")[0][0] == "ekonomi"  # the template's own section name
+    assert topic_groups("Sammanfatta Lotsen för styrelsen") == ()
 
 
 def test_list_questions_are_searched_on_their_content_words():

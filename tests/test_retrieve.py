@@ -107,6 +107,11 @@ def test_summary_question_starts_with_the_reports_concluding_sections(retriever)
     assert {p.chunk.section for p in top} >= {"maluppfyllelse", "ekonomi"}
 
 
+def test_a_summary_covers_the_topics_it_lists_in_their_order_before_any_twice(retriever):
+    top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen: pengar och systemfel", k=3)
+    assert [p.chunk.section for p in top[:2]] == ["ekonomi", "systemfel"]
+
+
 @pytest.mark.parametrize(("fika", "kept"), [(1, True), (0, False)])
 def test_an_everyday_word_counts_only_when_the_archive_uses_it_in_a_few_passages(make_archive, corpus, fika, kept):
     # tests/test_intent.py checks the rule with a fake index; here it meets a real archive's BM25 counts
