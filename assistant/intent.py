@@ -368,6 +368,14 @@ def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
     return tuple(keys for _, keys in sorted(found))
 
 
+def report_type_included(question: str) -> bool:
+    """Whether a question asks to include what a kind of report says ("… och vad utvärderingen kom fram till",
+    "ta med vad högskolan säger") rather than to keep to it ("enligt utvärderingen"): "vad" makes the report
+    the subject of what is to be told, one item among the rest."""
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(re.search(rf"\bvad (?:\w+ )?{cue}", text) for cues, _ in REPORT_TYPE_HINTS for cue in cues)
+
+
 def report_type_hint(question: str) -> str | None:
     """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
     text = fold(question)

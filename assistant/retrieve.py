@@ -36,6 +36,7 @@ from assistant.intent import (
     content_words,
     overlap,
     read_question,
+    report_type_included,
     topic_groups,
     with_diacritics,
     without_framing,
@@ -56,6 +57,8 @@ logger = logging.getLogger(__name__)
 BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
 # The report types the register reads from title pages (index/titlepage.py); "rapport" is one of no known genre.
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "lagesrapport", "utvardering", "forstudie", "ansokan", "rapport")
+# Where a report says what it found, as a whole: asked "vad utvärderingen kom fram till", these come first.
+OWN_SUMMARY = ("sammanfattning", "slutsatser")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
 EXACT_DENSE_LIMIT = 500
 _QUERY_CACHE = 256  # question vectors kept
@@ -87,6 +90,7 @@ class _Intent:
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
     summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
     topics: tuple[tuple[str, ...], ...] = ()  # a summary's topics as the question lists them, each as its sections
+    type_included: bool = False  # "… och vad utvärderingen säger": the report type is one more topic, not a limit
 
 
 class Reranker(Protocol):
@@ -312,19 +316,23 @@ class HybridRetriever:
             query.list_wording and not sources,
             query.summary,
             topic_groups(query.text) if query.summary else (),
+            bool(query.summary and query.report_type and report_type_included(query.text)),
         )
 
     def _summary_scope(
         self, intent: _Intent, catalog: Catalog, sources: list[str] | None, filters: Filters
     ) -> list[str]:
         """The reports a summary question is about: those of the insats it names (or is filtered to), of the
-        report type it asks for when there is one. Empty when it is no summary question or names nothing."""
+        report type it asks for when it keeps to one ("enligt utvärderingen"; not "… och vad utvärderingen säger").
+        Empty when it is no summary question or names nothing."""
         if not intent.summary or filters.section is not None:
             return []
         named = sorted(intent.sources) if intent.sources else (sources if filters.insats is not None else None)
         if not named:
             return []
         allowed = named if sources is None else [s for s in named if s in set(sources)]
+        if intent.type_included:
+            return allowed
         typed = [s for s in allowed if (info := catalog.reports.get(s)) and info.report_type == intent.report_type]
         return typed or allowed
 
@@ -345,10 +353,15 @@ class HybridRetriever:
         for cid, source in catalog.chunk_source.items():  # register order is document order
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
+        if intent.type_included:  # what that kind of report says is one more topic: its own summary first
+            typed = {s for s in scope if (info := catalog.reports.get(s)) and info.report_type == intent.report_type}
+            order = dict.fromkeys((*OWN_SUMMARY, *intent.summary))
+            groups.append([c for key in order for c in by_section.get(key, []) if catalog.chunk_source.get(c) in typed])
         picked: list[str] = []
         for _ in range(self.summary_topic_rounds):
-            for sections in intent.topics:
-                cid = next((c for key in sections for c in by_section.get(key, []) if c not in picked), None)
+            for group in groups:
+                cid = next((c for c in group if c not in picked), None)
                 if cid is not None:
                     picked.append(cid)
         first_pass = set(picked)

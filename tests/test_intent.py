@@ -9,6 +9,7 @@ from assistant.intent import (
     is_list_question,
     read_question,
     report_type_hint,
+    report_type_included,
     section_hints,
     summary_sections,
     topic_groups,
@@ -74,6 +75,13 @@ def test_topic_groups_come_in_the_order_the_question_lists_them():
     assert [g[0] for g in groups] == ["ekonomi", "maluppfyllelse", "lardomar"]
     assert topic_groups("Hur gick det med ekonomin?")[0][0] == "ekonomi"  # the template's own section name
     assert topic_groups("Sammanfatta Lotsen för styrelsen") == ()
+
+
+def test_a_report_type_is_kept_to_unless_the_question_asks_what_it_says_beside_the_rest():
+    assert report_type_included("Sammanfatta Lotsen: resultat och vad utvärderingen kom fram till")
+    assert report_type_included("Sammanfatta Lotsen, ta med vad högskolan säger")
+    assert not report_type_included("Sammanfatta Lotsen enligt utvärderingen")
+    assert not report_type_included("Sammanfatta högskolans utvärdering av Lotsen")
 
 
 def test_list_questions_are_searched_on_their_content_words():
