@@ -55,6 +55,9 @@ logger = logging.getLogger(__name__)
 # Navigation and reference matter: reference lists, tables of contents, abbreviations and the template's
 # contact box match many questions' words but answer none, unless asked for.
 BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
+# The form's signature box ("Uppgiftslämnare": date, name, role) shares names and dates with many questions but
+# answers only who wrote or led something: it yields like backmatter unless the question asks "vem".
+SIGNATURE = frozenset({"uppgiftslamnare"})
 # The report types the register reads from title pages (index/titlepage.py); "rapport" is one of no known genre.
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "lagesrapport", "utvardering", "forstudie", "ansokan", "rapport")
 # Where a report says what it found, as a whole: asked "vad utvärderingen kom fram till", these come first.
@@ -91,6 +94,7 @@ class _Intent:
     summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
     topics: tuple[tuple[str, ...], ...] = ()  # a summary's topics as the question lists them, each as its sections
     type_included: bool = False  # "… och vad utvärderingen säger": the report type is one more topic, not a limit
+    who: bool = False  # asks "vem": a person
 
 
 class Reranker(Protocol):
@@ -317,6 +321,7 @@ class HybridRetriever:
             query.summary,
             topic_groups(query.text) if query.summary else (),
             bool(query.summary and query.report_type and report_type_included(query.text)),
+            "vem" in query.words,
         )
 
     def _summary_scope(
@@ -459,7 +464,7 @@ class HybridRetriever:
             section = catalog.chunk_section.get(cid)
             if section in intent.sections:
                 factor *= self.section_boost
-            elif section in BACKMATTER:
+            elif section in BACKMATTER or (section in SIGNATURE and not intent.who):
                 factor *= self.backmatter_factor
             info = catalog.reports.get(source or "")
             if intent.report_type and info is not None and info.report_type == intent.report_type:

@@ -187,3 +187,31 @@ def test_the_dense_query_is_spelled_out_and_the_lexical_one_unchanged(make_archi
     top = archive.retriever().search("vantetider till psykiatrin i vagen framat", k=1)
     assert calls == ["väntetider till psykiatrin i Vägen framåt"]
     assert top[0].source == "slutrapport vägen framåt.md"
+
+
+SIGNED_REPORT = """Slutrapport
+
+1. Allmänna uppgifter
+
+Insatsens namn
+Lotsen Hofors
+
+6.4 Beskriv framgångsfaktorer/positiva effekter:
+
+Lotsen Hofors gav deltagarna en fast kontakt under hela året.
+
+8. Uppgiftslämnare
+
+Datum 2023-03-01 Namn Stina Påhittad, projektledare Lotsen Hofors
+"""
+
+
+def test_the_signature_box_yields_unless_the_question_asks_who(make_archive, tmp_path):
+    root = tmp_path / "signed"
+    root.mkdir()
+    (root / "lotsen.md").write_text(SIGNED_REPORT, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    retriever = archive.retriever()
+    assert retriever.search("Vad gav Lotsen Hofors deltagarna 2023?", k=3)[0].chunk.section != "uppgiftslamnare"
+    assert retriever.search("Vem var projektledare för Lotsen Hofors?", k=1)[0].chunk.section == "uppgiftslamnare"
