@@ -15,6 +15,7 @@ REGISTER = [
     _insats("Steg för steg Sandviken", "Sandviken"),
     _insats("Lokal stödinsats efter Trisam - Hofors", "Hofors"),
     _insats("LÄNKEN", "Ovanåker"),
+    _insats("Steget ut Ovanåker", "Ovanåker"),
 ]
 
 
@@ -59,3 +60,8 @@ def test_a_long_name_is_found_in_a_question_by_its_unusual_word_and_kommun():
     assert names(found) == ["Lokal stödinsats efter Trisam - Hofors"] and found[0].score > 55
     # the word alone is a concept every report may mention, not the insats
     assert insatser_in_text("Vilka insatser nämner Trisam?", REGISTER) == []
+
+
+def test_a_name_of_common_words_counts_when_typed_out_in_full():
+    assert names(insatser_in_text("hur många deltagare hade steget ut?", REGISTER)) == ["Steget ut Ovanåker"]
+    assert insatser_in_text("Vilka deltagare tog steget till arbete?", REGISTER) == []
