@@ -37,9 +37,17 @@ def drop_invalid_markers(reply: str, count: int) -> str:
     return _MARKER.sub(lambda m: m.group(0) if 1 <= int(m.group(1)) <= count else "", reply)
 
 
+# A date, written out ("2023-01-01") or packed ("20230101", as forms' date cells hold it): one figure.
+_DATE = re.compile(r"(?<![\d-])((?:19|20)\d\d)-?([01]\d)-?([0-3]\d)(?![\d])")
+
+
 def figures(text: str) -> set[str]:
-    """Normalised figures in ``text``: digit groups joined, decimal comma as point ("2 530 000" → "2530000")."""
-    return {re.sub(r"[ \u00a0]", "", m.group(0)).replace(",", ".") for m in _FIGURE.finditer(text)}
+    """Normalised figures in ``text``: dates as "2023-01-01" whether written so or packed ("20230101"), with
+    their year; digit groups joined, decimal comma as point ("2 530 000" → "2530000")."""
+    found = list(_DATE.finditer(text))
+    dates = {"-".join(m.groups()) for m in found} | {m.group(1) for m in found}  # a date also states its year
+    rest = _DATE.sub(" ", text)
+    return dates | {re.sub(r"[ \u00a0]", "", m.group(0)).replace(",", ".") for m in _FIGURE.finditer(rest)}
 
 
 @dataclass(frozen=True, slots=True)

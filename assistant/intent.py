@@ -23,7 +23,7 @@ from typing import Literal, Protocol
 
 from assistant.names import NameMatch, insatser_in_text
 from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
-from index.places import kommuner
+from index.places import kommuner, landskap
 from index.records import Insats
 
 # --- cue tables: folded Swedish (å/ä/ö → a/o), matched as word prefixes unless said otherwise -------------------
@@ -106,6 +106,7 @@ LIST_CUES = (
     "projekten",  # definite plural of "projekt"
     "vilka projekt",
     "nagon insats",  # "någon insats": is there any
+    "nan insats",  # "nån insats", the spoken form
     "nagra insatser",  # "några insatser"
 )
 # Wording that asks for a figure: a count, an amount, a size, a frequency, a length of time or a date.
@@ -155,6 +156,10 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     # Who to contact: "kontaktperson".
     ((" kontaktperson",), ("kontaktperson",)),
+    # Who ran it with whom: "part(er)" is the form's word for the organisations an insats works with.
+    ((" parter", " samverkanspart", " samarbetspart"), ("samverkanspart",)),
+    # Who owned it: "ägde", "ägare", "huvudman", "drev(s)".
+    ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), ("organisation",)),
 )
 # Wording that asks for a cause or a reason (padded with spaces).
 REASON_CUES = (
@@ -187,6 +192,10 @@ MONEY_TERMS = frozenset(
 )
 # A match this strong names an insats; weaker ones rest on a kommun alone ("… i Ljusdal").
 FIRM_NAME = 55.0
+# The words that negate a Swedish clause, or say something was missing.
+NEGATIONS = frozenset(
+    {"inte", "ej", "aldrig", "ingen", "inget", "inga", "utan", "saknar", "saknade", "saknat", "saknas"}
+)
 # A question with fewer content words than this leans on the one before it ("och i Ljusdal?").
 FOLLOW_UP_WORDS = 4
 # A capitalised word inside a sentence (after a word or a comma) is a name the asker expects the archive to hold.
@@ -225,6 +234,7 @@ class Query:
     content: tuple[Word, ...]  # the words that say what it is about
     insatser: tuple[NameMatch, ...]  # insatser it names, best first, each with its match strength (0..100)
     kommun: str | None  # the first kommun it names (folded)
+    regions: tuple[str, ...]  # the landskap it names (folded): "i Hälsingland"
     report_type: str | None  # "enligt utvärderingen" → "utvardering"
     topics: tuple[str, ...]  # template sections it names by topic ("framgångsfaktorer", "budget" …)
     sections: tuple[str, ...]  # template sections that answer it (a summary's sections first)
@@ -234,6 +244,8 @@ class Query:
     money: bool  # asks about money
     often: bool  # asks how often ("hur ofta")
     register_fields: tuple[tuple[str, ...], ...]  # register fields that answer it exactly
+    criterion: tuple[tuple[Word, ...], ...]  # across the archive: what makes an insats a member, each entry
+    # one word or the alternatives of an "X, Y eller Z"
     reason: bool  # asks why
     inner_names: tuple[str, ...]  # capitalised words inside the question, as written
     lexical: str  # the text with the reports' abbreviations added both ways, for word search
@@ -244,6 +256,11 @@ class Query:
     def named(self) -> tuple[NameMatch, ...]:
         """The insatser it names firmly (a kommun alone is too weak to answer for an insats)."""
         return tuple(m for m in self.insatser if m.score > FIRM_NAME)
+
+    @property
+    def negated(self) -> bool:
+        """Whether it asks about something that did not happen or was missing ("vilka nådde inte målet")."""
+        return bool(NEGATIONS & set(self.words))
 
     @property
     def spans_archive(self) -> bool:
@@ -283,6 +300,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         content=content,
         insatser=names,
         kommun=kommun.removesuffix("s") if kommun and kommun not in places else kommun,
+        regions=tuple(dict.fromkeys(r for w in words if (r := _region(w)))),
         report_type=report_type_hint(text),
         topics=topics,
         sections=tuple(section_hints(text)),
@@ -292,6 +310,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         money=money,
         often="hur ofta" in folded,
         register_fields=tuple(wanted),
+        criterion=membership(text),
         reason=any(cue in padded for cue in REASON_CUES),
         inner_names=tuple(_INNER_NAME.findall(text)),
         lexical=expand_abbreviations(text, pairs),
@@ -423,21 +442,158 @@ def first_stems(phrase: str) -> frozenset[str]:
     return frozenset(terms[0] for word in phrase.split() if (terms := analyze(word)))
 
 
+def _region(folded: str) -> str | None:
+    """The landskap a folded word names, also in the genitive ("hälsinglands")."""
+    regions = landskap()
+    return folded if folded in regions else (folded[:-1] if folded.endswith("s") and folded[:-1] in regions else None)
+
+
 def _content(text: str) -> tuple[Word, ...]:
-    """The words of ``text`` that can say what it is about: kommuner and wholly framing words left out."""
+    """The words of ``text`` that can say what it is about: kommuner, landskap and wholly framing words left
+    out (a place says where, not what)."""
     ranks = swedish_lexicon()
     places = kommuner()
     found = []
     for word in re.findall(r"\w+", text):
         folded = fold(word)
-        if folded in places or folded.removesuffix("s") in places:
+        if folded in places or folded.removesuffix("s") in places or _region(folded):
             continue
         analyzed = analyze(word)
         if analyzed and analyzed[0] in FRAMING:
             continue  # the whole word frames ("slutrapporterna"), whatever its parts ("slut")
         everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
+        # A word of one or two small letters is a function word ("är", "än", "få") or part of an abbreviation
+        # ("t.ex."); a short topic word is an abbreviation, in capitals ("MI", "AF").
+        everyday = everyday or (len(folded) <= 2 and not word.isupper())
         found.append(Word(folded, frozenset(set(analyzed) - FRAMING), everyday))
     return tuple(found)
+
+
+# Where a list question's follow-up begins: what comes after asks about the members ("…, och ungefär hur
+# många?", "och vilka av dem …") or gives examples ("t.ex. …"); it does not say who is a member.
+_FOLLOW_UP = re.compile(
+    r",?\s+(?:och|samt)\s+(?=(?:hur|vad|vem|vilka|vilken|vilket|varför|när|i så fall|ungefär)\b)"
+    r"|,?\s*(?:\bt\.\s?ex\b\.?|\btill exempel\b|\bexempelvis\b|\bbland annat\b|\bbl\.\s?a\b\.?)",
+    re.IGNORECASE,
+)
+_SENTENCE_END = re.compile(r"[?!.](?=\s|$)")
+# A coordination's parts: split at commas and at "eller".
+_ALTERNATIVE = re.compile(r"\s*(,|\beller\b)\s*", re.IGNORECASE)
+# A relative or subordinate clause after an alternative qualifies it ("nåt liknande råd där deltagarna …").
+_QUALIFIER = re.compile(r"\b(?:där|som|vilket|vilken|när|så att)\b.*", re.IGNORECASE)
+# The items of a list ("sjukskriven, sa upp sig eller …") are short; a longer part holds the clause's start.
+_ITEM_WORDS = 3
+
+
+def membership(text: str) -> tuple[tuple[Word, ...], ...]:
+    """What a question across the archive asks of each insats: the content words of its first sentence up to
+    any follow-up, where the items of an "X, Y eller Z" are alternatives (one of them is enough).
+
+    "Vilka insatser bromsades av att personalen var sjukskriven, sa upp sig eller att tjänster stod tomma?" asks
+    for "bromsades" and one of "sjukskriven" / "tomma"; "…, och ungefär hur många?" adds nothing to qualify on.
+    """
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    clause = next((s for s in sentences if _content(s)), text)
+    clause = _FOLLOW_UP.split(clause, maxsplit=1)[0]
+    parts = _ALTERNATIVE.split(clause)
+    segments, separators = parts[0::2], parts[1::2]
+    last_or = max((i for i, sep in enumerate(separators) if sep.lower() == "eller"), default=None)
+    if last_or is None:
+        return _slashed(clause, tuple((word,) for word in _content(clause)))
+    # The run of items: the part after the last "eller" and the parts before it back to the clause's start.
+    after = _QUALIFIER.sub("", segments[last_or + 1])
+    alternatives = list(_content(after))
+    first = last_or
+    while first > 0 and len(segments[first].split()) <= _ITEM_WORDS and separators[first - 1] in {",", "eller"}:
+        alternatives += _content(segments[first])
+        first -= 1
+    head = _content(segments[first])
+    if len(segments[first].split()) <= _ITEM_WORDS and first > 0:
+        alternatives += head
+        head = ()
+    elif head:
+        alternatives.append(head[-1])  # the long part's last word is its item ("… var sjukskriven")
+        head = head[:-1]
+    before = [w for segment in segments[:first] for w in _content(segment)]
+    rest = [w for segment in segments[last_or + 2 :] for w in _content(segment)]
+    words: list[tuple[Word, ...]] = [(w,) for w in (*before, *head)]
+    if alternatives:
+        words.append(tuple(alternatives))
+    return _slashed(clause, (*words, *((w,) for w in rest)))
+
+
+def _slashed(clause: str, groups: tuple[tuple[Word, ...], ...]) -> tuple[tuple[Word, ...], ...]:
+    """``groups`` with the two words of each "X/Y" in ``clause`` merged: the slash offers a choice. So are the
+    parts of a hyphenated compound ("covid-pandemin"): one word, carried by its head ("pandemin") as well."""
+    merged = list(groups)
+    for match in re.finditer(r"(\w+)\s*/\s*(\w+)|(?<![\w-])(\w+)-(\w+)(?![\w-])", clause):
+        left, right = [part for part in match.groups() if part]
+        where = {group[0].folded: i for i, group in enumerate(merged) if len(group) == 1}
+        i, j = where.get(fold(left)), where.get(fold(right))
+        if i is not None and j is not None and i != j:
+            merged[i] = (*merged[i], *merged[j])
+            del merged[j]
+    return tuple(merged)
+
+
+def membership_words(
+    query: Query,
+    name_terms: Collection[str] = frozenset(),
+    *,
+    rare: Callable[[set[str]], bool] | None = None,
+) -> list[set[str]]:
+    """Terms per membership word (``Query.criterion``), alternatives merged into one; figures left out (a
+    threshold is compared, not matched), as are names, kommuner and everyday words as in ``content_words``."""
+    words = []
+    for group in query.criterion:
+        terms: set[str] = set()
+        for word in group:
+            if word.folded.isdigit():
+                continue
+            own = set(word.terms) - set(name_terms)
+            if word.everyday and not (rare is not None and own and rare(own)):
+                continue
+            terms |= own
+        if terms:
+            words.append(terms)
+    return abbreviated(words, query.abbreviations)
+
+
+class Vocabulary(Protocol):
+    """The archive's analysed terms (the lexical index)."""
+
+    def document_frequency(self, term: str) -> int: ...
+
+    def vocabulary(self) -> Collection[str]: ...
+
+
+# A misspelt word ("vuxenpsykatrin", "suported") is one or two edits from the archive's own spelling; shorter
+# words are too close to other words to guess.
+_RESPELL_MIN = 6
+_RESPELL_LONG = 10  # from this length two edits are allowed
+
+
+def spelled_as_archive(words: list[set[str]], lexical: Vocabulary) -> list[set[str]]:
+    """``words`` where a word none of whose terms the archive uses also gets the archive's nearest spelling
+    (one edit away, two for a long word): a typing slip should not make a question miss every report."""
+    from rapidfuzz import process
+    from rapidfuzz.distance import DamerauLevenshtein
+
+    vocabulary: list[str] | None = None
+    out = []
+    for terms in words:
+        terms = set(terms)
+        if not any(lexical.document_frequency(t) for t in terms):
+            for term in [t for t in terms if len(t) >= _RESPELL_MIN and not t.isdigit()]:
+                vocabulary = vocabulary if vocabulary is not None else list(lexical.vocabulary())
+                limit = 2 if len(term) >= _RESPELL_LONG else 1
+                found = process.extract(
+                    term, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=3
+                )
+                best = min((distance for _, distance, _ in found), default=None)
+                terms |= {match for match, distance, _ in found if distance == best}
+        out.append(terms)
+    return out
 
 
 def content_words(

@@ -64,17 +64,17 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
     places = _kommuner_in(" ".join(words))
     index = _alias_index(tuple(insatser))
     present = index.present(words)
-    phrase = f" {' '.join(words)} "
     best: dict[str, tuple[float, str]] = {}
+    joined = f" {' '.join(words)} "
     for entry in index.candidates(present):
         insats_id, alias, tokens, distinctive = index.entries[entry]
         if not all(t in present for t in tokens):
             continue
-        # A name typed out in full counts by all its words, small ones too: "Steget ut" is two words, not "steget".
-        spelled_out = len(alias.split()) if f" {alias} " in phrase else 0
-        if len(tokens) < 2 and not distinctive and spelled_out < 2:
+        # One everyday word alone is no name ("steget"); the whole name written out is ("steget ut").
+        phrase = " ".join(re.findall(r"\w+", alias))
+        if len(tokens) < 2 and not distinctive and not (" " in phrase and f" {phrase} " in joined):
             continue
-        score = 60.0 + 10.0 * max(len(tokens), spelled_out)
+        score = 60.0 + 10.0 * len(tokens)
         if score > best.get(insats_id, (0.0, ""))[0]:
             best[insats_id] = (score, alias)
     scored = []

@@ -121,6 +121,8 @@ class LexicalSearch(Protocol):
 
     def document_frequency(self, term: str) -> int: ...
 
+    def vocabulary(self) -> Collection[str]: ...
+
 
 class QueryEmbedder(Protocol):
     @property

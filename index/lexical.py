@@ -84,6 +84,12 @@ class LexicalIndex:
         indptr = self._retriever.scores["indptr"]  # type: ignore[attr-defined]
         return int(indptr[column + 1] - indptr[column])
 
+    def vocabulary(self) -> Collection[str]:
+        """Every analysed term the index holds."""
+        if self._retriever is None:
+            return ()
+        return self._retriever.vocab_dict.keys()  # type: ignore[attr-defined,no-any-return]
+
     def save(self, folder: Path) -> None:
         """Save into a new folder ``gen-N-<unique>`` and point ``folder/CURRENT`` at it atomically.
 

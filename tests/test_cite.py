@@ -18,7 +18,8 @@ def test_markers_become_citations_and_bad_ones_are_dropped():
 
 
 def test_figures_are_normalised():
-    assert figures("2 530 000 kr, 31,7 % och 2024-03-20") == {"2530000", "31.7", "2024", "03", "20"}
+    assert figures("2 530 000 kr, 31,7 % och 2024-03-20") == {"2530000", "31.7", "2024-03-20", "2024"}
+    assert figures("Insatstid 20230101 - 20240831") == {"2023-01-01", "2023", "2024-08-31", "2024"}
 
 
 def test_a_figure_needs_a_cited_passage_that_contains_it():

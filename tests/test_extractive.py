@@ -3,8 +3,9 @@
 from assistant.answer import Passage
 from assistant.catalog import Catalog, ReportInfo
 from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
-from assistant.extractive.sentences import _answers_figure, _split
+from assistant.extractive.sentences import _answers_figure, _split, denied_terms
 from assistant.intent import read_question
+from index.analyze import analyze
 from index.grouping import aliases, insats_id
 from index.records import Chunk, Insats
 
@@ -62,6 +63,9 @@ class _Words:
 
     def document_frequency(self, term):
         return 1
+
+    def vocabulary(self):
+        return ()
 
 
 class _Reports:
@@ -137,3 +141,37 @@ def test_a_sentence_answers_a_figure_question_with_a_figure_about_its_topic():
     assert not _answers_figure("Budgeten var 300 000 kr.", {"kurs"})  # a figure, but not about the course
     assert _answers_figure("Gruppen träffades varannan vecka.", {"traff"}, often=True)  # "hur ofta" in words
     assert not _answers_figure("Totalt 31 deltagare.", set(), money=True)  # money asked: an amount is needed
+
+
+def test_a_sentence_that_denies_a_thing_does_not_count_as_having_it():
+    assert set(analyze("brukarråd")) <= denied_terms("Något brukarråd har inte funnits i insatsen.")
+    assert set(analyze("utvärdering")) <= denied_terms("Ingen extern utvärdering har gjorts.")
+    assert set(analyze("referensgrupp")) <= denied_terms("Vi har inte haft någon referensgrupp.")
+    assert set(analyze("brukarråd")) <= denied_terms("Någon form av råd, t.ex. ett brukarråd, fanns inte.")
+    assert not denied_terms("Insatsen har haft ett brukarråd som träffats varje månad.")
+    assert not denied_terms("Några deltagare har gått till arbete.")  # "några" without a negation is a number
+
+
+def test_a_budget_tables_cells_are_amounts_without_a_currency():
+    key = set(analyze("regionens personal"))
+    assert _answers_figure("Personal Region Gävleborg (rehabkoordinator) | 960 000 | 512 640", key, money=True)
+    assert not _answers_figure("Regionens personal var med i 34 möten.", key, money=True)
+
+
+def test_a_register_field_asked_for_is_no_gap_whatever_else_the_question_names():
+    from dataclasses import replace
+
+    from assistant.extractive.absent import ReportTerms, gap
+    from index.records import Field
+
+    bron = replace(BRON, fields=(("bron.md", Field("diarienummer", "SFG 21-3", "SFG 21-3", 0, 8)),))
+    catalog = Catalog(1, (bron, STIGEN), CATALOG.reports)
+
+    class _Archive(_Words):
+        def document_frequency(self, term):
+            return 5  # every word is used somewhere in the archive, "samordningsförbundet" too
+
+    asked = read_question("Vilket diarienummer har Bron Gävle hos samordningsförbundet?", catalog=catalog)
+    assert gap(asked, asked.named, catalog, _Archive(), ReportTerms(_Reports())) is None
+    other = read_question("Vilken fidelitypoäng fick Bron Gävle?", catalog=catalog)
+    assert gap(other, other.named, catalog, _Archive(), ReportTerms(_Reports())) is not None

@@ -7,10 +7,12 @@ from assistant.intent import (
     content_words,
     expand_abbreviations,
     is_list_question,
+    membership_words,
     read_question,
     report_type_hint,
     report_type_included,
     section_hints,
+    spelled_as_archive,
     summary_sections,
     topic_groups,
     with_history,
@@ -172,3 +174,53 @@ def test_a_summary_cue_is_a_word_start_not_part_of_an_authoritys_name():
     assert is_summary_question("Sammanfatta Lyftet inför styrelsemötet")
     assert is_summary_question("Skriv en styrelsesammanfattning av Lyftet")
     assert not is_summary_question("Vad säger Socialstyrelsen om sjukskrivning?")
+
+
+def _members(question: str) -> list[set[str]]:
+    return membership_words(read_question(question, catalog=Catalog(0, (), {}, ())))
+
+
+def test_membership_is_the_first_clause_without_its_follow_up():
+    assert _members("Vilka insatser har haft deltagare via vuxenpsykiatrin, och ungefär hur många?") == _members(
+        "Vilka insatser har haft deltagare via vuxenpsykiatrin?"
+    )
+    # Examples after "t.ex." illustrate; a second sentence asks about the members already found.
+    assert _members("I vilka insatser ställde pandemin till det, t.ex. med att få in deltagare?") == [{"pandemin"}]
+    words = _members("I vilka insatser har bostadsbrist ställt till det? Och vilka kallar det systemfel?")
+    assert {"systemfel"} not in words
+
+
+def test_alternatives_are_one_membership_word():
+    words = _members(
+        "Vilka insatser bromsades av att personalen var sjukskriven, sa upp sig eller att tjänster var tomma?"
+    )
+    assert any({"sjukskriv", "tomm"} <= word for word in words)
+    assert _members("Vilka insatser jobbar enligt IPS eller Supported Employment?") == [
+        {"ips", "supported", "employment"}
+    ]
+    # A qualifying clause after the last alternative is not an alternative ("… där deltagarna …").
+    words = _members("Vilka insatser har haft brukarråd eller liknande forum där deltagarna fått påverka?")
+    assert not any("deltag" in word for word in words)
+    assert _members("Vilka insatser nämner boendet/bostadsbrist?") == [{"boendet", "bostadsbrist"}]
+
+
+def test_short_lower_case_words_are_not_content_but_abbreviations_are():
+    words = _read("Vilka insatser har mer än 30 deltagare som är utbildade i MI?")
+    assert {"mi"} in words
+    assert not any(word & {"an", "ar"} for word in words)
+    assert all(not term.isdigit() for word in _members("Vilka insatser hade mer än 100 000 kr kvar?") for term in word)
+
+
+class _Vocabulary:
+    terms = {"vuxenpsykiatrin": 3, "psykiatrin": 3, "supported": 2, "deltag": 40}
+
+    def document_frequency(self, term: str) -> int:
+        return self.terms.get(term, 0)
+
+    def vocabulary(self):
+        return self.terms.keys()
+
+
+def test_a_misspelt_word_also_gets_the_archives_spelling():
+    respelled = spelled_as_archive([{"vuxenpsykatrin"}, {"suported"}, {"deltag"}, {"kaffe"}], _Vocabulary())
+    assert respelled == [{"vuxenpsykatrin", "vuxenpsykiatrin"}, {"suported", "supported"}, {"deltag"}, {"kaffe"}]

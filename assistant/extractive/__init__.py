@@ -23,7 +23,7 @@ from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats,
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
-from assistant.intent import Query, content_words
+from assistant.intent import Query, content_words, membership_words, spelled_as_archive
 from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze
 
@@ -60,8 +60,8 @@ class ExtractiveAnswerer:
         self.catalog, self.lexical, self.sources = catalog, lexical, sources
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
         self.facts = FactAnswerer(retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences)
-        self.lists = ListAnswerer(retriever, catalog=catalog, per_insats=per_insats)
         self.report_terms = ReportTerms(sources)
+        self.lists = ListAnswerer(retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
@@ -79,7 +79,7 @@ class ExtractiveAnswerer:
             return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
-            words = content_words(query, name_terms)
+            words = spelled_as_archive(membership_words(query, name_terms) or content_words(query, name_terms), lexical)
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
         words = content_words(query, name_terms, rare=lambda terms: rare_in(terms, lexical))

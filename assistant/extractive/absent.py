@@ -62,23 +62,33 @@ class SourceReader(Protocol):
 
 
 class ReportTerms:
-    """The analyzed terms of each report's passages, read and analyzed once per state of the archive (a
-    question about an insats asks whether its reports use a word; re-reading them per question is slow)."""
+    """The analyzed terms of each report's passages (and of the headings they stand under), read and analyzed
+    once per state of the archive (a question about an insats asks whether its reports use a word; re-reading
+    them per question is slow)."""
 
     def __init__(self, sources: SourceReader) -> None:
         self.sources = sources
         self._generation = -1
-        self._terms: dict[str, frozenset[str]] = {}
+        self._terms: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
 
     def of(self, reports: Sequence[str], generation: int) -> frozenset[str]:
         """Every term the passages of ``reports`` use, as the archive stands at ``generation``."""
+        return frozenset().union(*(self._read(s, generation)[0] for s in reports))
+
+    def in_headings(self, reports: Sequence[str], generation: int) -> frozenset[str]:
+        """Every term of the headings the passages of ``reports`` stand under."""
+        return frozenset().union(*(self._read(s, generation)[1] for s in reports))
+
+    def _read(self, source: str, generation: int) -> tuple[frozenset[str], frozenset[str]]:
         if generation != self._generation:
             self._generation, self._terms = generation, {}
-        for source in reports:
-            if source not in self._terms:
-                chunks = self.sources.chunks_of(source)
-                self._terms[source] = frozenset(t for c in chunks for t in analyze(c.search_text))
-        return frozenset().union(*(self._terms[s] for s in reports))
+        if source not in self._terms:
+            chunks = self.sources.chunks_of(source)
+            self._terms[source] = (
+                frozenset(t for c in chunks for t in analyze(c.search_text)),
+                frozenset(t for c in chunks for t in analyze(" ".join(c.heading_path))),
+            )
+        return self._terms[source]
 
 
 def kommun_without_insats(query: Query, catalog: Catalog, lexical: LexicalSearch) -> gaps.Gap | None:
@@ -115,6 +125,9 @@ def gap(
     if len(named) != 1:
         return None
     insats = named[0].insats
+    asked = {name for fields in query.register_fields for name in fields}
+    if asked & {field.name for _, field in insats.fields}:
+        return None  # the register holds what is asked ("diarienummer … hos förbundet"): the rest is context
     excluded = {t for m in named for t in analyze(m.alias)} | {t for p in kommuner() for t in analyze(p)}
     excluded |= set(analyze(insats.name))
     frequency = {t: lexical.document_frequency(t) for t in analyze(query.text)}

@@ -32,6 +32,8 @@ _FIELD_LABELS = {
     "period_start": "Period",
     "period_end": "Period",
     "kontaktperson": "Kontaktperson",
+    "samverkanspart": "Samverkanspart",
+    "organisation": "Insatsägare",
 }
 
 
@@ -79,9 +81,10 @@ class FactAnswerer:
             ranked = [
                 s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
             ]
-            # A named insats's reports that state no figure on the topic still tell what they say about it;
-            # but no amount is no answer to what something cost, whatever else is said about it.
-            if not ranked and named and register is None and not query.money:
+            # A named insats's reports that state no figure on the topic still tell what they say about it (the
+            # register's fields answer only part of a question that asks more); but no amount is no answer to
+            # what something cost, whatever else is said about it.
+            if not ranked and named and not query.money:
                 ranked = everything
         if not ranked and register is None:
             if named and query.money:
@@ -123,7 +126,11 @@ class FactAnswerer:
                     label = _FIELD_LABELS.get(found[0].name, found[0].name)
                     if found[0].name.startswith("period_") and passage.report_type == "kvartalsrapport":
                         label = "Kvartalsrapportens period"  # the quarter reported on, not when the insats ran
-                    lines.append(f"{label}: {_quote(_Sentence(raw, passage, 1.0), used)}")
+                    quoted = _quote(_Sentence(raw, passage, 1.0), used)
+                    # A packed date ("20230101 – 20240831") is stated as read ("2023-01-01 – 2024-08-31").
+                    shown = " – ".join(f.value for f in found)
+                    dated = found[0].name.startswith("period_") and shown not in raw
+                    lines.append(f"{label}: {shown} – {quoted}" if dated else f"{label}: {quoted}")
                     for field in found:
                         values_by_field.setdefault((match.insats.id, field.name), set()).add(field.value)
         if not lines:

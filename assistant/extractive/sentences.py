@@ -11,14 +11,16 @@ from assistant.answer import Passage
 from assistant.cite import defuse_markers
 from assistant.intent import MONEY_TERMS as _MONEY
 from assistant.intent import overlap as _overlap
-from index.analyze import analyze
+from index.analyze import analyze, fold
 from index.formtext import is_form_text
 from index.titlepage import TYPE_NAMES
 
 # An amount of money: digits (with spaces, a decimal comma) and a currency unit, perhaps after a scale word
-# ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels.
+# ("1 312 560 kr", "drygt 1,2 miljoner kronor", "450 tkr"), or the template's money labels; or, in a budget
+# table's cells, a number in groups of three digits ("960 000"): the people these reports count are fewer.
 _AMOUNT = re.compile(
     r"\d[\d \u00a0]*(?:[,.]\d+)?\s?(?:(?:miljoner|miljon|mn|milj\.?)\s)?(?:kr|kronor|tkr|mkr|mnkr|msek|sek)\b"
+    r"|(?<![\d,.])\d{1,3}(?:[ \u00a0]\d{3})+(?![\d,.]|[ \u00a0]\d)"
     r"|(?:beviljade|utnyttjade) medel",
     re.IGNORECASE,
 )
@@ -119,16 +121,54 @@ def _terms(sentence: str) -> set[str]:
     return terms
 
 
-def _best_covering(passages: Sequence[Passage], words: list[set[str]]) -> _Sentence | None:
+# A thing said not to exist: "Något brukarråd har inte funnits", "ingen extern utvärdering", "har inte haft
+# någon referensgrupp". The indefinite (någon/något/några, or ingen/inget/inga) stands a few words before it.
+_NONE = frozenset({"ingen", "inget", "inga"})
+_SOME = frozenset({"nagon", "nagot", "nagra", "nan", "nat"})
+_NOT = frozenset({"inte", "ej", "aldrig"})
+_DENIED_REACH = 3  # words between the indefinite and the noun ("någon extern utvärdering")
+
+
+def denied_terms(sentence: str) -> set[str]:
+    """Terms of the words a sentence says do not exist (empty when it denies nothing)."""
+    words = re.findall(r"\w+", fold(sentence))
+    negated = bool(_NOT & set(words))
+    denied: set[str] = set()
+    if negated and words and words[0] in _SOME:
+        # "Någon organiserad form för brukarinflytande, exempelvis ett brukarråd, fanns inte": the whole
+        # subject before the negation is denied.
+        end = next(i for i, word in enumerate(words) if word in _NOT)
+        for word in words[1:end]:
+            denied.update(analyze(word))
+    for i, word in enumerate(words):
+        if word in _NONE or (word in _SOME and negated):
+            for following in words[i + 1 : i + 1 + _DENIED_REACH]:
+                denied.update(analyze(following))
+    return denied
+
+
+def _best_covering(
+    passages: Sequence[Passage],
+    words: list[set[str]],
+    *,
+    denials: bool = True,
+    common: Sequence[bool] = (),
+) -> _Sentence | None:
+    """The sentence that best shows an insats's passages cover ``words``; None when they do not. With
+    ``denials`` a word a sentence says does not exist is not covered ("Något brukarråd har inte funnits"); a
+    ``common`` word (one the whole archive uses) counts as covered and need not be in the sentence."""
+    common = list(common) or [False] * len(words)
     best: _Sentence | None = None
     for rank, passage in enumerate(passages, start=1):
-        around = set(analyze(passage.chunk.search_text))
+        pieces = _pieces(passage)
+        denied = set().union(*(denied_terms(readable) for _, readable in pieces)) if denials else set()
+        around = set(analyze(passage.chunk.search_text)) - denied
         # Under "6.5 Systemfel" every item is a systemfel, whether or not it says so.
         heading = _terms(" ".join(passage.chunk.heading_path[-2:]))
-        for sentence, readable in _pieces(passage):
-            terms = _terms(readable) | heading
-            own = sum(1 for w in words if _overlap(w, terms))
-            covered = sum(1 for w in words if _overlap(w, terms | around))
+        for sentence, readable in pieces:
+            terms = (_terms(readable) | heading) - denied
+            own = sum(1 for w, c in zip(words, common, strict=True) if not c and _overlap(w, terms))
+            covered = sum(1 for w, c in zip(words, common, strict=True) if c or _overlap(w, terms | around))
             # Two thirds of a long question's words will do ("utbildat personal i motiverande samtal (MI)"
             # is answered by "utbildade i MI"); a short question's words must all be there.
             if not own or covered < math.ceil(len(words) * 2 / 3):
