@@ -39,9 +39,10 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
     # Deviation and its cause: "avvikelse", "varför nådde … inte", "orsak".
     (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
-    # Money: the words for cost, budget, granted and used funds, kronor and "pengar".
+    # Money: the words for cost, budget, granted and used funds, kronor and "pengar", and "ekonomi", the name
+    # of the template's own money section ("Ekonomiuppföljning").
     (
-        ("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar"),
+        ("budget", "kostnad", "kostade", "medel", "beviljat", "beviljade", "utnyttja", "kronor", "pengar", "ekonomi"),
         ("ekonomi", "allmanna_uppgifter"),
     ),
     # Goals and outcomes: "måluppfyllelse", "målet/målen", "delmål", participants and results.
@@ -372,6 +373,26 @@ def topic_hints(question: str) -> list[str]:
         if any(f" {cue}" in text for cue in cues):
             found.extend(k for k in keys if k not in found)
     return found
+
+
+def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
+    """The topics a question names, each as its sections (the primary one first), in the order the question names
+    them: "mål mot utfall, pengar och lärdomar" → (maluppfyllelse, resultat), (ekonomi, …), (lardomar, …)."""
+    text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+    found: list[tuple[int, tuple[str, ...]]] = []
+    for cues, keys in SECTION_HINTS:
+        at = [i for cue in cues if (i := text.find(f" {cue}")) >= 0]
+        if at:
+            found.append((min(at), keys))
+    return tuple(keys for _, keys in sorted(found))
+
+
+def report_type_included(question: str) -> bool:
+    """Whether a question asks to include what a kind of report says ("… och vad utvärderingen kom fram till",
+    "ta med vad högskolan säger") rather than to keep to it ("enligt utvärderingen"): "vad" makes the report
+    the subject of what is to be told, one item among the rest."""
+    text = " ".join(re.findall(r"\w+", fold(question)))
+    return any(re.search(rf"\bvad (?:\w+ )?{cue}", text) for cues, _ in REPORT_TYPE_HINTS for cue in cues)
 
 
 def report_type_hint(question: str) -> str | None:

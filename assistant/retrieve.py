@@ -36,6 +36,8 @@ from assistant.intent import (
     content_words,
     overlap,
     read_question,
+    report_type_included,
+    topic_groups,
     with_diacritics,
     without_framing,
     without_words,
@@ -53,8 +55,13 @@ logger = logging.getLogger(__name__)
 # Navigation and reference matter: reference lists, tables of contents, abbreviations and the template's
 # contact box match many questions' words but answer none, unless asked for.
 BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
+# The form's signature box ("Uppgiftslämnare": date, name, role) shares names and dates with many questions but
+# answers only who wrote or led something: it yields like backmatter unless the question asks "vem".
+SIGNATURE = frozenset({"uppgiftslamnare"})
 # The report types the register reads from title pages (index/titlepage.py); "rapport" is one of no known genre.
 REPORT_TYPES = ("slutrapport", "kvartalsrapport", "lagesrapport", "utvardering", "forstudie", "ansokan", "rapport")
+# Where a report says what it found, as a whole: asked "vad utvärderingen kom fram till", these come first.
+OWN_SUMMARY = ("sammanfattning", "slutsatser")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
 EXACT_DENSE_LIMIT = 500
 _QUERY_CACHE = 256  # question vectors kept
@@ -85,6 +92,9 @@ class _Intent:
     report_type: str | None  # "enligt utvärderingen" …
     across: bool  # a question across the archive ("vilka insatser …") that names no insats
     summary: tuple[str, ...]  # "sammanfatta …": the sections to draw on, in order; () for other questions
+    topics: tuple[tuple[str, ...], ...] = ()  # a summary's topics as the question lists them, each as its sections
+    type_included: bool = False  # "… och vad utvärderingen säger": the report type is one more topic, not a limit
+    who: bool = False  # asks "vem": a person
 
 
 class Reranker(Protocol):
@@ -142,6 +152,8 @@ class HybridRetriever:
         pending: returns the files whose passages do not all have vectors yet (an ingest embeds after it
             has made every file searchable by words); for those, the lexical ranking stands in for the dense.
         restore_diacritics: spell out a question typed without å/ä/ö before embedding it.
+        summary_topic_rounds: how many passages each topic a summary question lists gets, in turn, before the
+            concluding sections fill the rest.
     """
 
     def __init__(
@@ -166,6 +178,7 @@ class HybridRetriever:
         backmatter_factor: float = 0.5,
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
+        summary_topic_rounds: int = 2,
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
     ) -> None:
@@ -180,6 +193,7 @@ class HybridRetriever:
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.reranker = reranker
         self.summary_per_section = summary_per_section
+        self.summary_topic_rounds = summary_topic_rounds
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
         self._names: tuple[int, tuple[str, ...]] = (-1, ())  # (catalog generation, the archive's names)
@@ -236,7 +250,7 @@ class HybridRetriever:
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
-            ranked = self._summary_first(ranked, scope, intent.summary, catalog)
+            ranked = self._summary_first(ranked, scope, intent, catalog)
         ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.chunk_reader.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
@@ -307,28 +321,36 @@ class HybridRetriever:
             query.report_type,
             query.list_wording and not sources,
             query.summary,
+            topic_groups(query.text) if query.summary else (),
+            bool(query.summary and query.report_type and report_type_included(query.text)),
+            "vem" in query.words,
         )
 
     def _summary_scope(
         self, intent: _Intent, catalog: Catalog, sources: list[str] | None, filters: Filters
     ) -> list[str]:
         """The reports a summary question is about: those of the insats it names (or is filtered to), of the
-        report type it asks for when there is one. Empty when it is no summary question or names nothing."""
+        report type it asks for when it keeps to one ("enligt utvärderingen"; not "… och vad utvärderingen säger").
+        Empty when it is no summary question or names nothing."""
         if not intent.summary or filters.section is not None:
             return []
         named = sorted(intent.sources) if intent.sources else (sources if filters.insats is not None else None)
         if not named:
             return []
         allowed = named if sources is None else [s for s in named if s in set(sources)]
+        if intent.type_included:
+            return allowed
         typed = [s for s in allowed if (info := catalog.reports.get(s)) and info.report_type == intent.report_type]
         return typed or allowed
 
     def _summary_first(
-        self, ranked: list[tuple[str, float]], scope: list[str], order: Sequence[str], catalog: Catalog
+        self, ranked: list[tuple[str, float]], scope: list[str], intent: _Intent, catalog: Catalog
     ) -> list[tuple[str, float]]:
         """Put the key template sections of the reports in scope first (a few passages of each, best first,
-        in ``order``), then the rest as ranked. Passages of those sections that no search reached come
-        after the searched ones, in document order."""
+        in the summary's order), then the rest as ranked. Passages of those sections that no search reached
+        come after the searched ones, in document order. When the question lists what the summary should
+        cover ("mål mot utfall, pengar och lärdomar"), each listed topic first gets one passage, in its order:
+        the asker enumerated them, so none should crowd out the next."""
         in_scope = set(scope)
         searched = {cid for cid, _ in ranked}
         by_section: dict[str | None, list[str]] = {}
@@ -338,7 +360,24 @@ class HybridRetriever:
         for cid, source in catalog.chunk_source.items():  # register order is document order
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
-        picked = [cid for key in order for cid in by_section.get(key, [])[: self.summary_per_section]]
+        groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
+        if intent.type_included:  # what that kind of report says is one more topic: its own summary first
+            typed = {s for s in scope if (info := catalog.reports.get(s)) and info.report_type == intent.report_type}
+            order = dict.fromkeys((*OWN_SUMMARY, *intent.summary))
+            groups.append([c for key in order for c in by_section.get(key, []) if catalog.chunk_source.get(c) in typed])
+        picked: list[str] = []
+        for _ in range(self.summary_topic_rounds):
+            for group in groups:
+                cid = next((c for c in group if c not in picked), None)
+                if cid is not None:
+                    picked.append(cid)
+        first_pass = set(picked)
+        picked += [
+            cid
+            for key in intent.summary
+            for cid in by_section.get(key, [])[: self.summary_per_section]
+            if cid not in first_pass
+        ]
         if not picked:
             return ranked
         top = ranked[0][1] if ranked else 1.0
@@ -427,7 +466,7 @@ class HybridRetriever:
             section = catalog.chunk_section.get(cid)
             if section in intent.sections:
                 factor *= self.section_boost
-            elif section in BACKMATTER:
+            elif section in BACKMATTER or (section in SIGNATURE and not intent.who):
                 factor *= self.backmatter_factor
             info = catalog.reports.get(source or "")
             if intent.report_type and info is not None and info.report_type == intent.report_type:

@@ -61,6 +61,9 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("kontakt", ("kontakt",), True),
 )
 
+# The document's own navigation: a table of contents and a list of abbreviations come before the numbered chapters.
+NAVIGATION = frozenset({"innehall", "forkortningar"})
+
 SECTION_KEYS: tuple[str, ...] = tuple(dict.fromkeys(rule[0] for rule in SECTION_RULES))
 
 # What each template section is about, in the template's own words. Added to the searched text of every
@@ -151,6 +154,8 @@ def find_sections(text: str) -> list[Section]:
         end = headings[i + 1].start if i + 1 < len(headings) else len(text)
         depth = _place(stack, heading)
         own, weak = section_key(heading.title)
+        if own in NAVIGATION and any(entry[4] for entry in stack):
+            own, weak = None, False  # "Innehåll:" inside a numbered chapter is its content, not a table of contents
         parent_key = next((entry[3] for entry in reversed(stack) if entry[3]), None)
         key = parent_key if (own is None or (weak and parent_key)) else own
         stack.append((depth, heading.md_level, heading.title, key, heading.number is not None))

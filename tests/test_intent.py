@@ -10,9 +10,11 @@ from assistant.intent import (
     membership_words,
     read_question,
     report_type_hint,
+    report_type_included,
     section_hints,
     spelled_as_archive,
     summary_sections,
+    topic_groups,
     with_history,
     without_framing,
 )
@@ -68,6 +70,20 @@ def test_summary_sections_follow_a_topic_the_question_names():
     assert summary_sections("Sammanfatta framgångsfaktorerna i Lotsen")[0] == "framgangsfaktorer"
     assert summary_sections("Sammanfatta Lotsen för styrelsen")[0] == "maluppfyllelse"
     assert summary_sections("Hur många deltagare hade Lotsen?") == ()
+
+
+def test_topic_groups_come_in_the_order_the_question_lists_them():
+    groups = topic_groups("Sammanfatta Lotsen: pengar, mål mot utfall och vad vi lärde oss")
+    assert [g[0] for g in groups] == ["ekonomi", "maluppfyllelse", "lardomar"]
+    assert topic_groups("Hur gick det med ekonomin?")[0][0] == "ekonomi"  # the template's own section name
+    assert topic_groups("Sammanfatta Lotsen för styrelsen") == ()
+
+
+def test_a_report_type_is_kept_to_unless_the_question_asks_what_it_says_beside_the_rest():
+    assert report_type_included("Sammanfatta Lotsen: resultat och vad utvärderingen kom fram till")
+    assert report_type_included("Sammanfatta Lotsen, ta med vad högskolan säger")
+    assert not report_type_included("Sammanfatta Lotsen enligt utvärderingen")
+    assert not report_type_included("Sammanfatta högskolans utvärdering av Lotsen")
 
 
 def test_list_questions_are_searched_on_their_content_words():

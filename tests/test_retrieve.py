@@ -107,6 +107,11 @@ def test_summary_question_starts_with_the_reports_concluding_sections(retriever)
     assert {p.chunk.section for p in top} >= {"maluppfyllelse", "ekonomi"}
 
 
+def test_a_summary_covers_the_topics_it_lists_in_their_order_before_any_twice(retriever):
+    top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen: pengar och systemfel", k=3)
+    assert [p.chunk.section for p in top[:2]] == ["ekonomi", "systemfel"]
+
+
 @pytest.mark.parametrize(("fika", "kept"), [(1, True), (0, False)])
 def test_an_everyday_word_counts_only_when_the_archive_uses_it_in_a_few_passages(make_archive, corpus, fika, kept):
     # tests/test_intent.py checks the rule with a fake index; here it meets a real archive's BM25 counts
@@ -182,3 +187,31 @@ def test_the_dense_query_is_spelled_out_and_the_lexical_one_unchanged(make_archi
     top = archive.retriever().search("vantetider till psykiatrin i vagen framat", k=1)
     assert calls == ["väntetider till psykiatrin i Vägen framåt"]
     assert top[0].source == "slutrapport vägen framåt.md"
+
+
+SIGNED_REPORT = """Slutrapport
+
+1. Allmänna uppgifter
+
+Insatsens namn
+Lotsen Hofors
+
+6.4 Beskriv framgångsfaktorer/positiva effekter:
+
+Lotsen Hofors gav deltagarna en fast kontakt under hela året.
+
+8. Uppgiftslämnare
+
+Datum 2023-03-01 Namn Stina Påhittad, projektledare Lotsen Hofors
+"""
+
+
+def test_the_signature_box_yields_unless_the_question_asks_who(make_archive, tmp_path):
+    root = tmp_path / "signed"
+    root.mkdir()
+    (root / "lotsen.md").write_text(SIGNED_REPORT, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    retriever = archive.retriever()
+    assert retriever.search("Vad gav Lotsen Hofors deltagarna 2023?", k=3)[0].chunk.section != "uppgiftslamnare"
+    assert retriever.search("Vem var projektledare för Lotsen Hofors?", k=1)[0].chunk.section == "uppgiftslamnare"

@@ -82,6 +82,13 @@ def test_table_of_contents_lines_are_not_headings():
     assert headings == ["Innehåll", "Inledning"]
 
 
+def test_contents_inside_a_numbered_chapter_are_that_chapters_content_not_a_table_of_contents():
+    text = "# Förstudie\n\n## Innehåll\n\n1. Förslag.....\t4\n\n## 1. Förslag\n\n**Innehåll:**\n\n- Samtal.\n"
+    keys = [(s.path, s.key) for s in find_sections(text)]
+    assert (("Förstudie", "Innehåll"), "innehall") in keys  # the document's table of contents
+    assert (("Förslag", "Innehåll"), None) in keys  # what the proposed insats contains
+
+
 def test_bold_heading_opening_a_long_paragraph_is_still_a_heading():
     body = "Det kommunala ansvaret upphör vid 20 år. " * 15
     text = f"## 6. Analys\n\n**6.5 Beskriv identifierade systemfel som påverkat insatsens resultat:** {body}\n"
