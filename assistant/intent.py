@@ -448,6 +448,10 @@ def _region(folded: str) -> str | None:
     return folded if folded in regions else (folded[:-1] if folded.endswith("s") and folded[:-1] in regions else None)
 
 
+# The spoken forms of "något", "någon", "några": function words, as their written forms are.
+_SPOKEN_PRONOUNS = frozenset({"nåt", "nån", "nåra", "nånting", "nånstans"})
+
+
 def _content(text: str) -> tuple[Word, ...]:
     """The words of ``text`` that can say what it is about: kommuner, landskap and wholly framing words left
     out (a place says where, not what)."""
@@ -464,7 +468,7 @@ def _content(text: str) -> tuple[Word, ...]:
         # A word of one or two small letters is a function word ("är", "än", "åt") or part of an abbreviation
         # ("t.ex."), never the topic, however rarely the reports use it; a short topic word is an abbreviation,
         # in capitals ("MI", "AF").
-        if len(folded) <= 2 and not word.isupper():
+        if (len(folded) <= 2 and not word.isupper()) or word.lower() in _SPOKEN_PRONOUNS:
             continue
         everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
         found.append(Word(folded, frozenset(set(analyzed) - FRAMING), everyday))
