@@ -513,12 +513,10 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     while first > 0 and len(segments[first].split()) <= _ITEM_WORDS and separators[first - 1] in {",", "eller"}:
         alternatives += _content(segments[first])
         first -= 1
+    # The loop stops at the clause's first part or a long part: its last word is its item ("… var sjukskriven").
     head = _content(segments[first])
-    if len(segments[first].split()) <= _ITEM_WORDS and first > 0:
-        alternatives += head
-        head = ()
-    elif head:
-        alternatives.append(head[-1])  # the long part's last word is its item ("… var sjukskriven")
+    if head:
+        alternatives.append(head[-1])
         head = head[:-1]
     before = [w for segment in segments[:first] for w in _content(segment)]
     rest = [w for segment in segments[last_or + 2 :] for w in _content(segment)]
