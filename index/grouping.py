@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rapidfuzz import fuzz
 
@@ -113,7 +113,27 @@ def group_reports(metas: Sequence[ReportMeta], *, text_of: Callable[[str], str |
         for meta in (m for m in metas if not is_report(m)):
             if name_words & set(re.findall(r"\w+", fold(meta.title))):  # cheap: most documents name none
                 _place_by_evidence(list(groups), meta, text_of(meta.source), untyped=True)
-    return [_insats(group) for group in groups]
+    return unique_ids([_insats(group) for group in groups])
+
+
+def unique_ids(insatser: Sequence[Insats]) -> list[Insats]:
+    """The insatser with a distinct id each: two groups can share a name and kommun (reports named only by a
+    heading, or the same title twice, are never merged), and the register keys insatser by id. A repeat
+    gets ``-2``, ``-3`` … in the groups' order (which follows the sorted reports, so it is stable)."""
+    taken = {i.id for i in insatser}
+    seen: set[str] = set()
+    unique = []
+    for insats in insatser:
+        if insats.id not in seen:
+            seen.add(insats.id)
+            unique.append(insats)
+            continue
+        number = 2
+        while f"{insats.id}-{number}" in taken:
+            number += 1
+        taken.add(f"{insats.id}-{number}")
+        unique.append(replace(insats, id=f"{insats.id}-{number}"))
+    return unique
 
 
 def _name_source(meta: ReportMeta) -> str:

@@ -332,3 +332,16 @@ def test_an_evaluation_reads_the_period_from_prose():
     text = "# Utvärdering av projektet Kliv\n\nProjektet Kliv bedrevs från 1 mars 2022 till 28 februari 2024.\n"
     meta = _meta(text, "utv.md")
     assert meta.values("period_start") == ["2022-03-01"] and meta.values("period_end") == ["2024-02-28"]
+
+
+def test_insatser_of_the_same_name_that_stay_apart_get_distinct_ids():
+    # Two reports named only by a heading are never merged on that name; the register keys insatser by id,
+    # so each still needs its own (an ingest of 13k regeringen.se pages failed on a repeated name here).
+    first, second = (
+        ReportMeta(source, "slutrapport", "Framtidskommissionen", "Framtidskommissionen", None, name_source="heading")
+        for source in ("a/underlag-1.md", "b/underlag-2.md")
+    )
+    insatser = group_reports([first, second])
+    ids = [i.id for i in insatser]
+    assert len(ids) == len(set(ids))
+    assert sorted(r for i in insatser for r in i.reports) == ["a/underlag-1.md", "b/underlag-2.md"]
