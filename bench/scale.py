@@ -51,6 +51,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -61,7 +62,9 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from filtered import FilteredQuery, filtered_queries  # noqa: E402
 from ingest import CACHE, TimedEmbedder, load_average, load_model, open_archive, prepare_model, print_table  # noqa: E402
+from searchtimes import Mode, dense_paths, forget_questions, percentiles, time_searches  # noqa: E402
 from synthetic import (  # noqa: E402
     NOISE,
     PARENTS,
@@ -73,25 +76,28 @@ from synthetic import (  # noqa: E402
     derivation_check,
     embed_more,
     kind_of,
+    with_report_sections,
 )
 
+import index.build as index_build  # noqa: E402
 from assistant import compose  # noqa: E402
 from assistant.archive import Archive  # noqa: E402
 from assistant.config import Settings  # noqa: E402
 from assistant.names import insatser_in_text  # noqa: E402
-from assistant.retrieve import HybridRetriever  # noqa: E402
+from assistant.retrieve import EXACT_DENSE_LIMIT, HybridRetriever  # noqa: E402
 from index.analyze import STOPWORDS, fold  # noqa: E402
 from index.build import IngestReport, _text_key, analyse_document  # noqa: E402
 from index.chunk import Chunker  # noqa: E402
-from index.embed import BUNDLED_MODEL, Embedder, default_embedder  # noqa: E402
+from index.embed import BACKENDS, BUNDLED_MODEL, Embedder, default_embedder  # noqa: E402
 from index.parse import read_document  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEED = 20240611
 SELECTION_VERSION = 1  # bump when the selection rule changes: corpus folders are rebuilt
 MIN_PAGE_CHARS = 400  # regeringen.se landing pages with only a title are not documents worth indexing
-# The 50k vectors in bench/.cache were made with PyTorch (and derived from those); the Chroma collection is named
-# after the embedder, so building and measuring both stay on that backend.
+# The backend that makes an index's passage vectors (--backend). The vector cache and the Chroma collection are
+# keyed by the embedder's name, which names the backend, so an index is built and opened with one backend; the
+# question can still be embedded by another (--query-backend: e5 on int8 and fp32 agree at cosine >= 0.99).
 BACKEND = "torch"
 TARGET_P95_MS = 150.0
 # Files whose functions the profile lists (cumulative time), e.g. "names.py:59(insatser_in_text)".
@@ -235,12 +241,29 @@ def write_and_count(candidate: Candidate, folder: Path, chunker: Chunker) -> int
 # --- index ------------------------------------------------------------------------------------------
 
 
-def data_dir_for(n: int, model: str, *, synthetic: bool = False, real_fraction: float = 1.0) -> Path:
-    """``scale-N``; ``scale-N-synthetic`` for a --synthetic-fill build (``-rF`` when real vectors were
-    left out on purpose), so derived vectors never mix with a build whose vectors are all real."""
+def embedder_name(model: str, backend: str) -> str:
+    """The name ``index.embed.default_embedder`` gives a local model on ``backend`` (vectors are kept under it)."""
+    return model if backend == "torch" or model == "hashing" else f"{model}@{backend}"
+
+
+def data_dir_for(
+    n: int,
+    model: str,
+    *,
+    backend: str = BACKEND,
+    synthetic: bool = False,
+    real_fraction: float = 1.0,
+    report_sections: bool = False,
+) -> Path:
+    """``scale-N``; ``-BACKEND`` when the vectors are not PyTorch's; ``-synthetic`` for a --synthetic-fill
+    build (``-rF`` when real vectors were left out on purpose), so derived vectors never mix with a build
+    whose vectors are all real."""
     suffix = "" if model == BUNDLED_MODEL else "-" + re.sub(r"[^\w.-]", "_", model)
+    if backend != "torch":
+        suffix += f"-{backend}"
     if synthetic:
         suffix += "-synthetic" + ("" if real_fraction >= 1.0 else f"-r{real_fraction:g}")
+        suffix += "-sections" if report_sections else ""
     return CACHE / f"scale-{n}{suffix}"
 
 
@@ -294,9 +317,9 @@ class Progress:
             )
 
 
-def build(n: int, model: str) -> dict[str, Any]:
+def build(n: int, model: str, backend: str) -> dict[str, Any]:
     """Corpus folder and index for ``n`` chunks; returns what this run did (and how the vectors were made)."""
-    data = data_dir_for(n, model)
+    data = data_dir_for(n, model, backend=backend)
     chunker = Chunker(**_chunker_settings())
     print(f"selecting ~{n} chunks into {(CACHE / f'corpus-{n}').relative_to(ROOT)} …", flush=True)
     manifest = select_corpus(n, CACHE / f"corpus-{n}", chunker)
@@ -309,7 +332,10 @@ def build(n: int, model: str) -> dict[str, Any]:
     if seeded:
         print(f"seeded the vector cache with {seeded} vectors of smaller scale runs", flush=True)
     prepare_model(data, model)
-    archive, timed = open_archive(data, model, BACKEND)
+    archive, timed = open_archive(data, model, backend)
+    if timed.name != embedder_name(model, backend):  # the export failed and PyTorch stands in (logged)
+        archive.close()
+        raise SystemExit(f"the {backend} backend is not available here; the embedder is {timed.name}")
     try:
         model_load = load_model(timed)
         progress = Progress(manifest["total_chunks"], timed)
@@ -320,6 +346,8 @@ def build(n: int, model: str) -> dict[str, Any]:
     run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model,
+        "backend": backend,
+        "embedder": timed.name,
         "chunks": chunks,
         "files_indexed": len(report.indexed),
         "files_unchanged": len(report.unchanged),
@@ -353,12 +381,17 @@ class FileProgress:
                 print(f"[{datetime.now():%H:%M:%S}] files {self.done}/{self.files}, load {load_average()}", flush=True)
 
 
-def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: float) -> dict[str, Any]:
+def build_synthetic(
+    n: int, model: str, backend: str, *, embed_minutes: float, real_fraction: float, report_sections: bool = False
+) -> dict[str, Any]:
     """The index for ``n`` chunks with every real vector at hand and derived ones for the rest (see
     bench/synthetic.py); built through ``Archive.ingest`` like the real one, with the fill embedder."""
     if model != BUNDLED_MODEL:
         raise SystemExit("--synthetic-fill derives from the bundled model's real vectors")
-    data = data_dir_for(n, model, synthetic=True, real_fraction=real_fraction)
+    data = data_dir_for(
+        n, model, backend=backend, synthetic=True, real_fraction=real_fraction, report_sections=report_sections
+    )
+    name = embedder_name(model, backend)  # the real vectors' name in the cache, and the collection's
     chunker = Chunker(**_chunker_settings())
     manifest = select_corpus(n, CACHE / f"corpus-{n}", chunker)
     corpus = CACHE / f"corpus-{n}"
@@ -377,32 +410,41 @@ def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: 
     more: dict[str, Any] = {"embedded": 0}
     if embed_minutes > 0:
         print(f"embedding more chunks for real for {embed_minutes:g} min …", flush=True)
-        real_embedder = default_embedder(model, data, batch_size=Settings().embedding_batch_size, backend=BACKEND)
+        real_embedder = default_embedder(model, data, batch_size=Settings().embedding_batch_size, backend=backend)
+        if real_embedder.name != name:
+            raise SystemExit(f"the {backend} backend is not available here; the embedder is {real_embedder.name}")
         more = embed_more(rows, data / "vectors.sqlite", real_embedder, minutes=embed_minutes)
         del real_embedder
 
     def keep(key: str) -> bool:  # --real-fraction: leave real vectors out on purpose, to test the method
         return real_fraction >= 1.0 or int(key[:8], 16) / 16**8 < real_fraction
 
-    pool = RealPool.load(data / "vectors.sqlite", BUNDLED_MODEL, rows, keep=keep)
+    pool = RealPool.load(data / "vectors.sqlite", name, rows, keep=keep)
     kinds = {key: kind_of(source) for source, key, _ in rows}
-    fill = FillEmbedder(BUNDLED_MODEL, pool, kinds)
-    archive = compose.open_archive(Settings(data_dir=data, embedding_model=model), embedder=fill)
+    fill = FillEmbedder(name, pool, kinds)
+    settings = Settings(data_dir=data, embedding_model=model, embedding_backend=backend)
+    archive = compose.open_archive(settings, embedder=fill)
     # Written through the project's own ingest, with two bench-only wrappers around its stores: derived
     # vectors never enter the vector cache, and Chroma gets large batches instead of one call per file.
     archive.stores.vectors = RealOnlyCache(archive.stores.vectors, keep=keep)  # type: ignore[assignment]
     chroma = BatchedUpserts(archive.stores.chroma)
     archive.stores.chroma = chroma  # type: ignore[assignment]
+    analyse = index_build.analyse_document
+    if report_sections:  # bench-only: the corpus's passages get report sections (synthetic.REPORT_SECTIONS)
+        index_build.analyse_document = with_report_sections(analyse)
     try:
         report = archive.ingest(corpus, progress=FileProgress())
         chroma.flush()
         chunks = archive.register.chunks()
     finally:
+        index_build.analyse_document = analyse
         archive.close()
     real_chunks = sum(1 for c in chunks if _text_key(c.search_text) in pool.vectors)
     run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model,
+        "backend": backend,
+        "embedder": name,
         "synthetic_fill": True,
         "chunks": len(chunks),
         "files_indexed": len(report.indexed),
@@ -413,6 +455,8 @@ def build_synthetic(n: int, model: str, *, embed_minutes: float, real_fraction: 
         "distinct_texts": len({c.search_text for c in chunks}),
         "real_pool": {kind: len(v) for kind, v in pool.by_kind.items()},
         "real_fraction": real_fraction,
+        "report_sections": report_sections,
+        "sections": dict(Counter(c.section for c in chunks).most_common(6)),
         "derived_this_build": fill.derived,
         "derivation": {"parents": list(PARENTS), "noise_sd": NOISE, "parents_from": "same kind (sfs | web)"},
         "check": derivation_check(pool, fill.derived_keys, kinds),
@@ -488,16 +532,6 @@ def keyword_query(text: str, rng: random.Random) -> Query | None:
 # --- measurement ------------------------------------------------------------------------------------
 
 
-def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
-    """p50/p95/p99 (nearest rank) and mean, in ms."""
-    ordered = sorted(values_ms)
-
-    def rank(p: float) -> float:
-        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
-
-    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": statistics.fmean(ordered), "n": len(ordered)}
-
-
 def timed_ms(fn: Callable[[], object]) -> float:
     began = time.perf_counter()
     fn()
@@ -532,51 +566,73 @@ def disk_sizes(data: Path) -> dict[str, int]:
     return {name: size(data / name) for name in ("chroma", "lexical", "register.sqlite", "vectors.sqlite")}
 
 
-def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]:
-    """Latency, memory and size figures of the index in ``data`` (run in a fresh process)."""
+def measure(
+    data: Path, model: str, backend: str, query_backends: Sequence[str], count: int, profile: bool
+) -> dict[str, Any]:
+    """Latency, memory and size figures of the index in ``data`` (run in a fresh process): every query set
+    (unfiltered, insats-filtered, section-filtered) under each query embedder, back to back per query."""
     if not (data / "register.sqlite").is_file():
         raise SystemExit(f"no index in {data}; run without --measure-only first")
     prepare_model(data, model)
     memory = {"start": memory_now()}
-    settings = Settings(data_dir=data, embedding_model=model, embedding_backend=BACKEND)
+    settings = Settings(data_dir=data, embedding_model=model, embedding_backend=backend)
     archive = compose.open_archive(settings)
     retriever = compose.build_retriever(archive, settings)
     memory["archive open"] = memory_now()
-    model_load = timed_ms(lambda: archive.embedder.embed_query("förladdning av modellen"))
+    embedders = query_embedders(archive, model, data, query_backends)
+    model_load = {b: timed_ms(partial(e.embed_query, "förladdning av modellen")) for b, e in embedders.items()}
     memory["model loaded"] = memory_now()
     queries = make_queries(archive, count)
+    filtered = filtered_queries(archive, max(count // 4, 12), made_text, ARKIV_QUESTIONS)
     cold = timed_ms(lambda: retriever.search(queries[0].text, k=settings.top_k))  # loads catalog and BM25
     for query in queries[1 : 1 + WARMUP]:
-        retriever.search(query.text, k=settings.top_k)
+        for embedder in embedders.values():
+            retriever.embedder = embedder
+            retriever.search(query.text, k=settings.top_k)
+    retriever.embedder = archive.embedder
     memory["after warm-up"] = memory_now()
-    # Question vectors are remembered (embedder and retriever); forget the warm-up's so every timed
-    # search embeds its question, as a new question does.
-    for cache in (getattr(archive.embedder, "_recent", None), getattr(retriever, "_vectors", None)):
-        if cache is not None:
-            cache.clear()
-    # The query embedding inside each timed search is timed too: the share of one and the same call, so a
-    # change of the neighbours' load between the phases cannot skew it.
-    inside = QueryTimer(archive.embedder)
-    archive.embedder = inside
-    total, embedded = {}, []
-    for q in queries:
-        total[q] = timed_ms(partial(retriever.search, q.text, k=settings.top_k))
-        embedded.append(inside.take())
-    archive.embedder = inside.inner
-    parts = component_times(archive, queries, settings.candidates)
+    primary = query_backends[0]
+    modes = [Mode(b, b) for b in query_backends]
+    plain = time_searches(retriever, embedders, modes, [(q.text, None) for q in queries], settings.top_k)
+    # A filtered search as the product runs it (exact scoring up to EXACT_DENSE_LIMIT chunks), and with
+    # every filter sent to Chroma's HNSW query, with the primary query embedder.
+    hnsw = Mode(f"{primary}, HNSW forced", primary, force_hnsw=True)
+    by_filter = {
+        kind: time_searches(
+            retriever,
+            embedders,
+            [*modes, hnsw],
+            [(q.text, q.filters) for q in filtered if q.kind == kind],
+            settings.top_k,
+        )
+        for kind in sorted({q.kind for q in filtered})
+    }
+    total = dict(zip(queries, plain[primary].total, strict=True))
+    forget_questions(retriever, list(embedders.values()))
+    parts = component_times(archive, embedders[primary], queries, settings.candidates)
+    dense = {
+        kind: dense_paths(
+            archive, embedders[primary], [(q.text, q.filters) for q in filtered if q.kind == kind], settings.candidates
+        )
+        for kind in by_filter
+    }
+    catalog = archive.catalog()
     figures: dict[str, Any] = {
-        "chunks": len(archive.catalog().chunk_source),
-        "reports": len(archive.catalog().reports),
-        "insatser": len(archive.catalog().insatser),
+        "chunks": len(catalog.chunk_source),
+        "reports": len(catalog.reports),
+        "insatser": len(catalog.insatser),
         "queries": len(queries),
-        "search": percentiles(list(total.values())),
+        "index_embedder": archive.embedder.name,
+        "query_backends": list(query_backends),
+        **plain[primary].figures(),
         "by_kind": {
             kind: percentiles([t for q, t in total.items() if q.kind == kind])
             for kind in sorted({q.kind for q in queries})
         },
-        "search_query_embedding": percentiles(embedded),
-        "search_without_embedding": percentiles([t - e for t, e in zip(total.values(), embedded, strict=True)]),
-        "embedding_share": sum(embedded) / sum(total.values()),
+        "by_query_backend": {label: t.figures() for label, t in plain.items()},
+        "filtered": {kind: {label: t.figures() for label, t in runs.items()} for kind, runs in by_filter.items()},
+        "filters": describe_filters(filtered),
+        "filtered_dense_alone": {kind: dense_figures(d) for kind, d in dense.items()},
         **{name: percentiles(values) for name, values in parts.items()},
         "cold_first_search_ms": cold,
         "model_load_ms": model_load,
@@ -588,6 +644,7 @@ def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]
         "slowest": [[q.kind, q.text, round(t, 1)] for q, t in sorted(total.items(), key=lambda i: -i[1])[:5]],
     }
     if profile or figures["search"]["p95"] > TARGET_P95_MS:
+        retriever.embedder = embedders[primary]
         ordered = sorted(total, key=lambda q: total[q])
         picked = {"slowest": ordered[-1], "median": ordered[len(ordered) // 2]}
         figures["profiles"] = {
@@ -598,29 +655,54 @@ def measure(data: Path, model: str, count: int, profile: bool) -> dict[str, Any]
     return figures
 
 
-class QueryTimer:
-    """The archive's embedder, timing each ``embed_query`` (``take`` returns the ms since the last take)."""
+def query_embedders(archive: Archive, model: str, data: Path, backends: Sequence[str]) -> dict[str, Embedder]:
+    """The question embedder of each backend: the archive's own for the index's backend, a new one for
+    another (its vectors agree with the index's at cosine >= 0.99, see bench/embedders.py)."""
+    embedders: dict[str, Embedder] = {}
+    for backend in backends:
+        name = embedder_name(model, backend)
+        if archive.embedder.name == name:
+            embedders[backend] = archive.embedder
+            continue
+        embedder = default_embedder(model, data, batch_size=Settings().embedding_batch_size, backend=backend)
+        if embedder.name != name:  # an ONNX export failed and PyTorch stands in (logged)
+            raise SystemExit(f"the {backend} query backend is not available here; the embedder is {embedder.name}")
+        embedders[backend] = embedder
+    return embedders
 
-    def __init__(self, inner: Embedder) -> None:
-        self.inner, self.name, self.ms = inner, inner.name, 0.0
 
-    @property
-    def dimension(self) -> int:
-        return self.inner.dimension
+def made_text(text: str, rng: random.Random) -> str | None:
+    """A query from a chunk's text, half phrases and half keywords (as ``make_queries`` makes them)."""
+    made = sentence_query(text, rng) if rng.random() < 0.5 else keyword_query(text, rng)
+    return made.text if made is not None else None
 
-    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
-        return self.inner.embed_passages(texts)
 
-    def embed_query(self, text: str) -> list[float]:
-        began = time.perf_counter()
-        try:
-            return self.inner.embed_query(text)
-        finally:
-            self.ms += (time.perf_counter() - began) * 1000
+def describe_filters(filtered: Sequence[FilteredQuery]) -> dict[str, Any]:
+    """How many filters of each kind, and how many chunks they allow (each filter once)."""
+    described: dict[str, Any] = {}
+    for kind in sorted({q.kind for q in filtered}):
+        mine = [q for q in filtered if q.kind == kind]
+        sizes = {str(q.filters.insats or q.filters.section): q.size for q in mine}
+        ordered = sorted(sizes.values())
+        described[kind] = {
+            "filters": len(ordered),
+            "queries": len(mine),
+            "chunks_min": ordered[0],
+            "chunks_median": ordered[len(ordered) // 2],
+            "chunks_max": ordered[-1],
+            "exact_path_share": sum(1 for q in mine if q.size <= EXACT_DENSE_LIMIT) / len(mine),
+            "which": dict(sorted(sizes.items(), key=lambda item: item[1])),
+        }
+    return described
 
-    def take(self) -> float:
-        ms, self.ms = self.ms, 0.0
-        return ms
+
+def dense_figures(d: dict[str, list[float]]) -> dict[str, Any]:
+    return {
+        "hnsw_where": percentiles(d["hnsw_where"]),
+        "exact_among": percentiles(d["exact_among"]),
+        "hnsw_recall_mean": statistics.fmean(d["hnsw_recall"]) if d["hnsw_recall"] else None,
+        "hnsw_recall_min": min(d["hnsw_recall"], default=None),
+    }
 
 
 def vector_provenance(data: Path) -> dict[str, Any]:
@@ -635,17 +717,20 @@ def vector_provenance(data: Path) -> dict[str, Any]:
     return {"real": last["chunks"], "derived": 0, "build": last["date"]}
 
 
-def component_times(archive: Archive, queries: Sequence[Query], candidates: int) -> dict[str, list[float]]:
+def component_times(
+    archive: Archive, embedder: Embedder, queries: Sequence[Query], candidates: int
+) -> dict[str, list[float]]:
     """Per query: the query embedding alone, one dense (Chroma) and one BM25 search of ``candidates``, and
     the insats-name matching search runs on every question (it grows with the number of insatser)."""
     embed, dense, lexical, names = [], [], [], []
     chroma, bm25, insatser = archive.stores.chroma, archive.lexical(), archive.catalog().insatser
-    # The embedder remembers recent questions; time the model itself, as a new question costs.
-    embedder = archive.embedder
-    model_call = getattr(embedder, "_embed_query", embedder.embed_query)
     for query in queries:
+        # The embedder remembers recent questions; forget them to time the model, as a new question costs.
+        recent = getattr(embedder, "_recent", None)
+        if recent is not None:
+            recent.clear()
         began = time.perf_counter()
-        vector = model_call(query.text)
+        vector = embedder.embed_query(query.text)
         embed.append((time.perf_counter() - began) * 1000)
         dense.append(timed_ms(partial(chroma.search, vector, k=candidates)))
         lexical.append(timed_ms(partial(bm25.search, query.text, k=candidates)))
@@ -694,15 +779,14 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
     parts = ("query_embedding", "dense_only", "bm25_only", "name_matching")
     rows += [row(name.replace("_", " ") + " alone", m[name]) for name in parts]
     print_table(
-        f"Search latency, {m['chunks']} chunks, {m['reports']} reports, {m['insatser']} insatser, {model}, "
-        f"{m['queries']} queries after {WARMUP} warm-up (load {m['load']})",
+        f"Search latency, {m['chunks']} chunks, {m['reports']} reports, {m['insatser']} insatser, index "
+        f"{m['index_embedder']}, questions by {m['query_backends'][0]}, {m['queries']} queries after {WARMUP} "
+        f"warm-up (load {m['load']})",
         ["ms", "p50", "p95", "p99", "mean", "p95/150ms", "p95/search"],
         rows,
     )
-    print(
-        f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); "
-        f"model load {m['model_load_ms']:.0f} ms"
-    )
+    loads = ", ".join(f"{b} {ms:.0f} ms" for b, ms in m["model_load_ms"].items())
+    print(f"first (cold) search {m['cold_first_search_ms']:.0f} ms (loads catalog and BM25); model load {loads}")
     if "embedding_share" in m:
         print(f"query embedding: {m['embedding_share']:.0%} of the search time (timed inside the same calls)")
     explained = sum(m[name]["mean"] for name in parts)
@@ -710,6 +794,7 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
         f"mean search {search['mean']:.1f} ms = {explained:.1f} ms in the parts above + "
         f"{search['mean'] - explained:.1f} ms elsewhere (focus searches, fusion, catalog, register lookups)"
     )
+    print_by_mode(m)
     vectors = m.get("vectors") or {}
     if vectors.get("derived"):
         print(f"vectors: {vectors['real']} real, {vectors['derived']} derived from real ones (--synthetic-fill)")
@@ -732,6 +817,55 @@ def print_measurement(m: dict[str, Any], n: int, model: str) -> None:
         print(f"\ncProfile, {title}\n{text}")
 
 
+def print_by_mode(m: dict[str, Any]) -> None:
+    """Whole search per query set and query embedder (timed back to back per query), then the filtered
+    dense search alone both ways."""
+    rows = []
+    sets = {"unfiltered": m["by_query_backend"], **{f"{k}-filtered": v for k, v in m["filtered"].items()}}
+    for name, modes in sets.items():
+        for label, f in modes.items():
+            s, e, r = f["search"], f["search_query_embedding"], f["search_without_embedding"]
+            rows.append(
+                [
+                    f"{name} (n={int(s['n'])})",
+                    label,
+                    *(f"{s[p]:.1f}" for p in ("p50", "p95", "p99", "mean")),
+                    f"{e['p50']:.1f} / {e['p95']:.1f}",
+                    f"{r['p50']:.1f} / {r['p95']:.1f} / {r['p99']:.1f}",
+                    f"{s['p95'] / TARGET_P95_MS:.2f}",
+                ]
+            )
+    print_table(
+        "Whole search by query set and question embedder (ms; modes back to back per query)",
+        ["set", "mode", "p50", "p95", "p99", "mean", "embedding p50/p95", "rest p50/p95/p99", "p95/150ms"],
+        rows,
+    )
+    for kind, d in m["filters"].items():
+        print(
+            f"{kind} filters: {d['filters']} filters, {d['queries']} queries, {d['chunks_min']}–"
+            f"{d['chunks_max']} chunks (median {d['chunks_median']}); {d['exact_path_share']:.0%} of the "
+            f"queries within the exact-scoring limit ({EXACT_DENSE_LIMIT})"
+        )
+    rows = []
+    for kind, d in m["filtered_dense_alone"].items():
+        for path in ("hnsw_where", "exact_among"):
+            p = d[path]
+            rows.append([kind, path, *(f"{p[q]:.1f}" for q in ("p50", "p95", "p99", "mean"))])
+        rows.append(
+            [
+                kind,
+                "HNSW recall of exact top k",
+                f"mean {d['hnsw_recall_mean']:.3f}",
+                f"min {d['hnsw_recall_min']:.3f}",
+                "",
+                "",
+            ]
+        )
+    print_table(
+        "Filtered dense search alone (ms, k = candidates)", ["filter", "path", "p50", "p95", "p99", "mean"], rows
+    )
+
+
 def print_build(b: dict[str, Any]) -> None:
     run = b["this_run"]
     print(
@@ -741,7 +875,7 @@ def print_build(b: dict[str, Any]) -> None:
     )
     for r in (r for r in b["builds"] if r["chunks_embedded"]):
         print(
-            f"vectors made {r['date']}: {r['chunks_embedded']} chunks with {r['model']} at "
+            f"vectors made {r['date']}: {r['chunks_embedded']} chunks with {r.get('embedder', r['model'])} at "
             f"{r['passages_per_second']} passages/s (embedding {r['embed_seconds']} s of "
             f"{r['ingest_seconds']} s ingest; load {r['load']}; "
             f"{r['seeded_vectors']} seeded from smaller runs)"
@@ -783,6 +917,19 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=5000, help="corpus size in chunks (about)")
     parser.add_argument("--model", default=BUNDLED_MODEL, help="embedding model ('hashing' for a dry run)")
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        default=BACKEND,
+        help="backend that makes the index's passage vectors (the data dir is per backend)",
+    )
+    parser.add_argument(
+        "--query-backend",
+        action="append",
+        choices=BACKENDS,
+        help="backend of the question embedder, repeatable (timed back to back per query; the first is the "
+        "headline); default: the index's --backend",
+    )
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--profile", action="store_true", help="cProfile searches even when p95 is on target")
     parser.add_argument("--measure-only", action="store_true", help="measure the existing index, no ingest")
@@ -800,22 +947,41 @@ def main() -> int:
         default=1.0,
         help="with --synthetic-fill: use only this share of the real vectors (to test the method)",
     )
+    parser.add_argument(
+        "--report-sections",
+        action="store_true",
+        help="with --synthetic-fill: passages without a section get a report section key, as in a real "
+        "archive (synthetic.REPORT_SECTIONS; own data dir)",
+    )
     parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
-    data = data_dir_for(args.chunks, args.model, synthetic=args.synthetic_fill, real_fraction=args.real_fraction)
+    data = data_dir_for(
+        args.chunks,
+        args.model,
+        backend=args.backend,
+        synthetic=args.synthetic_fill,
+        real_fraction=args.real_fraction,
+        report_sections=args.report_sections,
+    )
     if args.measure_only:
-        figures = measure(data, args.model, args.queries, args.profile)
+        query_backends = list(dict.fromkeys(args.query_backend or [args.backend]))
+        figures = measure(data, args.model, args.backend, query_backends, args.queries, args.profile)
         print_measurement(figures, args.chunks, args.model)
         if args.json:
             args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
         return 0
     if args.synthetic_fill:
         built = build_synthetic(
-            args.chunks, args.model, embed_minutes=args.embed_minutes, real_fraction=args.real_fraction
+            args.chunks,
+            args.model,
+            args.backend,
+            embed_minutes=args.embed_minutes,
+            real_fraction=args.real_fraction,
+            report_sections=args.report_sections,
         )
         print_synthetic_build(built)
     else:
-        built = build(args.chunks, args.model)
+        built = build(args.chunks, args.model, args.backend)
         print_build(built)
     # Search is measured in a fresh process: its peak RSS must not include the ingest.
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
@@ -827,6 +993,8 @@ def main() -> int:
         str(args.chunks),
         "--model",
         args.model,
+        "--backend",
+        args.backend,
         "--queries",
         str(args.queries),
         "--measure-only",
@@ -835,6 +1003,10 @@ def main() -> int:
     ]
     if args.synthetic_fill:
         command += ["--synthetic-fill", "--real-fraction", str(args.real_fraction)]
+    if args.report_sections:
+        command.append("--report-sections")
+    for backend in args.query_backend or []:
+        command += ["--query-backend", backend]
     code = subprocess.run([*command, *(["--profile"] if args.profile else [])], check=False).returncode
     if args.json and code == 0:
         figures = json.loads(result.read_text(encoding="utf-8"))

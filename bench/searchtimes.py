@@ -1,0 +1,157 @@
+"""Timing searches for the scale bench: one query set under several query embedders and dense paths.
+
+Each query is searched once per ``Mode`` (query embedder backend, and whether a filtered dense search may
+take the exact path), the modes back to back and their order rotated from query to query, so a change of
+the neighbours' load falls on every mode alike and the ratios between modes hold within one run. The query
+embedding inside each search is timed too (``QueryTimer``), so "search minus its embedding" is the same
+call's retrieval share.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import assistant.retrieve as retrieve
+from assistant.archive import Archive
+from assistant.retrieve import Filters, HybridRetriever
+from index.embed import Embedder
+from index.store import where_clause
+
+
+@dataclass(frozen=True, slots=True)
+class Mode:
+    label: str
+    backend: str  # the query embedder's backend
+    force_hnsw: bool = False  # every filtered dense search through Chroma's HNSW ``where`` query
+
+
+@dataclass(slots=True)
+class Timings:
+    """Whole-search and query-embedding milliseconds of one mode, query by query."""
+
+    total: list[float] = field(default_factory=list)
+    embedding: list[float] = field(default_factory=list)
+
+    def figures(self) -> dict[str, Any]:
+        rest = [t - e for t, e in zip(self.total, self.embedding, strict=True)]
+        return {
+            "search": percentiles(self.total),
+            "search_query_embedding": percentiles(self.embedding),
+            "search_without_embedding": percentiles(rest),
+            "embedding_share": sum(self.embedding) / sum(self.total) if self.total else 0.0,
+        }
+
+
+class QueryTimer:
+    """An embedder, timing each ``embed_query`` (``take`` returns the ms since the last take)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.ms = inner, inner.name, 0.0
+
+    @property
+    def dimension(self) -> int:
+        return self.inner.dimension
+
+    def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
+        return self.inner.embed_passages(texts)
+
+    def embed_query(self, text: str) -> list[float]:
+        began = time.perf_counter()
+        try:
+            return self.inner.embed_query(text)
+        finally:
+            self.ms += (time.perf_counter() - began) * 1000
+
+    def take(self) -> float:
+        ms, self.ms = self.ms, 0.0
+        return ms
+
+
+def percentiles(values_ms: Sequence[float]) -> dict[str, float]:
+    """p50/p95/p99 (nearest rank) and mean, in ms."""
+    ordered = sorted(values_ms)
+    if not ordered:
+        return {"p50": float("nan"), "p95": float("nan"), "p99": float("nan"), "mean": float("nan"), "n": 0}
+
+    def rank(p: float) -> float:
+        return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered) + 0.5) - 1))]
+
+    return {"p50": rank(50), "p95": rank(95), "p99": rank(99), "mean": statistics.fmean(ordered), "n": len(ordered)}
+
+
+def forget_questions(retriever: HybridRetriever, embedders: Sequence[Embedder]) -> None:
+    """Drop remembered question vectors (retriever and embedders), so a timed search embeds its question
+    as a new question does."""
+    for cache in (getattr(retriever, "_vectors", None), *(getattr(e, "_recent", None) for e in embedders)):
+        if cache is not None:
+            cache.clear()
+
+
+@contextmanager
+def exact_limit(limit: int) -> Iterator[None]:
+    """``HybridRetriever._dense`` with another exact-scoring limit (-1: every filter through Chroma)."""
+    kept = retrieve.EXACT_DENSE_LIMIT
+    retrieve.EXACT_DENSE_LIMIT = limit
+    try:
+        yield
+    finally:
+        retrieve.EXACT_DENSE_LIMIT = kept
+
+
+def time_searches(
+    retriever: HybridRetriever,
+    embedders: dict[str, Embedder],
+    modes: Sequence[Mode],
+    items: Sequence[tuple[str, Filters | None]],
+    k: int,
+) -> dict[str, Timings]:
+    """Each (question, filters) searched once per mode, the modes' order rotated per question."""
+    timers = {backend: QueryTimer(embedder) for backend, embedder in embedders.items()}
+    results = {mode.label: Timings() for mode in modes}
+    original = retriever.embedder
+    try:
+        for i, (text, filters) in enumerate(items):
+            shift = i % len(modes)
+            for mode in [*modes[shift:], *modes[:shift]]:
+                forget_questions(retriever, list(embedders.values()))
+                timer = timers[mode.backend]
+                retriever.embedder = timer
+                with exact_limit(-1 if mode.force_hnsw else retrieve.EXACT_DENSE_LIMIT):
+                    began = time.perf_counter()
+                    retriever.search(text, k=k, filters=filters)
+                    total = (time.perf_counter() - began) * 1000
+                results[mode.label].total.append(total)
+                results[mode.label].embedding.append(timer.take())
+    finally:
+        retriever.embedder = original
+    return results
+
+
+def dense_paths(
+    archive: Archive, embedder: Embedder, items: Sequence[tuple[str, Filters]], k: int
+) -> dict[str, list[float]]:
+    """The dense search of each filtered question alone, both ways: Chroma's HNSW query with the ``where``
+    clause, and exact scoring of the allowed chunks' vectors (``search_among``); with how many of the exact
+    top ``k`` the HNSW answer holds (its recall)."""
+    catalog, chroma = archive.catalog(), archive.stores.chroma
+    hnsw, exact, recall = [], [], []
+    for text, filters in items:
+        vector = embedder.embed_query(text)
+        sources = catalog.sources_of(filters.insats) if filters.insats else None
+        sections = [filters.section] if filters.section else None
+        where = where_clause(sources=sources, sections=sections)
+        allowed = catalog.chunk_ids(None if sources is None else set(sources), sections)
+        began = time.perf_counter()
+        found = chroma.search(vector, k=k, where=where)
+        hnsw.append((time.perf_counter() - began) * 1000)
+        began = time.perf_counter()
+        best = chroma.search_among(vector, allowed, k=k)
+        exact.append((time.perf_counter() - began) * 1000)
+        wanted = {cid for cid, _ in best}
+        recall.append(len(wanted & {cid for cid, _ in found}) / len(wanted) if wanted else 1.0)
+    return {"hnsw_where": hnsw, "exact_among": exact, "hnsw_recall": recall}
