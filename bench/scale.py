@@ -64,7 +64,7 @@ sys.path.insert(0, str(ROOT))
 
 from filtered import FilteredQuery, filtered_queries  # noqa: E402
 from ingest import CACHE, TimedEmbedder, load_average, load_model, open_archive, prepare_model, print_table  # noqa: E402
-from searchtimes import Mode, dense_paths, forget_questions, percentiles, time_searches  # noqa: E402
+from searchtimes import Mode, VectorMatrix, dense_paths, forget_questions, percentiles, time_searches  # noqa: E402
 from synthetic import (  # noqa: E402
     NOISE,
     PARENTS,
@@ -608,14 +608,21 @@ def measure(
         for kind in sorted({q.kind for q in filtered})
     }
     total = dict(zip(queries, plain[primary].total, strict=True))
+    memory[f"after {len(queries)} + {len(filtered)} queries"] = memory_now()  # before the bench's own matrix
     forget_questions(retriever, list(embedders.values()))
     parts = component_times(archive, embedders[primary], queries, settings.candidates)
+    matrix = VectorMatrix(archive)
     dense = {
         kind: dense_paths(
-            archive, embedders[primary], [(q.text, q.filters) for q in filtered if q.kind == kind], settings.candidates
+            archive,
+            embedders[primary],
+            [(q.text, q.filters) for q in filtered if q.kind == kind],
+            settings.candidates,
+            matrix,
         )
         for kind in by_filter
     }
+    del matrix
     catalog = archive.catalog()
     figures: dict[str, Any] = {
         "chunks": len(catalog.chunk_source),
@@ -636,7 +643,7 @@ def measure(
         **{name: percentiles(values) for name, values in parts.items()},
         "cold_first_search_ms": cold,
         "model_load_ms": model_load,
-        "rss_mb": {**memory, f"after {len(queries)} queries": memory_now()},
+        "rss_mb": memory,
         "disk_bytes": disk_sizes(data),
         "vectors": vector_provenance(data),
         "load": load_average(),
@@ -700,6 +707,7 @@ def dense_figures(d: dict[str, list[float]]) -> dict[str, Any]:
     return {
         "hnsw_where": percentiles(d["hnsw_where"]),
         "exact_among": percentiles(d["exact_among"]),
+        "exact_in_memory": percentiles(d["exact_in_memory"]),
         "hnsw_recall_mean": statistics.fmean(d["hnsw_recall"]) if d["hnsw_recall"] else None,
         "hnsw_recall_min": min(d["hnsw_recall"], default=None),
     }
@@ -848,7 +856,7 @@ def print_by_mode(m: dict[str, Any]) -> None:
         )
     rows = []
     for kind, d in m["filtered_dense_alone"].items():
-        for path in ("hnsw_where", "exact_among"):
+        for path in ("hnsw_where", "exact_among", "exact_in_memory"):
             p = d[path]
             rows.append([kind, path, *(f"{p[q]:.1f}" for q in ("p50", "p95", "p99", "mean"))])
         rows.append(
