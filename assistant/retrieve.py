@@ -110,6 +110,10 @@ class VectorSearch(Protocol):
 
     def search_among(self, vector: Sequence[float], ids: Collection[str], *, k: int) -> list[tuple[str, float]]: ...
 
+    def search_within(
+        self, vector: Sequence[float], ids: Collection[str], *, k: int, where: dict[str, Any]
+    ) -> list[tuple[str, float]]: ...
+
 
 class LexicalSearch(Protocol):
     """BM25 over analyzed chunk text."""
@@ -430,6 +434,8 @@ class HybridRetriever:
             allowed = self.catalog().chunk_ids(None if sources is None else set(sources), sections)
             if len(allowed) <= EXACT_DENSE_LIMIT:
                 return self.vectors.search_among(vector, allowed, k=k)
+            # Larger filters (a section across the archive): Chroma's HNSW query, given the ids (scale bench).
+            return self.vectors.search_within(vector, allowed, k=k, where=where)
         return self.vectors.search(vector, k=k, where=where)
 
     def _lexical(

@@ -20,7 +20,7 @@ import numpy as np
 
 import assistant.retrieve as retrieve
 from assistant.archive import Archive
-from assistant.retrieve import Filters, HybridRetriever
+from assistant.retrieve import Filters, HybridRetriever, VectorSearch
 from index.embed import Embedder
 from index.store import where_clause
 
@@ -29,7 +29,9 @@ from index.store import where_clause
 class Mode:
     label: str
     backend: str  # the query embedder's backend
-    force_hnsw: bool = False  # every filtered dense search through Chroma's HNSW ``where`` query
+    # "product": filtered dense searches as the retriever makes them; "where": every one through Chroma's
+    # HNSW query with the ``where`` clause (no exact scoring, no id list: the retriever before session 7)
+    dense: str = "product"
 
 
 @dataclass(slots=True)
@@ -94,15 +96,38 @@ def forget_questions(retriever: HybridRetriever, embedders: Sequence[Embedder]) 
             cache.clear()
 
 
+class WhereOnly:
+    """The vector store with every id-list search answered by the ``where`` clause instead."""
+
+    def __init__(self, inner: VectorSearch) -> None:
+        self.inner = inner
+
+    def search(
+        self, vector: Sequence[float], *, k: int, where: dict[str, Any] | None = None
+    ) -> list[tuple[str, float]]:
+        return self.inner.search(vector, k=k, where=where)
+
+    def search_among(self, vector: Sequence[float], ids: Collection[str], *, k: int) -> list[tuple[str, float]]:
+        return self.inner.search_among(vector, ids, k=k)
+
+    def search_within(
+        self, vector: Sequence[float], ids: Collection[str], *, k: int, where: dict[str, Any]
+    ) -> list[tuple[str, float]]:
+        return self.inner.search(vector, k=k, where=where)
+
+
 @contextmanager
-def exact_limit(limit: int) -> Iterator[None]:
-    """``HybridRetriever._dense`` with another exact-scoring limit (-1: every filter through Chroma)."""
-    kept = retrieve.EXACT_DENSE_LIMIT
-    retrieve.EXACT_DENSE_LIMIT = limit
+def dense_mode(retriever: HybridRetriever, dense: str) -> Iterator[None]:
+    """The retriever's dense search in ``dense`` mode (see ``Mode``) for the duration."""
+    if dense == "product":
+        yield
+        return
+    kept_limit, kept_vectors = retrieve.EXACT_DENSE_LIMIT, retriever.vectors
+    retrieve.EXACT_DENSE_LIMIT, retriever.vectors = -1, WhereOnly(kept_vectors)
     try:
         yield
     finally:
-        retrieve.EXACT_DENSE_LIMIT = kept
+        retrieve.EXACT_DENSE_LIMIT, retriever.vectors = kept_limit, kept_vectors
 
 
 def time_searches(
@@ -123,7 +148,7 @@ def time_searches(
                 forget_questions(retriever, list(embedders.values()))
                 timer = timers[mode.backend]
                 retriever.embedder = timer
-                with exact_limit(-1 if mode.force_hnsw else retrieve.EXACT_DENSE_LIMIT):
+                with dense_mode(retriever, mode.dense):
                     began = time.perf_counter()
                     retriever.search(text, k=k, filters=filters)
                     total = (time.perf_counter() - began) * 1000
@@ -156,12 +181,13 @@ class VectorMatrix:
 def dense_paths(
     archive: Archive, embedder: Embedder, items: Sequence[tuple[str, Filters]], k: int, matrix: VectorMatrix
 ) -> dict[str, list[float]]:
-    """The dense search of each filtered question alone, three ways: Chroma's HNSW query with the ``where``
-    clause, exact scoring of the allowed chunks' vectors fetched from Chroma (``search_among``, the product's
+    """The dense search of each filtered question alone, four ways: Chroma's HNSW query with the ``where``
+    clause, the same query given the allowed ids (``search_within``, the product's path for large filters),
+    exact scoring of the allowed chunks' vectors fetched from Chroma (``search_among``, the product's
     path for small filters), and exact scoring from vectors kept in memory; with how many of the exact top
     ``k`` the HNSW answer holds (its recall)."""
     catalog, chroma = archive.catalog(), archive.stores.chroma
-    hnsw, exact, memory, recall = [], [], [], []
+    hnsw, by_ids, exact, memory, recall, same = [], [], [], [], [], []
     for text, filters in items:
         vector = embedder.embed_query(text)
         sources = catalog.sources_of(filters.insats) if filters.insats else None
@@ -172,6 +198,10 @@ def dense_paths(
         found = chroma.search(vector, k=k, where=where)
         hnsw.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
+        within = chroma.search_within(vector, allowed, k=k, where=where)
+        by_ids.append((time.perf_counter() - began) * 1000)
+        same.append(float([cid for cid, _ in within] == [cid for cid, _ in found]))
+        began = time.perf_counter()
         best = chroma.search_among(vector, allowed, k=k)
         exact.append((time.perf_counter() - began) * 1000)
         began = time.perf_counter()
@@ -179,4 +209,11 @@ def dense_paths(
         memory.append((time.perf_counter() - began) * 1000)
         wanted = {cid for cid, _ in best}
         recall.append(len(wanted & {cid for cid, _ in found}) / len(wanted) if wanted else 1.0)
-    return {"hnsw_where": hnsw, "exact_among": exact, "exact_in_memory": memory, "hnsw_recall": recall}
+    return {
+        "hnsw_where": hnsw,
+        "hnsw_ids": by_ids,
+        "exact_among": exact,
+        "exact_in_memory": memory,
+        "hnsw_recall": recall,
+        "ids_same_as_where": same,
+    }

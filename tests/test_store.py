@@ -31,6 +31,11 @@ def _exercise(store: ChromaStore) -> None:
     assert [cid for cid, _ in among] == ["id3", "id2"] and among[0][1] == pytest.approx(0.9 / 0.9055, abs=1e-3)
     assert store.search_among([1, 0, 0], {"id1", "id2", "id3"}, k=1)[0][0] == "id1"
     assert store.search_among([1, 0, 0], set(), k=5) == [] and store.search_among([1, 0, 0], {"x"}, k=5) == []
+    where = where_clause(sources=["a.md"])
+    filtered = store.search([0, 1, 0], k=5, where=where)
+    assert store.search_within([0, 1, 0], {"id1", "id3"}, k=5, where=where) == filtered
+    # an id with no vector yet (its file is still embedding): the where clause answers instead
+    assert store.search_within([0, 1, 0], {"id1", "id3", "pending"}, k=5, where=where) == filtered
     store.delete(["id1", "id2"])
     assert store.ids() == {"id3"} and store.count() == 1
 
@@ -81,6 +86,7 @@ def test_search_among_ranks_like_a_filtered_search(tmp_path):
     allowed = {f"id{i}" for i in range(60) if i % 3 == 0}
     filtered = store.search(query, k=8, where=where_clause(sections=["systemfel"]))
     exact = store.search_among(query, allowed, k=8)
+    assert store.search_within(query, allowed, k=8, where=where_clause(sections=["systemfel"])) == filtered
     assert [cid for cid, _ in exact] == [cid for cid, _ in filtered]
     assert [round(s, 4) for _, s in exact] == [round(s, 4) for _, s in filtered]
 
