@@ -224,6 +224,17 @@ class Word:
 
 
 @dataclass(frozen=True, slots=True)
+class Part:
+    """One of the things a question asks ("hur många tolkbokningar …, hur många gick snett, och vad kostade
+    tolkarna?" asks three): each wants its own sentence in the answer."""
+
+    text: str
+    content: tuple[Word, ...]
+    figure: bool  # asks for a figure, or states one to be checked ("målet var väl 30")
+    money: bool
+
+
+@dataclass(frozen=True, slots=True)
 class Query:
     """What a question asks, read once."""
 
@@ -247,6 +258,7 @@ class Query:
     criterion: tuple[tuple[Word, ...], ...]  # across the archive: what makes an insats a member, each entry
     # one word or the alternatives of an "X, Y eller Z"
     reason: bool  # asks why
+    parts: tuple[Part, ...]  # the sub-questions, when it asks more than one thing; () otherwise
     inner_names: tuple[str, ...]  # capitalised words inside the question, as written
     lexical: str  # the text with the reports' abbreviations added both ways, for word search
     abbreviations: tuple[tuple[str, str], ...]  # (short, long) pairs the archive defines, folded
@@ -312,6 +324,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         register_fields=tuple(wanted),
         criterion=membership(text),
         reason=any(cue in padded for cue in REASON_CUES),
+        parts=sub_questions(text),
         inner_names=tuple(_INNER_NAME.findall(text)),
         lexical=expand_abbreviations(text, pairs),
         abbreviations=pairs,
@@ -526,6 +539,27 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     return _slashed(clause, (*words, *((w,) for w in rest)))
 
 
+# A new sub-question starts at a sentence's end, or where a question word opens a clause after a comma or
+# "och"/"samt" ("…, hur många gick snett, och vad kostade tolkarna?"). Yes/no questions open with their verb,
+# which is not told from a statement's without a parser, so they stay with the clause before.
+_INTERROGATIVE = r"(?:hur|vad|vem|vilka|vilken|vilket|varför|när)\b"
+_NEW_PART = re.compile(rf"(?:,\s*(?:(?:och|samt)\s+)?|\s+(?:och|samt)\s+)(?={_INTERROGATIVE})", re.IGNORECASE)
+
+
+def sub_questions(text: str) -> tuple[Part, ...]:
+    """The things ``text`` asks, each with its own content words; () when it asks one thing."""
+    pieces = [piece for sentence in _SENTENCE_END.split(text) for piece in _NEW_PART.split(sentence) if piece.strip()]
+    parts = []
+    for piece in pieces:
+        content = _content(piece)
+        if not content:
+            continue
+        padded = " " + " ".join(re.findall(r"\w+", fold(piece))) + " "
+        figure = any(cue in padded for cue in FIGURE_CUES) or bool(re.search(r"\d", piece))
+        parts.append(Part(piece.strip(), content, figure, any(cue in padded for cue in MONEY_CUES)))
+    return tuple(parts) if len(parts) > 1 else ()
+
+
 def _slashed(clause: str, groups: tuple[tuple[Word, ...], ...]) -> tuple[tuple[Word, ...], ...]:
     """``groups`` with the two words of each "X/Y" in ``clause`` merged: the slash offers a choice. So are the
     parts of a hyphenated compound ("covid-pandemin"): one word, carried by its head ("pandemin") as well."""
@@ -613,14 +647,25 @@ def content_words(
     rarely uses its terms: then it picks out the few passages that do. A word the reports abbreviate
     ("Arbetsförmedlingens" → "AF") is also met by the short form, and the other way round.
     """
+    return words_of(query.content, query.abbreviations, name_terms, rare=rare)
+
+
+def words_of(
+    content: Sequence[Word],
+    abbreviations: Sequence[tuple[str, str]],
+    name_terms: Collection[str] = frozenset(),
+    *,
+    rare: Callable[[set[str]], bool] | None = None,
+) -> list[set[str]]:
+    """``content_words`` of any run of a question's words (a sub-question's)."""
     words = []
-    for word in query.content:
+    for word in content:
         terms = set(word.terms) - set(name_terms)
         if word.everyday and not (rare is not None and terms and rare(terms)):
             continue
         if terms:
             words.append(terms)
-    return abbreviated(words, query.abbreviations)
+    return abbreviated(words, abbreviations)
 
 
 def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:

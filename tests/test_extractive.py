@@ -3,7 +3,7 @@
 from assistant.answer import Passage
 from assistant.catalog import Catalog, ReportInfo
 from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
-from assistant.extractive.sentences import _answers_figure, _split, denied_terms
+from assistant.extractive.sentences import _answers_figure, _ranked, _split, denied_terms
 from assistant.intent import read_question
 from index.analyze import analyze
 from index.grouping import aliases, insats_id
@@ -181,3 +181,35 @@ def test_an_ordinal_interval_answers_how_often():
     key = set(analyze("styrgruppen träffades"))
     assert _answers_figure("Styrgruppen har träffats var åttonde vecka under hela insatstiden.", key, often=True)
     assert not _answers_figure("Styrgruppen har träffats i kommunhuset.", key, often=True)
+
+
+def test_a_table_row_is_read_with_its_column_headings():
+    text = "Deltagare per kön\n\n|  | Kvinnor | Män | Totalt |\n|---|---|---|---|\n| Summa | 23 | 16 | 39 |"
+    assert _split(text) == ["Kvinnor | Män | Totalt … Summa | 23 | 16 | 39"]  # the short caption is a fragment
+    # The headings match a question about a figure, not a question about anything else.
+    passage = Passage(Chunk("t-0", "t.md", text, 0, len(text), 1, "resultat", (), ""), 1.0, None, None, None)
+    row = "Kvinnor | Män | Totalt … Summa | 23 | 16 | 39"
+    key = set(analyze("kvinnor män"))
+    assert next(s for s in _ranked([passage], key, counts=True) if s.text == row).score > 0
+    assert next(s for s in _ranked([passage], key) if s.text == row).score == 0
+
+
+def test_a_why_question_takes_the_sentence_that_states_a_cause_first():
+    text = "Remisserna från vården minskade under hösten. Remisserna minskade eftersom vården omorganiserades."
+    passage = Passage(Chunk("w-0", "w.md", text, 0, len(text), 1, "resultat", (), ""), 1.0, None, None, None)
+    key = set(analyze("remisserna minskade"))
+    assert _ranked([passage], key, causal=True)[0].text.endswith("eftersom vården omorganiserades.")
+    assert _ranked([passage], key)[0].text.startswith("Remisserna från vården")
+
+
+def test_each_part_of_a_compound_question_gets_its_sentence_in_the_questions_order():
+    _, answerer = _answerer()
+    one = answerer.answer(read_question("Hur många deltog i Bron Gävle?", catalog=CATALOG))
+    assert one.text.splitlines()[0].endswith(
+        "”Totalt deltog 31 personer i insatsen och 9 av dem gick vidare till arbete.” [1]"
+    )
+    both = answerer.answer(
+        read_question("Vad gav arbetsträningen i Bron Gävle, och hur många deltog?", catalog=CATALOG)
+    )
+    lines = both.text.splitlines()
+    assert "Arbetsträning på riktiga arbetsplatser" in lines[0] and "Totalt deltog 31" in lines[1]

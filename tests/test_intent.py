@@ -224,3 +224,18 @@ class _Vocabulary:
 def test_a_misspelt_word_also_gets_the_archives_spelling():
     respelled = spelled_as_archive([{"vuxenpsykatrin"}, {"suported"}, {"deltag"}, {"kaffe"}], _Vocabulary())
     assert respelled == [{"vuxenpsykatrin", "vuxenpsykiatrin"}, {"suported", "supported"}, {"deltag"}, {"kaffe"}]
+
+
+def test_a_compound_question_is_read_as_its_parts():
+    parts = read_question(
+        "Hur många tolkbokningar hade Vägen framåt, hur många gick snett, och vad kostade tolkarna?"
+    ).parts
+    assert [p.text for p in parts] == [
+        "Hur många tolkbokningar hade Vägen framåt",
+        "hur många gick snett",
+        "vad kostade tolkarna",
+    ]
+    assert parts[0].figure and parts[1].figure and parts[2].money
+    # One thing asked, or a yes/no question beside it, is one part: no split.
+    assert read_question("Hur många deltagare hade Lotsen Hofors?").parts == ()
+    assert read_question("Vilka parter och vilka kommuner var med?").parts != ()

@@ -23,7 +23,7 @@ from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats,
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
-from assistant.intent import Query, content_words, membership_words, spelled_as_archive
+from assistant.intent import Query, content_words, membership_words, spelled_as_archive, words_of
 from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze
 
@@ -82,5 +82,14 @@ class ExtractiveAnswerer:
             words = spelled_as_archive(membership_words(query, name_terms) or content_words(query, name_terms), lexical)
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
-        words = content_words(query, name_terms, rare=lambda terms: rare_in(terms, lexical))
-        return self.facts.answer(query, named, set().union(*words) if words else set(), filters)
+        rare = lambda terms: rare_in(terms, lexical)  # noqa: E731
+        words = content_words(query, name_terms, rare=rare)
+        # A question that asks several things ("hur många …, och vad kostade …?") wants a sentence for each.
+        parts = []
+        for part in query.parts:
+            if part_words := words_of(part.content, query.abbreviations, name_terms, rare=rare):
+                parts.append((part, set().union(*part_words)))
+        # The everyday words left out of the key still order the sentences that match it.
+        weak = {t for w in query.content for t in w.terms} - name_terms
+        key = set().union(*words) if words else set()
+        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak)

@@ -19,7 +19,7 @@ from assistant.extractive.sentences import (
     _ranked,
     _Sentence,
 )
-from assistant.intent import Query
+from assistant.intent import Part, Query
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
 from index.records import Chunk, Field
@@ -64,13 +64,22 @@ class FactAnswerer:
         self.retriever, self.catalog, self.sources = retriever, catalog, sources
         self.k, self.max_sentences = k, max_sentences
 
-    def answer(self, query: Query, named: Sequence[NameMatch], key: set[str], filters: Filters | None) -> Draft:
+    def answer(
+        self,
+        query: Query,
+        named: Sequence[NameMatch],
+        key: set[str],
+        filters: Filters | None,
+        *,
+        parts: Sequence[tuple[Part, set[str]]] = (),
+        weak: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> Draft:
         # The register's exact fields (money, period, dnr) come first; the sentences around them follow, since a
         # figure is read against the others of its kind (granted against used, one report against another).
         register = self._from_register(query, named)
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        scored = _ranked(passages, key, headings=bool(named), counts=wants_figure)
+        scored = _ranked(passages, key, headings=bool(named), counts=wants_figure, weak=weak - key, causal=query.reason)
         everything = [s for s in scored if s.score > 0]
         if not everything and named:
             # None of the question's words is in the named insats's best passages (a paraphrase): search has
@@ -86,7 +95,9 @@ class FactAnswerer:
             # what something cost, whatever else is said about it.
             if not ranked and named and not query.money:
                 ranked = everything
-        if not ranked and register is None:
+        # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
+        lead = _per_part(passages, parts, headings=bool(named), often=query.often) if len(parts) > 1 else []
+        if not ranked and not lead and register is None:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
             return Draft(NO_ANSWER, abstained=True)
@@ -96,8 +107,12 @@ class FactAnswerer:
         # Reports of one insats that count differently each need their say: one more sentence per extra report.
         room += max(len({s.passage.source for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         chosen = _one_per_report(ranked, room) if named else ranked[:room]
+        # Different parts ask for different figures, so only the whole question's sentences can disagree.
+        differing = _differing_figures(chosen) if wants_figure else ()
+        if lead:
+            chosen = _distinct([*lead, *chosen])[: room + len(lead) - 1]
         lines += [_quote(s, used) for s in chosen]
-        notices = (*(register.notices if register else ()), *(_differing_figures(chosen) if wants_figure else ()))
+        notices = (*(register.notices if register else ()), *differing)
         names = (*(register.insatser if register else ()), *(s.passage.insats for s in chosen if s.passage.insats))
         text = "\n".join(dict.fromkeys(lines))
         return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
@@ -175,3 +190,31 @@ class FactAnswerer:
                 if passage is not None:
                     found.setdefault(passage.chunk.id, passage)
         return list(found.values())[: self.k + _PER_KIND * (len(rankings) - 1)]
+
+
+def _per_part(
+    passages: Sequence[Passage], parts: Sequence[tuple[Part, set[str]]], *, headings: bool, often: bool
+) -> list[_Sentence]:
+    """The best sentence for each part of a compound question, in the question's order; a part that asks for a
+    figure takes only a sentence that states one, and a part no sentence answers is left out."""
+    lead: list[_Sentence] = []
+    for part, key in parts:
+        ranked = [s for s in _ranked(passages, key, headings=headings, counts=part.figure) if s.score > 0]
+        if part.figure:
+            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=part.money, often=often)]
+        best = next((s for s in ranked if not any(_same(s, t) for t in lead)), None)
+        if best is not None:
+            lead.append(best)
+    return lead
+
+
+def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
+    kept: list[_Sentence] = []
+    for sentence in sentences:
+        if not any(_same(sentence, k) for k in kept):
+            kept.append(sentence)
+    return kept
+
+
+def _same(a: _Sentence, b: _Sentence) -> bool:
+    return a.text == b.text and a.passage.chunk.id == b.passage.chunk.id

@@ -25,6 +25,7 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _COUNT_BONUS = 0.5  # a counting sentence is worth half a key word more
+_WEAK_BONUS = 0.1  # an everyday word of the question says little alone, but breaks a tie
 # A count is written as a number before what it counts, perhaps with "av N" or an adjective between.
 _COUNT = re.compile(r"\b\d+(?:[ ,.]\d+)*\s*%?\s+(?:av\s+\d+\s+)?(?:\w+\s+)?(\w+)")
 _NUMBER_WORDS = frozenset(
@@ -35,6 +36,13 @@ _NUMBER_WORDS = frozenset(
 _FREQUENCY_WORDS = frozenset(
     "varannan varje gång gånger dagligen veckovis månadsvis årligen regelbundet "
     "tredje fjärde femte sjätte sjunde åttonde nionde tionde".split()
+)
+# Swedish states a cause with a closed set of connectives and nouns: "eftersom", "därför", "på grund av",
+# "beror/berodde på", "till följd av", "orsaken", "anledningen", "förklaringen", "bidrog till".
+_CAUSE = re.compile(
+    r"\b(?:eftersom|därför|pga|på grund av|till följd av|ber(?:o|odde|ott)r? på|berodde|orsak\w*|anledning\w*"
+    r"|förklaring\w*|bidrog till|ledde till)\b",
+    re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 
@@ -54,25 +62,34 @@ def _ranked(
     require_key: bool = False,
     headings: bool = False,
     counts: bool = False,
+    weak: set[str] = frozenset(),  # type: ignore[assignment]
+    causal: bool = False,
 ) -> list[_Sentence]:
     """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
 
     With ``headings`` a sentence also holds the words of the headings it stands under: in a named
     insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
     without repeating the word. With ``counts`` (a how-many question) a sentence that counts one of the
-    question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it.
+    question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it. The ``weak``
+    terms (the question's everyday words, "helt", "första") only order sentences that already match. With
+    ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first.
     """
     scored = []
     for rank, passage in enumerate(passages, start=1):
         heading_terms = _terms(" ".join(passage.chunk.heading_path[-2:])) if headings else set()
         for sentence, readable in _pieces(passage):
-            terms = _terms(readable) | heading_terms
+            # A table row's column headings say what its figures count: they match a figure question only.
+            terms = _terms(readable if counts else readable.split(_AFTER_HEADINGS)[-1]) | heading_terms
             hits = _overlap(key, terms)
             if require_key and not hits:
                 continue
             score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
             if counts and hits and _counts_key(readable, key):
                 score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
+            if causal and hits and _CAUSE.search(readable):
+                score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
+            if hits and weak:
+                score += _WEAK_BONUS * _overlap(weak, terms) / math.sqrt(max(len(key), 1))
             scored.append(_Sentence(sentence, passage, score if hits or not key else 0.0, readable))
     return sorted(scored, key=lambda s: -s.score)
 
@@ -92,7 +109,10 @@ def _split(text: str) -> list[str]:
         tabular = any(line.lstrip().startswith("|") or "\t" in line for line in lines)
         listed = sum(bool(re.match(r"\s*(?:[-*•–]|\d{1,2}[.)])\s", line)) for line in lines) >= 2
         # Rows and list items stand alone; other lines are one paragraph broken at the page width.
-        units = lines if tabular or listed else [" ".join(line.strip() for line in lines)]
+        if tabular:
+            units = _table_rows(lines)
+        else:
+            units = lines if listed else [" ".join(line.strip() for line in lines)]
         for unit in units:
             for piece in _SENTENCE.split(_INLINE_HEADING.sub("", unit)):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
@@ -104,6 +124,29 @@ def _split(text: str) -> list[str]:
                 ):
                     parts.append(piece)
     return parts
+
+
+# A table's first row is its column headings when none of its cells is a figure.
+_AFTER_HEADINGS = " … "
+_TABLE_SEPARATOR = re.compile(r"^[\s|:+-]+$")
+
+
+def _table_rows(lines: Sequence[str]) -> list[str]:
+    """A table's rows, each read with its column headings: a row of bare figures ("Summa | 23 | 16 | 39") says
+    nothing without them. The two are joined by " … ", each as written."""
+    rows = [line for line in lines if not _TABLE_SEPARATOR.match(line)]
+    if len(rows) < 2 or any(re.search(r"\d", cell) for cell in _cells(rows[0])):
+        return [_joined_cells(row) for row in rows]
+    header = _joined_cells(rows[0])
+    return [f"{header}{_AFTER_HEADINGS}{_joined_cells(row)}" for row in rows[1:]]
+
+
+def _cells(row: str) -> list[str]:
+    return [cell.strip() for cell in (row.split("|") if "|" in row else row.split("\t"))]
+
+
+def _joined_cells(row: str) -> str:
+    return " | ".join(cell for cell in _cells(row) if cell)
 
 
 def _pieces(passage: Passage) -> list[tuple[str, str]]:
