@@ -213,3 +213,13 @@ def test_each_part_of_a_compound_question_gets_its_sentence_in_the_questions_ord
     )
     lines = both.text.splitlines()
     assert "Arbetsträning på riktiga arbetsplatser" in lines[0] and "Totalt deltog 31" in lines[1]
+
+
+def test_a_sentence_that_points_back_is_quoted_with_the_one_before():
+    text = (
+        "Tolk beställdes till 58 samtal under kvartalet. Vid 11 av dessa kom ingen tolk. Hösten blev lugnare i gruppen."
+    )
+    assert _split(text) == [
+        "Tolk beställdes till 58 samtal under kvartalet. Vid 11 av dessa kom ingen tolk.",
+        "Hösten blev lugnare i gruppen.",
+    ]

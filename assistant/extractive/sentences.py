@@ -114,7 +114,7 @@ def _split(text: str) -> list[str]:
         else:
             units = lines if listed else [" ".join(line.strip() for line in lines)]
         for unit in units:
-            for piece in _SENTENCE.split(_INLINE_HEADING.sub("", unit)):
+            for piece in _continued(_SENTENCE.split(_INLINE_HEADING.sub("", unit))):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
                 if (
                     len(piece) >= 25
@@ -129,6 +129,22 @@ def _split(text: str) -> list[str]:
 # A table's first row is its column headings when none of its cells is a figure.
 _AFTER_HEADINGS = " … "
 _TABLE_SEPARATOR = re.compile(r"^[\s|:+-]+$")
+
+
+# A sentence that opens by pointing back at what the one before counted ("Av dessa gick 11 …", "Vid 11 av dessa
+# kom ingen tolk", "Bland dem …", "Därav …") is half a statement: it is quoted with that sentence.
+_BACK_REFERENCE = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:av|bland)\s+(?:dessa|dem)\b|^\W*(?:därav|varav)\b", re.IGNORECASE)
+
+
+def _continued(sentences: Sequence[str]) -> list[str]:
+    """``sentences`` with each one that points back joined to the sentence before it."""
+    joined: list[str] = []
+    for sentence in sentences:
+        if joined and _BACK_REFERENCE.match(sentence):
+            joined[-1] = f"{joined[-1]} {sentence}"
+        else:
+            joined.append(sentence)
+    return joined
 
 
 def _table_rows(lines: Sequence[str]) -> list[str]:
