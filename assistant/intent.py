@@ -259,6 +259,7 @@ class Query:
     # one word or the alternatives of an "X, Y eller Z"
     reason: bool  # asks why
     parts: tuple[Part, ...]  # the sub-questions, when it asks more than one thing; () otherwise
+    quarters: tuple[tuple[str, str], ...]  # quarters it names ("Q2 2023"), as ISO first and last days
     inner_names: tuple[str, ...]  # capitalised words inside the question, as written
     lexical: str  # the text with the reports' abbreviations added both ways, for word search
     abbreviations: tuple[tuple[str, str], ...]  # (short, long) pairs the archive defines, folded
@@ -325,6 +326,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         criterion=membership(text),
         reason=any(cue in padded for cue in REASON_CUES),
         parts=sub_questions(text),
+        quarters=quarters_named(text),
         inner_names=tuple(_INNER_NAME.findall(text)),
         lexical=expand_abbreviations(text, pairs),
         abbreviations=pairs,
@@ -558,6 +560,31 @@ def sub_questions(text: str) -> tuple[Part, ...]:
         figure = any(cue in padded for cue in FIGURE_CUES) or bool(re.search(r"\d", piece))
         parts.append(Part(piece.strip(), content, figure, any(cue in padded for cue in MONEY_CUES)))
     return tuple(parts) if len(parts) > 1 else ()
+
+
+# A quarter as staff write it: "Q2 2023", "kv 3 2023", "kvartal 3, 2023", "2023 Q3", "2023Q3", "andra kvartalet
+# 2023". Quarterly reports are told apart by the quarter they cover, so a question that names one asks that report.
+_ORDINAL_QUARTER = {"forsta": 1, "andra": 2, "tredje": 3, "fjarde": 4}
+_QUARTER = re.compile(
+    r"\b(?:q|kv|kvartal)\.?\s*([1-4])\s*[,/-]?\s*(?:ar\s+)?(20\d\d)\b"
+    r"|\b(20\d\d)\s*[-/]?\s*(?:q|kv|kvartal)\.?\s*([1-4])\b"
+    r"|\b(forsta|andra|tredje|fjarde)\s+kvartalet\s+(?:ar\s+)?(20\d\d)\b"
+)
+_QUARTER_ENDS = {1: "03-31", 2: "06-30", 3: "09-30", 4: "12-31"}
+
+
+def quarters_named(text: str) -> tuple[tuple[str, str], ...]:
+    """The quarters ``text`` names, each as its first and last day ("2023-04-01", "2023-06-30")."""
+    found = []
+    for match in _QUARTER.finditer(fold(text)):
+        if match.group(1):
+            quarter, year = int(match.group(1)), match.group(2)
+        elif match.group(3):
+            year, quarter = match.group(3), int(match.group(4))
+        else:
+            quarter, year = _ORDINAL_QUARTER[match.group(5)], match.group(6)
+        found.append((f"{year}-{3 * quarter - 2:02d}-01", f"{year}-{_QUARTER_ENDS[quarter]}"))
+    return tuple(dict.fromkeys(found))
 
 
 def _slashed(clause: str, groups: tuple[tuple[Word, ...], ...]) -> tuple[tuple[Word, ...], ...]:

@@ -116,6 +116,7 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         if not any(f.name == name for f in fields):
             fields.append(field)
     fields += _period(text, folded)
+    fields += _period(text, folded, labels=_REPORT_PERIOD, prose=None, prefix="rapportperiod")
     fields += _partners(text, folded, sections)
     fields += _dnr_in_text(text)
     fields += _participants(text)
@@ -256,14 +257,25 @@ def parse_date(raw: str) -> str | None:
         return None
 
 
-def _period(text: str, folded: str) -> list[Field]:
-    """Start and end dates: the labelled template field first, else "under perioden X-Y" in prose."""
+# Prose: "under perioden …", "pågick under/från …", "bedrevs från … till …", "projekttiden …".
+_PERIOD_PROSE = r"under perioden|(?:pagick|bedrevs|genomfordes|drevs) (?:under|fran|mellan)|projekttid(?:en)?"
+# The time a report covers (a quarterly report's quarter), which the insats's own period label may precede.
+_REPORT_PERIOD = (
+    r"kvartalsrapporten galler for perioden|(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)"
+    r"|(?:rapport|redovisnings)period(?:en)?\b"
+)
+
+
+def _period(
+    text: str, folded: str, *, labels: str = LABELS["period"], prose: str | None = _PERIOD_PROSE, prefix: str = "period"
+) -> list[Field]:
+    """Start and end dates: the labelled template field first, else "under perioden X-Y" in prose. With the
+    report-period ``labels`` and ``prefix`` "rapportperiod", the time the report itself covers."""
     candidates: list[int] = []
-    label = re.compile(_INLINE + r"(?:" + LABELS["period"] + r")", re.MULTILINE)
+    label = re.compile(_INLINE + r"(?:" + labels + r")", re.MULTILINE)
     candidates += [m.end() for m in label.finditer(folded)]
-    # Prose: "under perioden …", "pågick under/från …", "bedrevs från … till …", "projekttiden …".
-    prose = r"under perioden|(?:pagick|bedrevs|genomfordes|drevs) (?:under|fran|mellan)|projekttid(?:en)?"
-    candidates += [m.end() for m in re.finditer(prose, folded)]
+    if prose is not None:
+        candidates += [m.end() for m in re.finditer(prose, folded)]
     pair = re.compile(rf"({_DATE}|{_WORD_DATE})\s*(?:[-–—]|till|t\.o\.m\.?)\s*({_DATE}|{_WORD_DATE})", re.IGNORECASE)
     for position in candidates:
         match = pair.search(text, position, min(len(text), position + 120))
@@ -271,8 +283,8 @@ def _period(text: str, folded: str) -> list[Field]:
             start, end = parse_date(match.group(1)), parse_date(match.group(2))
             if start and end and start <= end:
                 return [
-                    Field("period_start", start, match.group(1), match.start(1), match.end(1)),
-                    Field("period_end", end, match.group(2), match.start(2), match.end(2)),
+                    Field(f"{prefix}_start", start, match.group(1), match.start(1), match.end(1)),
+                    Field(f"{prefix}_end", end, match.group(2), match.start(2), match.end(2)),
                 ]
     return []
 

@@ -223,3 +223,27 @@ def test_a_sentence_that_points_back_is_quoted_with_the_one_before():
         "Tolk beställdes till 58 samtal under kvartalet. Vid 11 av dessa kom ingen tolk.",
         "Hösten blev lugnare i gruppen.",
     ]
+
+
+def test_the_report_of_the_quarter_asked_comes_first():
+    from dataclasses import replace
+
+    from assistant.extractive.fact import _quarter_first
+    from assistant.names import NameMatch
+    from index.records import Field
+
+    fields = (
+        ("q2.md", Field("rapportperiod_start", "2023-04-01", "230401", 0, 6)),
+        ("q2.md", Field("rapportperiod_end", "2023-06-30", "230630", 9, 15)),
+        ("q3.md", Field("rapportperiod_start", "2023-07-01", "230701", 0, 6)),
+        ("q3.md", Field("rapportperiod_end", "2023-09-30", "230930", 9, 15)),
+    )
+    named = [NameMatch(replace(BRON, fields=fields), 100.0, "Bron Gävle")]
+
+    def passage(source):
+        return Passage(Chunk(source, source, "text", 0, 4, 1, None, (), ""), 1.0, "Bron Gävle", BRON.id, None)
+
+    passages = [passage("q3.md"), passage("slut.md"), passage("q2.md")]
+    ordered = _quarter_first(passages, (("2023-04-01", "2023-06-30"),), named)
+    assert [p.source for p in ordered] == ["q2.md", "q3.md", "slut.md"]
+    assert _quarter_first(passages, (), named) == passages

@@ -239,3 +239,13 @@ def test_a_compound_question_is_read_as_its_parts():
     # One thing asked, or a yes/no question beside it, is one part: no split.
     assert read_question("Hur många deltagare hade Lotsen Hofors?").parts == ()
     assert read_question("Vilka parter och vilka kommuner var med?").parts != ()
+
+
+def test_a_quarter_is_read_as_written_by_staff():
+    from assistant.intent import quarters_named
+
+    q2 = (("2023-04-01", "2023-06-30"),)
+    for text in ("i Q2 2023", "kv 2 2023", "kvartal 2, 2023", "2023Q2", "andra kvartalet 2023"):
+        assert quarters_named(text) == q2, text
+    assert quarters_named("fjärde kvartalet år 2022") == (("2022-10-01", "2022-12-31"),)
+    assert quarters_named("Q5 2023") == () and quarters_named("sedan 2023") == ()

@@ -113,3 +113,14 @@ def test_seed_archive_has_four_insatser_with_money_and_periods():
     with_money = [m for m in metas if m.first("beviljade_medel")]
     assert len(with_money) == 3
     assert all(m.first("period_start") for m in metas)
+
+
+def test_a_quarterly_report_states_the_quarter_it_covers_beside_the_insats_period():
+    text = (
+        "Kvartalsrapport\n\nInsatsens namn\nBron Gävle\n\nInsatstid\n2022-05-01 – 2024-04-30\n\n"
+        "Kvartalsrapporten gäller för perioden\n230401 - 230630\n\n2. Aktivitetsrapport\n\nTolk har beställts.\n"
+    )
+    values = {f.name: f.value for f in _meta(text).fields}
+    assert (values["period_start"], values["period_end"]) == ("2022-05-01", "2024-04-30")  # the insats's time
+    assert (values["rapportperiod_start"], values["rapportperiod_end"]) == ("2023-04-01", "2023-06-30")
+    assert "rapportperiod_start" not in {f.name for f in _meta(FINAL).fields}  # a final report covers the insats

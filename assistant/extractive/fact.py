@@ -189,23 +189,35 @@ class FactAnswerer:
             for passage in turn:
                 if passage is not None:
                     found.setdefault(passage.chunk.id, passage)
-        return list(found.values())[: self.k + _PER_KIND * (len(rankings) - 1)]
+        passages = list(found.values())[: self.k + _PER_KIND * (len(rankings) - 1)]
+        return _quarter_first(passages, query.quarters, named)
 
 
 def _per_part(
     passages: Sequence[Passage], parts: Sequence[tuple[Part, set[str]]], *, headings: bool, often: bool
 ) -> list[_Sentence]:
     """The best sentence for each part of a compound question, in the question's order; a part that asks for a
-    figure takes only a sentence that states one, and a part no sentence answers is left out."""
-    lead: list[_Sentence] = []
+    figure takes only a sentence that states one, and a part no sentence answers is left out. A sentence goes to
+    the part it answers best ("Tolkkostnaden blev 38 400 kr" to what the interpreters cost, not to how many were
+    booked), so the surest pairs are settled first."""
+    candidates = []
     for part, key in parts:
         ranked = [s for s in _ranked(passages, key, headings=headings, counts=part.figure) if s.score > 0]
         if part.figure:
             ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=part.money, often=often)]
-        best = next((s for s in ranked if not any(_same(s, t) for t in lead)), None)
-        if best is not None:
-            lead.append(best)
-    return lead
+        candidates.append(ranked)
+    chosen: dict[int, _Sentence] = {}
+    while True:
+        free = {
+            i: left
+            for i, ranked in enumerate(candidates)
+            if i not in chosen and (left := [s for s in ranked if not any(_same(s, t) for t in chosen.values())])
+        }
+        if not free:
+            break
+        surest = max(free, key=lambda i: (free[i][0].score, -i))
+        chosen[surest] = free[surest][0]
+    return [chosen[i] for i in sorted(chosen)]
 
 
 def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
@@ -218,3 +230,20 @@ def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
 
 def _same(a: _Sentence, b: _Sentence) -> bool:
     return a.text == b.text and a.passage.chunk.id == b.passage.chunk.id
+
+
+def _quarter_first(
+    passages: list[Passage], quarters: Sequence[tuple[str, str]], named: Sequence[NameMatch]
+) -> list[Passage]:
+    """``passages`` with those of the report that covers the quarter the question names ("i Q2 2023") first:
+    quarterly reports count the same things each quarter, so a tie between two goes to the quarter asked."""
+    if not quarters:
+        return passages
+    periods: dict[str, tuple[str, str]] = {}
+    for match in named:
+        for source, field in match.insats.fields:
+            if field.name in ("rapportperiod_start", "rapportperiod_end"):
+                start, end = periods.get(source, ("", "9999"))
+                periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
+    asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
+    return sorted(passages, key=lambda p: p.source not in asked)
