@@ -10,10 +10,9 @@ file in it, and the next run (or ``arkiv check --repair``) reconciles Chroma and
 it (orphan vectors deleted, missing ones re-added from the vector cache or embedded). A run that finds
 nothing changed does none of that work: files whose size and times are as recorded are not hashed, and the
 grouping, the lexical index and the reconcile are skipped while the register's stamps say they are current
-(``index/changes.py``). How many passages
-still wait for vectors, and in which files, is kept in the register's state (``semantic_progress``), so
-search can use the lexical side alone for those files and say so. Failures are per file: logged, counted
-and shown, never fatal to the run.
+(``index/changes.py``). How many passages still wait for vectors, and in which files, is kept in the
+register's state (``semantic_progress``), so search can use the lexical side alone for those files and say
+so. Failures are per file: logged, counted and shown, never fatal to the run.
 
 Example:
     report = build_index(Path("rapporter"), stores=stores, embedder=embedder, chunker=Chunker())
