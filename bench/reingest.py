@@ -11,8 +11,8 @@ not what is timed, and e5 would only make this first ingest long). Then, each ro
   the web app's re-index job runs it) are timed, and so are the imports and ``open_archive`` before them;
 - as the command: ``arkiv ingest`` (``python -m assistant.cli``) of the same folder, wall time from the parent,
   process start and imports included; ``arkiv --help`` beside it is the start without the work (Python, the
-  parser and the modules it imports: every command's before e610859's successor, the ingest command's now;
-  chromadb is imported when the archive opens, so it falls on the ingest side).
+  parser and what it imports: every command module at e610859, only the ingest command's since issue 14's
+  session 8; chromadb is imported when the archive opens, so it falls on the ingest side).
 
 Every timed re-ingest must report all files unchanged and none read, else the bench stops. The table gives
 each round and the medians, and the ratio of medians against ``--against``.
