@@ -11,11 +11,10 @@ import fcntl
 import hashlib
 import threading
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.catalog import Catalog, ReportInfo
 from assistant.errors import IngestBusy
-from assistant.retrieve import HybridRetriever
 from index.analyze import fold
 from index.build import (
     IngestReport,
@@ -33,6 +32,9 @@ from index.lexical import LexicalIndex
 from index.records import Mention
 from index.register import Register, VectorCache
 from index.store import ChromaStore
+
+if TYPE_CHECKING:  # imported in retriever(): an ingest never searches, and the ask path is slow to import
+    from assistant.retrieve import HybridRetriever
 
 
 class Archive:
@@ -99,6 +101,8 @@ class Archive:
 
     def retriever(self, **options: Any) -> HybridRetriever:
         """Hybrid search over this archive's stores; ``options`` are HybridRetriever's tuning arguments."""
+        from assistant.retrieve import HybridRetriever
+
         return HybridRetriever(
             catalog=self.catalog,
             vectors=self.stores.chroma,

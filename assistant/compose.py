@@ -11,13 +11,16 @@ Example:
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from assistant.archive import Archive
 from assistant.config import Settings
-from assistant.extractive import ExtractiveAnswerer
-from assistant.retrieve import HybridRetriever
-from assistant.service import Answerer, Assistant
 from index.chunk import Chunker
 from index.embed import Embedder, default_embedder
+
+if TYPE_CHECKING:  # imported where used: `arkiv ingest` opens the archive and needs none of the ask path
+    from assistant.retrieve import HybridRetriever
+    from assistant.service import Assistant
 
 
 def open_archive(settings: Settings, *, embedder: Embedder | None = None) -> Archive:
@@ -45,6 +48,9 @@ def build_retriever(archive: Archive, settings: Settings) -> HybridRetriever:
 
 def build_assistant(archive: Archive, settings: Settings) -> Assistant:
     """The extractive answerer, or a language model when ``llm_base_url`` is set (extractive as fallback)."""
+    from assistant.extractive import ExtractiveAnswerer
+    from assistant.service import Answerer, Assistant
+
     retriever = build_retriever(archive, settings)
     extractive = ExtractiveAnswerer(
         retriever, catalog=archive.catalog, lexical=archive.lexical, sources=archive.register, k=max(settings.top_k, 6)

@@ -7,10 +7,12 @@ Two phases, so a report is searchable (register and BM25) as soon as it is read,
   2. the passages still without vectors are embedded, a window at a time, file by file, and go into Chroma.
 The register is the source of truth: a run killed anywhere leaves either the old or the new state of each
 file in it, and the next run (or ``arkiv check --repair``) reconciles Chroma and the lexical index against
-it (orphan vectors deleted, missing ones re-added from the vector cache or embedded). How many passages
-still wait for vectors, and in which files, is kept in the register's state (``semantic_progress``), so
-search can use the lexical side alone for those files and say so. Failures are per file: logged, counted
-and shown, never fatal to the run.
+it (orphan vectors deleted, missing ones re-added from the vector cache or embedded). A run that finds
+nothing changed does none of that work: files whose size and times are as recorded are not hashed, and the
+grouping, the lexical index and the reconcile are skipped while the register's stamps say they are current
+(``index/changes.py``). How many passages still wait for vectors, and in which files, is kept in the
+register's state (``semantic_progress``), so search can use the lexical side alone for those files and say
+so. Failures are per file: logged, counted and shown, never fatal to the run.
 
 Example:
     report = build_index(Path("rapporter"), stores=stores, embedder=embedder, chunker=Chunker())
@@ -27,6 +29,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from index import changes
+from index.analyze import ANALYZER_VERSION
 from index.chunk import Chunker
 from index.embed import Embedder
 from index.errors import ParseError
@@ -35,7 +39,7 @@ from index.lexical import LexicalIndex
 from index.metadata import extract_meta
 from index.parse import SUFFIXES, TOO_LARGE, read_document
 from index.records import Chunk, Document, ReportMeta
-from index.register import Register, VectorCache
+from index.register import FileRow, Register, VectorCache
 from index.repair import needs_repair, repair
 from index.sections import find_sections
 from index.store import ChromaStore
@@ -160,6 +164,8 @@ def build_index(
     notify("files", len(files))
     root_key = str(root.resolve())
     lexical = _LexicalRefresher(stores)
+    known = {row["source"]: row for row in stores.register.files()}  # one query, not one per file
+    stats: list[tuple[str, str | None]] = []  # files found unchanged by their bytes: their stat, for next time
     for path, source in files:
         if not _storable(source):
             # A name that is not UTF-8 (surrogate-escaped by Python) cannot be a key in SQLite or Chroma.
@@ -168,32 +174,44 @@ def build_index(
             report.failed.append((shown, BAD_NAME))
             notify("file", 1)
             continue
+        wrote = True
+        stat: str | None = None
         try:
-            _ingest_file(path, source, root_key, stores, embedder, chunker, max_bytes, report, notify)
+            # Taken before the bytes are read: a write during the read leaves the file with another stat.
+            stat = changes.stat_key(path.stat())
+            wrote = _ingest_file(
+                path, source, known.get(source), stat, root_key, stores, embedder, chunker, max_bytes, report,
+                notify, stats,
+            )  # fmt: skip
         except ParseError as exc:
             logger.warning("skipped %s: %s", source, exc)
-            _mark_failed(stores, source, root_key, path, str(exc), pipeline_fingerprint(chunker))
+            _mark_failed(stores, source, root_key, path, str(exc), pipeline_fingerprint(chunker), stat)
             report.failed.append((source, str(exc)))
         except OSError as exc:
             logger.warning("could not read %s: %s", source, exc)
             report.failed.append((source, f"Filen kunde inte läsas ({exc.strerror or exc})."))
+            wrote = False
         except Exception as exc:  # one broken file must not stop the archive; it is reported, not hidden
             logger.exception("failed on %s", source)
-            _mark_failed(stores, source, root_key, path, _unexpected(exc), pipeline_fingerprint(chunker))
+            _mark_failed(stores, source, root_key, path, _unexpected(exc), pipeline_fingerprint(chunker), stat)
             report.failed.append((source, _unexpected(exc)))
         notify("file", 1)
-        lexical.maybe()
+        if wrote:  # an unchanged file leaves nothing to refresh
+            lexical.maybe()
+    stores.register.set_stats(stats)
     if prune:
         present = {source for _, source in files}
         for row in stores.register.files():
             if row["root"] == root_key and row["source"] not in present:
                 stale = sorted(stores.register.chunk_ids(row["source"]))
+                changes.clear_vectors_in_sync(stores.register)
                 stores.register.remove_file(row["source"])
                 stores.chroma.delete(stale)
                 report.removed.append(row["source"])
     lexical.now()
     report.searchable_seconds = time.monotonic() - began
-    report.repaired_vectors = reconcile(stores, embedder, notify=notify, report=report)
+    if not changes.vectors_in_sync(stores.register, embedder.name, stores.chroma.count):
+        report.repaired_vectors = reconcile(stores, embedder, notify=notify, report=report)
     report.seconds = time.monotonic() - began
     return report
 
@@ -212,15 +230,19 @@ class _LexicalRefresher:
     def maybe(self) -> None:
         if time.monotonic() - self._last < LEXICAL_SHARE * self._cost:
             return
-        if self._stores.register.generation != self._generation:  # unchanged files leave nothing to refresh
+        if self._stores.register.generation != self._generation:
             self.now()
 
     def now(self) -> None:
+        """Regroup and rebuild what is behind the register; nothing when no file changed since they were made."""
         began = time.monotonic()
         register = self._stores.register
         changed = register.generation != self._generation  # then the saved index is behind: no need to load it
-        register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
-        refresh_lexical(self._stores, force=changed, memo=self._analyzed)
+        if changed or not changes.grouping_current(register):
+            register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
+            changes.mark_grouped(register)
+        if changed or not lexical_current(self._stores):
+            refresh_lexical(self._stores, force=changed, memo=self._analyzed)
         self._generation = register.generation
         self._last = time.monotonic()
         self._cost = self._last - began
@@ -229,6 +251,8 @@ class _LexicalRefresher:
 def _ingest_file(
     path: Path,
     source: str,
+    known: FileRow | None,
+    stat: str | None,
     root_key: str,
     stores: Stores,
     embedder: Embedder,
@@ -236,15 +260,20 @@ def _ingest_file(
     max_bytes: int,
     report: IngestReport,
     notify: ProgressFn,
-) -> None:
-    known = stores.register.file_status(source)
-    digest = _sha(path)
-    pipeline = pipeline_fingerprint(chunker)
-    if known is None or known["sha256"] != digest or known["pipeline"] != pipeline:
+    stats: list[tuple[str, str | None]],
+) -> bool:
+    """Read one file into the register unless it is unchanged; True when the register was written.
+
+    Args:
+        known: the file's register row from before this run, if any.
+        stat: its ``changes.stat_key``, taken before anything was read (None: its times are too recent).
+        stats: gets (source, stat) of a file that turns out unchanged by its bytes but not by its stat.
+    """
+    if not _unchanged(path, source, known, stat, pipeline_fingerprint(chunker), stats):
         known = None  # new, changed, or made by another pipeline: process it
     if known is not None and known["status"] == "ok":
         report.unchanged.append(source)
-        return
+        return False
     if (
         known is not None
         and known["status"] == "failed"
@@ -252,7 +281,8 @@ def _ingest_file(
         and not str(known["error"]).startswith(TOO_LARGE)
     ):
         report.failed.append((source, known["error"]))
-        return
+        return False
+    pipeline = pipeline_fingerprint(chunker)
     doc = read_document(path, source, max_bytes=max_bytes)
     chunks, meta, repaired = analyse_document(doc, chunker)
     keys = [_text_key(c.search_text) for c in chunks]
@@ -264,6 +294,7 @@ def _ingest_file(
     pending = _pending(stores.register)
     pending[source] = len(waiting)
     _set_pending(stores.register, pending)
+    changes.clear_vectors_in_sync(stores.register)
     stores.chroma.upsert([chunks[i] for i in ready], [cached[keys[i]] for i in ready])
     stores.register.replace_file(
         root=root_key,
@@ -276,6 +307,7 @@ def _ingest_file(
         meta=meta,
         repaired=repaired,
         pipeline=pipeline,
+        stat=stat,
     )
     stale = sorted(old - {c.id for c in chunks})
     stores.chroma.delete(stale)
@@ -286,6 +318,28 @@ def _ingest_file(
     logger.info(
         "indexed %s: %d chunks (%s), %d waiting for vectors", source, len(chunks), meta.report_type, len(waiting)
     )
+    return True
+
+
+def _unchanged(
+    path: Path,
+    source: str,
+    known: FileRow | None,
+    stat: str | None,
+    pipeline: str,
+    stats: list[tuple[str, str | None]],
+) -> bool:
+    """The file's register row was made by this pipeline from the bytes the file holds now: by its stat when
+    that is as recorded, else by hashing it (and its stat is then recorded for the next run)."""
+    if known is None or known["pipeline"] != pipeline:
+        return False
+    if stat is not None and known["stat"] == stat:
+        return True
+    if known["sha256"] != _sha(path):
+        return False
+    if known["stat"] != stat:
+        stats.append((source, stat))
+    return True
 
 
 def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], ReportMeta, bool]:
@@ -364,10 +418,13 @@ def reconcile(
     wanted = stores.register.chunk_ids()
     present = stores.chroma.ids()
     orphans = sorted(present - wanted)
+    missing_ids = wanted - present
+    if orphans or missing_ids:
+        changes.clear_vectors_in_sync(stores.register)
     if orphans:
         logger.info("deleting %d orphan vectors", len(orphans))
         stores.chroma.delete(orphans)
-    missing = stores.register.chunks(sorted(wanted - present))
+    missing = stores.register.chunks(sorted(missing_ids))
     # File by file, in the order phase 1 read them: each file becomes searchable by meaning as soon as it can.
     order = {c.id: i for i, c in enumerate(report.waiting)}
     missing.sort(key=lambda c: (order.get(c.id, -1), c.source, c.id))
@@ -387,6 +444,7 @@ def reconcile(
         for chunk in window:
             pending[chunk.source] -= 1
         _set_pending(stores.register, pending)
+    changes.mark_vectors_in_sync(stores.register, embedder.name)
     return repaired
 
 
@@ -429,6 +487,11 @@ def repair_stores(stores: Stores, embedder: Embedder) -> Consistency:
     reconcile(stores, embedder)
     refresh_lexical(stores, force=True)
     return check_consistency(stores)
+
+
+def lexical_current(stores: Stores) -> bool:
+    """The saved lexical index reflects the register's generation and this analyzer (without loading it)."""
+    return LexicalIndex.saved_version(stores.lexical_dir) == (stores.register.generation, ANALYZER_VERSION)
 
 
 def refresh_lexical(stores: Stores, *, force: bool = False, memo: dict[str, list[str]] | None = None) -> LexicalIndex:
@@ -478,10 +541,14 @@ def displayable(source: str) -> str:
     return source.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
 
 
-def _mark_failed(stores: Stores, source: str, root_key: str, path: Path, error: str, pipeline: str) -> None:
+def _mark_failed(
+    stores: Stores, source: str, root_key: str, path: Path, error: str, pipeline: str, stat: str | None
+) -> None:
     """Record the failure in the register; a register that cannot take it must not stop the run either."""
     try:
-        stores.register.mark_failed(source=source, root=root_key, sha256=_sha(path), error=error, pipeline=pipeline)
+        stores.register.mark_failed(
+            source=source, root=root_key, sha256=_sha(path), error=error, pipeline=pipeline, stat=stat
+        )
     except Exception:
         logger.exception("could not record the failure of %s", source)
 

@@ -16,6 +16,7 @@ import time
 import uuid
 from collections.abc import Collection, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -136,19 +137,11 @@ class LexicalIndex:
     @classmethod
     def load(cls, folder: Path) -> LexicalIndex | None:
         """The current saved index, or None when there is none yet."""
-        try:
-            name = (folder / "CURRENT").read_text().strip()
-        except FileNotFoundError:
+        found = _saved(folder)
+        if found is None:
             return None
-        target = folder / (f"gen-{name}" if name.isdigit() else name)  # a bare number: the older layout
-        try:
-            saved = json.loads((target / "ids.json").read_text())
-        except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
-            return None
-        if not isinstance(saved, dict):
-            return None  # an older layout: rebuilt from the register
+        target, saved, generation = found
         ids, analyzer = saved.get("ids", []), int(saved.get("analyzer", 0))
-        generation = int(saved.get("generation", name if name.isdigit() else -1))
         retriever = None
         if ids:
             import bm25s
@@ -158,6 +151,31 @@ class LexicalIndex:
             except (OSError, ValueError):
                 return None  # removed by a writer while being read: rebuilt from the register
         return cls(ids, retriever, generation, analyzer)
+
+    @staticmethod
+    def saved_version(folder: Path) -> tuple[int, int] | None:
+        """(generation, analyzer version) of the current saved index, without loading BM25; None if none."""
+        found = _saved(folder)
+        if found is None:
+            return None
+        _, saved, generation = found
+        return generation, int(saved.get("analyzer", 0))
+
+
+def _saved(folder: Path) -> tuple[Path, dict[str, Any], int] | None:
+    """The current saved index's folder, its ids.json and its generation, or None when there is none."""
+    try:
+        name = (folder / "CURRENT").read_text().strip()
+    except FileNotFoundError:
+        return None
+    target = folder / (f"gen-{name}" if name.isdigit() else name)  # a bare number: the older layout
+    try:
+        saved = json.loads((target / "ids.json").read_text())
+    except (FileNotFoundError, NotADirectoryError, json.JSONDecodeError):
+        return None
+    if not isinstance(saved, dict):
+        return None  # an older layout: rebuilt from the register
+    return target, saved, int(saved.get("generation", name if name.isdigit() else -1))
 
 
 _SWEEP_AFTER_SECONDS = 600  # far longer than a save takes, so no live writer's folder is removed

@@ -23,7 +23,7 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS files (
     source TEXT PRIMARY KEY, root TEXT, sha256 TEXT, kind TEXT, encoding TEXT, pages INTEGER,
     chars INTEGER, status TEXT, error TEXT, chunks INTEGER, ingested_at TEXT, repaired INTEGER DEFAULT 0,
-    pipeline TEXT
+    pipeline TEXT, stat TEXT
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id TEXT PRIMARY KEY, source TEXT, ord INTEGER, start INTEGER, end INTEGER, page INTEGER,
@@ -41,9 +41,11 @@ CREATE TABLE IF NOT EXISTS insatser (id TEXT PRIMARY KEY, name TEXT, kommun TEXT
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 """
 
+FileRow = sqlite3.Row  # a row of the files table, read by column name: row["sha256"], row["stat"] …
+
 # Named, because a migrated register has its columns in another order than a new one.
 _FILE_COLUMNS = (
-    "source, root, sha256, kind, encoding, pages, chars, status, error, chunks, ingested_at, repaired, pipeline"
+    "source, root, sha256, kind, encoding, pages, chars, status, error, chunks, ingested_at, repaired, pipeline, stat"
 )
 
 
@@ -68,6 +70,9 @@ class Register:
             # Older registers did not record what made each file's chunks: NULL reads as "another pipeline",
             # so the next ingest processes every file again (its vectors stay cached).
             self._db.execute("ALTER TABLE files ADD COLUMN pipeline TEXT")
+        if "stat" not in columns:
+            # NULL: no file's size and times are known yet, so the next ingest hashes each file once more.
+            self._db.execute("ALTER TABLE files ADD COLUMN stat TEXT")
         reports = {row["name"] for row in self._db.execute("PRAGMA table_info(reports)")}
         for column in ("name_source", "placement"):  # where the name came from; why the report is in its insats
             if column not in reports:
@@ -101,6 +106,10 @@ class Register:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
 
+    def delete_state(self, key: str) -> None:
+        with self._tx() as db:
+            db.execute("DELETE FROM state WHERE key = ?", (key,))
+
     @property
     def generation(self) -> int:
         """Bumped by every change to the chunk table; derived indexes record the one they were built at."""
@@ -114,11 +123,11 @@ class Register:
 
     # --- files ------------------------------------------------------------------------------------
 
-    def file_status(self, source: str) -> sqlite3.Row | None:
+    def file_status(self, source: str) -> FileRow | None:
         rows = self._rows("SELECT * FROM files WHERE source = ?", (source,))
         return rows[0] if rows else None
 
-    def files(self) -> list[sqlite3.Row]:
+    def files(self) -> list[FileRow]:
         return self._rows("SELECT * FROM files ORDER BY source")
 
     def replace_file(
@@ -134,9 +143,11 @@ class Register:
         meta: ReportMeta,
         repaired: bool,
         pipeline: str = "",
+        stat: str | None = None,
     ) -> None:
         """Swap in a file's chunks and metadata in one transaction (all or nothing). ``pipeline`` names the
-        code and settings that made the chunks, so a later version knows to make them again."""
+        code and settings that made the chunks, so a later version knows to make them again; ``stat`` is the
+        file's size and times as read (``index/changes.py``), so a later ingest can skip hashing it."""
         source = meta.source
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
@@ -184,7 +195,7 @@ class Register:
                 [(source, m.name, m.start, m.end, m.context) for m in meta.mentions],
             )
             db.execute(
-                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (
                     source,
                     root,
@@ -199,20 +210,30 @@ class Register:
                     now,
                     int(repaired),
                     pipeline,
+                    stat,
                 ),
             )
             self._bump(db)
 
-    def mark_failed(self, *, source: str, root: str, sha256: str, error: str, pipeline: str = "") -> None:
+    def mark_failed(
+        self, *, source: str, root: str, sha256: str, error: str, pipeline: str = "", stat: str | None = None
+    ) -> None:
         """Record a file that could not be read; its earlier chunks, if any, are removed."""
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
             self._delete_source(db, source)
             db.execute(
-                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (source, root, sha256, None, None, 0, 0, "failed", error, 0, now, 0, pipeline),
+                f"INSERT OR REPLACE INTO files ({_FILE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (source, root, sha256, None, None, 0, 0, "failed", error, 0, now, 0, pipeline, stat),
             )
             self._bump(db)
+
+    def set_stats(self, stats: Sequence[tuple[str, str | None]]) -> None:
+        """Record (source, stat) of files found unchanged by their bytes. The chunks stay as they are, so the
+        generation does not move."""
+        if stats:
+            with self._tx() as db:
+                db.executemany("UPDATE files SET stat = ? WHERE source = ?", [(stat, s) for s, stat in stats])
 
     def remove_file(self, source: str) -> None:
         with self._tx() as db:
@@ -226,6 +247,9 @@ class Register:
             db.execute(f"DELETE FROM {table} WHERE source = ?", (source,))  # noqa: S608 - fixed names
 
     # --- chunks -----------------------------------------------------------------------------------
+
+    def chunk_count(self) -> int:
+        return int(self._rows("SELECT COUNT(*) FROM chunks")[0][0])
 
     def chunk_ids(self, source: str | None = None) -> set[str]:
         if source is None:

@@ -1,5 +1,9 @@
 import io
 import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from conftest import SEEDS, needs_seeds
@@ -108,3 +112,25 @@ def test_seed_archive_register(tmp_path, monkeypatch, capsys):
             assert field["text"] == text[field["start"] : field["slut"]]
     assert sum(bool(i["beviljade_medel"]) for i in insatser) == 3
     assert len(register["omnamnda"]) >= 3
+
+
+def test_ingest_does_not_import_the_ask_path(corpus, tmp_path):
+    """`arkiv ingest` of an unchanged archive is mostly process start: it must not load the answerers, the
+    question analysis (which reads a word list at import) or the web app."""
+    heavy = (
+        "assistant.intent",
+        "assistant.retrieve",
+        "assistant.extractive",
+        "assistant.web.auth",
+        "assistant.cli.commands",
+    )
+    script = (
+        "import sys\n"
+        "from assistant.cli import main\n"
+        f"code = main(['--data-dir', {str(tmp_path / 'data')!r}, 'ingest', {str(corpus)!r}])\n"
+        f"print(code, [m for m in {heavy!r} if m in sys.modules])\n"
+    )
+    root = str(Path(__file__).resolve().parents[1])  # this checkout, not an installed copy
+    env = {**os.environ, "ARKIV_EMBEDDING_MODEL": "hashing", "PYTHONPATH": root}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[-1] == "0 []"

@@ -12,7 +12,6 @@ from typing import Any
 
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
@@ -44,56 +43,6 @@ def emit_json(data: object) -> None:
     """One JSON line on stdout, flushed (the machine protocols read line by line)."""
     sys.stdout.write(json.dumps(data, ensure_ascii=False) + "\n")
     sys.stdout.flush()
-
-
-def ingest(args: argparse.Namespace, settings: Settings) -> int:
-    root = args.dir
-    if not root.is_dir():
-        raise ArkivError(f"Mappen {root} finns inte.")
-    archive = open_archive(settings)
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[rate]}"),
-        TimeElapsedColumn(),
-        console=errors,
-        transient=False,
-    ) as bar:
-        files = bar.add_task("Filer", total=None, rate="")
-        chunks = bar.add_task("Passager", total=None, rate="")
-
-        def progress(event: str, amount: int) -> None:
-            if event == "files":
-                bar.update(files, total=amount)
-            elif event == "file":
-                bar.advance(files, amount)
-            elif event == "chunks":
-                bar.advance(chunks, amount)
-            for task_id in (files, chunks):
-                task = bar.tasks[task_id]
-                speed = task.completed / task.elapsed if task.elapsed else 0.0
-                bar.update(task_id, rate=f"{speed:.1f}/s")
-
-        report = archive.ingest(root, prune=args.prune, progress=progress)
-    console.print(
-        f"Klart på {report.seconds:.1f} s: [green]{len(report.indexed)} inlästa[/], "
-        f"{len(report.unchanged)} oförändrade, [red]{len(report.failed)} misslyckade[/], "
-        f"{len(report.removed)} borttagna; {report.chunks_added} nya passager, "
-        f"{report.chunks_embedded} nyberäknade vektorer."
-    )
-    for source, reason in report.failed:
-        console.print(f"  [red]✗[/] {escape(_one_line(source))}: {escape(reason)}")
-    # 0: every file is indexed; 3: the run finished but the listed files could not be read (1 is a fatal error)
-    return PARTIAL if report.failed else 0
-
-
-PARTIAL = 3
-
-
-def _one_line(name: str) -> str:
-    """A file name on one line: control characters (a newline in a name) shown as escapes."""
-    return "".join(ch if ch.isprintable() else ch.encode("unicode_escape").decode("ascii") for ch in name)
 
 
 def insatser(args: argparse.Namespace, settings: Settings) -> int:

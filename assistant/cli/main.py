@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,8 +46,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
 
 
+Handler = Callable[[argparse.Namespace, Settings], int]
+
+
+def _command(name: str) -> Handler:
+    """The handler ``name`` of ``commands``, imported when it runs: those handlers bring the ask path, the
+    board and the web app's user store, which ``arkiv ingest`` needs none of (a re-ingest of an unchanged
+    archive is mostly process start)."""
+
+    def run(args: argparse.Namespace, settings: Settings) -> int:
+        from assistant.cli import commands
+
+        handler: Handler = getattr(commands, name)
+        return handler(args, settings)
+
+    return run
+
+
 def _parser() -> argparse.ArgumentParser:
-    from assistant.cli import commands  # on first use: the handlers import the archive and its stores
+    from assistant.cli import ingest as ingesting  # on first use: imports the archive and its stores
 
     parser = argparse.ArgumentParser(prog="arkiv", description="Sök och fråga i arkivet av insatsrapporter.")
     parser.add_argument(
@@ -59,12 +76,12 @@ def _parser() -> argparse.ArgumentParser:
     ingest = sub.add_parser("ingest", help="läs in en mapp med rapporter (inkrementellt)")
     ingest.add_argument("dir", type=Path, help="mappen med rapporter (.pdf, .docx, .md, .txt)")
     ingest.add_argument("--prune", action="store_true", help="ta bort filer ur indexet som inte längre finns i mappen")
-    ingest.set_defaults(handler=commands.ingest)
+    ingest.set_defaults(handler=ingesting.ingest)
 
     insatser = sub.add_parser("insatser", help="visa registret över insatser")
     insatser.add_argument("--json", action="store_true", help="maskinläsbar JSON")
     insatser.add_argument("--find", metavar="TEXT", help="hitta insatser vars namn liknar TEXT")
-    insatser.set_defaults(handler=commands.insatser)
+    insatser.set_defaults(handler=_command("insatser"))
 
     search = sub.add_parser("search", help="sök passager i arkivet")
     search.add_argument("question", help='frågan, eller "-" för JSON-rader på stdin (med --jsonl)')
@@ -76,13 +93,13 @@ def _parser() -> argparse.ArgumentParser:
     search.add_argument("--section", help="bara detta avsnitt, t.ex. framgangsfaktorer")
     search.add_argument("--json", action="store_true", help="maskinläsbar JSON")
     search.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
-    search.set_defaults(handler=commands.search)
+    search.set_defaults(handler=_command("search"))
 
     ask = sub.add_parser("ask", help="ställ en fråga och få ett svar med källor")
     ask.add_argument("question", help='frågan, eller "-" för JSON-rader på stdin (med --jsonl)')
     ask.add_argument("--insats", help="bara denna insats (namn eller id)")
     ask.add_argument("--jsonl", action="store_true", help='JSON-rader in och ut (frågan måste vara "-")')
-    ask.set_defaults(handler=commands.ask)
+    ask.set_defaults(handler=_command("ask"))
 
     summary = sub.add_parser(
         "summary",
@@ -105,17 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     summary.add_argument("-o", "--output", type=Path, metavar="FIL", help="skriv till FIL i stället för till skärmen")
     summary.add_argument("--diagram", type=Path, metavar="FIL", help="spara jämförelsens diagram som PNG")
-    summary.set_defaults(handler=commands.summary)
+    summary.set_defaults(handler=_command("summary"))
 
     check = sub.add_parser("check", help="kontrollera att register, vektorer och sökindex stämmer överens")
     check.add_argument("--repair", action="store_true", help="laga det som går att laga")
-    check.set_defaults(handler=commands.check)
+    check.set_defaults(handler=_command("check"))
 
     serve = sub.add_parser("serve", help="starta webbappen och API:t (läser in arkivet i bakgrunden)")
     serve.add_argument("--archive", type=Path, default=None, help="mappen med rapporter (standard: ARKIV_ARCHIVE_DIR)")
     serve.add_argument("--host", default=None, help="adress att lyssna på (standard 127.0.0.1)")
     serve.add_argument("--port", type=int, default=None, help="port (standard 8000)")
-    serve.set_defaults(handler=commands.serve)
+    serve.set_defaults(handler=_command("serve"))
 
     users = sub.add_parser("users", help="hantera användare (inloggning krävs när det finns minst en)")
     users_sub = users.add_subparsers(dest="users_command", required=True)
@@ -126,13 +143,13 @@ def _parser() -> argparse.ArgumentParser:
     users_sub.add_parser("list", help="visa användarna")
     remove = users_sub.add_parser("remove", help="ta bort en användare")
     remove.add_argument("name", help="användarnamn")
-    users.set_defaults(handler=commands.users)
+    users.set_defaults(handler=_command("users"))
 
     evaluate = sub.add_parser("eval", help="mät sökträffsäkerheten mot en fil med frågor och belägg")
     evaluate.add_argument("file", type=Path, help="JSONL-fil i formatet för shared/eval/dev.jsonl")
     evaluate.add_argument("-k", type=int, default=10, help="antal passager att hämta per fråga")
     evaluate.add_argument("--json", action="store_true", help="maskinläsbar JSON")
-    evaluate.set_defaults(handler=commands.evaluate)
+    evaluate.set_defaults(handler=_command("evaluate"))
     return parser
 
 
