@@ -57,14 +57,25 @@ def _squash(text):
 
 
 def test_fixed_structure_and_every_statement_cited(examples):
-    summary = examples.summarize("Steg för steg Sandviken")
-    assert [p.title for p in summary.parts] == TITLES
+    summary = examples.summarize("Steg för steg Sandviken")  # a final report and a university evaluation
+    assert [p.title for p in summary.parts] == [*TITLES[:3], "Utvärderingen", *TITLES[3:]]
+    assert [p.title for p in examples.summarize("Vägen framåt Söderhamn").parts] == TITLES  # no evaluation
     numbers = {s.n for s in summary.sources}
     assert numbers == set(range(1, len(summary.sources) + 1))
     for statement in _statements(summary):
         assert statement.notes and set(statement.notes) <= numbers, statement
     for source in summary.sources:
         assert (EXAMPLES / source.source).is_file() and source.heading
+
+
+def test_an_evaluation_is_heard_in_its_own_words(examples):
+    summary = examples.summarize("Steg för steg Sandviken")
+    part = next(p for p in summary.parts if p.title == "Utvärderingen")
+    by_n = {s.n: s for s in summary.sources}
+    assert part.statements and len(part.statements) <= 3
+    for statement in part.statements:
+        assert all(by_n[n].report_type == "utvardering" for n in statement.notes)
+        assert "|" not in statement.text and len(statement.text.split()) >= 8  # sentences, not table rows
 
 
 def test_quotes_are_the_reports_own_words(examples):
@@ -153,7 +164,7 @@ def test_docx_structure_read_back(examples):
     document = Document(io.BytesIO(to_docx(summary)))
     headings = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("Heading")]
     assert headings[0] == ("Heading 1", "Sammanfattning: Steg för steg Sandviken")
-    assert [text for style, text in headings[1:]] == [*TITLES, "Källor"]
+    assert [text for style, text in headings[1:]] == [*TITLES[:3], "Utvärderingen", *TITLES[3:], "Källor"]
     assert {style for style, _ in headings[1:]} == {"Heading 2"}
     goals = next(p for p in summary.parts if p.goals).goals
     table = document.tables[0]

@@ -72,6 +72,7 @@ class Facts:
     success: list[Quote] = field(default_factory=list)
     obstacles: list[Quote] = field(default_factory=list)
     lessons: list[Quote] = field(default_factory=list)
+    evaluation: list[Quote] = field(default_factory=list)  # what the evaluations conclude, in their own words
     success_all: list[Quote] = field(default_factory=list)  # every success statement, for common themes
     obstacles_all: list[Quote] = field(default_factory=list)
     headline_goal: tuple[Quote, Quote | None] | None = None  # the goal a comparison table shows
@@ -94,6 +95,7 @@ def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
     facts.success_all.extend(_prose(ordered, ("framgangsfaktorer",), ("bedomning",), _POSITIVE, limit=12))
     facts.obstacles_all.extend(_prose(ordered, ("systemfel",), ("bedomning", "avvikelser"), _NEGATIVE, limit=12))
     facts.lessons.extend(_lessons(ordered))
+    facts.evaluation.extend(_evaluations(ordered))
     facts.economy.extend(_first_units(next(iter(ordered), None), ("ekonomi",), 2, skip_figures_only=True))
     if not facts.economy:
         facts.economy.extend(
@@ -320,3 +322,36 @@ def _lessons(reports: Sequence[Report]) -> list[Quote]:
         if all(quote.text != u.text for u in unique):
             unique.append(quote)
     return unique[:4]
+
+
+def _evaluations(reports: Sequence[Report]) -> list[Quote]:
+    """What each evaluation concludes: the first statements of its summary and conclusions (an evaluator's verdict
+    stands there, beside figures counted differently from the reports'), else of its results."""
+    out: list[Quote] = []
+    for report in (r for r in reports if r.report_type == "utvardering"):
+        out += _verdicts(report, ("sammanfattning", "slutsatser")) or _verdicts(report, ("resultat",))
+    return out
+
+
+def _verdicts(report: Report, keys: tuple[str, ...]) -> list[Quote]:
+    """The first prose statements of the sections ``keys``: whole sentences, not a table of contents' entries, an
+    abbreviation table's rows or the form's prompts, which may stand under the same heading."""
+    out: list[Quote] = []
+    for block in report.sections(*keys):
+        for unit in units(block):
+            text = unit.text.strip()
+            if (
+                "|" in text
+                or len(text.split()) < _VERDICT_WORDS
+                or not text.endswith((".", "!"))
+                or _FILLER.search(text)
+            ):
+                continue
+            out.append(Quote(shorten(text, 240), report.ref(block, unit.start)))
+            if len(out) >= _EVALUATION_STATEMENTS:
+                return out
+    return out
+
+
+_EVALUATION_STATEMENTS = 3  # per evaluation: a verdict, its main figure, its main reservation
+_VERDICT_WORDS = 8  # shorter lines under a summary heading are entries and labels, not statements

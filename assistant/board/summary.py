@@ -1,7 +1,8 @@
 """Board summary of one insats, built from its reports' template sections and the register. Pure.
 
 A :class:`Summary` has a fixed structure in Swedish (Om insatsen, Mål och måluppfyllelse, Resultat,
-Framgångsfaktorer, Hinder och systemfel, Ekonomi, Lärdomar och rekommendationer, Källor). Every statement
+Utvärderingen when an evaluation is among the reports, Framgångsfaktorer, Hinder och systemfel, Ekonomi,
+Lärdomar och rekommendationer, Källor). Every statement
 carries footnote numbers into ``Summary.sources`` (report, section, page). Figures come from the register
 where it has them; a figure the reports state differently is shown once per report and flagged. A part the
 reports do not cover says so instead of being filled in.
@@ -126,6 +127,7 @@ def summarize_insats(insats: Insats, reports: Sequence[Report]) -> Summary:
         _about(facts, notes),
         _goals(facts, notes),
         _results(facts, notes),
+        *((_quotes("Utvärderingen", facts.evaluation, facts, notes, "utvärderingen"),) if facts.evaluation else ()),
         _quotes("Framgångsfaktorer", facts.success, facts, notes, "framgångsfaktorer"),
         _quotes("Hinder och systemfel", facts.obstacles, facts, notes, "hinder eller systemfel"),
         _economy(facts, notes),
