@@ -247,3 +247,37 @@ def test_the_report_of_the_quarter_asked_comes_first():
     ordered = _quarter_first(passages, (("2023-04-01", "2023-06-30"),), named)
     assert [p.source for p in ordered] == ["q2.md", "q3.md", "slut.md"]
     assert _quarter_first(passages, (), named) == passages
+
+
+class _Closeness:
+    """A stand-in for the e5 judge (not a quality measure): the cosine is high for sentences holding a marker."""
+
+    def __init__(self, marker):
+        self.marker, self.asked = marker, []
+
+    def similarities(self, question, sentences):
+        self.asked.append(question)
+        return [0.9 if self.marker in s else 0.8 for s in sentences]
+
+
+def test_a_sentence_that_says_the_asked_thing_in_other_words_wins_a_tie_of_words():
+    from assistant.extractive.fact import FactAnswerer
+
+    text = (
+        "Tolken kostade mer än budgeterat under kvartalet. "
+        "Tolk beställdes till 58 samtal under kvartalet. "
+        "Tolken talade ibland fel dialekt med deltagarna. "
+        "Gruppen träffades på biblioteket varje vecka."
+    )
+    passage = Passage(Chunk("m-0", "bron.md", text, 0, len(text), 1, None, (), ""), 1.0, "Bron Gävle", BRON.id, None)
+    query = read_question("Hur många tolkbokningar hade Bron Gävle?", catalog=CATALOG)
+    key = set(analyze("tolkbokningar"))
+    judge = _Closeness("58 samtal")
+    answerer = FactAnswerer(_Search(), catalog=lambda: CATALOG, sources=_Reports(), k=4, max_sentences=3, meaning=judge)
+    words_only = FactAnswerer(_Search(), catalog=lambda: CATALOG, sources=_Reports(), k=4, max_sentences=3)
+    by_words = [s.text for s in words_only._by_meaning(query.text, _ranked([passage], key))]
+    by_meaning = [s.text for s in answerer._by_meaning(query.text, _ranked([passage], key))]
+    assert by_words[0].startswith("Tolken kostade")  # three sentences share the word: the first one wins
+    assert by_meaning[0] == "Tolk beställdes till 58 samtal under kvartalet."
+    assert judge.asked == [query.text]
+    assert "Gruppen träffades" in by_meaning[-1]  # no word and not close: stays last
