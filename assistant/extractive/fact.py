@@ -28,10 +28,10 @@ from index.records import Chunk, Field
 _PER_KIND = 3  # passages asked of each kind of report about a named insats
 # Sentences judged by meaning: the best by words (about the top three passages' worth, a third of a second to
 # embed on two cores, remembered afterwards), each moved by a fraction of a key word per standard deviation of
-# closeness; one without the question's words needs to stand out by one and a half.
+# closeness; one without the question's words needs to stand one deviation above the rest.
 _MEANING_CANDIDATES = 24
 _MEANING_WEIGHT = 0.15
-_MEANING_ALONE = 1.5
+_MEANING_ALONE = 1.0
 _FIELD_LABELS = {
     "diarienummer": "Diarienummer",
     "beviljade_medel": "Beviljade medel",
