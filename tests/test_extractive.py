@@ -281,3 +281,20 @@ def test_a_sentence_that_says_the_asked_thing_in_other_words_wins_a_tie_of_words
     assert by_meaning[0] == "Tolk beställdes till 58 samtal under kvartalet."
     assert judge.asked == [query.text]
     assert "Gruppen träffades" in by_meaning[-1]  # no word and not close: stays last
+
+
+def test_money_asked_is_answered_with_granted_and_used_read_together():
+    from assistant.extractive.fact import _money_read_together, _with_counterpart
+
+    assert _with_counterpart((("utnyttjade_medel",),)) == (("beviljade_medel",), ("utnyttjade_medel",))
+    assert _with_counterpart((("diarienummer",),)) == (("diarienummer",),)
+    values = {("bron", "beviljade_medel"): {"1450000"}, ("bron", "utnyttjade_medel"): {"1312560"}}
+    cited = {("bron", "beviljade_medel"): 1, ("bron", "utnyttjade_medel"): 2}
+    assert _money_read_together("bron", values, cited) == (
+        "Utnyttjat 1 312 560 kr av beviljade 1 450 000 kr [2][1]. "
+        "Det är 91 % av det beviljade; 137 440 kr blev kvar (beräknat)."
+    )
+    over = {("bron", "beviljade_medel"): {"100000"}, ("bron", "utnyttjade_medel"): {"120000"}}
+    assert "20 000 kr mer än beviljat" in _money_read_together("bron", over, cited)
+    differing = {**values, ("bron", "utnyttjade_medel"): {"1312560", "1200000"}}
+    assert _money_read_together("bron", differing, cited) == ""  # each report's value is shown on its own

@@ -156,12 +156,13 @@ class FactAnswerer:
     def _from_register(self, query: Query, named: Sequence[NameMatch]) -> Draft | None:
         """Template fields the question asks for (dnr, granted or used money, period, contact), read from the
         register with the passage they stand in; every report's value is shown, so differences are seen."""
-        wanted = query.register_fields
+        wanted = _with_counterpart(query.register_fields)
         if not named or not wanted:
             return None
         used: list[Passage] = []
         lines: list[str] = []
         values_by_field: dict[tuple[str, str], set[str]] = {}
+        cited: dict[tuple[str, str], int] = {}  # (insats id, field) → the [n] of the passage stating it
         for match in named[:2]:
             for fields in wanted:
                 per_source: dict[str, list[Field]] = {}
@@ -184,8 +185,11 @@ class FactAnswerer:
                     lines.append(f"{label}: {shown} – {quoted}" if dated else f"{label}: {quoted}")
                     for field in found:
                         values_by_field.setdefault((match.insats.id, field.name), set()).add(field.value)
+                        cited.setdefault((match.insats.id, field.name), used.index(passage) + 1)
         if not lines:
             return None
+        lines = [*(_money_read_together(m.insats.id, values_by_field, cited) for m in named[:2]), *lines]
+        lines = [line for line in lines if line]
         notices = tuple(
             f"Rapporterna anger olika värden för {_FIELD_LABELS.get(name, name).lower()}; alla visas med källa."
             for (_, name), values in values_by_field.items()
@@ -283,3 +287,44 @@ def _quarter_first(
                 periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
     asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
     return sorted(passages, key=lambda p: p.source not in asked)
+
+
+# Granted and used money are read against each other: asked for one, the answer gives both.
+_COUNTERPARTS = {("beviljade_medel",): ("utnyttjade_medel",), ("utnyttjade_medel",): ("beviljade_medel",)}
+
+
+def _with_counterpart(wanted: Sequence[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:
+    """``wanted`` with granted money beside used money (granted first, as the form has them)."""
+    fields = list(wanted)
+    for field in wanted:
+        if (other := _COUNTERPARTS.get(field)) is not None and other not in fields:
+            fields.append(other)
+    money = [f for f in (("beviljade_medel",), ("utnyttjade_medel",)) if f in fields]
+    return (*money, *(f for f in fields if f not in money))
+
+
+def _money_read_together(
+    insats: str, values: dict[tuple[str, str], set[str]], cited: dict[tuple[str, str], int]
+) -> str:
+    """The answer first when one report's granted and used money are known: both amounts with their sources,
+    then what they mean together (share used, left over or overspent), said to be computed."""
+    granted, spent = values.get((insats, "beviljade_medel"), set()), values.get((insats, "utnyttjade_medel"), set())
+    if len(granted) != 1 or len(spent) != 1:
+        return ""  # reports that differ are shown one by one below
+    total, used = int(next(iter(granted))), int(next(iter(spent)))
+    if total <= 0:
+        return ""
+    notes = "".join(
+        f"[{n}]" for n in dict.fromkeys((cited[(insats, "utnyttjade_medel")], cited[(insats, "beviljade_medel")]))
+    )
+    share = round(100 * used / total)
+    rest = total - used
+    remainder = f"{_kronor(rest)} blev kvar" if rest >= 0 else f"{_kronor(-rest)} mer än beviljat"
+    return (
+        f"Utnyttjat {_kronor(used)} av beviljade {_kronor(total)} {notes}. "
+        f"Det är {share} % av det beviljade; {remainder} (beräknat)."
+    )
+
+
+def _kronor(amount: int) -> str:
+    return f"{amount:,}".replace(",", " ") + " kr"
