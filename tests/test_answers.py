@@ -183,3 +183,12 @@ def test_ask_shows_both_figures_and_says_so_when_reports_of_one_insats_differ(
         assert "utvardering vägen framåt.md" in notices[0]
     else:
         assert not notices
+
+
+def test_a_question_about_a_goal_leads_with_the_goal_beside_its_outcome(assistant):
+    answer = assistant.ask("Nådde Vägen framåt Söderhamn målet?")
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Mål enligt slutrapporten: ”Målet var 40 deltagare") and "[1]" in first
+    assert "33 personer" in answer.text  # the outcome, where the goal section states none beside the goal
+    assert answer.text.count("Målet var 40 deltagare") == 1  # a goal shown is not quoted again
+    assert not answer.notices

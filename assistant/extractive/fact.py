@@ -9,7 +9,10 @@ from dataclasses import replace
 from typing import Protocol, cast
 
 from assistant.answer import Passage
+from assistant.board.goals import GoalQuote, goals_of
+from assistant.board.reading import Quote, read_report
 from assistant.catalog import Catalog
+from assistant.cite import defuse_markers
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.meaning import SentenceEmbedder, SentenceMeaning, calibrated
 from assistant.extractive.sentences import (
@@ -19,11 +22,15 @@ from assistant.extractive.sentences import (
     _quote,
     _ranked,
     _Sentence,
+    _terms,
 )
 from assistant.intent import Part, Query
+from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
+from index.analyze import analyze
 from index.records import Chunk, Field
+from index.titlepage import TYPE_NAMES
 
 _PER_KIND = 3  # passages asked of each kind of report about a named insats
 # Sentences judged by meaning: the best by words (about the top three passages' worth, a third of a second to
@@ -111,16 +118,21 @@ class FactAnswerer:
                 ranked = everything
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = _per_part(passages, parts, headings=bool(named), often=query.often) if len(parts) > 1 else []
-        if not ranked and not lead and register is None:
+        goals = self._goals(named[0], key) if named and _asks_goal(query) else []
+        if not ranked and not lead and not goals and register is None:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
             return Draft(NO_ANSWER, abstained=True)
         used: list[Passage] = list(register.passages) if register else []
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
+        lines += [_goal_line(goal, used) for goal in goals]
         # Reports of one insats that count differently each need their say: one more sentence per extra report.
         room += max(len({s.passage.source for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         chosen = _one_per_report(ranked, room) if named else ranked[:room]
+        if goals:  # a goal or outcome already shown is not quoted again
+            shown = " ".join(_goal_text(goal) for goal, *_ in goals)
+            chosen = [s for s in chosen if s.text not in shown]
         # Different parts ask for different figures, so only the whole question's sentences can disagree.
         differing = _differing_figures(chosen) if wants_figure else ()
         if lead:
@@ -197,6 +209,43 @@ class FactAnswerer:
         )
         names = tuple(dict.fromkeys(m.insats.name for m in named[:2]))
         return Draft("\n".join(dict.fromkeys(lines)), tuple(used), names, False, notices)
+
+    def _goals(self, match: NameMatch, key: set[str]) -> list[tuple[GoalQuote, Passage, Passage | None]]:
+        """The named insats's goals beside their outcomes, as its reports' goal sections pair them (final reports
+        first): those that share a word with the question, or all when none does; each with the stored passages
+        its target and outcome stand in."""
+        catalog = self.catalog()
+        reports = []
+        for source in match.insats.reports:
+            info = catalog.reports.get(source)
+            report_type = info.report_type if info else "okand"
+            fields = [f for s, f in match.insats.fields if s == source]
+            reports.append(read_report(source, report_type, self.sources.chunks_of(source), fields))
+        reports.sort(key=lambda r: (_REPORT_ORDER.get(r.report_type, 2), r.source))
+        pairs = [g for report in reports for g in goals_of(report)]
+        # The goals that share the question's words; all of them when none does (a report's goals are few).
+        topical = key - _GOAL_TERMS
+        chosen = [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or pairs
+        found = []
+        seen: set[str] = set()
+        for goal in chosen[:_GOALS_SHOWN]:
+            if goal.target.text in seen:
+                continue
+            seen.add(goal.target.text)
+            target = self._passage_of(goal.target, match)
+            if target is not None:
+                outcome = self._passage_of(goal.outcome, match) if goal.outcome else None
+                found.append((goal, target, outcome))
+        return found
+
+    def _passage_of(self, quote: Quote, match: NameMatch) -> Passage | None:
+        """The stored passage of the quote's report that holds most of its words."""
+        chunks = self.sources.chunks_of(quote.ref.source)
+        if not chunks:
+            return None
+        wanted = set(re.findall(r"\w+", quote.text.lower()))
+        best = max(chunks, key=lambda c: len(wanted & set(re.findall(r"\w+", c.text.lower()))))
+        return Passage(best, 1.0, match.insats.name, match.insats.id, quote.ref.report_type)
 
     def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
         """The stored passage of ``source`` that holds ``offset``, as a Passage."""
@@ -328,3 +377,36 @@ def _money_read_together(
 
 def _kronor(amount: int) -> str:
     return f"{amount:,}".replace(",", " ") + " kr"
+
+
+# "mål", "målet", "målsättning", "måluppfyllelse": the template's word for what an insats set out to reach.
+_GOAL_TERMS = frozenset(analyze("mål målet målen målsättning måluppfyllelse uppnått nådde klarade"))
+_GOALS_SHOWN = 4
+_REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
+
+
+def _asks_goal(query: Query) -> bool:
+    """Whether the question is about a goal: it uses the template's word for one."""
+    return any({"mal", "malsattning", "maluppfyllelse"} & set(word.terms) for word in query.content)
+
+
+def _goal_text(goal: GoalQuote) -> str:
+    return goal.target.text + " " + (goal.outcome.text if goal.outcome else "")
+
+
+def _goal_line(found: tuple[GoalQuote, Passage, Passage | None], used: list[Passage]) -> str:
+    """ "Mål enligt slutrapporten: ”…” [1] – utfall: ”…” [1]", each part cited where it stands."""
+    goal, target, outcome = found
+    where = TYPE_NAMES[target.report_type][1] if target.report_type in TYPE_NAMES else target.source
+    line = f"Mål enligt {where}: ”{defuse_markers(goal.target.text)}” [{_number(target, used)}]"
+    if goal.outcome is not None and outcome is not None:
+        line += f" – utfall: ”{defuse_markers(goal.outcome.text)}” [{_number(outcome, used)}]"
+    return line
+
+
+def _number(passage: Passage, used: list[Passage]) -> int:
+    for n, known in enumerate(used, start=1):
+        if known.chunk.id == passage.chunk.id:
+            return n
+    used.append(passage)
+    return len(used)
