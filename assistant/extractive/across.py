@@ -1,19 +1,30 @@
 """Questions across the archive ("vilka insatser …"): every insats is asked in turn; each that qualifies gets a
-bullet."""
+bullet.
+
+An insats qualifies by words and by meaning. By words: one of its sentences covers the question's words (see
+``judge_sentences``). By meaning: the sentence of its that comes closest to what the question asks of a member
+(the embedder's cosine to the question's membership clause) stands clearly above the archive's median insats for
+that question. Relative, because the e5 cosines of unrelated Swedish sentences all lie near 0.83: only the
+distance from the rest of the archive says anything. The margins below were set once, on the list questions
+of three sets pooled (bench/NOTES.md, "Lists by meaning"), never per set or per question.
+"""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
+from typing import cast
 
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
-from assistant.extractive.sentences import _best_covering, _quote
+from assistant.extractive.meaning import SentenceEmbedder, SentenceMeaning, calibrated, membership_clause
+from assistant.extractive.sentences import Judged, _quote, _Sentence, judge_sentences
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import fold
-from index.places import landskap
+from index.places import kommuner, landskap
 from index.titlepage import TYPE_NAMES
 
 
@@ -24,18 +35,32 @@ class ListAnswerer:
         retriever: the hybrid search.
         catalog: returns the current catalog.
         per_insats: passages retrieved per insats.
+        meaning: judges sentences by meaning; by default the retriever's embedder when it is one the margins
+            were set for (``calibrated``), else none: qualification by words alone.
     """
 
     def __init__(
-        self, retriever: HybridRetriever, *, catalog: Callable[[], Catalog], per_insats: int, terms: ReportTerms
+        self,
+        retriever: HybridRetriever,
+        *,
+        catalog: Callable[[], Catalog],
+        per_insats: int,
+        terms: ReportTerms,
+        meaning: SentenceMeaning | None = None,
     ) -> None:
         self.retriever, self.catalog, self.per_insats = retriever, catalog, per_insats
         self.terms = terms
+        embedder = getattr(retriever, "embedder", None)
+        if meaning is None and hasattr(embedder, "embed_passages") and calibrated(getattr(embedder, "name", "")):
+            meaning = SentenceMeaning(cast(SentenceEmbedder, embedder))
+        self.meaning = meaning
 
     def answer(self, query: Query, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the words that say who is a member (a
-        word may instead be carried by the passage around the sentence or by the section it stands in), and
-        none of its passages says that thing does not exist, unless the question asks for that."""
+        word may instead be carried by the passage around the sentence or by the section it stands in) and
+        none of its passages says that thing does not exist, unless the question asks for that; or when one of
+        its sentences comes clearly closer in meaning to what the question asks than the rest of the archive's
+        do (``_qualified``)."""
         catalog = self.catalog()
         used: list[Passage] = []
         bullets = []
@@ -47,11 +72,15 @@ class ListAnswerer:
         # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
         region = frozenset().union(*(landskap()[r][1] for r in query.regions))
         insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        judged = {}
         for insats in insatser:
             scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
             passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
-            best = _best_covering(passages, words, denials=not query.negated, common=common)
-            if best is not None:
+            judged[insats.id] = judge_sentences(passages, words, denials=not query.negated, common=common)
+        clause = membership_clause(query.text, (*(i.name for i in catalog.insatser), *kommuner().values()))
+        chosen = self._qualified(clause, judged, negated=query.negated)
+        for insats in insatser:
+            if (best := chosen.get(insats.id)) is not None:
                 kommun = f" ({insats.kommun})" if insats.kommun else ""
                 bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
         if not bullets:
@@ -66,6 +95,55 @@ class ListAnswerer:
             head = f"{len(bullets)} av {len(having)} insatser med {TYPE_NAMES.get(kind, (kind, ''))[0]} i arkivet:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
+
+    def _qualified(self, clause: str, judged: dict[str, list[Judged]], *, negated: bool) -> dict[str, _Sentence]:
+        """Per qualifying insats, the sentence to quote: the one that covers the words, else the one closest
+        in meaning. An insats qualifies by words unless its meaning falls well below the archive's median (its
+        words then stand in a sentence about something else), or by meaning alone when its closest sentence
+        stands clearly above that median."""
+        by_words = {i: next((j.sentence for j in js if j.covers), None) for i, js in judged.items()}
+        closest = self._closest(clause, judged, negated=negated)
+        if not closest:
+            return {i: s for i, s in by_words.items() if s is not None}
+        median = statistics.median(score for _, score in closest.values())
+        chosen = {}
+        for insats, words in by_words.items():
+            sentence, score = closest.get(insats, (None, median))
+            if words is not None and score - median >= -_WORD_FLOOR:
+                chosen[insats] = words
+            elif sentence is not None and score - median >= _MEANING_MARGIN:
+                chosen[insats] = sentence
+        return chosen
+
+    def _closest(
+        self, clause: str, judged: dict[str, list[Judged]], *, negated: bool
+    ) -> dict[str, tuple[_Sentence, float]]:
+        """Per insats, its sentence closest in meaning to the clause and the cosine; empty when meaning cannot
+        be judged (no embedder, the embedder unreachable, too few insatser for a median to mean anything).
+
+        Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``):
+        that keeps a list over the archive to a few dozen short embeddings, and on the pooled sets more
+        candidates did not judge better (their chance of a stray close sentence grows with their number).
+        A sentence that denies something does not count, unless the question asks about what was missing:
+        the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades externt".
+        """
+        if self.meaning is None or len(judged) < _MEANING_MIN_INSATSER:
+            return {}
+        candidates = {
+            insats: [j.sentence for j in js if negated or not j.denies][:_CANDIDATES] for insats, js in judged.items()
+        }
+        texts = [s.matched for sentences in candidates.values() for s in sentences]
+        scores = self.meaning.similarities(clause, texts) if texts else None
+        if scores is None:
+            return {}
+        closest: dict[str, tuple[_Sentence, float]] = {}
+        at = 0
+        for insats, sentences in candidates.items():
+            for sentence, score in zip(sentences, scores[at : at + len(sentences)], strict=True):
+                if insats not in closest or score > closest[insats][1]:
+                    closest[insats] = (sentence, score)
+            at += len(sentences)
+        return closest
 
     def _common_ground(self, words: list[set[str]], catalog: Catalog) -> list[bool]:
         """Per word, whether nearly every insats uses it in running text ("deltagare"): such a word cannot tell
@@ -87,6 +165,13 @@ class ListAnswerer:
             common[min(range(len(words)), key=lambda i: used[i])] = False
         return common
 
+
+# Set on the pooled list questions of dev, examples and archive-a (bench/NOTES.md, session 8): an insats
+# qualifies by meaning 0.02 above the median insats's closest sentence; words count unless 0.03 below it.
+_MEANING_MARGIN = 0.02
+_WORD_FLOOR = 0.03
+_CANDIDATES = 4  # sentences per insats read for meaning
+_MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
 
 # A word three in four insatser use is common ground; among fewer than six, sharing a word says little.
 _COMMON_SHARE = 0.75
