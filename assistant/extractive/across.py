@@ -119,7 +119,8 @@ class ListAnswerer:
         self, clause: str, judged: dict[str, list[Judged]], *, negated: bool
     ) -> dict[str, tuple[_Sentence, float]]:
         """Per insats, its sentence closest in meaning to the clause and the cosine; empty when meaning cannot
-        be judged (no embedder, the embedder unreachable, too few insatser for a median to mean anything).
+        be judged (no embedder, the embedder unreachable, too few insatser for a median to mean anything, or
+        so many that embedding their sentences would keep the answer waiting: words alone decide there).
 
         Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``):
         that keeps a list over the archive to a few dozen short embeddings, and on the pooled sets more
@@ -127,7 +128,7 @@ class ListAnswerer:
         A sentence that denies something does not count, unless the question asks about what was missing:
         the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades externt".
         """
-        if self.meaning is None or len(judged) < _MEANING_MIN_INSATSER:
+        if self.meaning is None or not _MEANING_MIN_INSATSER <= len(judged) <= _MEANING_MAX_INSATSER:
             return {}
         candidates = {
             insats: [j.sentence for j in js if negated or not j.denies][:_CANDIDATES] for insats, js in judged.items()
@@ -172,6 +173,9 @@ _MEANING_MARGIN = 0.02
 _WORD_FLOOR = 0.03
 _CANDIDATES = 4  # sentences per insats read for meaning
 _MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
+# Past this many insatser asked, a list embeds over a hundred new sentences (about 4 s on two busy cores with
+# PyTorch): words alone decide, as before meaning was judged.
+_MEANING_MAX_INSATSER = 30
 
 # A word three in four insatser use is common ground; among fewer than six, sharing a word says little.
 _COMMON_SHARE = 0.75
