@@ -122,17 +122,22 @@ class ListAnswerer:
         be judged (no embedder, the embedder unreachable, too few insatser for a median to mean anything, or
         so many that embedding their sentences would keep the answer waiting: words alone decide there).
 
-        Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``):
-        that keeps a list over the archive to a few dozen short embeddings, and on the pooled sets more
-        candidates did not judge better (their chance of a stray close sentence grows with their number).
+        Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``; more
+        where it has none of them): that keeps a list over the archive to a few dozen short embeddings, and on
+        the pooled sets more candidates did not judge better (the chance of a stray close sentence grows with
+        their number).
         A sentence that denies something does not count, unless the question asks about what was missing:
         the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades externt".
         """
         if self.meaning is None or not _MEANING_MIN_INSATSER <= len(judged) <= _MEANING_MAX_INSATSER:
             return {}
-        candidates = {
-            insats: [j.sentence for j in js if negated or not j.denies][:_CANDIDATES] for insats, js in judged.items()
-        }
+        candidates = {}
+        for insats, js in judged.items():
+            sentences = [j for j in js if negated or not j.denies]
+            # An insats none of whose sentences uses a word of the question says it in other words if at all,
+            # and the order of its sentences gives no hint where: more of them are read.
+            limit = _CANDIDATES if any(j.own for j in sentences) else _CANDIDATES_UNWORDED
+            candidates[insats] = [j.sentence for j in sentences[:limit]]
         texts = [s.matched for sentences in candidates.values() for s in sentences]
         scores = self.meaning.similarities(clause, texts) if texts else None
         if scores is None:
@@ -168,10 +173,11 @@ class ListAnswerer:
 
 
 # Set on the pooled list questions of dev, examples and archive-a (bench/NOTES.md, session 8): an insats
-# qualifies by meaning 0.02 above the median insats's closest sentence; words count unless 0.03 below it.
-_MEANING_MARGIN = 0.02
+# qualifies by meaning 0.0175 above the median insats's closest sentence; words count unless 0.03 below it.
+_MEANING_MARGIN = 0.0175
 _WORD_FLOOR = 0.03
 _CANDIDATES = 4  # sentences per insats read for meaning
+_CANDIDATES_UNWORDED = 8  # … when none of its sentences uses a word of the question
 _MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
 # Past this many insatser asked, a list embeds over a hundred new sentences (about 4 s on two busy cores with
 # PyTorch): words alone decide, as before meaning was judged.
