@@ -131,3 +131,20 @@ def test_common_ground_cannot_make_up_for_a_missing_specific_word():
     judged = judge_sentences([passage], words, common=[False, False, True])
     assert judged and not judged[0].covers
     assert judge_sentences([passage], [{"mal"}, {"deltag"}], common=[False, True])[0].covers
+
+
+def test_qualification_is_relative_to_the_archives_median():
+    from assistant.extractive.across import Judgment, qualified
+    from assistant.extractive.sentences import _Sentence
+
+    said = {name: _Sentence(f"{name} säger det.", _passage("Bron.md"), 1.0) for name in "abcde"}
+    judgments = {
+        "a": Judgment(None, said["a"], 0.90),  # no words, but clearly closer than the rest: qualifies
+        "b": Judgment(said["b"], said["b"], 0.84),  # words, meaning near the median: qualifies
+        "c": Judgment(said["c"], said["c"], 0.79),  # words in a sentence about something else: does not
+        "d": Judgment(None, said["d"], 0.84),
+        "e": Judgment(None, said["e"], 0.83),
+    }
+    assert qualified(judgments) == {"a": said["a"], "b": said["b"]}
+    # Without meaning (no embedder), words alone decide.
+    assert set(qualified({k: Judgment(j.by_words, None, None) for k, j in judgments.items()})) == {"b", "c"}

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import cast
 
 from assistant.answer import Passage
@@ -25,6 +26,7 @@ from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import fold
 from index.places import kommuner, landskap
+from index.records import Insats
 from index.titlepage import TYPE_NAMES
 
 
@@ -60,25 +62,13 @@ class ListAnswerer:
         word may instead be carried by the passage around the sentence or by the section it stands in) and
         none of its passages says that thing does not exist, unless the question asks for that; or when one of
         its sentences comes clearly closer in meaning to what the question asks than the rest of the archive's
-        do (``_qualified``)."""
+        do (``qualified``)."""
         catalog = self.catalog()
+        kind = self._report_kind(query, catalog)
+        insatser, judgments = self.judge(query, words, filters)
+        chosen = qualified(judgments)
         used: list[Passage] = []
         bullets = []
-        # "… i slutrapporterna" asks those reports only, when the archive has any.
-        kind = query.report_type
-        if kind not in {info.report_type for info in catalog.reports.values()}:
-            kind = None
-        common = self._common_ground(words, catalog)
-        # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
-        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
-        insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
-        judged = {}
-        for insats in insatser:
-            scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
-            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
-            judged[insats.id] = judge_sentences(passages, words, denials=not query.negated, common=common)
-        clause = membership_clause(query.text, (*(i.name for i in catalog.insatser), *kommuner().values()))
-        chosen = self._qualified(clause, judged, negated=query.negated)
         for insats in insatser:
             if (best := chosen.get(insats.id)) is not None:
                 kommun = f" ({insats.kommun})" if insats.kommun else ""
@@ -96,24 +86,36 @@ class ListAnswerer:
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
-    def _qualified(self, clause: str, judged: dict[str, list[Judged]], *, negated: bool) -> dict[str, _Sentence]:
-        """Per qualifying insats, the sentence to quote: the one that covers the words, else the one closest
-        in meaning. An insats qualifies by words unless its meaning falls well below the archive's median (its
-        words then stand in a sentence about something else), or by meaning alone when its closest sentence
-        stands clearly above that median."""
-        by_words = {i: next((j.sentence for j in js if j.covers), None) for i, js in judged.items()}
-        closest = self._closest(clause, judged, negated=negated)
-        if not closest:
-            return {i: s for i, s in by_words.items() if s is not None}
-        median = statistics.median(score for _, score in closest.values())
-        chosen = {}
-        for insats, words in by_words.items():
-            sentence, score = closest.get(insats, (None, median))
-            if words is not None and score - median >= -_WORD_FLOOR:
-                chosen[insats] = words
-            elif sentence is not None and score - median >= _MEANING_MARGIN:
-                chosen[insats] = sentence
-        return chosen
+    def judge(
+        self, query: Query, words: list[set[str]], filters: Filters | None
+    ) -> tuple[list[Insats], dict[str, Judgment]]:
+        """The insatser asked (those of the landskap the question names, if any) and how each answers: its
+        sentence that covers the words, and its sentence closest in meaning with the cosine. bench/lists.py
+        reads these to set the margins."""
+        catalog = self.catalog()
+        # "… i slutrapporterna" asks those reports only, when the archive has any.
+        kind = self._report_kind(query, catalog)
+        common = self._common_ground(words, catalog)
+        # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
+        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
+        insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        judged = {}
+        for insats in insatser:
+            scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
+            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
+            judged[insats.id] = judge_sentences(passages, words, denials=not query.negated, common=common)
+        clause = membership_clause(query.text, (*(i.name for i in catalog.insatser), *kommuner().values()))
+        closest = self._closest(clause, judged, negated=query.negated)
+        judgments = {
+            insats: Judgment(next((j.sentence for j in js if j.covers), None), *closest.get(insats, (None, None)))
+            for insats, js in judged.items()
+        }
+        return insatser, judgments
+
+    @staticmethod
+    def _report_kind(query: Query, catalog: Catalog) -> str | None:
+        kind = query.report_type
+        return kind if kind in {info.report_type for info in catalog.reports.values()} else None
 
     def _closest(
         self, clause: str, judged: dict[str, list[Judged]], *, negated: bool
@@ -125,19 +127,19 @@ class ListAnswerer:
         Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``; more
         where it has none of them): that keeps a list over the archive to a few dozen short embeddings, and on
         the pooled sets more candidates did not judge better (the chance of a stray close sentence grows with
-        their number).
-        A sentence that denies something does not count, unless the question asks about what was missing:
-        the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades externt".
+        their number). A sentence that denies something does not count, unless the question asks about what
+        was missing: the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades
+        externt".
         """
         if self.meaning is None or not _MEANING_MIN_INSATSER <= len(judged) <= _MEANING_MAX_INSATSER:
             return {}
         candidates = {}
         for insats, js in judged.items():
-            sentences = [j for j in js if negated or not j.denies]
+            readable = [j for j in js if negated or not j.denies]
             # An insats none of whose sentences uses a word of the question says it in other words if at all,
             # and the order of its sentences gives no hint where: more of them are read.
-            limit = _CANDIDATES if any(j.own for j in sentences) else _CANDIDATES_UNWORDED
-            candidates[insats] = [j.sentence for j in sentences[:limit]]
+            limit = _CANDIDATES if any(j.own for j in readable) else _CANDIDATES_UNWORDED
+            candidates[insats] = [j.sentence for j in readable[:limit]]
         texts = [s.matched for sentences in candidates.values() for s in sentences]
         scores = self.meaning.similarities(clause, texts) if texts else None
         if scores is None:
@@ -170,6 +172,38 @@ class ListAnswerer:
         if common and all(common):
             common[min(range(len(words)), key=lambda i: used[i])] = False
         return common
+
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """How one insats answers a question across the archive."""
+
+    by_words: _Sentence | None  # its sentence that covers the question's words, if any
+    closest: _Sentence | None  # its sentence closest in meaning to the question; None when meaning is not judged
+    similarity: float | None  # that sentence's cosine to the question's membership clause
+
+
+def qualified(
+    judgments: dict[str, Judgment], *, margin: float | None = None, floor: float | None = None
+) -> dict[str, _Sentence]:
+    """Per qualifying insats, the sentence to quote: the one that covers the words, else the one closest in
+    meaning. An insats qualifies by words unless its meaning falls ``floor`` below the median insats's (its
+    words then stand in a sentence about something else), or by meaning alone when its closest sentence stands
+    ``margin`` above that median. Without meaning, words alone decide."""
+    margin = _MEANING_MARGIN if margin is None else margin
+    floor = _WORD_FLOOR if floor is None else floor
+    scores = [j.similarity for j in judgments.values() if j.similarity is not None]
+    median = statistics.median(scores) if scores else None
+    chosen = {}
+    for insats, judgment in judgments.items():
+        if median is None or judgment.similarity is None:
+            if judgment.by_words is not None:
+                chosen[insats] = judgment.by_words
+        elif judgment.by_words is not None and judgment.similarity - median >= -floor:
+            chosen[insats] = judgment.by_words
+        elif judgment.closest is not None and judgment.similarity - median >= margin:
+            chosen[insats] = judgment.closest
+    return chosen
 
 
 # Set on the pooled list questions of dev, examples and archive-a (bench/NOTES.md, session 8): an insats
