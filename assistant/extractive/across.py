@@ -213,9 +213,10 @@ _WORD_FLOOR = 0.03
 _CANDIDATES = 4  # sentences per insats read for meaning
 _CANDIDATES_UNWORDED = 8  # … when none of its sentences uses a word of the question
 _MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
-# Past this many insatser asked, a list embeds over a hundred new sentences (about 4 s on two busy cores with
-# PyTorch): words alone decide, as before meaning was judged.
-_MEANING_MAX_INSATSER = 30
+# Past this many insatser asked, a list embeds about a hundred new sentences or more (25 a second with PyTorch
+# on two busy cores, 90 with onnx-int8): words alone decide there, as before meaning was judged. Sentence
+# vectors made at ingest would lift this.
+_MEANING_MAX_INSATSER = 20
 
 # A word three in four insatser use is common ground; among fewer than six, sharing a word says little.
 _COMMON_SHARE = 0.75
