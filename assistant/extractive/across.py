@@ -1,19 +1,32 @@
 """Questions across the archive ("vilka insatser …"): every insats is asked in turn; each that qualifies gets a
-bullet."""
+bullet.
+
+An insats qualifies by words and by meaning. By words: one of its sentences covers the question's words (see
+``judge_sentences``). By meaning: the sentence of its that comes closest to what the question asks of a member
+(the embedder's cosine to the question's membership clause) stands clearly above the archive's median insats for
+that question. Relative, because the e5 cosines of unrelated Swedish sentences all lie near 0.83: only the
+distance from the rest of the archive says anything. The margins below were set once, on the list questions
+of three sets pooled (bench/NOTES.md, "Lists by meaning"), never per set or per question.
+"""
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Callable
+from dataclasses import dataclass
+from typing import cast
 
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
-from assistant.extractive.sentences import _best_covering, _quote
+from assistant.extractive.meaning import SentenceEmbedder, SentenceMeaning, calibrated, membership_clause
+from assistant.extractive.sentences import Judged, _quote, _Sentence, judge_sentences
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import fold
-from index.places import landskap
+from index.places import kommuner, landskap
+from index.records import Insats
 from index.titlepage import TYPE_NAMES
 
 
@@ -24,34 +37,40 @@ class ListAnswerer:
         retriever: the hybrid search.
         catalog: returns the current catalog.
         per_insats: passages retrieved per insats.
+        meaning: judges sentences by meaning; by default the retriever's embedder when it is one the margins
+            were set for (``calibrated``), else none: qualification by words alone.
     """
 
     def __init__(
-        self, retriever: HybridRetriever, *, catalog: Callable[[], Catalog], per_insats: int, terms: ReportTerms
+        self,
+        retriever: HybridRetriever,
+        *,
+        catalog: Callable[[], Catalog],
+        per_insats: int,
+        terms: ReportTerms,
+        meaning: SentenceMeaning | None = None,
     ) -> None:
         self.retriever, self.catalog, self.per_insats = retriever, catalog, per_insats
         self.terms = terms
+        embedder = getattr(retriever, "embedder", None)
+        if meaning is None and hasattr(embedder, "embed_passages") and calibrated(getattr(embedder, "name", "")):
+            meaning = SentenceMeaning(cast(SentenceEmbedder, embedder))
+        self.meaning = meaning
 
     def answer(self, query: Query, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the words that say who is a member (a
-        word may instead be carried by the passage around the sentence or by the section it stands in), and
-        none of its passages says that thing does not exist, unless the question asks for that."""
+        word may instead be carried by the passage around the sentence or by the section it stands in) and
+        none of its passages says that thing does not exist, unless the question asks for that; or when one of
+        its sentences comes clearly closer in meaning to what the question asks than the rest of the archive's
+        do (``qualified``)."""
         catalog = self.catalog()
+        kind = self._report_kind(query, catalog)
+        insatser, judgments = self.judge(query, words, filters)
+        chosen = qualified(judgments)
         used: list[Passage] = []
         bullets = []
-        # "… i slutrapporterna" asks those reports only, when the archive has any.
-        kind = query.report_type
-        if kind not in {info.report_type for info in catalog.reports.values()}:
-            kind = None
-        common = self._common_ground(words, catalog)
-        # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
-        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
-        insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
         for insats in insatser:
-            scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
-            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
-            best = _best_covering(passages, words, denials=not query.negated, common=common)
-            if best is not None:
+            if (best := chosen.get(insats.id)) is not None:
                 kommun = f" ({insats.kommun})" if insats.kommun else ""
                 bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
         if not bullets:
@@ -66,6 +85,73 @@ class ListAnswerer:
             head = f"{len(bullets)} av {len(having)} insatser med {TYPE_NAMES.get(kind, (kind, ''))[0]} i arkivet:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
+
+    def judge(
+        self, query: Query, words: list[set[str]], filters: Filters | None
+    ) -> tuple[list[Insats], dict[str, Judgment]]:
+        """The insatser asked (those of the landskap the question names, if any) and how each answers: its
+        sentence that covers the words, and its sentence closest in meaning with the cosine. bench/lists.py
+        reads these to set the margins."""
+        catalog = self.catalog()
+        # "… i slutrapporterna" asks those reports only, when the archive has any.
+        kind = self._report_kind(query, catalog)
+        common = self._common_ground(words, catalog)
+        # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
+        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
+        insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        judged = {}
+        for insats in insatser:
+            scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
+            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
+            judged[insats.id] = judge_sentences(passages, words, denials=not query.negated, common=common)
+        clause = membership_clause(query.text, (*(i.name for i in catalog.insatser), *kommuner().values()))
+        closest = self._closest(clause, judged, negated=query.negated)
+        judgments = {
+            insats: Judgment(next((j.sentence for j in js if j.covers), None), *closest.get(insats, (None, None)))
+            for insats, js in judged.items()
+        }
+        return insatser, judgments
+
+    @staticmethod
+    def _report_kind(query: Query, catalog: Catalog) -> str | None:
+        kind = query.report_type
+        return kind if kind in {info.report_type for info in catalog.reports.values()} else None
+
+    def _closest(
+        self, clause: str, judged: dict[str, list[Judged]], *, negated: bool
+    ) -> dict[str, tuple[_Sentence, float]]:
+        """Per insats, its sentence closest in meaning to the clause and the cosine; empty when meaning cannot
+        be judged (no embedder, the embedder unreachable, too few insatser for a median to mean anything, or
+        so many that embedding their sentences would keep the answer waiting: words alone decide there).
+
+        Only each insats's few sentences with most of the question's words are read (``_CANDIDATES``; more
+        where it has none of them): that keeps a list over the archive to a few dozen short embeddings, and on
+        the pooled sets more candidates did not judge better (the chance of a stray close sentence grows with
+        their number). A sentence that denies something does not count, unless the question asks about what
+        was missing: the embedder reads "Någon extern utvärdering har inte gjorts" as close to "utvärderades
+        externt".
+        """
+        if self.meaning is None or not _MEANING_MIN_INSATSER <= len(judged) <= _MEANING_MAX_INSATSER:
+            return {}
+        candidates = {}
+        for insats, js in judged.items():
+            readable = [j for j in js if negated or not j.denies]
+            # An insats none of whose sentences uses a word of the question says it in other words if at all,
+            # and the order of its sentences gives no hint where: more of them are read.
+            limit = _CANDIDATES if any(j.own for j in readable) else _CANDIDATES_UNWORDED
+            candidates[insats] = [j.sentence for j in readable[:limit]]
+        texts = [s.matched for sentences in candidates.values() for s in sentences]
+        scores = self.meaning.similarities(clause, texts) if texts else None
+        if scores is None:
+            return {}
+        closest: dict[str, tuple[_Sentence, float]] = {}
+        at = 0
+        for insats, sentences in candidates.items():
+            for sentence, score in zip(sentences, scores[at : at + len(sentences)], strict=True):
+                if insats not in closest or score > closest[insats][1]:
+                    closest[insats] = (sentence, score)
+            at += len(sentences)
+        return closest
 
     def _common_ground(self, words: list[set[str]], catalog: Catalog) -> list[bool]:
         """Per word, whether nearly every insats uses it in running text ("deltagare"): such a word cannot tell
@@ -87,6 +173,50 @@ class ListAnswerer:
             common[min(range(len(words)), key=lambda i: used[i])] = False
         return common
 
+
+@dataclass(frozen=True, slots=True)
+class Judgment:
+    """How one insats answers a question across the archive."""
+
+    by_words: _Sentence | None  # its sentence that covers the question's words, if any
+    closest: _Sentence | None  # its sentence closest in meaning to the question; None when meaning is not judged
+    similarity: float | None  # that sentence's cosine to the question's membership clause
+
+
+def qualified(
+    judgments: dict[str, Judgment], *, margin: float | None = None, floor: float | None = None
+) -> dict[str, _Sentence]:
+    """Per qualifying insats, the sentence to quote: the one that covers the words, else the one closest in
+    meaning. An insats qualifies by words unless its meaning falls ``floor`` below the median insats's (its
+    words then stand in a sentence about something else), or by meaning alone when its closest sentence stands
+    ``margin`` above that median. Without meaning, words alone decide."""
+    margin = _MEANING_MARGIN if margin is None else margin
+    floor = _WORD_FLOOR if floor is None else floor
+    scores = [j.similarity for j in judgments.values() if j.similarity is not None]
+    median = statistics.median(scores) if scores else None
+    chosen = {}
+    for insats, judgment in judgments.items():
+        if median is None or judgment.similarity is None:
+            if judgment.by_words is not None:
+                chosen[insats] = judgment.by_words
+        elif judgment.by_words is not None and judgment.similarity - median >= -floor:
+            chosen[insats] = judgment.by_words
+        elif judgment.closest is not None and judgment.similarity - median >= margin:
+            chosen[insats] = judgment.closest
+    return chosen
+
+
+# Set on the pooled list questions of dev, examples and archive-a (bench/NOTES.md, session 8): an insats
+# qualifies by meaning 0.0175 above the median insats's closest sentence; words count unless 0.03 below it.
+_MEANING_MARGIN = 0.0175
+_WORD_FLOOR = 0.03
+_CANDIDATES = 4  # sentences per insats read for meaning
+_CANDIDATES_UNWORDED = 8  # … when none of its sentences uses a word of the question
+_MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
+# Past this many insatser asked, a list embeds about a hundred new sentences or more (25 a second with PyTorch
+# on two busy cores, 90 with onnx-int8): words alone decide there, as before meaning was judged. Sentence
+# vectors made at ingest would lift this.
+_MEANING_MAX_INSATSER = 20
 
 # A word three in four insatser use is common ground; among fewer than six, sharing a word says little.
 _COMMON_SHARE = 0.75

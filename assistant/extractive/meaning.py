@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import math
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Protocol
@@ -21,7 +22,7 @@ from index.remote_embed import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
 
-SENTENCE_CACHE = 8192  # sentence vectors kept (1.5 kB each as floats: about 12 MB)
+SENTENCE_CACHE = 8192  # sentence vectors kept, as 32-bit floats (1.5 kB each: about 13 MB; as lists, 100 MB)
 
 
 class SentenceEmbedder(Protocol):
@@ -47,7 +48,7 @@ class SentenceMeaning:
         if size < 1:
             raise ValueError("size must be positive")
         self.embedder, self.size = embedder, size
-        self._vectors: OrderedDict[tuple[str, str], list[float]] = OrderedDict()
+        self._vectors: OrderedDict[tuple[str, str], array[float]] = OrderedDict()
         self._lock = threading.Lock()
 
     def similarities(self, question: str, sentences: Sequence[str]) -> list[float] | None:
@@ -56,11 +57,11 @@ class SentenceMeaning:
             asked = self.embedder.embed_query(question)
             vectors = self._sentence_vectors(sentences)
         except EmbedderUnavailable as exc:
-            logger.warning("list qualified by words only: %s", exc)
+            logger.warning("sentences judged by words only: %s", exc)
             return None
         return [math.fsum(a * b for a, b in zip(asked, vector, strict=True)) for vector in vectors]
 
-    def _sentence_vectors(self, sentences: Sequence[str]) -> list[list[float]]:
+    def _sentence_vectors(self, sentences: Sequence[str]) -> list[array[float]]:
         name = self.embedder.name
         with self._lock:
             known = {s: self._vectors[(name, s)] for s in sentences if (name, s) in self._vectors}
@@ -68,7 +69,8 @@ class SentenceMeaning:
                 self._vectors.move_to_end((name, sentence))
         new = list(dict.fromkeys(s for s in sentences if s not in known))
         if new:
-            known.update(zip(new, self.embedder.embed_passages(new), strict=True))
+            vectors = self.embedder.embed_passages(new)
+            known.update((s, array("f", v)) for s, v in zip(new, vectors, strict=True))
             with self._lock:
                 for sentence in new:
                     self._vectors[(name, sentence)] = known[sentence]

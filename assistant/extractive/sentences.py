@@ -242,6 +242,50 @@ def _best_covering(
     return best
 
 
+@dataclass(frozen=True, slots=True)
+class Judged:
+    """One sentence of an insats's passages, judged against a question across the archive."""
+
+    sentence: _Sentence  # score: the question's own words it holds, the passage's rank breaking ties
+    own: int  # words of the question (not common ground) the sentence itself holds
+    covers: bool  # it holds, or its passage and heading carry, the words that say who is a member
+    denies: bool  # it says something does not exist ("Någon extern utvärdering har inte gjorts")
+
+
+def judge_sentences(
+    passages: Sequence[Passage],
+    words: list[set[str]],
+    *,
+    denials: bool = True,
+    common: Sequence[bool] = (),
+) -> list[Judged]:
+    """Every sentence of an insats's passages with how it covers ``words``; most of the words first.
+
+    Like ``_best_covering`` (denied words are not covered, a heading carries its words to the items under
+    it), with one difference: only the words that are not ``common`` ground count towards the two thirds
+    a sentence must cover. A word the whole archive uses tells no insats from the rest, so it cannot make up
+    for a missing specific word ("mål för könsfördelningen bland deltagarna" is not covered by "mål" alone).
+    """
+    common = list(common) or [False] * len(words)
+    specific = [w for w, c in zip(words, common, strict=True) if not c]
+    needed = math.ceil(len(specific) * 2 / 3)
+    judged = []
+    for rank, passage in enumerate(passages, start=1):
+        pieces = _pieces(passage)
+        said_not = [denied_terms(readable) for _, readable in pieces]
+        denied = set().union(*said_not) if denials else set()
+        around = set(analyze(passage.chunk.search_text)) - denied
+        heading = _terms(" ".join(passage.chunk.heading_path[-2:]))
+        for (sentence, readable), not_there in zip(pieces, said_not, strict=True):
+            terms = (_terms(readable) | heading) - denied
+            own = sum(1 for w in specific if _overlap(w, terms))
+            covered = sum(1 for w in specific if _overlap(w, terms | around))
+            score = own + 0.3 / rank
+            covers = bool(own) and covered >= needed
+            judged.append(Judged(_Sentence(sentence, passage, score, readable), own, covers, bool(not_there)))
+    return sorted(judged, key=lambda j: -j.sentence.score)
+
+
 def _counts_key(sentence: str, key: set[str]) -> bool:
     """Whether the sentence puts a number before one of the key words ("34 deltagare")."""
     counted: set[str] = set()
