@@ -23,6 +23,7 @@ from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats,
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
+from assistant.extractive.meaning import judge_for
 from assistant.intent import Query, content_words, membership_words, spelled_as_archive, words_of
 from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze
@@ -59,9 +60,14 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.catalog, self.lexical, self.sources = catalog, lexical, sources
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
-        self.facts = FactAnswerer(retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences)
+        meaning = judge_for(retriever)  # one memory of sentence vectors for facts and lists
+        self.facts = FactAnswerer(
+            retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences, meaning=meaning
+        )
         self.report_terms = ReportTerms(sources)
-        self.lists = ListAnswerer(retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms)
+        self.lists = ListAnswerer(
+            retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning
+        )
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)

@@ -14,13 +14,12 @@ from __future__ import annotations
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import cast
 
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
-from assistant.extractive.meaning import SentenceEmbedder, SentenceMeaning, calibrated, membership_clause
+from assistant.extractive.meaning import SentenceMeaning, judge_for, membership_clause
 from assistant.extractive.sentences import Judged, _quote, _Sentence, judge_sentences
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
@@ -52,10 +51,7 @@ class ListAnswerer:
     ) -> None:
         self.retriever, self.catalog, self.per_insats = retriever, catalog, per_insats
         self.terms = terms
-        embedder = getattr(retriever, "embedder", None)
-        if meaning is None and hasattr(embedder, "embed_passages") and calibrated(getattr(embedder, "name", "")):
-            meaning = SentenceMeaning(cast(SentenceEmbedder, embedder))
-        self.meaning = meaning
+        self.meaning = meaning if meaning is not None else judge_for(retriever)
 
     def answer(self, query: Query, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the words that say who is a member (a

@@ -6,7 +6,7 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from typing import Protocol, cast
+from typing import Protocol
 
 from assistant.answer import Passage
 from assistant.board.goals import GoalQuote, goals_of
@@ -14,7 +14,7 @@ from assistant.board.reading import Quote, read_report
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
 from assistant.extractive.draft import NO_ANSWER, Draft
-from assistant.extractive.meaning import SentenceEmbedder, SentenceMeaning, calibrated
+from assistant.extractive.meaning import SentenceMeaning, judge_for
 from assistant.extractive.sentences import (
     _answers_figure,
     _differing_figures,
@@ -78,10 +78,7 @@ class FactAnswerer:
     ) -> None:
         self.retriever, self.catalog, self.sources = retriever, catalog, sources
         self.k, self.max_sentences = k, max_sentences
-        embedder = getattr(retriever, "embedder", None)
-        if meaning is None and hasattr(embedder, "embed_passages") and calibrated(getattr(embedder, "name", "")):
-            meaning = SentenceMeaning(cast(SentenceEmbedder, embedder))
-        self.meaning = meaning
+        self.meaning = meaning if meaning is not None else judge_for(retriever)
 
     def answer(
         self,

@@ -15,7 +15,7 @@ import threading
 from array import array
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import Protocol, cast
 
 from assistant.intent import _FOLLOW_UP, _SENTENCE_END, _content, with_diacritics
 from index.remote_embed import EmbedderUnavailable
@@ -77,6 +77,14 @@ class SentenceMeaning:
                 while len(self._vectors) > self.size:
                     self._vectors.popitem(last=False)
         return [known[s] for s in sentences]
+
+
+def judge_for(retriever: object) -> SentenceMeaning | None:
+    """A judge by meaning over the retriever's embedder, when the margins were set for its model; else None."""
+    embedder = getattr(retriever, "embedder", None)
+    if hasattr(embedder, "embed_passages") and calibrated(getattr(embedder, "name", "")):
+        return SentenceMeaning(cast(SentenceEmbedder, embedder))
+    return None
 
 
 def calibrated(model: str) -> bool:

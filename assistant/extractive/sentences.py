@@ -210,38 +210,6 @@ def denied_terms(sentence: str) -> set[str]:
     return denied
 
 
-def _best_covering(
-    passages: Sequence[Passage],
-    words: list[set[str]],
-    *,
-    denials: bool = True,
-    common: Sequence[bool] = (),
-) -> _Sentence | None:
-    """The sentence that best shows an insats's passages cover ``words``; None when they do not. With
-    ``denials`` a word a sentence says does not exist is not covered ("Något brukarråd har inte funnits"); a
-    ``common`` word (one the whole archive uses) counts as covered and need not be in the sentence."""
-    common = list(common) or [False] * len(words)
-    best: _Sentence | None = None
-    for rank, passage in enumerate(passages, start=1):
-        pieces = _pieces(passage)
-        denied = set().union(*(denied_terms(readable) for _, readable in pieces)) if denials else set()
-        around = set(analyze(passage.chunk.search_text)) - denied
-        # Under "6.5 Systemfel" every item is a systemfel, whether or not it says so.
-        heading = _terms(" ".join(passage.chunk.heading_path[-2:]))
-        for sentence, readable in pieces:
-            terms = (_terms(readable) | heading) - denied
-            own = sum(1 for w, c in zip(words, common, strict=True) if not c and _overlap(w, terms))
-            covered = sum(1 for w, c in zip(words, common, strict=True) if c or _overlap(w, terms | around))
-            # Two thirds of a long question's words will do ("utbildat personal i motiverande samtal (MI)"
-            # is answered by "utbildade i MI"); a short question's words must all be there.
-            if not own or covered < math.ceil(len(words) * 2 / 3):
-                continue
-            score = own + 0.3 / rank
-            if best is None or score > best.score:
-                best = _Sentence(sentence, passage, score, readable)
-    return best
-
-
 @dataclass(frozen=True, slots=True)
 class Judged:
     """One sentence of an insats's passages, judged against a question across the archive."""
@@ -261,9 +229,8 @@ def judge_sentences(
 ) -> list[Judged]:
     """Every sentence of an insats's passages with how it covers ``words``; most of the words first.
 
-    Like ``_best_covering`` (denied words are not covered, a heading carries its words to the items under
-    it), with one difference: only the words that are not ``common`` ground count towards the two thirds
-    a sentence must cover. A word the whole archive uses tells no insats from the rest, so it cannot make up
+    Denied words are not covered, and a heading carries its words to the items under it. Only the words that
+    are not ``common`` ground count towards the two thirds a sentence must cover. A word the whole archive uses tells no insats from the rest, so it cannot make up
     for a missing specific word ("mål för könsfördelningen bland deltagarna" is not covered by "mål" alone).
     """
     common = list(common) or [False] * len(words)
