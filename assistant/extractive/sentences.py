@@ -230,8 +230,9 @@ def judge_sentences(
     """Every sentence of an insats's passages with how it covers ``words``; most of the words first.
 
     Denied words are not covered, and a heading carries its words to the items under it. Only the words that
-    are not ``common`` ground count towards the two thirds a sentence must cover. A word the whole archive uses tells no insats from the rest, so it cannot make up
-    for a missing specific word ("mål för könsfördelningen bland deltagarna" is not covered by "mål" alone).
+    are not ``common`` ground count towards the two thirds a sentence must cover: a word the whole archive
+    uses tells no insats from the rest, so it cannot make up for a missing specific word ("mål för
+    könsfördelningen bland deltagarna" is not covered by "mål" alone).
     """
     common = list(common) or [False] * len(words)
     specific = [w for w, c in zip(words, common, strict=True) if not c]
