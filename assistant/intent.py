@@ -506,6 +506,14 @@ _QUALIFIER = re.compile(r"\b(?:där|som|vilket|vilken|när|så att)\b.*", re.IGN
 _ITEM_WORDS = 3
 
 
+def member_clause(text: str) -> str:
+    """The part of a question across the archive that says who is a member: its first sentence with content, up
+    to a follow-up ("…, och ungefär hur många?", "i så fall vilken och varför"), which asks about the members."""
+    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
+    clause = next((s for s in sentences if _content(s)), text)
+    return _FOLLOW_UP.split(clause, maxsplit=1)[0]
+
+
 def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     """What a question across the archive asks of each insats: the content words of its first sentence up to
     any follow-up, where the items of an "X, Y eller Z" are alternatives (one of them is enough).
@@ -513,9 +521,7 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     "Vilka insatser bromsades av att personalen var sjukskriven, sa upp sig eller att tjänster stod tomma?" asks
     for "bromsades" and one of "sjukskriven" / "tomma"; "…, och ungefär hur många?" adds nothing to qualify on.
     """
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    clause = next((s for s in sentences if _content(s)), text)
-    clause = _FOLLOW_UP.split(clause, maxsplit=1)[0]
+    clause = member_clause(text)
     parts = _ALTERNATIVE.split(clause)
     segments, separators = parts[0::2], parts[1::2]
     last_or = max((i for i, sep in enumerate(separators) if sep.lower() == "eller"), default=None)

@@ -17,7 +17,7 @@ from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from typing import Protocol, cast
 
-from assistant.intent import _FOLLOW_UP, _SENTENCE_END, _content, with_diacritics
+from assistant.intent import member_clause, with_diacritics
 from index.remote_embed import EmbedderUnavailable
 
 logger = logging.getLogger(__name__)
@@ -99,7 +99,5 @@ def membership_clause(text: str, names: Iterable[str] = ()) -> str:
     its first sentence with content, up to a follow-up ("…, och ungefär hur många?", "i så fall vilken och
     varför"), which asks about the members and would pull every sentence towards itself; å/ä/ö a keyboard left
     out are put back (``names``: the archive's own names), as for the dense search."""
-    sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
-    clause = next((s for s in sentences if _content(s)), text)
-    clause = _FOLLOW_UP.split(clause, maxsplit=1)[0].strip() or text
+    clause = member_clause(text).strip() or text
     return with_diacritics(clause, names)
