@@ -136,7 +136,11 @@ class FactAnswerer:
             chosen = _distinct([*lead, *chosen])[: room + len(lead) - 1]
         lines += [_quote(s, used) for s in chosen]
         notices = (*(register.notices if register else ()), *differing)
-        names = (*(register.insatser if register else ()), *(s.passage.insats for s in chosen if s.passage.insats))
+        names = (
+            *(register.insatser if register else ()),
+            *((named[0].insats.name,) if goals else ()),
+            *(s.passage.insats for s in chosen if s.passage.insats),
+        )
         text = "\n".join(dict.fromkeys(lines))
         return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
 
