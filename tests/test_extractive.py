@@ -296,5 +296,7 @@ def test_money_asked_is_answered_with_granted_and_used_read_together():
     )
     over = {("bron", "beviljade_medel"): {"100000"}, ("bron", "utnyttjade_medel"): {"120000"}}
     assert "20 000 kr mer än beviljat" in _money_read_together("bron", over, cited)
+    nearly = {("bron", "beviljade_medel"): {"1800000"}, ("bron", "utnyttjade_medel"): {"1796540"}}
+    assert "Det är 99,8 % av det beviljade; 3 460 kr blev kvar" in _money_read_together("bron", nearly, cited)
     differing = {**values, ("bron", "utnyttjade_medel"): {"1312560", "1200000"}}
     assert _money_read_together("bron", differing, cited) == ""  # each report's value is shown on its own

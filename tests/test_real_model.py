@@ -233,3 +233,29 @@ def test_serve_answers_over_http_with_the_real_model(real_examples, tmp_path, mo
     assert found.json()["results"] and all(
         r["source"].endswith((".md", ".txt", ".pdf", ".docx")) for r in found.json()["results"]
     )
+
+
+# --- the answer first: money read together, goals beside outcomes, each part of a question ------------------
+
+
+def test_money_is_answered_first_with_granted_and_used_read_together(assistant):
+    answer = assistant.ask("Hur mycket av pengarna användes i Vägen framåt Söderhamn?")
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Utnyttjat 1 796 540 kr av beviljade 1 800 000 kr")
+    assert "Det är 99,8 % av det beviljade; 3 460 kr blev kvar (beräknat)." in first
+    assert not answer.notices  # the amounts stand in their cited passages; the computed ones cite nothing
+
+
+def test_a_goal_question_is_answered_with_each_goal_beside_its_outcome(assistant):
+    lines = assistant.ask("Nådde Steg för steg Sandviken sina mål?").text.splitlines()
+    assert lines[0].startswith("Mål enligt slutrapporten: ") and " – utfall: " in lines[0]
+    assert any(
+        "Minst 40 % går vidare till arbete eller studier" in line and "41 % (15 av 36)" in line for line in lines
+    )
+
+
+def test_each_part_of_a_compound_question_is_answered(assistant):
+    text = assistant.ask(
+        "Hur många deltagare hade Friskare tillsammans Gävle, och varför blev det färre än planerat?"
+    ).text
+    assert "44 deltagare" in text and "primärvården i Gävle omorganiserades" in text

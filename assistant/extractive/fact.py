@@ -367,13 +367,21 @@ def _money_read_together(
     notes = "".join(
         f"[{n}]" for n in dict.fromkeys((cited[(insats, "utnyttjade_medel")], cited[(insats, "beviljade_medel")]))
     )
-    share = round(100 * used / total)
     rest = total - used
+    share = _percent(100 * used / total, exact=rest == 0)
     remainder = f"{_kronor(rest)} blev kvar" if rest >= 0 else f"{_kronor(-rest)} mer än beviljat"
     return (
         f"Utnyttjat {_kronor(used)} av beviljade {_kronor(total)} {notes}. "
         f"Det är {share} % av det beviljade; {remainder} (beräknat)."
     )
+
+
+def _percent(share: float, *, exact: bool) -> str:
+    """A whole percent, or one decimal where rounding would say all or none of it when that is not so."""
+    whole = round(share)
+    if (whole == 100 and not exact) or (whole == 0 and share > 0):
+        return f"{share:.1f}".replace(".", ",")
+    return str(whole)
 
 
 def _kronor(amount: int) -> str:
