@@ -300,3 +300,15 @@ def test_money_asked_is_answered_with_granted_and_used_read_together():
     assert "Det är 99,8 % av det beviljade; 3 460 kr blev kvar" in _money_read_together("bron", nearly, cited)
     differing = {**values, ("bron", "utnyttjade_medel"): {"1312560", "1200000"}}
     assert _money_read_together("bron", differing, cited) == ""  # each report's value is shown on its own
+
+
+def test_a_bare_yes_or_no_is_quoted_with_what_it_rests_on():
+    text = (
+        "Nej, insatsen lever inte vidare efter projekttiden. Nämnden beslutade i november att inte finansiera den. "
+        "Coacherna har gått till andra uppdrag i kommunen."
+    )
+    assert _split(text) == [
+        "Nej, insatsen lever inte vidare efter projekttiden. Nämnden beslutade i november att inte finansiera den.",
+        "Coacherna har gått till andra uppdrag i kommunen.",
+    ]
+    assert len(_split("Janne var projektledare under hela tiden. Han slutade efter tre år i tjänsten.")) == 2

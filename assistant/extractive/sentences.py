@@ -136,14 +136,23 @@ _TABLE_SEPARATOR = re.compile(r"^[\s|:+-]+$")
 _BACK_REFERENCE = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:av|bland)\s+(?:dessa|dem)\b|^\W*(?:därav|varav)\b", re.IGNORECASE)
 
 
+# A bare yes or no ("Ja, insatsen är implementerad.", "Nej, …") answers the form's question; what it rests on (who
+# decided, from when) follows in the next sentence, so the two are quoted together.
+_YES_NO = re.compile(r"^\W*(?:ja|nej)\b,?", re.IGNORECASE)
+
+
 def _continued(sentences: Sequence[str]) -> list[str]:
-    """``sentences`` with each one that points back joined to the sentence before it."""
+    """``sentences`` with each one that points back joined to the sentence before it, and the sentence after a
+    bare yes or no joined to it."""
     joined: list[str] = []
+    answered = False  # the sentence before is a yes or no still waiting for its grounds
     for sentence in sentences:
-        if joined and _BACK_REFERENCE.match(sentence):
+        if joined and (answered or _BACK_REFERENCE.match(sentence)):
             joined[-1] = f"{joined[-1]} {sentence}"
+            answered = False
         else:
             joined.append(sentence)
+            answered = bool(_YES_NO.match(sentence))
     return joined
 
 
