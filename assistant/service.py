@@ -22,7 +22,7 @@ from assistant.board.summary import Summary, summarize_insats
 from assistant.catalog import Catalog
 from assistant.cite import extract_citations, unsupported_figures
 from assistant.digest import digest
-from assistant.errors import EmptyQuestion
+from assistant.errors import BadFilter, EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, SourceReader
 from assistant.intent import Query, read_question
 from assistant.retrieve import Filters, HybridRetriever
@@ -125,15 +125,14 @@ class Assistant:
             raise EmptyQuestion("Frågan är tom. Skriv vad du vill veta.")
         if len(question) > MAX_QUESTION_CHARS:
             raise EmptyQuestion(f"Frågan är för lång (högst {MAX_QUESTION_CHARS} tecken); korta ner den.")
-        query = read_question(question.strip(), history, self.catalog())  # the one reading of the question
-        streams = hasattr(self.answerer, "answer_streaming")
-        board = self._board_summary(query) if filters is None or filters.empty() else None
-        if board is not None:
-            draft, streams = board, False
-        elif on_token is not None and streams:
-            draft = cast(StreamingAnswerer, self.answerer).answer_streaming(query, filters=filters, on_token=on_token)
-        else:
-            draft = self.answerer.answer(query, filters=filters)
+        try:
+            draft, streams = self._draft(question, history, filters=filters, on_token=on_token)
+        except BadFilter:
+            if filters is not None and not filters.empty():
+                raise  # the caller's own filter: the message tells them what to change
+            # A re-index removed an insats the question was read against (the archive folder lost its last
+            # report): read the question again against the catalog as it is now.
+            draft, streams = self._draft(question, history, filters=filters, on_token=on_token)
         answer = self._checked(draft)
         progress = self.progress() if self.progress is not None else None
         if progress is not None and not progress.complete:
@@ -143,6 +142,19 @@ class Assistant:
                 if piece:
                     on_token(piece)
         return answer
+
+    def _draft(
+        self, question: str, history: Sequence[str], *, filters: Filters | None, on_token: TokenFn | None
+    ) -> tuple[Draft, bool]:
+        """The answerer's draft and whether it was streamed."""
+        query = read_question(question.strip(), history, self.catalog())  # the one reading of the question
+        board = self._board_summary(query) if filters is None or filters.empty() else None
+        if board is not None:
+            return board, False
+        if on_token is not None and hasattr(self.answerer, "answer_streaming"):
+            streaming = cast(StreamingAnswerer, self.answerer)
+            return streaming.answer_streaming(query, filters=filters, on_token=on_token), True
+        return self.answerer.answer(query, filters=filters), False
 
     def _board_summary(self, query: Query) -> Draft | None:
         """A board-summary request about named insatser, answered by the summary engine at chat length.

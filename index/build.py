@@ -199,7 +199,10 @@ def build_index(
         if wrote:  # an unchanged file leaves nothing to refresh
             lexical.maybe()
     stores.register.set_stats(stats)
-    if prune:
+    if prune and not files:
+        # A folder that holds nothing at all is more likely an unmounted share than an emptied archive.
+        logger.warning("%s holds no reports: nothing is removed from the index", root)
+    if prune and files:
         present = {source for _, source in files}
         for row in stores.register.files():
             if row["root"] == root_key and row["source"] not in present:

@@ -192,3 +192,32 @@ def test_a_question_about_a_goal_leads_with_the_goal_beside_its_outcome(assistan
     assert "33 personer" in answer.text  # the outcome, where the goal section states none beside the goal
     assert answer.text.count("Målet var 40 deltagare") == 1  # a goal shown is not quoted again
     assert not answer.notices
+
+
+def test_a_question_read_against_an_insats_a_reindex_removed_is_read_again(assistant):
+    from assistant.errors import BadFilter
+
+    real, calls = assistant.answerer, []
+
+    class _RemovedMidAnswer:
+        def answer(self, query, *, filters=None):
+            calls.append(query)
+            if len(calls) == 1:  # the catalog moved on between reading the question and searching
+                raise BadFilter('Ingen insats i arkivet heter något i stil med "borta".')
+            return real.answer(query, filters=filters)
+
+    assistant.answerer = _RemovedMidAnswer()
+    try:
+        answer = assistant.ask("Hur mycket pengar fick Vägen framåt Söderhamn?")
+    finally:
+        assistant.answerer = real
+    assert len(calls) == 2 and "1 250 000 kr" in answer.text
+    assistant.answerer = _RemovedMidAnswer()
+    calls.clear()
+    try:
+        from assistant.retrieve import Filters
+
+        with pytest.raises(BadFilter):  # a filter the caller chose is the caller's to fix
+            assistant.ask("Hur mycket pengar fick Vägen framåt Söderhamn?", filters=Filters(insats="borta"))
+    finally:
+        assistant.answerer = real

@@ -95,6 +95,16 @@ def test_removed_file_is_pruned_only_when_asked(make_archive, corpus):
     _ids_agree(archive)
 
 
+def test_a_folder_that_holds_nothing_prunes_nothing(make_archive, corpus):
+    archive = make_archive()
+    archive.ingest(corpus)
+    before = set(archive.register.chunk_ids("lotsen_ocr.txt"))
+    for path in [p for p in corpus.rglob("*") if p.is_file()]:
+        path.unlink()  # as an unmounted share looks
+    assert archive.ingest(corpus, prune=True).removed == []
+    assert set(archive.register.chunk_ids("lotsen_ocr.txt")) == before
+
+
 def test_bad_files_are_reported_in_swedish_and_the_rest_indexed(make_archive, corpus):
     (corpus / "tom.md").write_bytes(b"")
     (corpus / "bild.txt").write_bytes(bytes(range(256)) * 50)

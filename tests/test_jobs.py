@@ -13,12 +13,14 @@ class _SlowArchive:
 
     def __init__(self, *, fail: Exception | None = None) -> None:
         self.roots: list[Path] = []
+        self.pruned: list[bool] = []
         self.release = threading.Event()
         self.started = threading.Event()
         self.fail = fail
 
-    def ingest(self, root, *, progress=None):
+    def ingest(self, root, *, prune=False, progress=None):
         self.roots.append(root)
+        self.pruned.append(prune)
         progress("files", 2)
         progress("file", 1)
         progress("chunks", 7)
@@ -45,6 +47,7 @@ def test_a_run_reports_progress_and_its_outcome(tmp_path):
     assert done.state == "klar" and not done.running
     assert done.message.startswith("2 inlästa, 0 oförändrade, 1 misslyckade")
     assert done.failed == (("c.pdf", "PDF-filen är trasig"),)
+    assert archive.pruned == [True]  # the archive folder is the truth: a deleted report leaves the index
 
 
 def test_a_run_asked_for_while_one_is_going_follows_it_once(tmp_path):

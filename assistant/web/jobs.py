@@ -31,7 +31,8 @@ class JobStatus:
 
 
 class IngestJob:
-    """Runs ``archive.ingest(root)`` in a thread; readers keep searching the previous generation meanwhile."""
+    """Runs ``archive.ingest(root, prune=True)`` in a thread; readers keep searching the previous generation
+    meanwhile."""
 
     def __init__(self, archive: Archive) -> None:
         self.archive = archive
@@ -96,7 +97,8 @@ class IngestJob:
                 logger.info("ingest %s: %d/%d files, %d passages", root, s.files_done, s.files_total, s.chunks)
 
         try:
-            report = self.archive.ingest(root, progress=progress)
+            # The archive folder is the server's truth: a report deleted from it must stop being cited.
+            report = self.archive.ingest(root, prune=True, progress=progress)
         except (ArkivError, EmbedderUnavailable) as exc:
             self._finish("misslyckades", str(exc), ())
             return
