@@ -95,24 +95,7 @@ class FactAnswerer:
         register = self._from_register(query, named)
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        scored = _ranked(passages, key, headings=bool(named), counts=wants_figure, weak=weak - key, causal=query.reason)
-        if query.kind != "summary":  # a summary asks for everything; closeness to "sammanfatta X" says nothing
-            scored = self._by_meaning(query.text, scored)
-        everything = [s for s in scored if s.score > 0]
-        if not everything and named:
-            # None of the question's words is in the named insats's best passages (a paraphrase): search has
-            # already ranked them by meaning, so their sentences stand in that order.
-            everything = [replace(s, score=0.3 / (rank + 1)) for rank, s in enumerate(scored)]
-        ranked = everything
-        if wants_figure:
-            ranked = [
-                s for s in ranked if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
-            ]
-            # A named insats's reports that state no figure on the topic still tell what they say about it (the
-            # register's fields answer only part of a question that asks more); but no amount is no answer to
-            # what something cost, whatever else is said about it.
-            if not ranked and named and not query.money:
-                ranked = everything
+        ranked = self._sentences(query, named, key, weak, passages)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = _per_part(passages, parts, headings=bool(named), often=query.often) if len(parts) > 1 else []
         goals = self._goals(named[0], key) if named and _asks_goal(query) else []
@@ -143,6 +126,31 @@ class FactAnswerer:
         )
         text = "\n".join(dict.fromkeys(lines))
         return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
+
+    def _sentences(
+        self, query: Query, named: Sequence[NameMatch], key: set[str], weak: set[str], passages: list[Passage]
+    ) -> list[_Sentence]:
+        """The passages' sentences that answer the question, best first: by its words and by meaning, and for a
+        figure question only those that state one."""
+        scored = _ranked(passages, key, headings=bool(named), counts=query.figure, weak=weak - key, causal=query.reason)
+        if query.kind != "summary":  # a summary asks for everything; closeness to "sammanfatta X" says nothing
+            scored = self._by_meaning(query.text, scored)
+        everything = [s for s in scored if s.score > 0]
+        if not everything and named:
+            # None of the question's words is in the named insats's best passages (a paraphrase): search has
+            # already ranked them by meaning, so their sentences stand in that order.
+            everything = [replace(s, score=0.3 / (rank + 1)) for rank, s in enumerate(scored)]
+        if not query.figure:
+            return everything
+        ranked = [
+            s for s in everything if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
+        ]
+        # A named insats's reports that state no figure on the topic still tell what they say about it (the
+        # register's fields answer only part of a question that asks more); but no amount is no answer to what
+        # something cost, whatever else is said about it.
+        if not ranked and named and not query.money:
+            return everything
+        return ranked
 
     def _by_meaning(self, question: str, scored: list[_Sentence]) -> list[_Sentence]:
         """``scored`` with the best candidates also judged by meaning: the e5 cosine of each to the question,
