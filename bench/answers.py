@@ -9,7 +9,7 @@ Latency: answerscore.py runs the system through ``--relay``, which feeds `arkiv 
 at a time after a warm-up question (model loading is not counted) and times each answer; p50/p95 are printed
 beside the scorer's figures.
 
-    python bench/answers.py                          # dev, archive-a and examples with the bundled e5
+    python bench/answers.py                          # dev, archive-a, examples and archive-b, bundled e5
     python bench/answers.py --sets examples --model hashing
     python bench/answers.py --show-failures 3        # the scorer's failure listing per set
 
@@ -36,6 +36,7 @@ SETS = {
     "dev": (SHARED / "eval" / "dev.jsonl", SHARED / "seeds"),
     "archive-a": (SHARED / "eval" / "archive-a" / "questions.jsonl", SHARED / "eval" / "archive-a" / "files"),
     "examples": (ROOT / "examples" / "questions.jsonl", ROOT / "examples" / "rapporter"),
+    "archive-b": (ROOT / "examples" / "archive-b" / "questions.jsonl", ROOT / "examples" / "archive-b" / "files"),
 }
 COLUMNS = ("score", "facts", "facts_all", "cite", "list", "neg", "neg_fig", "conflict", "grounded", "missing")
 WARM_UP = {"id": "__warm_up__", "question": "Vilka insatser finns i arkivet?"}

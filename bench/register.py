@@ -1,6 +1,6 @@
 """The insats register against a gold grouping: insatser right, names right, every report placed, fields read.
 
-For each archive (archive-a, the fictional examples, the seeds) every file is read and analysed as ingest
+For each archive (archive-a, the fictional examples and archive-b, the seeds) every file is read and analysed as ingest
 does it (no embedding), the reports are grouped, and the result is scored against a gold ``register.json``
 (a list of ``{"namn", "kommun", "filer"}``):
 
@@ -10,7 +10,7 @@ does it (no embedding), the reports are grouped, and the result is scored agains
 - fields: per report, which of dnr, period, beviljat, utnyttjat, huvudman and kommun were found, and for
   the final reports in ``bench/gold/fields.json`` whether the values are the ones the document states.
 
-    python bench/register.py [--set archive-a|examples|seeds ...] [-v] [--json FILE]
+    python bench/register.py [--set archive-a|archive-b|examples|seeds ...] [-v] [--json FILE]
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ SHARED = ROOT.parent / "shared"
 SETS: dict[str, tuple[Path, Path]] = {
     "archive-a": (SHARED / "eval" / "archive-a" / "files", SHARED / "eval" / "archive-a" / "register.json"),
     "examples": (ROOT / "examples" / "rapporter", ROOT / "examples" / "register.json"),
+    "archive-b": (ROOT / "examples" / "archive-b" / "files", ROOT / "examples" / "archive-b" / "register.json"),
     "seeds": (SHARED / "seeds", ROOT / "bench" / "gold" / "seeds_register.json"),
 }
 FIELD_GOLD = ROOT / "bench" / "gold" / "fields.json"

@@ -1,10 +1,11 @@
-"""Retrieval quality on four sets: Arkiv's search against three baselines, in one process.
+"""Retrieval quality on five sets: Arkiv's search against three baselines, in one process.
 
 Sets (each indexed once into ``bench/.cache/retrieval/<set>``; vectors cached, so reruns take seconds):
   dev       ../shared/eval/dev.jsonl over ../shared/seeds
   archive-a ../shared/eval/archive-a/questions.jsonl over archive-a/files
   swefaq    ../shared/eval/swefaq (corpus.jsonl written as one <id>.txt per document; gold is a document id)
   examples  examples/questions.jsonl over examples/rapporter
+  archive-b examples/archive-b/questions.jsonl over archive-b/files (another förbund's templates, other hands)
 
 Systems:
   arkiv   the product's ``HybridRetriever.search`` (what ``arkiv search --jsonl`` prints)
@@ -55,7 +56,7 @@ from index.build import IngestReport, embed_chunks  # noqa: E402
 from index.parse import read_document  # noqa: E402
 from index.records import Chunk  # noqa: E402
 
-SETS = ("dev", "archive-a", "swefaq", "examples")
+SETS = ("dev", "archive-a", "swefaq", "examples", "archive-b")
 SYSTEMS = ("arkiv", "naive", "bm25", "hybrid")
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "all@5")
 K = 10
@@ -100,6 +101,10 @@ def load(name: str) -> dict:  # type: ignore[type-arg]
     if name == "examples":
         ds = h.load_set(str(ROOT / "examples" / "questions.jsonl"), None)
         ds["corpus"] = ROOT / "examples" / "rapporter"
+        return ds
+    if name == "archive-b":  # our second fictional archive, in another förbund's templates
+        ds = h.load_set(str(ROOT / "examples" / "archive-b" / "questions.jsonl"), None)
+        ds["corpus"] = ROOT / "examples" / "archive-b" / "files"
         return ds
     raise SystemExit(f"unknown set {name!r}; known: {', '.join(SETS)}")
 
