@@ -32,7 +32,11 @@ from index.records import Insats
 SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # What went well: "framgång-" in all its forms, and the plain-language ways of saying it. A quarterly
     # report has no 6.x analysis: its "Sammanfattande bedömning" holds the same topics.
-    (("framgang", "positiva effekt", "fungerade bast", "fungerat bra"), ("framgangsfaktorer", "lardomar", "bedomning")),
+    # The plain words for success count too: "lyckades", "lyckats", and the spoken "funkade", "funkat".
+    (
+        ("framgang", "positiva effekt", "fungerade bast", "fungerat bra", "lyckades", "lyckats", "funkade", "funkat"),
+        ("framgangsfaktorer", "lardomar", "bedomning"),
+    ),
     # What stood in the way: the template's own word "systemfel" and its everyday synonym "hinder".
     (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
     # Lessons: "lärdom", "lärde sig", "lärt", and "erfarenhet(er)", which reports use for the same thing.
@@ -65,7 +69,9 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 SUMMARY_CUES = (
     "sammanfatt",  # "sammanfatta", "sammanfattning"
     "sammanstall",  # "sammanställ", "sammanställning"
-    "styrelse",  # "för styrelsen": what the board reads is a summary
+    # What the board is to read is a summary: the board as recipient ("för/till/inför styrelsen", "styrelsemötet",
+    # "styrelsen vill ha"), not as the one who acted ("beviljade styrelsen …?" asks a fact).
+    r"(?:for|till|infor|at) (?:\w+ )?styrel|styrelse(?:mot|sammanf)|styrelsen (?:vill|behover|onskar)",
     "punktform",  # "i punktform": a digest, not one fact
     "laget i",  # "läget i X": where an insats stands as a whole
     "oversikt",  # "översikt"
@@ -85,12 +91,16 @@ SUMMARY_ORDER = (
 )
 # Words that name a kind of report (matched anywhere in the folded question).
 REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    # An evaluation is written by a högskola or universitet, as "forskare" or "följeforskning".
-    (("utvardering", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
+    # An evaluation is written by a högskola or universitet, as "forskare" or "följeforskning", by "utvärderarna".
+    (("utvardering", "utvarderar", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
     # "kvartalsrapport(en/erna)".
     (("kvartalsrapport",), "kvartalsrapport"),
-    # "slutrapport(en/erna)".
-    (("slutrapport",), "slutrapport"),
+    # "slutrapport(en/erna)", "slutredovisning(en)".
+    (("slutrapport", "slutredovisning"), "slutrapport"),
+    # The interim reports under their other names: "lägesrapport", "delårsrapport", "delrapport", "tertialrapport".
+    (("lagesrapport", "delarsrapport", "delrapport", "tertialrapport", "halvarsrapport"), "lagesrapport"),
+    # "förstudie(n)".
+    (("forstudie",), "forstudie"),
 )
 # Wording that asks across the archive ("vilka insatser …"): one good passage per report, not five from one.
 LIST_CUES = (
@@ -149,9 +159,21 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" beviljat", " beviljade", " beviljades"), ("beviljade_medel",)),
     # Funds used: "utnyttja", "användes", "förbrukat", "gick åt".
     ((" utnyttja", " anvandes", " forbrukat", " gick at "), ("utnyttjade_medel",)),
-    # When it ran: "tidsperiod", "insatstid", "vilken period", "pågick", "startade", "slutade".
+    # When it ran: "tidsperiod", "insatstid", "vilken period", "pågick", "startade", "slutade", and as it is said,
+    # "hur länge", "höll (den) på".
     (
-        (" tidsperiod", " insatstid", " vilken period", " pagick", " startade", " slutade"),
+        (
+            " tidsperiod",
+            " insatstid",
+            " vilken period",
+            " pagick",
+            " startade",
+            " slutade",
+            " hur lange ",
+            " holl pa ",
+            " holl den pa ",
+            " holl de pa ",
+        ),
         ("period_start", "period_end"),
     ),
     # Who to contact: "kontaktperson".
@@ -160,6 +182,10 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" parter", " samverkanspart", " samarbetspart"), ("samverkanspart",)),
     # Who owned it: "ägde", "ägare", "huvudman", "drev(s)".
     ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), ("organisation",)),
+    # What an insats is ("vad är det för nåt?", "vad var det för insats?"): who ran it and when, as the register
+    # states, before the sentences that describe it.
+    ((" vad ar det for ", " vad var det for "), ("organisation",)),
+    ((" vad ar det for ", " vad var det for "), ("period_start", "period_end")),
 )
 # Wording that asks for a cause or a reason (padded with spaces).
 REASON_CUES = (
@@ -297,7 +323,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     padded = f" {folded} "
     names = tuple(insatser_in_text(text, insatser))
     places = kommuner()
-    kommun = next((w for w in words if w in places or w.removesuffix("s") in places), None)
+    kommun = _kommun(text, places, insatser)
     topics = tuple(topic_hints(text))
     summary = summary_sections(text)
     wanted = [fields for cues, fields in REGISTER_FIELDS if any(cue in padded for cue in cues)]
@@ -402,6 +428,64 @@ def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
     return tuple(keys for _, keys in sorted(found))
 
 
+@dataclass(frozen=True, slots=True)
+class MoneyCondition:
+    """A question across the archive that asks about money left or overspent ("vilka insatser hade mer än
+    100 000 kr kvar?"): the register's granted and used amounts answer it, compared, not matched as words."""
+
+    over: bool  # True: used more than granted; False: money left over
+    minimum: int = 0  # the amount the difference must pass ("mer än 100 000 kr"), 0 = any
+
+
+# Money not spent: "kvar", "återstod", "överskott", "inte förbrukat/utnyttjat/använt", "blev över",
+# "återbetalas". Money overspent: "överskred", "gick över budget", "mer än beviljat", "underskott".
+_LEFT = re.compile(
+    r"\b(?:kvar|aterstod\w*|overskott\w*|blev over|aterbetal\w*|aterg\w+)\b"
+    r"|\b(?:inte|ej) (?:\w+ )?(?:forbruka|utnyttja|anvan|nyttja|rekvirera)\w*"
+)
+_OVER = re.compile(r"\boverskr\w*|\bgick over (?:budget|ramen)|\bmer an (?:de )?bevilja\w*|\bunderskott\w*")
+_THRESHOLD = re.compile(
+    r"\b(?:mer an|over|minst|mer an totalt)\s+(\d{1,3}(?:[ \u00a0]\d{3})+|\d+)\s*(kr|kronor|tkr|mkr)?"
+)
+
+
+def money_condition(clause: str) -> MoneyCondition | None:
+    """The money condition of a list question's membership clause, or None when it asks something else. The
+    clause must speak of money ("kr", "pengar", "medel", "budget") beside the word for left or over."""
+    text = " ".join(re.findall(r"\w+", fold(clause)))
+    if not re.search(r"\b(?:kr|kronor|pengar\w*|medel|medlen|budget\w*|belopp\w*|tkr)\b", text):
+        return None
+    over = bool(_OVER.search(text))
+    if not over and not _LEFT.search(text):
+        return None
+    threshold = _THRESHOLD.search(text)
+    minimum = 0
+    if threshold is not None:
+        unit = (threshold.group(2) or "kr").lower()
+        minimum = int(re.sub(r"\D", "", threshold.group(1))) * {"tkr": 1_000, "mkr": 1_000_000}.get(unit, 1)
+    return MoneyCondition(over, minimum)
+
+
+def _kommun(text: str, places: Collection[str], insatser: Sequence[Insats]) -> str | None:
+    """The first kommun the question names. A name that is also an everyday word ("vara", "mark", "berg") counts
+    in lower case only when an insats of the archive is there: "kan vara ett problem" names no kommun."""
+    archive = {fold(i.kommun) for i in insatser if i.kommun}
+    for word in re.findall(r"\w+", text):
+        folded = fold(word)
+        name = folded if folded in places else folded.removesuffix("s")
+        if name not in places:
+            continue
+        if word.islower() and name in _EVERYDAY_KOMMUNER and name not in archive:
+            continue
+        return folded
+    return None
+
+
+# Kommun names that are also everyday Swedish words (folded): "vara" (be), "mark" (ground), "berg" (mountain),
+# "boden" (the shed), "kil" (wedge), "lund" (grove), "malå" → "mala" (grind), "åre" → "are", "ale".
+_EVERYDAY_KOMMUNER = frozenset({"vara", "mark", "berg", "boden", "kil", "lund", "mala", "are", "ale"})
+
+
 def report_type_included(question: str) -> bool:
     """Whether a question asks to include what a kind of report says ("… och vad utvärderingen kom fram till",
     "ta med vad högskolan säger") rather than to keep to it ("enligt utvärderingen"): "vad" makes the report
@@ -498,6 +582,12 @@ _FOLLOW_UP = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE_END = re.compile(r"[?!.](?=\s|$)")
+_REQUEST = re.compile(
+    r"\b(?:(?:kan|kunde|skulle) (?:du|ni) (?:kunna )?)?(?:sammanfatta|sammanställa|sammanställ|göra en sammanfattning|"
+    r"ge en sammanfattning|skriva en sammanfattning)\b",
+    re.IGNORECASE,
+)
+_RECIPIENT = re.compile(r"\b(?:för|till|inför|åt) (?:\w+ )?styrel\w*", re.IGNORECASE)
 # A coordination's parts: split at commas and at "eller".
 _ALTERNATIVE = re.compile(r"\s*(,|\beller\b)\s*", re.IGNORECASE)
 # A relative or subordinate clause after an alternative qualifies it ("nåt liknande råd där deltagarna …").
@@ -511,7 +601,15 @@ def member_clause(text: str) -> str:
     to a follow-up ("…, och ungefär hur många?", "i så fall vilken och varför"), which asks about the members."""
     sentences = [s for s in _SENTENCE_END.split(text) if s.strip()]
     clause = next((s for s in sentences if _content(s)), text)
-    return _FOLLOW_UP.split(clause, maxsplit=1)[0]
+    clause = _FOLLOW_UP.split(clause, maxsplit=1)[0]
+    # The request and its recipient ("– kan du sammanfatta vad rapporterna säger till styrelsen") say what to do
+    # with the answer, not who qualifies: the topic is what comes before the request, or the rest without it.
+    clause = _RECIPIENT.sub(" ", clause)
+    request = _REQUEST.search(clause)
+    if request is not None:
+        before = clause[: request.start()]
+        clause = before if _content(before) else before + clause[request.end() :]
+    return clause
 
 
 def membership(text: str) -> tuple[tuple[Word, ...], ...]:

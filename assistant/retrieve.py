@@ -59,7 +59,18 @@ BACKMATTER = frozenset({"referenser", "innehall", "forkortningar", "kontakt"})
 # answers only who wrote or led something: it yields like backmatter unless the question asks "vem".
 SIGNATURE = frozenset({"uppgiftslamnare"})
 # The report types the register reads from title pages (index/titlepage.py); "rapport" is one of no known genre.
-REPORT_TYPES = ("slutrapport", "kvartalsrapport", "lagesrapport", "utvardering", "forstudie", "ansokan", "rapport")
+# Every type the title page reader gives, "okand" (no genre named) included: the answer engine scopes a search to
+# the reports of one type, whatever type they are.
+REPORT_TYPES = (
+    "slutrapport",
+    "kvartalsrapport",
+    "lagesrapport",
+    "utvardering",
+    "forstudie",
+    "ansokan",
+    "rapport",
+    "okand",
+)
 # Where a report says what it found, as a whole: asked "vad utvärderingen kom fram till", these come first.
 OWN_SUMMARY = ("sammanfattning", "slutsatser")
 # Filtered dense searches over at most this many chunks are scored exactly (ChromaStore.search_among).
@@ -372,9 +383,9 @@ class HybridRetriever:
         picked: list[str] = []
         for _ in range(self.summary_topic_rounds):
             for group in groups:
-                cid = next((c for c in group if c not in picked), None)
-                if cid is not None:
-                    picked.append(cid)
+                turn = next((c for c in group if c not in picked), None)
+                if turn is not None:
+                    picked.append(turn)
         first_pass = set(picked)
         picked += [
             cid
@@ -386,8 +397,8 @@ class HybridRetriever:
             return ranked
         top = ranked[0][1] if ranked else 1.0
         first = [(cid, top + (len(picked) - i) * 1e-6) for i, cid in enumerate(picked)]
-        chosen = set(picked)
-        return first + [(cid, s) for cid, s in ranked if cid not in chosen]
+        placed = set(picked)
+        return first + [(cid, s) for cid, s in ranked if cid not in placed]
 
     def _focus(
         self,

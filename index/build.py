@@ -43,6 +43,7 @@ from index.register import FileRow, Register, VectorCache
 from index.repair import needs_repair, repair
 from index.sections import find_sections
 from index.store import ChromaStore
+from index.titlepage import TYPE_NAMES
 
 logger = logging.getLogger(__name__)
 
@@ -364,8 +365,9 @@ def analyse_document(doc: Document, chunker: Chunker) -> tuple[list[Chunk], Repo
 
 
 def _chunk_title(insats: str | None, report_type: str, title: str) -> str:
-    kind = {"slutrapport": "Slutrapport", "kvartalsrapport": "Kvartalsrapport", "utvardering": "Utvärdering"}
-    parts = [insats or title[:80], kind.get(report_type, "")]
+    # Every named genre ("Lägesrapport", "Förstudie" as well as "Slutrapport"); not the bare "rapport".
+    kind = TYPE_NAMES[report_type][0].capitalize() if report_type in TYPE_NAMES and report_type != "rapport" else ""
+    parts = [insats or title[:80], kind]
     return " – ".join(p for p in parts if p)
 
 

@@ -16,7 +16,7 @@ from datetime import date
 from index import titlepage
 from index.analyze import fold
 from index.mentions import abbreviations, find_mentions
-from index.money import amount, budget_table
+from index.money import amount, budget_table, granted_and_used
 from index.places import kommuner
 from index.records import Field, ReportMeta, Section
 
@@ -41,10 +41,12 @@ LABELS: dict[str, str] = {
     # a granted amount follows (a colon, a cell, a digit), never prose ("beviljade medel för att anställa").
     "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|bevilja(?:t|de|d) (?:[\w-]+ )?(?:\w*medel|budget|"
     r"bidrag|stod|belopp)(?=\s*(?:<br>|\n|:|\||\t|\d|totalt|for (?:hela )?(?:insats|projekt|forstudie|perioden)))|"
-    r"(?:totalt )?beviljat(?=\s*:)",
+    r"(?:totalt )?beviljat(?=\s*(?::|\|))",
     "utnyttjade_medel": r"(?:utnyttjade|forbrukade|nyttjade|upparbetade|anvanda) (?:[\w-]+ )?\w*medel"
     r"(?=\s*(?:<br>|\n|:|\||\t|\d|totalt))|(?:utnyttjat|forbrukat|nyttjat) belopp(?=\s*(?:<br>|\n|:|\||\t|\d))|"
-    r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*:)",
+    r"(?:utnyttjat|forbrukat|totalt utfall)(?=\s*(?::|\|))|"
+    # "Förbrukat av beviljade medel | 1 577 950 av 1 580 000 kr"
+    r"(?:utnyttjat|forbrukat|nyttjat) av (?:de )?beviljade medl?e[nl](?=\s*(?:<br>|\n|:|\||\t|\d))",
     "diarienummer": r"diarienummer|dnr|arendenummer",
     "organisation": r"organisations ?namn|huvudman(?: for insatsen)?|insatsagare|projektagare|"
     r"ansvarig organisation|sokande organisation",
@@ -112,7 +114,7 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         found = next(_label_values(text, folded, name), None)
         if found is not None:
             fields.append(found)
-    for name, field in budget_table(text):  # a budget | utfall table's total row, when no field states it
+    for name, field in (*budget_table(text), *granted_and_used(text)):  # a table's total row, a sentence
         if not any(f.name == name for f in fields):
             fields.append(field)
     fields += _period(text, folded)

@@ -53,7 +53,7 @@ def budget_table(text: str) -> Iterator[tuple[str, Field]]:
         for later, line_start in rows[i + 1 : i + 40]:
             if line_start is None:
                 break
-            if later and _TOTAL_ROW.match(fold(later[0][0])):
+            if later and _TOTAL_ROW.match(fold(later[0][0]).strip("*_ ")):  # "**Summa**" in bold
                 for name, column in (("beviljade_medel", budget), ("utnyttjade_medel", outcome)):
                     if column < len(later) and (value := amount(later[column][0])):
                         cell, start = later[column]
@@ -78,3 +78,22 @@ def _table_rows(text: str) -> Iterator[tuple[list[tuple[str, int]], int | None]]
                 position += len(part) + 1
             yield cells, offset
         offset += len(line) + 1
+
+
+# Granted and used read together in one sentence: "Av (totalt) beviljade 2 230 000 kr har 2 104 870 kr
+# förbrukats/använts/utnyttjats." The sentence is how a report without a form states both.
+_GRANTED_AND_USED = re.compile(
+    r"\bav (?:totalt |de )?beviljade (?:medlen )?(?:pa )?(\d{1,3}(?:[ \u00a0]\d{3})+) ?(?:kr|kronor)\b,? har "
+    r"(?:totalt |sammanlagt )?(\d{1,3}(?:[ \u00a0]\d{3})+) ?(?:kr|kronor) (?:forbrukats|anvants|utnyttjats|nyttjats)"
+)
+
+
+def granted_and_used(text: str) -> Iterator[tuple[str, Field]]:
+    """Granted and used money from the first sentence that states both (see ``_GRANTED_AND_USED``)."""
+    match = _GRANTED_AND_USED.search(fold(text))
+    if match is None:
+        return
+    for name, group in (("beviljade_medel", 1), ("utnyttjade_medel", 2)):
+        start, end = match.span(group)
+        if value := amount(text[start:end] + " kr"):
+            yield name, Field(name, value, text[start:end], start, end)

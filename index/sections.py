@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
@@ -24,39 +24,108 @@ from index.records import Section
 SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("styrgrupp", ("styrgrupp", "mysam-gruppens analys"), False),
     ("bedomning", ("sammanfattande bedomning",), False),
+    # A report's own digest: "Sammanfattning", "Läget i korthet", "Kort om resultatet" (before "resultat").
+    ("sammanfattning", ("i korthet", "kort om"), False),
     # What went well: "framgångsfaktorer", "Vad har fungerat bra?", "Vad har gjort skillnad?".
-    ("framgangsfaktorer", ("framgangsfaktor", "positiva effekter", "fungerat bra", "gjort skillnad"), False),
-    # What stood in the way: "systemfel", "Hinder på systemnivå", "Vad har inte fungerat?".
-    ("systemfel", ("systemfel", "hinder", "inte fungerat", "fungerat mindre bra", "systemniva"), False),
-    ("lardomar", ("erfarenheter och lardomar", "tillvaratagna erfarenheter", "lardom", "lessons", "lart oss"), False),
+    (
+        "framgangsfaktorer",
+        ("framgangsfaktor", "framgangar", "positiva effekter", "fungerat bra", "gjort skillnad", "gatt bra"),
+        False,
+    ),
+    # What stood in the way: "systemfel", "Hinder på systemnivå", "Vad har inte fungerat?", "Svårigheter och
+    # utmaningar", "Vad har varit svårt?".
+    (
+        "systemfel",
+        (
+            "systemfel",
+            "hinder",
+            "inte fungerat",
+            "fungerat mindre bra",
+            "systemniva",
+            "svarighet",
+            "utmaning",
+            "varit svart",
+        ),
+        False,
+    ),
+    # What was learnt: "Erfarenheter och lärdomar", "Lärdomar", "Avslutande reflektioner".
+    (
+        "lardomar",
+        (
+            "erfarenheter och lardomar",
+            "tillvaratagna erfarenheter",
+            "lardom",
+            "lessons",
+            "lart oss",
+            "reflektion",
+            "^erfarenheter",  # a heading that opens with it; "Deltagarnas erfarenheter" is a finding
+        ),
+        False,
+    ),
     ("avvikelser", ("avvikelse",), False),
     ("arbetssatt", ("verksamhetsbeskrivning", "arbetssatt och"), False),
-    ("aktiviteter", ("aktivitetsrapport", "aktiviteter"), False),
+    # What was done: "Aktiviteter", "Vad har hänt under perioden?".
+    ("aktiviteter", ("aktivitetsrapport", "aktiviteter", "vad har hant"), False),
     ("ekonomi", ("ekonomi", "budget", "beviljade medel", "utnyttjade medel", "insatsmedel", "kostnad"), False),
-    ("allmanna_uppgifter", ("allmanna uppgifter",), False),
-    ("ansvarig", ("ansvarig for genomforande",), False),
-    ("samverkansparter", ("samverkansparter",), False),
+    # The form's block of facts, under its other names: "Projektfakta", "Grunduppgifter", "Projektuppgifter".
+    ("allmanna_uppgifter", ("allmanna uppgifter", "projektfakta", "grunduppgifter", "projektuppgifter"), False),
+    ("ansvarig", ("ansvarig for genomforande", "projektagare"), False),
+    # An evaluation's own conduct is its method, not the insats's way of working.
+    ("metod", ("utvarderingens genomforande", "studiens genomforande"), True),
+    # "Genomförande" tells how the work was done (after "ansvarig för genomförande", which it is part of).
+    ("arbetssatt", ("genomforande",), False),
+    # Who worked together: "Samverkansparter", "Samverkande organisationer", a heading opening with "Samverkan"
+    # (anchored: "Rehabsamverkan Bollnäs" is a name).
+    ("samverkansparter", ("samverkansparter", "samverkande organisationer", "^samverkan"), False),
     ("syfte", ("syfte och bakgrund", "syfte och fragestallning", "syfte"), False),
-    ("malgrupp", ("malgrupp",), False),
+    ("malgrupp", ("malgrupp", "rekrytering"), False),
     ("insatsbeskrivning", ("insatsbeskrivning",), False),
-    ("maluppfyllelse", ("maluppfyllelse", "insatsens mal", "mal samt delmal", "mal och resultat"), False),
+    # Goals read against outcomes: "Måluppfyllelse", "Mål och resultat", "Mål och utfall", "Resultat i förhållande
+    # till målen".
+    (
+        "maluppfyllelse",
+        (
+            "maluppfyllelse",
+            "insatsens mal",
+            "mal samt delmal",
+            "mal och resultat",
+            "mal och utfall",
+            "resultat i forhallande till",
+            "^mal",  # a heading opening with "Mål", "Målen" ("Målgrupp" has its own rule, earlier)
+        ),
+        False,
+    ),
     ("uppfoljning", ("uppfoljning och utvardering",), False),
     # What lives on: "Implementering", "Efter projekttiden", "Överlämning till ordinarie verksamhet".
     (
         "implementering",
-        ("implementera", "implementering", "efter projekttiden", "overlamning", "ordinarie verksamhet", "forankring"),
+        (
+            "implementera",
+            "implementering",
+            "efter projekttiden",
+            "overlamning",
+            "ordinarie verksamhet",
+            "forankring",
+            "fortsatt arbete",
+            "fortsattning",
+            "efter projektet",
+            "efter insatsen",
+            "lever vidare",
+        ),
         False,
     ),
-    ("brukarmedverkan", ("brukarmedverkan",), False),
+    # The participants' say: "Brukarmedverkan", "Brukarinflytande", "Deltagarinflytande".
+    ("brukarmedverkan", ("brukarmedverkan", "brukarinflytande", "deltagarinflytande"), False),
     ("uppgiftslamnare", ("uppgiftslamnare",), False),
-    ("slutsatser", ("slutsats",), False),
+    ("slutsatser", ("slutsats", "rekommendation"), False),
     ("sammanfattning", ("sammanfattning",), False),
     ("forkortningar", ("forkortningar",), False),
     ("innehall", ("innehall", "innehallsforteckning"), False),
     ("referenser", ("referenser", "referenslista", "kallor"), False),
-    ("metod", ("metod", "design", "procedur", "datainsamling", "dataanalys", "etiska"), True),
-    ("bakgrund", ("inledning", "bakgrund"), True),
-    ("resultat", ("resultat",), True),
+    ("metod", ("metod", "design", "procedur", "datainsamling", "dataanalys", "etiska", "upplagg"), True),
+    ("bakgrund", ("inledning", "bakgrund", "utgangslage"), True),
+    # Outcomes under their plain names: "Resultat", "Effekter och utfall", "Deltagare", "Vilka har deltagit?".
+    ("resultat", ("resultat", "effekter", "utfall", "deltagare", "deltagit"), True),
     ("analys", ("analys",), True),
     ("kontakt", ("kontakt",), True),
 )
@@ -88,6 +157,11 @@ SECTION_DESCRIPTIONS: dict[str, str] = {
     "slutsatser": "Slutsatser",
 }
 
+# "Del 3", "Avsnitt 2", "2)", "C." opening a line (a single capital letter and a full stop: an initial in a name
+# is followed by a surname, which the heading checks reject by the numbering's sequence).
+_ENUMERATOR = re.compile(
+    r"^(?:(?:[Dd][Ee][Ll]|[Aa]vsnitt|AVSNITT|[Kk]apitel|KAPITEL)\s+(\d{1,2})[.:]?|(\d{1,2})\)|([A-ZÅÄÖ])\.)\s+(?=\S)"
+)
 _MD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*(.+?)\*\*(.*)$")
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,3})\.?\s+(\S.*)$")
@@ -102,18 +176,38 @@ class Heading:
     title: str  # cleaned heading text
     number: tuple[int, ...] | None
     md_level: int | None  # markdown level, None for bold and plain lines
+    plain: bool = False  # an unformatted, unnumbered line read as a heading by its wording
+
+
+def _heading_words(title: str) -> str:
+    """A heading's wording, folded: without its enumerator ("Del 3", "C.", "2)"), a parenthesis, or the
+    instruction after a colon."""
+    title = _ENUMERATOR.sub("", title.strip())
+    return fold(re.sub(r"\(.*?\)", " ", title.split(":")[0] if ":" in title[:90] else title)).strip()
+
+
+def _position(phrase: str, text: str) -> int:
+    """Where ``phrase`` occurs in ``text`` (-1 if not); a phrase written "^…" only opens the heading."""
+    if phrase.startswith("^"):
+        return 0 if text.startswith(phrase[1:]) else -1
+    return text.find(phrase)
 
 
 def section_key(title: str) -> tuple[str | None, bool]:
     """The canonical key of a heading and whether it is weak (a generic word such as "Resultat")."""
-    text = fold(re.sub(r"\(.*?\)", " ", title.split(":")[0] if ":" in title[:90] else title))
+    text = _heading_words(title)
     for key, phrases, weak in SECTION_RULES:
         for phrase in phrases:
             # OCR damage ("Uppfoéljning", "Arbetssitt") defeats exact matching of long phrases.
             # partial_ratio aligns the shorter string inside the longer: only let the heading be the longer.
             # 90, not less: "insatsens namn" (a table label) is 88 from "insatsens mal".
-            fuzzy = len(phrase) >= 8 and len(text) >= len(phrase) and fuzz.partial_ratio(phrase, text) >= 90
-            if phrase in text or fuzzy:
+            fuzzy = (
+                not phrase.startswith("^")
+                and len(phrase) >= 8
+                and len(text) >= len(phrase)
+                and fuzz.partial_ratio(phrase, text) >= 90
+            )
+            if _position(phrase, text) >= 0 or fuzzy:
                 return key, weak
     return None, False
 
@@ -121,13 +215,13 @@ def section_key(title: str) -> tuple[str | None, bool]:
 def section_keys(title: str) -> tuple[str, ...]:
     """Every canonical key a heading names, in the order it names them: "Lärdomar, framgångsfaktorer och
     hinder" holds lardomar, framgangsfaktorer and systemfel. Weak (generic) keys only when nothing else."""
-    text = fold(re.sub(r"\(.*?\)", " ", title.split(":")[0] if ":" in title[:90] else title))
+    text = _heading_words(title)
     found: dict[str, int] = {}
     for key, phrases, weak in SECTION_RULES:
         if weak or key in found:
             continue
         for phrase in phrases:
-            position = text.find(phrase)
+            position = _position(phrase, text)
             if position >= 0:
                 found[key] = position
                 break
@@ -157,6 +251,11 @@ def find_sections(text: str) -> list[Section]:
         if own in NAVIGATION and any(entry[4] for entry in stack):
             own, weak = None, False  # "Innehåll:" inside a numbered chapter is its content, not a table of contents
         parent_key = next((entry[3] for entry in reversed(stack) if entry[3]), None)
+        if heading.plain and (parent_key if own is None or weak else own) == parent_key and sections:
+            # A plain sub-heading on its section's own topic ("Bakgrund" under "4.1 Syfte och bakgrund") is
+            # part of that section's text; only a change of topic starts a section.
+            sections[-1] = replace(sections[-1], end=end)
+            continue
         key = parent_key if (own is None or (weak and parent_key)) else own
         stack.append((depth, heading.md_level, heading.title, key, heading.number is not None))
         number = ".".join(map(str, heading.number)) if heading.number else None
@@ -175,7 +274,11 @@ def _place(stack: list[tuple[int, int | None, str, str | None, bool]], heading: 
             stack.pop()
         return depth
     if heading.md_level is not None:
-        while stack and stack[-1][1] is not None and stack[-1][1] >= heading.md_level:
+        # A markdown heading outranks the bold or plain headings under the previous one, and its own level.
+        while stack and (
+            (stack[-1][1] is None and not stack[-1][4])
+            or (stack[-1][1] is not None and stack[-1][1] >= heading.md_level)
+        ):
             stack.pop()
     else:
         while stack and not stack[-1][4] and stack[-1][1] is None:
@@ -186,8 +289,12 @@ def _place(stack: list[tuple[int, int | None, str, str | None, bool]], heading: 
 def _headings(text: str) -> Iterator[Heading]:
     current: tuple[int, ...] | None = None
     offset = 0
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
         heading = _classify(line, offset, current)
+        if heading is None and _plain_heading(line, lines[i + 1 :]):
+            lead = len(line) - len(line.lstrip())
+            heading = Heading(offset + lead, offset + len(line.rstrip()), _short_title(_clean(line)), None, None, True)
         if heading is not None:
             if heading.number is not None:
                 current = heading.number
@@ -222,6 +329,11 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
             return None
         end = offset + lead + len("**") * 2 + len(bold.group(1))
         return Heading(offset + lead, end, _short_title(rest if number else inner), number, None)
+    enumerated = _enumerated(_clean(stripped))
+    if enumerated is not None:
+        number, title = enumerated
+        if _plain_numbered_heading(number, title, current):
+            return Heading(offset + lead, offset + len(line), _short_title(_clean(stripped)), number, None)
     plain = _NUMBERED.match(stripped)
     if plain:
         number = tuple(int(part) for part in plain.group(1).split("."))
@@ -229,6 +341,53 @@ def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Headin
         if _plain_numbered_heading(number, title, current):
             return Heading(offset + lead, offset + len(line), _short_title(title), number, None)
     return None
+
+
+_BULLETS = "•-–*·▪"
+# A Swedish line that ends in a conjunction, a preposition or a copula goes on in the next line.
+_CONTINUES = frozenset(
+    "att och eller samt som var ar blev har hade med for av till om pa i genom under efter foljande".split()
+)
+
+
+def _plain_heading(line: str, rest: list[str]) -> bool:
+    """An unnumbered heading written as a plain line (PDF and text exports lose bold and heading styles):
+    a short line, set apart, that names a template section in so many words ("Sammanfattning", "Slutsatser
+    och rekommendationer", "Vad har fungerat bra?"). Running text wraps at a width, so a line that is only a
+    section name, capitalised, without figures or a full stop, and followed by a sentence, is a heading."""
+    if "\t" in line or "|" in line or _LEADER.search(line):
+        return False  # a table row or a table of contents entry
+    stripped = _clean(line)
+    if not stripped or len(stripped) > 60 or len(stripped.split()) > 6 or re.search(r"\d", stripped):
+        return False
+    if not stripped[0].isupper() or stripped.endswith((".", ",", ";", "!", "–", "-", ":")):
+        return False  # a colon leads in to the list or value after it
+    following = next((candidate.strip() for candidate in rest if candidate.strip()), "")
+    if not following or not (following[0].isupper() or following[0] in _BULLETS):
+        return False  # a form label's value (a figure) or the rest of a wrapped sentence follows
+    text = fold(stripped.rstrip(":?")).strip()
+    if text.split()[-1] in _CONTINUES:
+        return False  # "Syftet var att" is a lead-in to a list, not a heading
+    for _, phrases, weak in SECTION_RULES:
+        for phrase in phrases:
+            # Exact words only (no OCR fuzz): a generic word ("Resultat", "Metod") must be the whole line,
+            # a specific one may open or close it ("Andra framgångsfaktorer", "Ekonomi och budget").
+            bare = phrase.lstrip("^")
+            opening = "^" if phrase.startswith("^") else r"(?:^|\s)"
+            if text == bare or (not weak and re.search(rf"{opening}{re.escape(bare)}\w{{0,2}}(?:\s|$)", text)):
+                return True
+    return False
+
+
+def _enumerated(line: str) -> tuple[tuple[int, ...], str] | None:
+    """A heading's enumerator other than "5.1": "Del 3 Utgångsläge", "DEL 1  OM PROJEKTET", "2) Deltagare",
+    "C. Bakgrund" (the letter's place in the alphabet), with the title after it."""
+    match = _ENUMERATOR.match(line)
+    if not match:
+        return None
+    token = next(group for group in match.groups() if group)
+    number = int(token) if token.isdigit() else ord(token.upper()) - ord("A") + 1
+    return (number,), line[match.end() :]
 
 
 def _plain_numbered_heading(number: tuple[int, ...], title: str, current: tuple[int, ...] | None) -> bool:
@@ -242,8 +401,10 @@ def _plain_numbered_heading(number: tuple[int, ...], title: str, current: tuple[
     if key is not None and not weak and len(head) <= 90 and not head.endswith((".", "?", "!")):
         return current is None or number > current
     words = title.split()
-    if len(title) > 90 or len(words) > 10 or title.endswith((".", "?", "!", ";", ",")):
+    if len(title) > 90 or len(words) > 10 or title.endswith((".", "!", ";", ",")):
         return False
+    if title.endswith("?") and (len(words) > 8 or (current is None and not title.isupper())):
+        return False  # a short question in the numbering's sequence is a heading ("3.1 Vilka deltog?")
     return _follows(number, current)
 
 

@@ -20,10 +20,11 @@ GENRES: tuple[tuple[str, str], ...] = (
     (r"forstudie\w*|forprojektering", "forstudie"),
     (r"utvarderings?\w*|foljeforskning\w*|foljeutvardering\w*|effektutvardering\w*|evaluation", "utvardering"),
     (r"kvartalsrapport\w*", "kvartalsrapport"),
-    (r"slutrapport\w*|slutredovisning\w*|slutrapportering", "slutrapport"),
+    # "Projektredovisning": the account of a project as a whole, given at its end.
+    (r"slutrapport\w*|slutredovisning\w*|slutrapportering|projektredovisning\w*", "slutrapport"),
     (
         # (not "årsrapport" or "verksamhetsberättelse": those report on the förbund, not on one insats)
-        r"lagesrapport\w*|delrapport\w*|delredovisning\w*|halvarsrapport\w*|tertialrapport\w*"
+        r"lagesrapport\w*|delrapport\w*|delarsrapport\w*|delredovisning\w*|halvarsrapport\w*|tertialrapport\w*"
         r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|lagesbeskrivning",
         "lagesrapport",
     ),

@@ -312,3 +312,91 @@ def test_a_bare_yes_or_no_is_quoted_with_what_it_rests_on():
         "Coacherna har gått till andra uppdrag i kommunen.",
     ]
     assert len(_split("Janne var projektledare under hela tiden. Han slutade efter tre år i tjänsten.")) == 2
+
+
+def test_a_list_by_money_left_compares_granted_and_used_and_quotes_the_reason():
+    from index.records import Field
+
+    def money(source: str, granted: str, used: str, at: int) -> tuple[tuple[str, Field], ...]:
+        return (
+            (source, Field("beviljade_medel", granted, granted, at, at + 5)),
+            (source, Field("utnyttjade_medel", used, used, at, at + 5)),
+        )
+
+    bron = Insats(BRON.id, BRON.name, BRON.kommun, BRON.aliases, BRON.reports, money("bron.md", "900000", "700000", 0))
+    stigen = Insats(
+        STIGEN.id, STIGEN.name, STIGEN.kommun, STIGEN.aliases, STIGEN.reports, money("stigen.md", "500000", "450000", 0)
+    )
+    catalog = Catalog(
+        1,
+        (bron, stigen),
+        {
+            "bron.md": ReportInfo("bron.md", "slutrapport", "Gävle", bron, (2021, 2022)),
+            "stigen.md": ReportInfo("stigen.md", "slutrapport", "Ockelbo", stigen, (2022, 2023)),
+        },
+    )
+    reason = "Att 200 000 kr inte förbrukades beror på att en tjänst stod vakant under hösten."
+    texts = {"bron.md": [reason], "stigen.md": ["Ekonomin följde budgeten väl under hela projekttiden."]}
+
+    class Reports:
+        def chunks_of(self, source):
+            text = texts[source][0]
+            return [Chunk(f"{source}-e", source, text, 0, len(text), 1, "ekonomi", ("7. Ekonomi",), "")]
+
+    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=Reports())
+    draft = answerer.answer(
+        read_question("Vilka insatser hade mer än 100 000 kr kvar när de var klara?", catalog=catalog)
+    )
+    lines = draft.text.splitlines()
+    assert lines[0] == "1 av 2 insatser med beviljade och utnyttjade medel i arkivet:"
+    assert lines[1].startswith("- **Bron Gävle** (Gävle): utnyttjat 700 000 kr av beviljade 900 000 kr [1]. ")
+    assert "200 000 kr blev kvar (beräknat)." in lines[1] and reason in lines[1]
+    assert "Stigen" not in draft.text  # 50 000 kr left is not more than 100 000 kr
+    over = answerer.answer(read_question("Vilka insatser överskred budgeten?", catalog=catalog))
+    assert over.abstained  # neither used more than granted
+
+
+def test_a_plain_heading_line_is_not_read_into_the_first_sentence():
+    text = "Sammanfattning\nInsatsen nådde 40 deltagare och hälften gick vidare till arbete.\nDet gick bra."
+    assert _split(text)[0] == "Insatsen nådde 40 deltagare och hälften gick vidare till arbete."
+
+
+def test_a_name_mentioned_in_passing_is_not_taken_for_the_insats_of_the_same_kommun():
+    from assistant.extractive.absent import only_mentioned
+    from index.records import Mention
+
+    catalog = Catalog(
+        1,
+        CATALOG.insatser,
+        CATALOG.reports,
+        mentions=(
+            (
+                "bron.md",
+                Mention("Lotsen Gävle", 0, 12, "Lotsen Gävle tog emot fyra."),
+            ),
+        ),
+    )
+    note = only_mentioned(read_question("hur stor budget hade lotsen i gävle?", catalog=catalog), catalog, _Words())
+    assert note == "Lotsen Gävle nämns bara i förbigående i bron.md; arkivet har ingen rapport om den."
+
+
+def test_a_name_the_reports_use_throughout_is_discussed_not_mentioned_in_passing():
+    from assistant.extractive.absent import only_mentioned
+    from index.records import Mention
+
+    class Often(_Words):
+        def document_frequency(self, term):
+            return 40
+
+    catalog = Catalog(
+        1,
+        CATALOG.insatser,
+        CATALOG.reports,
+        mentions=(
+            (
+                "bron.md",
+                Mention("Lotsen Gävle", 0, 12, "."),
+            ),
+        ),
+    )
+    assert only_mentioned(read_question("hur ofta möttes lotsen i gävle?", catalog=catalog), catalog, Often()) is None

@@ -249,3 +249,38 @@ def test_a_quarter_is_read_as_written_by_staff():
         assert quarters_named(text) == q2, text
     assert quarters_named("fjärde kvartalet år 2022") == (("2022-10-01", "2022-12-31"),)
     assert quarters_named("Q5 2023") == () and quarters_named("sedan 2023") == ()
+
+
+def test_a_money_condition_is_read_from_a_list_question():
+    from assistant.intent import MoneyCondition, money_condition
+
+    assert money_condition("vilka insatser hade mer än 100 000 kr kvar när de var klara") == MoneyCondition(
+        False, 100_000
+    )
+    assert money_condition("Vilka insatser överskred budgeten?") == MoneyCondition(True, 0)
+    assert money_condition("vilka insatser har inte förbrukat alla medel") == MoneyCondition(False, 0)
+    assert money_condition("vilka insatser hade deltagare kvar vid årsskiftet") is None  # no money
+
+
+def test_a_kommun_that_is_also_an_everyday_word_counts_only_when_written_as_a_name():
+    assert read_question("sekretess kan vara ett problem överallt").kommun is None
+    assert read_question("Finns det insatser i Vara?").kommun == "vara"
+    assert read_question("vilka insatser finns i gävle").kommun == "gavle"
+
+
+def test_the_board_as_recipient_asks_for_a_summary_the_board_as_actor_does_not():
+    from assistant.intent import is_summary_question
+
+    assert is_summary_question("Styrelsen vill ha en samlad bild av systemfelen")
+    assert is_summary_question("kort sammanfattning av Bron till styrelsen tack")
+    assert is_summary_question("Vad behöver jag ta med inför styrelsemötet om Bron?")
+    assert not is_summary_question("beviljade styrelsen förstudien? hur mycket pengar fick de")
+
+
+def test_the_request_and_its_recipient_are_not_asked_of_each_insats():
+    from assistant.intent import member_clause
+
+    clause = member_clause(
+        "sekretess verkar vara ett problem överallt – kan du sammanfatta vad rapporterna säger till styrelsen?"
+    )
+    assert "sammanfatta" not in clause and "styrelsen" not in clause and "sekretess" in clause

@@ -124,3 +124,22 @@ def test_a_quarterly_report_states_the_quarter_it_covers_beside_the_insats_perio
     assert (values["period_start"], values["period_end"]) == ("2022-05-01", "2024-04-30")  # the insats's time
     assert (values["rapportperiod_start"], values["rapportperiod_end"]) == ("2023-04-01", "2023-06-30")
     assert "rapportperiod_start" not in {f.name for f in _meta(FINAL).fields}  # a final report covers the insats
+
+
+def _money(meta):
+    return {f.name: f.value for f in meta.fields if f.name in ("beviljade_medel", "utnyttjade_medel")}
+
+
+def test_money_from_another_templates_rows_totals_and_sentences():
+    rows = "PROJEKTREDOVISNING\n\n## Del 11 Kostnader\n\n| | Kronor |\n|---|---|\n| Beviljat | 3 050 000 |\n"
+    rows += "| Förbrukat | 2 731 500 |\n| Ej förbrukat | 318 500 |\n"
+    meta = _meta(rows)
+    assert _money(meta) == {"beviljade_medel": "3050000", "utnyttjade_medel": "2731500"}
+    assert meta.report_type == "slutrapport"  # a projektredovisning is the project's final account
+    bold_total = "| Kostnadsslag | Budget (kr) | Utfall (kr) |\n|---|---|---|\n| Personal | 900 000 | 850 000 |\n"
+    bold_total += "| **Summa** | **1 000 000** | **940 000** |\n"
+    assert _money(_meta(bold_total)) == {"beviljade_medel": "1000000", "utnyttjade_medel": "940000"}
+    prose = "Ekonomi\n\nAv totalt beviljade 2 230 000 kr har 2 104 870 kr förbrukats. Resten återgår.\n"
+    assert _money(_meta(prose)) == {"beviljade_medel": "2230000", "utnyttjade_medel": "2104870"}
+    share = "| Förbrukat av beviljade medel | 1 577 950 av 1 580 000 kr |\n"
+    assert _money(_meta(share))["utnyttjade_medel"] == "1577950"

@@ -215,3 +215,8 @@ def test_the_signature_box_yields_unless_the_question_asks_who(make_archive, tmp
     retriever = archive.retriever()
     assert retriever.search("Vad gav Lotsen Hofors deltagarna 2023?", k=3)[0].chunk.section != "uppgiftslamnare"
     assert retriever.search("Vem var projektledare för Lotsen Hofors?", k=1)[0].chunk.section == "uppgiftslamnare"
+
+
+def test_a_report_of_no_named_genre_can_be_searched_by_its_type(retriever):
+    # The answer engine scopes searches to each report type of an insats, "okand" included: never an error.
+    assert retriever.search("deltagare", k=3, filters=Filters(report_type="okand")) is not None

@@ -109,3 +109,59 @@ def test_headings_of_another_template_map_by_meaning_and_a_joined_heading_holds_
     joined = next(s for s in find_sections(text) if s.heading.startswith("Lärdomar"))
     assert set(joined.keys) == {"lardomar", "framgangsfaktorer", "systemfel"}
     assert joined.key == joined.keys[0]
+
+
+# Another förbund's templates, as text and PDF exports give them: enumerated chapters, capitals, plain lines.
+OTHER_TEMPLATE = """PROJEKTREDOVISNING
+Samordningsförbundet Exempeldalen
+
+DEL 1  OM PROJEKTET
+
+Projektets namn: Bryggan Exempelby
+
+DEL 2  KORT OM RESULTATET
+
+Bryggan gav 30 unga ett samlat stöd.
+
+Del 3 Utgångsläge
+Många unga stod utan planering.
+Del 9 Framgångar och hinder
+Coachens tid var det viktigaste.
+Hinder
+Sekretessen mellan parterna bromsade.
+Aktiviteter som genomförts:
+- Individuella samtal varje vecka.
+"""
+
+
+def test_another_templates_enumerated_capital_and_plain_headings_are_found():
+    sections = find_sections(OTHER_TEMPLATE)
+    by_heading = _by_heading(sections)
+    assert by_heading["DEL 1 OM PROJEKTET"].number == "1"
+    assert by_heading["DEL 2 KORT OM RESULTATET"].key == "sammanfattning"  # "kort om": the report's own digest
+    assert by_heading["Del 3 Utgångsläge"].key == "bakgrund"
+    assert by_heading["Del 9 Framgångar och hinder"].keys == ("framgangsfaktorer", "systemfel")
+    assert by_heading["Hinder"].key == "systemfel"  # a plain line naming another topic starts a section
+    assert "Aktiviteter som genomförts:" not in by_heading  # a colon leads in to a list: no heading
+    interim = find_sections("LÄGESRAPPORT\n\n1) VAD HAR HÄNT UNDER TERTIALET?\n\nEn ny grupp.\n\n2) DELTAGARE\n\n12.\n")
+    assert [(s.heading, s.key) for s in interim[1:]] == [
+        ("1) VAD HAR HÄNT UNDER TERTIALET?", "aktiviteter"),
+        ("2) DELTAGARE", "resultat"),
+    ]
+
+
+def test_a_plain_subheading_on_its_sections_own_topic_stays_in_that_section():
+    text = "4.1 Syfte och bakgrund till insatsen\n\nBakgrund\n\nFå fick stöd.\n\nSyfte\n\nAtt ge stöd.\n\n5. Ekonomi\n"
+    sections = find_sections(text)
+    assert [s.heading for s in sections] == ["Syfte och bakgrund till insatsen", "Ekonomi"]
+
+
+def test_a_pdf_evaluations_plain_chapter_lines_are_headings_but_wrapped_text_is_not():
+    text = (
+        "Sammanfattning\nInsatsen nådde sin målgrupp men inte sina mål för arbete.\n"
+        "Slutsatser och rekommendationer\n• Insatsen bör fortsätta.\n"
+        "Deltagarna var nöjda med stödet från lotsarna, och lotsarnas arbete med\n"
+        "Resultat\nsom mål var svårare att följa upp.\n"
+    )
+    headings = [s.heading for s in find_sections(text)]
+    assert headings == ["Sammanfattning", "Slutsatser och rekommendationer"]

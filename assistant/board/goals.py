@@ -78,6 +78,10 @@ def goals_of(report: Report) -> list[GoalQuote]:
     """Goal and outcome pairs of one report, in the report's order."""
     blocks = report.sections("maluppfyllelse")
     if not blocks:
+        # A "Mål | Utfall" table is a goal table wherever a template puts it ("Resultat för deltagarna").
+        tables = [pair for block in report.blocks for pair in _table_pairs(report, block)]
+        if tables:
+            return tables
         # Evaluations and some reports tell goals in their result or summary sections, goal and outcome
         # in the same sentence; only sentences naming a goal with a figure are taken from there.
         return _stated_in_prose(report, report.sections("sammanfattning", "resultat", "slutsatser"))

@@ -9,9 +9,9 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
     found), it says so instead of offering a figure from elsewhere.
 
 It reads the question only through its ``Query`` (``assistant/intent.py``). The three shapes live in their own
-modules: ``fact.py`` (fact and why questions, register fields), ``across.py`` (questions across the archive) and
-``absent.py`` (what the archive does not have); ``sentences.py`` splits, scores and quotes sentences;
-``draft.py`` holds the Draft they all return.
+modules: ``fact.py`` (fact and why questions, register fields), ``across.py`` (questions across the archive),
+``money.py`` (lists decided by money left or overspent) and ``absent.py`` (what the archive does not have);
+``sentences.py`` splits, scores and quotes sentences; ``draft.py`` holds the Draft they all return.
 """
 
 from __future__ import annotations
@@ -24,7 +24,16 @@ from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
 from assistant.extractive.meaning import judge_for
-from assistant.intent import Query, content_words, membership_words, spelled_as_archive, words_of
+from assistant.extractive.money import MoneyList
+from assistant.intent import (
+    Query,
+    content_words,
+    member_clause,
+    membership_words,
+    money_condition,
+    spelled_as_archive,
+    words_of,
+)
 from assistant.retrieve import Filters, HybridRetriever, LexicalSearch, rare_in
 from index.analyze import analyze
 
@@ -68,13 +77,14 @@ class ExtractiveAnswerer:
         self.lists = ListAnswerer(
             retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning
         )
+        self.money = MoneyList(retriever, catalog=catalog, sources=sources, per_insats=per_insats)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
         name_terms = {t for m in named for t in analyze(m.alias)}
         across = not named and (filters is None or filters.empty()) and query.list_wording
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
-        if not named and not across and (mention := only_mentioned(query, self.catalog())) is not None:
+        if not named and not across and (mention := only_mentioned(query, self.catalog(), self.lexical())) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
         if not named and (missing := not_in_archive(query, self.lexical())) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
@@ -83,6 +93,8 @@ class ExtractiveAnswerer:
             return Draft(absent.text, abstained=True)
         if not across and (absent := gap(query, named, catalog, lexical, self.report_terms)) is not None:
             return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
+        if across and (condition := money_condition(member_clause(query.text))) is not None:
+            return self.money.answer(query, condition)  # money left or overspent is compared, not matched
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
             words = spelled_as_archive(membership_words(query, name_terms) or content_words(query, name_terms), lexical)

@@ -47,14 +47,29 @@ def not_in_archive(query: Query, lexical: LexicalSearch) -> str | None:
     return None
 
 
-def only_mentioned(query: Query, catalog: Catalog) -> str | None:
+def only_mentioned(query: Query, catalog: Catalog, lexical: LexicalSearch) -> str | None:
     """A note when the question names something the reports only mention (no report of its own)."""
     asked = set(query.words)
+    places = kommuner()
     for source, mention in catalog.mentions:
         name_words = set(re.findall(r"\w+", fold(mention.name)))
-        if len(name_words) >= 2 and name_words <= asked and not insatser_in_text(mention.name, catalog.insatser):
+        if len(name_words) < 2 or not name_words <= asked:
+            continue
+        # A known insats under another wording is no mere mention; a shared kommun ("Arbetsgivarlotsen Borlänge"
+        # beside "Hälsosteget Borlänge") names a place, not that insats.
+        known = [m for m in insatser_in_text(mention.name, catalog.insatser) if m.alias != fold(m.insats.kommun or "")]
+        # A name the reports use in a handful of passages is named in passing; one they use throughout
+        # ("Trisam Ljusdal" in a report about work with the Trisam teams) is discussed, and asked about.
+        own = [w for w in name_words if w not in places and w.removesuffix("s") not in places]
+        uses = min((max((lexical.document_frequency(t) for t in analyze(w)[:1]), default=0) for w in own), default=0)
+        if not known and uses <= _IN_PASSING:
             return f"{mention.name} nämns bara i förbigående i {source}; arkivet har ingen rapport om den."
     return None
+
+
+# Passages a name may stand in and still be a mention in passing (one sentence in each of a few reports, each
+# sentence in up to two overlapping passages).
+_IN_PASSING = 5
 
 
 class SourceReader(Protocol):

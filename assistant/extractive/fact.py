@@ -24,7 +24,7 @@ from assistant.extractive.sentences import (
     _Sentence,
     _terms,
 )
-from assistant.intent import Part, Query
+from assistant.intent import Part, Query, topic_groups
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
@@ -132,7 +132,18 @@ class FactAnswerer:
     ) -> list[_Sentence]:
         """The passages' sentences that answer the question, best first: by its words and by meaning, and for a
         figure question only those that state one."""
-        scored = _ranked(passages, key, headings=bool(named), counts=query.figure, weak=weak - key, causal=query.reason)
+        # A why-question's topic names the section that answers it ("anledningen till att det funkade" →
+        # framgångsfaktorer): a sentence there counts as using the topic's word.
+        topical = frozenset(group[0] for group in topic_groups(query.text)) if query.reason else frozenset()
+        scored = _ranked(
+            passages,
+            key,
+            headings=bool(named),
+            counts=query.figure,
+            weak=weak - key,
+            causal=query.reason,
+            sections=topical,
+        )
         if query.kind != "summary":  # a summary asks for everything; closeness to "sammanfatta X" says nothing
             scored = self._by_meaning(query.text, scored)
         everything = [s for s in scored if s.score > 0]
@@ -197,8 +208,10 @@ class FactAnswerer:
                     # A period is its start and end together ("2019-10-01 – 2022-06-30").
                     raw = " – ".join(re.sub(r"\s+", " ", f.raw.replace("<br>", " ")).strip(" |*") for f in found)
                     label = _FIELD_LABELS.get(found[0].name, found[0].name)
-                    if found[0].name.startswith("period_") and passage.report_type == "kvartalsrapport":
-                        label = "Kvartalsrapportens period"  # the quarter reported on, not when the insats ran
+                    kind = passage.report_type or ""
+                    if found[0].name.startswith("period_") and kind in ("kvartalsrapport", "lagesrapport"):
+                        # the period reported on, not when the insats ran: "Kvartalsrapportens period"
+                        label = f"{TYPE_NAMES[kind][1].capitalize()}s period"
                     quoted = _quote(_Sentence(raw, passage, 1.0), used)
                     # A packed date ("20230101 – 20240831") is stated as read ("2023-01-01 – 2024-08-31").
                     shown = " – ".join(f.value for f in found)
@@ -348,7 +361,10 @@ def _quarter_first(
 
 
 # Granted and used money are read against each other: asked for one, the answer gives both.
-_COUNTERPARTS = {("beviljade_medel",): ("utnyttjade_medel",), ("utnyttjade_medel",): ("beviljade_medel",)}
+_COUNTERPARTS: dict[tuple[str, ...], tuple[str, ...]] = {
+    ("beviljade_medel",): ("utnyttjade_medel",),
+    ("utnyttjade_medel",): ("beviljade_medel",),
+}
 
 
 def _with_counterpart(wanted: Sequence[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]:

@@ -64,6 +64,7 @@ def _ranked(
     counts: bool = False,
     weak: set[str] = frozenset(),  # type: ignore[assignment]
     causal: bool = False,
+    sections: frozenset[str] = frozenset(),
 ) -> list[_Sentence]:
     """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
 
@@ -72,7 +73,8 @@ def _ranked(
     without repeating the word. With ``counts`` (a how-many question) a sentence that counts one of the
     question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it. The ``weak``
     terms (the question's everyday words, "helt", "första") only order sentences that already match. With
-    ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first.
+    ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first. A sentence
+    in one of ``sections`` (the section the question's topic names) counts one more word of the question.
     """
     scored = []
     for rank, passage in enumerate(passages, start=1):
@@ -80,7 +82,7 @@ def _ranked(
         for sentence, readable in _pieces(passage):
             # A table row's column headings say what its figures count: they match a figure question only.
             terms = _terms(readable if counts else readable.split(_AFTER_HEADINGS)[-1]) | heading_terms
-            hits = _overlap(key, terms)
+            hits = _overlap(key, terms) + (passage.chunk.section in sections)
             if require_key and not hits:
                 continue
             score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
@@ -98,12 +100,28 @@ _HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+\S[^.!?]{0,100}$
 _INLINE_HEADING = re.compile(r"^\s*\*\*[^*]{0,160}\*\*\s*(?=\S)|^\s*\d+(?:\.\d+)+\s[^:\n]{0,100}:\s+")
 
 
+def _plain_heading(line: str, following: str) -> bool:
+    """A block's first line that is a heading without markup (PDF and text exports): short, capitalised, without
+    a sentence's closing mark, and followed by a longer line that starts anew, where a paragraph's first line
+    would fill the page width."""
+    stripped, after = line.strip(), following.strip()
+    return (
+        len(stripped.split()) <= 8
+        and stripped[:1].isupper()
+        and not stripped.endswith((".", "!", ":", ";", ",", "|"))
+        and len(after) > len(stripped)
+        and not after[:1].islower()  # a wrapped sentence goes on in lower case; what follows a heading starts anew
+    )
+
+
 def _split(text: str) -> list[str]:
     """Sentences and table rows: hard-wrapped lines joined, markup trimmed, headings, template prompts
     (questions) and fragments dropped."""
     parts = []
     for block in re.split(r"\n[ \t]*\n", text):
         lines = [line for line in block.splitlines() if line.strip() and not _HEADING_LINE.match(line)]
+        if len(lines) > 1 and _plain_heading(lines[0], lines[1]):
+            lines = lines[1:]
         if not lines:
             continue
         tabular = any(line.lstrip().startswith("|") or "\t" in line for line in lines)
