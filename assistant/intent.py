@@ -326,6 +326,9 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     kommun = _kommun(text, places, insatser)
     topics = tuple(topic_hints(text))
     summary = summary_sections(text)
+    if not summary and re.search(r"\bjamfor", folded) and len({m.insats.id for m in names}) >= 2:
+        # "jämför X och Y": a comparison of insatser is the board summary of each, side by side.
+        summary = tuple(dict.fromkeys((*topic_hints(text), *SUMMARY_ORDER)))
     wanted = [fields for cues, fields in REGISTER_FIELDS if any(cue in padded for cue in cues)]
     money = any(cue in padded for cue in MONEY_CUES)
     if not wanted and money and any(cue in padded for cue in GRANTED_CUES):
@@ -354,7 +357,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         parts=sub_questions(text),
         quarters=quarters_named(text),
         inner_names=tuple(_INNER_NAME.findall(text)),
-        lexical=expand_abbreviations(text, pairs),
+        lexical=written_forms(expand_abbreviations(text, pairs)),
         abbreviations=pairs,
         kind="fact",
     )
@@ -426,6 +429,44 @@ def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
         if at:
             found.append((min(at), keys))
     return tuple(keys for _, keys in sorted(found))
+
+
+# A follow-up time: "ett år efter", "tre månader efter avslut", "efter tolv månader", "sex månader senare".
+_COUNT_WORDS = {
+    "en": 1,
+    "ett": 1,
+    "tva": 2,
+    "tre": 3,
+    "fyra": 4,
+    "fem": 5,
+    "sex": 6,
+    "sju": 7,
+    "atta": 8,
+    "nio": 9,
+    "tio": 10,
+    "elva": 11,
+    "tolv": 12,
+    "arton": 18,
+    "tjugofyra": 24,
+}
+_UNIT_MONTHS = {"ar": 12.0, "aret": 12.0, "manad": 1.0, "manader": 1.0, "manaderna": 1.0, "vecka": 0.25, "veckor": 0.25}
+_COUNT = r"(\d{1,2}|" + "|".join(_COUNT_WORDS) + r")"
+_UNIT = r"(ar|aret|manad|manader|manaderna|vecka|veckor)"
+_FOLLOW_UP_TIME = re.compile(
+    rf"\b{_COUNT}\s+{_UNIT}\s+(?:efter|senare)\b|\befter\s+(?:de\s+|det\s+)?{_COUNT}\s+{_UNIT}\b"
+)
+
+
+def follow_up_times(text: str) -> list[tuple[float, str]]:
+    """Each follow-up time ``text`` states, in months, with its words as written: "ett år efter" → (12.0,
+    "ett år efter"); "efter tolv månader" → (12.0, …). A figure measured then is a figure of that time."""
+    folded = fold(text)  # one character for one: the match's span is the written words' span
+    found = []
+    for match in _FOLLOW_UP_TIME.finditer(folded):
+        count, unit = (match.group(1), match.group(2)) if match.group(1) else (match.group(3), match.group(4))
+        number = int(count) if count.isdigit() else _COUNT_WORDS[count]
+        found.append((number * _UNIT_MONTHS[unit], text[match.start() : match.end()]))
+    return found
 
 
 @dataclass(frozen=True, slots=True)
@@ -518,6 +559,34 @@ def is_list_question(question: str) -> bool:
     return any(cue in text for cue in LIST_CUES)
 
 
+# Staff write as they speak, reports in the written register: the spoken word and the report's word for the same
+# thing (folded). "tjejer och killar" are "kvinnor och män", "jobb" is "arbete", "funkade" is "fungerade".
+SPOKEN_FORMS: dict[str, str] = {
+    "tjej": "kvinna",
+    "tjejer": "kvinnor",
+    "tjejerna": "kvinnorna",
+    "kille": "man",
+    "killar": "män",
+    "killarna": "männen",
+    "jobb": "arbete",
+    "jobbet": "arbetet",
+    "jobba": "arbeta",
+    "jobbar": "arbetar",
+    "jobbade": "arbetade",
+    "ungdomar": "unga",
+    "ungdomarna": "de unga",
+    "funkar": "fungerar",
+    "funkade": "fungerade",
+    "funkat": "fungerat",
+}  # (not "pengar": the money words are matched as money already, MONEY_TERMS)
+
+
+def written_forms(question: str) -> str:
+    """``question`` with the report's word added after each spoken one it uses (for the lexical search)."""
+    extra = [SPOKEN_FORMS[w] for w in re.findall(r"\w+", fold(question)) if w in SPOKEN_FORMS]
+    return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
+
+
 def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str:
     """Add the short form of every long form in the question and vice versa ("Arbetsförmedlingens" ↔ "AF"),
     using the abbreviations the reports themselves define."""
@@ -570,7 +639,9 @@ def _content(text: str) -> tuple[Word, ...]:
         if (len(folded) <= 2 and not word.isupper()) or word.lower() in _SPOKEN_PRONOUNS:
             continue
         everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
-        found.append(Word(folded, frozenset(set(analyzed) - FRAMING), everyday))
+        # The spoken word matches the report's word too ("killar" a sentence about "män").
+        written = set(analyze(SPOKEN_FORMS[folded])) if folded in SPOKEN_FORMS else set()
+        found.append(Word(folded, frozenset((set(analyzed) | written) - FRAMING), everyday))
     return tuple(found)
 
 

@@ -79,11 +79,12 @@ _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
 _DNR_VALUE = re.compile(r"[A-ZÅÄÖ]{2,6}[ -]?\d[\d.-]*(?: \d[\d.-]*)?(?<![.-])")
 _DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d .-]*\d)", re.IGNORECASE)
 _QUOTED_PROJECT = re.compile(r"(?:projektet|insatsen|projekt)\s+[\"“”]([^\"“”\n]{3,60})[\"“”]", re.IGNORECASE)
+# Participants counted: "Totalt har 74 personer …", "43 unga har skrivits in" (youth insatser count "unga").
 _PARTICIPANTS = re.compile(
-    r"(?:[Tt]otalt (?:har )?(?:[^\W\d]+ ){0,4}(\d+) (?:personer|deltagare|individer|invånare))"
-    r"|(?:(\d+) (?:personer|deltagare|individer|invånare) (?:som )?(?:har )?(?:deltagit|skrivits in|inskrivna|"
-    r"inom insatsens ramar))"
-    r"|(?:haft (\d+) (?:personer|deltagare|individer|invånare))"
+    r"(?:[Tt]otalt (?:har )?(?:[^\W\d]+ ){0,4}(\d+) (?:personer|deltagare|individer|invånare|unga|ungdomar))"
+    r"|(?:(\d+) (?:personer|deltagare|individer|invånare|unga|ungdomar) (?:som )?(?:har )?"
+    r"(?:deltagit|skrivits in|inskrivna|inom insatsens ramar))"
+    r"|(?:haft (\d+) (?:personer|deltagare|individer|invånare|unga|ungdomar))"
 )
 _TABLE_FIGURE = re.compile(
     r"^[|\s]*(?:<b>)?(inskrivna|avslutade[^\t|<]*|pågående[^\t|<]*|avbrutit|deltagare[^\t|<]*|antal deltagare)"

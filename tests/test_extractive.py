@@ -400,3 +400,26 @@ def test_a_name_the_reports_use_throughout_is_discussed_not_mentioned_in_passing
         ),
     )
     assert only_mentioned(read_question("hur ofta möttes lotsen i gävle?", catalog=catalog), catalog, Often()) is None
+
+
+def test_a_figure_asked_at_a_time_no_report_states_is_said_to_be_missing_without_another_times_figure():
+    text = "Av de 31 deltagarna hade 9 ett arbete tre månader efter avslut."
+
+    class Search(_Search):
+        def search(self, query, *, k=6, filters=None):
+            chunk = Chunk("bron.md-t", "bron.md", text, 0, len(text), 1, "resultat", ("5. Resultat",), "")
+            return [Passage(chunk, 1.0, BRON.name, BRON.id, "slutrapport")]
+
+    class Reports:
+        def chunks_of(self, source):
+            return [Search().search(None)[0].chunk] if source == "bron.md" else []
+
+    answerer = ExtractiveAnswerer(Search(), catalog=lambda: CATALOG, lexical=lambda: _Words(), sources=Reports())
+    later = answerer.answer(read_question("Hur många i Bron Gävle hade arbete ett år efter avslut?", catalog=CATALOG))
+    assert later.text == (
+        "Rapporterna om Bron Gävle redovisar ingen uppgift för ett år efter. De anger läget tre månader efter [1]."
+    )
+    same = answerer.answer(
+        read_question("Hur många i Bron Gävle hade arbete tre månader efter avslut?", catalog=CATALOG)
+    )
+    assert "9 ett arbete" in same.text

@@ -284,3 +284,19 @@ def test_the_request_and_its_recipient_are_not_asked_of_each_insats():
         "sekretess verkar vara ett problem överallt – kan du sammanfatta vad rapporterna säger till styrelsen?"
     )
     assert "sammanfatta" not in clause and "styrelsen" not in clause and "sekretess" in clause
+
+
+def test_follow_up_times_are_read_in_months_with_their_words():
+    from assistant.intent import follow_up_times
+
+    assert follow_up_times("hur många hade jobb ett år efter spåret?") == [(12.0, "ett år efter")]
+    assert follow_up_times("Av dem som följts upp efter tolv månader") == [(12.0, "efter tolv månader")]
+    assert follow_up_times("Sex månader senare var 13 i arbete.") == [(6.0, "Sex månader senare")]
+    assert follow_up_times("Insatsen pågick i två år.") == []
+
+
+def test_spoken_words_also_match_the_reports_written_words():
+    query = read_question("hur många tjejer fick jobb?")
+    terms = {t for w in query.content for t in w.terms}
+    assert set(analyze("kvinnor")) <= terms and set(analyze("arbete")) <= terms
+    assert query.lexical.endswith(" kvinnor arbete")

@@ -19,16 +19,17 @@ from assistant.extractive.sentences import (
     _answers_figure,
     _differing_figures,
     _one_per_report,
+    _pieces,
     _quote,
     _ranked,
     _Sentence,
     _terms,
 )
-from assistant.intent import Part, Query, topic_groups
+from assistant.intent import Part, Query, follow_up_times, topic_groups
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
-from index.analyze import analyze
+from index.analyze import analyze, fold
 from index.records import Chunk, Field
 from index.titlepage import TYPE_NAMES
 
@@ -103,6 +104,8 @@ class FactAnswerer:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
             return Draft(NO_ANSWER, abstained=True)
+        if named and query.figure and (other := self._other_time(query, named[0], ranked)) is not None:
+            return other
         used: list[Passage] = list(register.passages) if register else []
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
@@ -117,6 +120,8 @@ class FactAnswerer:
         differing = _differing_figures(chosen) if wants_figure else ()
         if lead:
             chosen = _distinct([*lead, *chosen])[: room + len(lead) - 1]
+        if differing and named and (why := self._why_they_differ(named[0], chosen)) is not None:
+            chosen = [*chosen, why]
         lines += [_quote(s, used) for s in chosen]
         notices = (*(register.notices if register else ()), *differing)
         names = (
@@ -269,6 +274,45 @@ class FactAnswerer:
         best = max(chunks, key=lambda c: len(wanted & set(re.findall(r"\w+", c.text.lower()))))
         return Passage(best, 1.0, match.insats.name, match.insats.id, quote.ref.report_type)
 
+    def _other_time(self, query: Query, match: NameMatch, ranked: Sequence[_Sentence]) -> Draft | None:
+        """A figure asked at a follow-up time ("ett år efter spåret") that no report of the insats states, when its
+        best sentences state the figure at another time ("tre månader efter"): that is said, with where the
+        other time stands, and no figure of the other time is offered as the answer."""
+        asked = follow_up_times(query.text)
+        if not asked:
+            return None
+        months, asked_words = asked[0]
+        for source in match.insats.reports:
+            for chunk in self.sources.chunks_of(source):
+                if any(abs(m - months) < 0.5 for m, _ in follow_up_times(chunk.corrected or chunk.text)):
+                    return None  # some report states the time asked: the sentences answer as usual
+        for sentence in ranked[: self.max_sentences * 2]:
+            stated = follow_up_times(sentence.matched)
+            if stated:
+                used: list[Passage] = [sentence.passage]
+                text = (
+                    f"Rapporterna om {match.insats.name} redovisar ingen uppgift för {asked_words}. "
+                    f"De anger läget {stated[0][1]} [1]."
+                )
+                return Draft(text, tuple(used), (match.insats.name,))
+        return None
+
+    def _why_they_differ(self, match: NameMatch, chosen: Sequence[_Sentence]) -> _Sentence | None:
+        """Where the insats's reports give different figures, the sentence in which one of them explains the
+        difference ("Skillnaden mot slutredovisningen beror på tidpunkten för mätningen …"), if any says so."""
+        catalog = self.catalog()
+        shown = {s.text for s in chosen}
+        for source in match.insats.reports:
+            info = catalog.reports.get(source)
+            for chunk in self.sources.chunks_of(source):
+                if not _DIFFERENCE.search(fold(chunk.text)):
+                    continue
+                passage = Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
+                for text, matched in _pieces(passage):
+                    if text not in shown and _DIFFERENCE.search(fold(matched)):
+                        return _Sentence(text, passage, 1.0, matched)
+        return None
+
     def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
         """The stored passage of ``source`` that holds ``offset``, as a Passage."""
         for chunk in self.sources.chunks_of(source):
@@ -358,6 +402,14 @@ def _quarter_first(
                 periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
     asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
     return sorted(passages, key=lambda p: p.source not in asked)
+
+
+# A sentence about a difference between reports or measurements: "Skillnaden mot slutredovisningen beror på …",
+# "siffrorna skiljer sig från …", "till skillnad från projektets egen redovisning …".
+_DIFFERENCE = re.compile(
+    r"\bskillnaden (?:mot|jamfort med|mellan)\b|\bskiljer sig (?:fran|mot|at)\b|\btill skillnad fran\b"
+    r"|\bavviker fran (?:de |den |det )?(?:uppgift|siffr|slut|projekt)\w*"
+)
 
 
 # Granted and used money are read against each other: asked for one, the answer gives both.
