@@ -326,9 +326,6 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     kommun = _kommun(text, places, insatser)
     topics = tuple(topic_hints(text))
     summary = summary_sections(text)
-    if not summary and re.search(r"\bjamfor", folded) and len({m.insats.id for m in names}) >= 2:
-        # "jämför X och Y": a comparison of insatser is the board summary of each, side by side.
-        summary = tuple(dict.fromkeys((*topic_hints(text), *SUMMARY_ORDER)))
     wanted = [fields for cues, fields in REGISTER_FIELDS if any(cue in padded for cue in cues)]
     money = any(cue in padded for cue in MONEY_CUES)
     if not wanted and money and any(cue in padded for cue in GRANTED_CUES):
