@@ -423,3 +423,14 @@ def test_a_figure_asked_at_a_time_no_report_states_is_said_to_be_missing_without
         read_question("Hur många i Bron Gävle hade arbete tre månader efter avslut?", catalog=CATALOG)
     )
     assert "9 ett arbete" in same.text
+
+
+def test_a_when_question_takes_the_sentence_that_dates_it_before_one_that_counts():
+    chunk_text = (
+        "Av de 56 deltagarna hade 29 sjukersättning vid inskrivningen. Den första deltagaren skrevs in 2021-10-04."
+    )
+    chunk = Chunk("bron.md-w", "bron.md", chunk_text, 0, len(chunk_text), 1, "malgrupp", ("4.2 Målgrupp",), "")
+    passages = [Passage(chunk, 1.0, BRON.name, BRON.id, "slutrapport")]
+    key = set(analyze("deltagaren"))
+    assert _ranked(passages, key, counts=True)[0].text.startswith("Av de 56")  # a how-many question: the count
+    assert _ranked(passages, key, dated=True)[0].text == "Den första deltagaren skrevs in 2021-10-04."

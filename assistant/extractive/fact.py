@@ -140,11 +140,14 @@ class FactAnswerer:
         # A why-question's topic names the section that answers it ("anledningen till att det funkade" →
         # framgångsfaktorer): a sentence there counts as using the topic's word.
         topical = frozenset(group[0] for group in topic_groups(query.text)) if query.reason else frozenset()
+        # "När …?" asks for a date: a sentence that dates something goes first, not one that counts.
+        when = bool(_WHEN.search(query.folded))
         scored = _ranked(
             passages,
             key,
             headings=bool(named),
-            counts=query.figure,
+            counts=query.figure and not when,
+            dated=when,
             weak=weak - key,
             causal=query.reason,
             sections=topical,
@@ -402,6 +405,10 @@ def _quarter_first(
                 periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
     asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
     return sorted(passages, key=lambda p: p.source not in asked)
+
+
+# A question for a date: "när", "vilket datum", "från vilket år".
+_WHEN = re.compile(r"\bnar\b|\bvilket datum\b|\bvilket ar\b")
 
 
 # A sentence about a difference between reports or measurements: "Skillnaden mot slutredovisningen beror på …",

@@ -25,6 +25,12 @@ _AMOUNT = re.compile(
     re.IGNORECASE,
 )
 _COUNT_BONUS = 0.5  # a counting sentence is worth half a key word more
+# A date as reports write it: "2021-10-04", "20230101", "15 november 2021", "i mars 2022", "våren 2022".
+_DATED = re.compile(
+    r"\b(?:19|20)\d\d-\d\d-\d\d\b|\b20\d{6}\b|\b(?:januari|februari|mars|april|maj|juni|juli|augusti|september|oktober|"
+    r"november|december|våren|hösten|sommaren|vintern)\s+(?:19|20)\d\d\b",
+    re.IGNORECASE,
+)
 _WEAK_BONUS = 0.1  # an everyday word of the question says little alone, but breaks a tie
 # A count is written as a number before what it counts, perhaps with "av N" or an adjective between.
 _COUNT = re.compile(r"\b\d+(?:[ ,.]\d+)*\s*%?\s+(?:av\s+\d+\s+)?(?:\w+\s+)?(\w+)")
@@ -65,6 +71,7 @@ def _ranked(
     weak: set[str] = frozenset(),  # type: ignore[assignment]
     causal: bool = False,
     sections: frozenset[str] = frozenset(),
+    dated: bool = False,
 ) -> list[_Sentence]:
     """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
 
@@ -74,7 +81,8 @@ def _ranked(
     question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it. The ``weak``
     terms (the question's everyday words, "helt", "första") only order sentences that already match. With
     ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first. A sentence
-    in one of ``sections`` (the section the question's topic names) counts one more word of the question.
+    in one of ``sections`` (the section the question's topic names) counts one more word of the question; with
+    ``dated`` (a when-question) a sentence that states a date goes first.
     """
     scored = []
     for rank, passage in enumerate(passages, start=1):
@@ -87,6 +95,8 @@ def _ranked(
                 continue
             score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
             if counts and hits and _counts_key(readable, key):
+                score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
+            if dated and hits and _DATED.search(readable):
                 score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
             if causal and hits and _CAUSE.search(readable):
                 score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
