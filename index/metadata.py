@@ -76,8 +76,9 @@ _PLACEHOLDER_VALUE = re.compile(
 )
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
-_DNR_VALUE = re.compile(r"[A-ZÅÄÖ]{2,6}[ -]?\d[\d.-]*(?: \d[\d.-]*)?(?<![.-])")
-_DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d .-]*\d)", re.IGNORECASE)
+# A case number: letters, then figures that "-", "." or "/" may join ("SFG 24-17", "SSD 2021/027").
+_DNR_VALUE = re.compile(r"[A-ZÅÄÖ]{2,6}[ -]?\d[\d./-]*(?: \d[\d./-]*)?(?<![./-])")
+_DNR = re.compile(r"\b(?:dnr|diarienummer)[:.]?\s*([A-ZÅÄÖ]{2,6}[ -]?\d[\d ./-]*\d)", re.IGNORECASE)
 _QUOTED_PROJECT = re.compile(r"(?:projektet|insatsen|projekt)\s+[\"“”]([^\"“”\n]{3,60})[\"“”]", re.IGNORECASE)
 # Participants counted: "Totalt har 74 personer …", "43 unga har skrivits in" (youth insatser count "unga").
 _PARTICIPANTS = re.compile(

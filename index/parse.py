@@ -147,17 +147,54 @@ def _read_pdf(data: bytes) -> tuple[str, tuple[Page, ...]]:
             "PDF-filen har inget textlager (inskannade bilder). Kör OCR först, t.ex. "
             "'ocrmypdf -l swe in.pdf ut.pdf' (paketen ocrmypdf och tesseract-ocr-swe), och lägg in den nya filen."
         )
+    texts = _without_furniture([t.replace("\x0c", "") for t in texts])
     pages: list[Page] = []
     parts: list[str] = []
     offset = 0
     for number, text in enumerate(texts, start=1):
-        text = text.replace("\x0c", "").strip("\n")
+        text = text.strip("\n")
         if parts:
             offset += len(PAGE_JOIN)
         pages.append(Page(number=number, start=offset, end=offset + len(text)))
         parts.append(text)
         offset += len(text)
     return PAGE_JOIN.join(parts), tuple(pages)
+
+
+# A page number line: "Sida 2 av 3", "Sida 2(5)", "Page 2", "- 2 -".
+_PAGE_NUMBER = re.compile(r"^\s*(?:(?:sida|page|s\.)\s*\d+(?:\s*(?:av|/|of)\s*\d+|\s*\(\d+\))?|-\s*\d+\s*-)\s*$", re.I)
+_EDGE_LINES = 2  # running headers and footers stand in a page's first or last lines
+
+
+def _without_furniture(texts: list[str]) -> list[str]:
+    """Pages without their running headers and footers: a line at a page's top or bottom that recurs at the edge
+    of other pages (figures aside: "Sida 1(5)", "Sida 2(5)"), or a bare page number. They interrupt sentences that
+    run over a page break and say nothing about the insats."""
+
+    def shape(line: str) -> str:
+        return re.sub(r"\d+", "#", line.strip().lower())
+
+    def edges(lines: list[str]) -> list[str]:
+        return [*lines[:_EDGE_LINES], *lines[-_EDGE_LINES:]]
+
+    split = [t.split("\n") for t in texts]
+    counts: dict[str, int] = {}
+    for lines in split:
+        for key in {shape(line) for line in edges([line for line in lines if line.strip()])}:
+            counts[key] = counts.get(key, 0) + 1
+    repeated = {key for key, n in counts.items() if key and n >= 2 and n * 2 >= len(texts)}
+    cleaned = []
+    for lines in split:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        edge = set(filled[:_EDGE_LINES] + filled[-_EDGE_LINES:])
+        cleaned.append(
+            "\n".join(
+                line
+                for i, line in enumerate(lines)
+                if not (i in edge and (shape(line) in repeated or _PAGE_NUMBER.match(line)))
+            )
+        )
+    return cleaned
 
 
 # --- DOCX ---------------------------------------------------------------------------------------------

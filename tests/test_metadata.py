@@ -143,3 +143,8 @@ def test_money_from_another_templates_rows_totals_and_sentences():
     assert _money(_meta(prose)) == {"beviljade_medel": "2230000", "utnyttjade_medel": "2104870"}
     share = "| Förbrukat av beviljade medel | 1 577 950 av 1 580 000 kr |\n"
     assert _money(_meta(share))["utnyttjade_medel"] == "1577950"
+
+
+def test_a_case_number_with_a_slash_is_read_whole():
+    meta = _meta("Slutredovisning\n\n| Diarienummer | SSD 2021/027 |\n\nDnr: SFG 24-17 står i huvudet.\n")
+    assert next(f.value for f in meta.fields if f.name == "diarienummer") == "SSD 2021/027"

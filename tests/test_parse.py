@@ -130,3 +130,18 @@ def test_docx_with_an_entity_bomb_is_refused_as_broken(tmp_path):
 
     with pytest.raises(ParseError, match="trasig"):
         _read(_write(tmp_path, "bomb.docx", _entity_bomb()))
+
+
+def test_running_headers_footers_and_page_numbers_are_not_text():
+    from index.parse import _without_furniture
+
+    pages = [
+        "Förbundet – Slutrapport\nSida 1(3)\nInsatsen startade i mars och\n",
+        "Förbundet – Slutrapport\nSida 2(3)\nnådde 40 deltagare.\nFörbundet – Projektredovisning",
+        "Förbundet – Slutrapport\nSida 3(3)\nMålet nåddes.\n- 3 -",
+    ]
+    assert [p.strip() for p in _without_furniture(pages)] == [
+        "Insatsen startade i mars och",
+        "nådde 40 deltagare.\nFörbundet – Projektredovisning",  # on one page only: kept
+        "Målet nåddes.",
+    ]
