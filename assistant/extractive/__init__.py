@@ -77,7 +77,7 @@ class ExtractiveAnswerer:
         self.lists = ListAnswerer(
             retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning
         )
-        self.money = MoneyList(retriever, catalog=catalog, sources=sources, per_insats=per_insats)
+        self.money = MoneyList(catalog=catalog, sources=sources)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)

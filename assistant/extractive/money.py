@@ -9,7 +9,7 @@ is computed and said to be computed; the sentence that explains it, when the rep
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer import Passage
@@ -18,7 +18,6 @@ from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import SourceReader, _kronor
 from assistant.extractive.sentences import _pieces, _quote, _Sentence
 from assistant.intent import MoneyCondition, Query
-from assistant.retrieve import HybridRetriever
 from index.analyze import fold
 from index.places import landskap
 from index.records import Field, Insats
@@ -47,21 +46,18 @@ class MoneyList:
     """Answers a list question whose condition is money left or overspent.
 
     Args:
-        retriever: the hybrid search (for the sentence that explains the amount).
         catalog: returns the current catalog.
-        sources: reads a report's stored passages (register fields point into them).
-        per_insats: passages read per insats for the explaining sentence.
+        sources: reads a report's stored passages (register fields point into them, and the sentence that
+            explains the amount is read from them).
     """
 
     def __init__(
         self,
-        retriever: HybridRetriever,
         *,
         catalog: Callable[[], Catalog],
         sources: SourceReader,
-        per_insats: int,
     ) -> None:
-        self.retriever, self.catalog, self.sources, self.per_insats = retriever, catalog, sources, per_insats
+        self.catalog, self.sources = catalog, sources
 
     def answer(self, query: Query, condition: MoneyCondition) -> Draft:
         catalog = self.catalog()
@@ -149,11 +145,6 @@ class MoneyList:
                     causes.append(_Sentence(text, passage, 0.5, matched))
         ranked = sorted(stating, key=lambda s: -s.score) + causes
         return ranked[0] if ranked else None
-
-
-def _own(passages: Sequence[Passage], source: str) -> list[Passage]:
-    """The passages of the account's own report first, then the insats's other reports."""
-    return [p for p in passages if p.source == source] + [p for p in passages if p.source != source]
 
 
 def _meets(account: Account, condition: MoneyCondition) -> bool:
