@@ -91,8 +91,21 @@ SUMMARY_ORDER = (
 )
 # Words that name a kind of report (matched anywhere in the folded question).
 REPORT_TYPE_HINTS: tuple[tuple[tuple[str, ...], str], ...] = (
-    # An evaluation is written by a högskola or universitet, as "forskare" or "följeforskning", by "utvärderarna".
-    (("utvardering", "utvarderar", "hogskola", "universitet", "forskar", "foljeforskning"), "utvardering"),
+    # An evaluation is written by a högskola or universitet, as "forskare" or "följeforskning", by "utvärderarna";
+    # what was evaluated "utvärderades", "har utvärderats", "är utvärderad".
+    (
+        (
+            "utvardering",
+            "utvarderar",
+            "utvarderad",
+            "utvarderat",
+            "hogskola",
+            "universitet",
+            "forskar",
+            "foljeforskning",
+        ),
+        "utvardering",
+    ),
     # "kvartalsrapport(en/erna)".
     (("kvartalsrapport",), "kvartalsrapport"),
     # "slutrapport(en/erna)", "slutredovisning(en)".

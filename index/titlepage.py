@@ -99,6 +99,11 @@ def _genre(folded: str) -> str | None:
     return GENRES[index][1]
 
 
+def is_byline(line: str) -> bool:
+    """Whether ``line`` is a by-line of two or more full names ("Anna Berg och Olof Ek")."""
+    return bool(_AUTHORS.match(line.strip()))
+
+
 def title_lines(text: str) -> list[str]:
     """The first short non-empty lines: the title page, without markup."""
     lines = []

@@ -434,3 +434,42 @@ def test_a_when_question_takes_the_sentence_that_dates_it_before_one_that_counts
     key = set(analyze("deltagaren"))
     assert _ranked(passages, key, counts=True)[0].text.startswith("Av de 56")  # a how-many question: the count
     assert _ranked(passages, key, dated=True)[0].text == "Den första deltagaren skrevs in 2021-10-04."
+
+
+def test_which_insatser_had_an_evaluation_is_answered_by_the_reports_kind_with_its_byline():
+    gren = _insats("Gren Hofors", "Hofors", "gren_slut.md")
+    gren = Insats(gren.id, gren.name, gren.kommun, gren.aliases, ("gren_slut.md", "gren_utv.md"))
+    catalog = Catalog(
+        1,
+        (BRON, gren),
+        {
+            "bron.md": ReportInfo("bron.md", "slutrapport", "Gävle", BRON, (2021, 2022)),
+            "gren_slut.md": ReportInfo("gren_slut.md", "slutrapport", "Hofors", gren, (2021, 2022)),
+            "gren_utv.md": ReportInfo("gren_utv.md", "utvardering", "Hofors", gren, (2023,)),
+        },
+    )
+    texts = {
+        "bron.md": ["Utvärderingen av arbetet gjordes internt av projektledaren varje termin."],
+        "gren_slut.md": ["Insatsen nådde 20 deltagare."],
+        "gren_utv.md": [
+            "Utvärdering av insatsen Gren Hofors\nNorrlands Analys AB på uppdrag av samordningsförbundet\n\n"
+            "Utvärderingen bygger på intervjuer med deltagare och personal."
+        ],
+    }
+
+    class Reports:
+        def chunks_of(self, source):
+            text = texts[source][0]
+            return [Chunk(f"{source}-0", source, text, 0, len(text), 1, None, (), "")]
+
+    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=Reports())
+    draft = answerer.answer(
+        read_question("Vilka insatser har haft en extern utvärdering, och vem gjorde den?", catalog=catalog)
+    )
+    lines = draft.text.splitlines()
+    assert lines[0] == "1 av 2 insatser i arkivet har en utvärdering:"
+    assert lines[1].startswith("- **Gren Hofors** (Hofors): Enligt Gren Hofors, utvärderingen: ”")
+    assert "Norrlands Analys AB" in lines[1] and "Bron" not in draft.text
+    # What evaluations say is still judged by its words, in the evaluations only.
+    said = answerer.answer(read_question("Vilka insatser nämner intervjuer i utvärderingen?", catalog=catalog))
+    assert "har en utvärdering" not in said.text

@@ -11,6 +11,7 @@ of three sets pooled (bench/NOTES.md, "Lists by meaning"), never per set or per 
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,13 +21,13 @@ from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.meaning import SentenceMeaning, judge_for, membership_clause
-from assistant.extractive.sentences import Judged, _quote, _Sentence, judge_sentences
+from assistant.extractive.sentences import Judged, _pieces, _quote, _Sentence, judge_sentences
 from assistant.intent import Query
 from assistant.retrieve import Filters, HybridRetriever
-from index.analyze import fold
+from index.analyze import analyze, fold
 from index.places import kommuner, landskap
 from index.records import Insats
-from index.titlepage import TYPE_NAMES
+from index.titlepage import TYPE_NAMES, is_byline
 
 
 class ListAnswerer:
@@ -61,6 +62,8 @@ class ListAnswerer:
         do (``qualified``)."""
         catalog = self.catalog()
         kind = self._report_kind(query, catalog)
+        if kind is not None and _asks_for_kind(words, kind, catalog):
+            return self._by_kind(query, kind, catalog)
         insatser, judgments = self.judge(query, words, filters)
         chosen = qualified(judgments)
         used: list[Passage] = []
@@ -107,6 +110,27 @@ class ListAnswerer:
             for insats, js in judged.items()
         }
         return insatser, judgments
+
+    def _by_kind(self, query: Query, kind: str, catalog: Catalog) -> Draft:
+        """Every insats (of the landskap the question names, if any) with a report of ``kind``, each quoted with
+        the line of that report that says who wrote it (an evaluation's by-line), or its first sentence."""
+        used: list[Passage] = []
+        bullets = []
+        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
+        for insats in [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]:
+            sources = sorted(s for s in insats.reports if (info := catalog.reports.get(s)) and info.report_type == kind)
+            if not sources:
+                continue
+            passages = [Passage(c, 1.0, insats.name, insats.id, kind) for c in self.terms.sources.chunks_of(sources[0])]
+            if (line := _byline(passages)) is not None:
+                kommun = f" ({insats.kommun})" if insats.kommun else ""
+                bullets.append(f"- **{insats.name}**{kommun}: {_quote(line, used)}")
+        if not bullets:
+            return Draft(NO_ANSWER, abstained=True)
+        genre = TYPE_NAMES.get(kind, (kind, ""))[0]
+        head = f"{len(bullets)} av {len(catalog.insatser)} insatser i arkivet har en {genre}:"
+        names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
+        return Draft("\n".join([head, *bullets]), tuple(used), names)
 
     @staticmethod
     def _report_kind(query: Query, catalog: Catalog) -> str | None:
@@ -170,6 +194,30 @@ class ListAnswerer:
         return common
 
 
+def _asks_for_kind(words: list[set[str]], kind: str, catalog: Catalog) -> bool:
+    """Whether a question across the archive asks which insatser have a report of ``kind`` ("vilka har haft en
+    extern utvärdering?"), not what such reports say: each of its words names the kind, or is part of an
+    insats's name (a guess the question offers, "det var väl bara IPS-satsningen som utvärderades?")."""
+    own = set(analyze(_KIND_WORDS.get(kind, TYPE_NAMES.get(kind, (kind, kind))[0])))
+    names = [set(analyze(alias)) for insats in catalog.insatser for alias in (insats.name, *insats.aliases)]
+    naming = [bool(word & own) for word in words]
+    rest = [word for word, names_kind in zip(words, naming, strict=True) if not names_kind]
+    return any(naming) and all(any(word <= name for name in names) for word in rest)
+
+
+def _byline(passages: list[Passage]) -> _Sentence | None:
+    """The sentence or title-page line near the start of a report that says who wrote it; else its first
+    sentence of some length."""
+    first: _Sentence | None = None
+    for passage in sorted(passages, key=lambda p: p.chunk.start)[:_BYLINE_PASSAGES]:
+        for text, matched in _pieces(passage):
+            if _BYLINE.search(fold(matched)) or is_byline(matched):
+                return _Sentence(text, passage, 1.0, matched)
+            if first is None and len(matched) >= _FIRST_SENTENCE_MIN:
+                first = _Sentence(text, passage, 1.0, matched)
+    return first
+
+
 @dataclass(frozen=True, slots=True)
 class Judgment:
     """How one insats answers a question across the archive."""
@@ -213,6 +261,19 @@ _MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
 # on two busy cores, 90 with onnx-int8): words alone decide there, as before meaning was judged. Sentence
 # vectors made at ingest would lift this.
 _MEANING_MAX_INSATSER = 20
+
+# The words a report of a kind answers by being one: the genre's own name, and for an evaluation the words
+# for who made it, since an evaluation report in the archive is written by an evaluator outside the insats.
+_KIND_WORDS = {
+    "utvardering": "utvärdering utvärderingar utvärderad utvärderades utvärderats utvärderare följeforskning "
+    "följeutvärdering extern externa externt oberoende",
+    "forstudie": "förstudie förstudier förstudien",
+}
+# Who wrote a report, as its first lines say: a university, a firm ("AB"), "Utvärderare:", "på uppdrag av",
+# "En rapport från …", "… som Högskolan i Gävle genomfört".
+_BYLINE = re.compile(r"hogskola|universitet|university|\bab\b|utvarderare|forskare|pa uppdrag|en rapport fran|konsult")
+_BYLINE_PASSAGES = 3  # a title page and a summary fit in the first three passages
+_FIRST_SENTENCE_MIN = 40
 
 # A word three in four insatser use is common ground; among fewer than six, sharing a word says little.
 _COMMON_SHARE = 0.75
