@@ -1,6 +1,7 @@
 """The Swedish analyzer shared by the lexical index and the query side.
 
-fold → join spaced numbers → ``\\w+`` tokens → drop stopwords → Snowball Swedish stem → add compound heads.
+fold → join spaced numbers → ``\\w+`` tokens → drop stopwords → Snowball Swedish stem → add the verb of an
+irregular verb form → add compound heads.
 
 Folding happens before stemming: Snowball's Swedish suffixes contain no å/ä/ö (its vowel set treats the
 folded letters as vowels too), so ``forsorjningsstod`` from an OCR'd file and ``försörjningsstöd`` reach
@@ -15,7 +16,7 @@ import unicodedata
 from functools import lru_cache
 
 # Bump when analyze() changes: saved lexical indexes built by another version are rebuilt.
-ANALYZER_VERSION = 4
+ANALYZER_VERSION = 5
 
 _NUMBER_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
 _TOKEN = re.compile(r"\w+")
@@ -83,7 +84,7 @@ def analyze(text: str) -> list[str]:
 def _word_terms(word: str) -> tuple[str, ...]:
     if word.isdigit() or len(word) < 3:
         return (word,)
-    terms = _stems(word)
+    terms = _stems(word) + _verb_terms(word)
     head = compound_head(word)
     if head is not None:
         terms += _stems(head)
@@ -92,6 +93,18 @@ def _word_terms(word: str) -> tuple[str, ...]:
         if len(modifier) >= 4 and swedish_lexicon().get(modifier, _RARE) < _HEAD_RANK:
             terms += _stems(modifier)
     return tuple(dict.fromkeys(terms))
+
+
+def _verb_terms(word: str) -> tuple[str, ...]:
+    """The stem of the infinitive for an irregular verb form Snowball cannot reach from its suffixes: strong verbs
+    change their vowel ("skrevs", "skrivit" → skriva), and the weak verbs of the second class drop or change
+    letters ("använde", "använt" → använda). A particle verb's participle carries its particle in front
+    ("inskrivna" for "skrivits in", "nedlagd" for "lades ner"): it also counts as the verb alone."""
+    verb = _VERB_FORMS.get(word)
+    if verb is None:
+        particle = next((p for p in _PARTICLES if word.startswith(p) and word[len(p) :] in _VERB_FORMS), None)
+        verb = _VERB_FORMS[word[len(particle) :]] if particle else None
+    return (_stemmer().stemWord(verb),) if verb else ()
 
 
 def _stems(word: str) -> tuple[str, ...]:
@@ -145,6 +158,57 @@ def _is_modifier(part: str, ranks: dict[str, int]) -> bool:
         return True
     return len(part) >= 8 and compound_head(part.removesuffix("s")) is not None
 
+
+# Irregular verb forms (folded) by infinitive. Left out: the light verbs (gå, få, ge, komma, se, göra, säga, ta),
+# which say what happened only with their particle or object and, joined, match half the archive; forms that fold
+# into another common word: "stod" (stöd), "satt" (sätt), "steg", "låg", "vald" (våld), "första"; and the forms
+# that are stopwords (var, blev, fanns).
+_IRREGULAR_VERBS = {
+    "skriva": "skrev skrevs skrivit skrivits skriven skrivet skrivna",
+    "lagga": "lade lades lagt lagts lagd lagda lagger laggs",
+    "driva": "drev drevs drivit drivits driven drivet drivna",
+    "halla": "holl hollas holls hallit hallits hallen hallet hallna",
+    "bryta": "brot brots brutit brutits bruten brutet brutna",
+    "draga": "drog drogs dragit dragits dragen draget dragna drar dras",
+    "hinna": "hann hunnit hunnits",
+    "skjuta": "skot skots skjutit skjutits skjuten skjutet skjutna",
+    "sjunka": "sjonk sjunkit sjunken",
+    "vinna": "vann vunnit vunnen vunnet vunna",
+    "finna": "fann funnit funnen funnet funna",
+    "bjuda": "bjod bjods bjudit bjudits bjuden bjudet bjudna",
+    "stiga": "stigit",
+    "veta": "visste vetat",
+    "valja": "valde valdes valt valts valda",
+    "anvanda": "anvande anvandes anvant anvants anvand anvanda anvands",
+    "behova": "behovde behovdes behovt behovts",
+    "folja": "foljde foljdes foljt foljts",
+    "kanna": "kande kandes kant kants",
+    "hora": "horde hordes hort horts",
+    "lara": "larde lardes lart larts",
+    "stalla": "stallde stalldes stallt stallts",
+    "galla": "gallde gallt",
+}
+_VERB_FORMS = {form: verb for verb, forms in _IRREGULAR_VERBS.items() for form in forms.split()}
+# The particles a Swedish particle verb's participle takes in front ("avbruten", "framtagen", "inbjudna").
+_PARTICLES = (
+    "tillbaka",
+    "vidare",
+    "igang",
+    "bort",
+    "fram",
+    "emot",
+    "over",
+    "till",
+    "upp",
+    "ned",
+    "ner",
+    "in",
+    "ut",
+    "av",
+    "om",
+    "pa",
+    "an",
+)
 
 _RARE = 1 << 30
 _COMMON_WORD = 20_000

@@ -28,6 +28,18 @@ def test_action_nouns_meet_their_verbs():
     assert not set(analyze("tidning")) & set(analyze("tid"))
 
 
+def test_irregular_verb_forms_meet_their_verb():
+    # strong verbs change their vowel; the second class of weak verbs changes letters Snowball cannot strip
+    assert set(analyze("skrevs")) & set(analyze("skrivits")) & set(analyze("skriva"))
+    assert set(analyze("användes")) & set(analyze("använt")) & set(analyze("använda"))
+    assert set(analyze("avbröt")) & set(analyze("bryta"))
+    # a particle verb's participle carries the particle in front: "skrevs in" is "inskrivna"
+    assert set(analyze("skrevs in")) & set(analyze("inskrivna"))
+    assert set(analyze("lades ner")) & set(analyze("nedlagd"))
+    # a form that folds into another common word is left alone: "stod" is also "stöd"
+    assert set(analyze("stöd")) == set(analyze("stod")) and not set(analyze("stöd")) & set(analyze("stå"))
+
+
 def test_compound_head_reaches_the_simple_word():
     assert compound_head("arbetstraning") == "traning"
     assert set(analyze("träning")) <= set(analyze("arbetsträning"))
