@@ -821,11 +821,13 @@ class Vocabulary(Protocol):
 # words are too close to other words to guess.
 _RESPELL_MIN = 6
 _RESPELL_LONG = 10  # from this length two edits are allowed
+_CLIPPED_MAX = 3  # the archive's commonest words a clipped form may stand for
 
 
 def spelled_as_archive(words: list[set[str]], lexical: Vocabulary) -> list[set[str]]:
-    """``words`` where a word none of whose terms the archive uses also gets the archive's nearest spelling
-    (one edit away, two for a long word): a typing slip should not make a question miss every report."""
+    """``words`` where a word none of whose terms the archive uses also gets the archive's words it is a clipped
+    form of ("vuxenpsyk" → "vuxenpsykiatrin": staff shorten long words as they speak), or else its nearest
+    spelling (one edit away, two for a long word): a typing slip should not make a question miss every report."""
     from rapidfuzz import process
     from rapidfuzz.distance import DamerauLevenshtein
 
@@ -836,6 +838,10 @@ def spelled_as_archive(words: list[set[str]], lexical: Vocabulary) -> list[set[s
         if not any(lexical.document_frequency(t) for t in terms):
             for term in [t for t in terms if len(t) >= _RESPELL_MIN and not t.isdigit()]:
                 vocabulary = vocabulary if vocabulary is not None else list(lexical.vocabulary())
+                longer = [v for v in vocabulary if v.startswith(term)]
+                if longer:
+                    terms |= set(sorted(longer, key=lexical.document_frequency, reverse=True)[:_CLIPPED_MAX])
+                    continue
                 limit = 2 if len(term) >= _RESPELL_LONG else 1
                 found = process.extract(
                     term, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=3

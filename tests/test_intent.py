@@ -226,6 +226,10 @@ def test_a_misspelt_word_also_gets_the_archives_spelling():
     assert respelled == [{"vuxenpsykatrin", "vuxenpsykiatrin"}, {"suported", "supported"}, {"deltag"}, {"kaffe"}]
 
 
+def test_a_clipped_word_gets_the_archives_words_it_is_the_start_of():
+    assert spelled_as_archive([{"vuxenpsyk"}, {"psyk"}], _Vocabulary()) == [{"vuxenpsyk", "vuxenpsykiatrin"}, {"psyk"}]
+
+
 def test_a_compound_question_is_read_as_its_parts():
     parts = read_question(
         "Hur många tolkbokningar hade Vägen framåt, hur många gick snett, och vad kostade tolkarna?"

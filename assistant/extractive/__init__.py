@@ -101,7 +101,7 @@ class ExtractiveAnswerer:
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
         rare = lambda terms: rare_in(terms, lexical)  # noqa: E731
-        words = content_words(query, name_terms, rare=rare)
+        words = spelled_as_archive(content_words(query, name_terms, rare=rare), lexical)
         # A question that asks several things ("hur många …, och vad kostade …?") wants a sentence for each.
         parts = []
         for part in query.parts:

@@ -99,7 +99,10 @@ class FactAnswerer:
         ranked = self._sentences(query, named, key, weak, passages)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = _per_part(passages, parts, headings=bool(named), often=query.often) if len(parts) > 1 else []
-        goals = self._goals(named[0], key) if named and _asks_goal(query) else []
+        # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
+        # gets that goal with its outcome, as a question about the goals gets them all.
+        asks_goal = _asks_goal(query)
+        goals = self._goals(named[0], key, every=asks_goal) if named and (asks_goal or wants_figure) else []
         if not ranked and not lead and not goals and register is None:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
@@ -240,10 +243,12 @@ class FactAnswerer:
         names = tuple(dict.fromkeys(m.insats.name for m in named[:2]))
         return Draft("\n".join(dict.fromkeys(lines)), tuple(used), names, False, notices)
 
-    def _goals(self, match: NameMatch, key: set[str]) -> list[tuple[GoalQuote, Passage, Passage | None]]:
+    def _goals(
+        self, match: NameMatch, key: set[str], *, every: bool = True
+    ) -> list[tuple[GoalQuote, Passage, Passage | None]]:
         """The named insats's goals beside their outcomes, as its reports' goal sections pair them (final reports
-        first): those that share a word with the question, or all when none does; each with the stored passages
-        its target and outcome stand in."""
+        first): those that share a word with the question, or (``every``) all when none does; each with the
+        stored passages its target and outcome stand in."""
         catalog = self.catalog()
         reports = []
         for source in match.insats.reports:
@@ -255,7 +260,7 @@ class FactAnswerer:
         pairs = [g for report in reports for g in goals_of(report)]
         # The goals that share the question's words; all of them when none does (a report's goals are few).
         topical = key - _GOAL_TERMS
-        chosen = [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or pairs
+        chosen = [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or (pairs if every else [])
         found = []
         seen: set[str] = set()
         for goal in chosen[:_GOALS_SHOWN]:
