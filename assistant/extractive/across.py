@@ -117,7 +117,8 @@ class ListAnswerer:
         used: list[Passage] = []
         bullets = []
         region = frozenset().union(*(landskap()[r][1] for r in query.regions))
-        for insats in [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]:
+        asked = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        for insats in asked:
             sources = sorted(s for s in insats.reports if (info := catalog.reports.get(s)) and info.report_type == kind)
             if not sources:
                 continue
@@ -128,7 +129,8 @@ class ListAnswerer:
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
         genre = TYPE_NAMES.get(kind, (kind, ""))[0]
-        head = f"{len(bullets)} av {len(catalog.insatser)} insatser i arkivet har en {genre}:"
+        where = " och ".join(landskap()[r][0] for r in query.regions)
+        head = f"{len(bullets)} av {len(asked)} insatser{f' i {where}' if where else ''} i arkivet har en {genre}:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
