@@ -73,6 +73,17 @@ class _Reports:
         return [_passage(source, i).chunk for i in range(len(TEXTS[source]))]
 
 
+class _OnePassageEach:
+    """A report reader whose reports are one passage each, all in one section."""
+
+    def __init__(self, texts, section, heading_path):
+        self.texts, self.section, self.heading_path = texts, section, heading_path
+
+    def chunks_of(self, source):
+        text = self.texts[source][0]
+        return [Chunk(f"{source}-0", source, text, 0, len(text), 1, self.section, self.heading_path, "")]
+
+
 def _answerer():
     search = _Search()
     return search, ExtractiveAnswerer(search, catalog=lambda: CATALOG, lexical=lambda: _Words(), sources=_Reports())
@@ -338,12 +349,8 @@ def test_a_list_by_money_left_compares_granted_and_used_and_quotes_the_reason():
     reason = "Att 200 000 kr inte förbrukades beror på att en tjänst stod vakant under hösten."
     texts = {"bron.md": [reason], "stigen.md": ["Ekonomin följde budgeten väl under hela projekttiden."]}
 
-    class Reports:
-        def chunks_of(self, source):
-            text = texts[source][0]
-            return [Chunk(f"{source}-e", source, text, 0, len(text), 1, "ekonomi", ("7. Ekonomi",), "")]
-
-    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=Reports())
+    reports = _OnePassageEach(texts, "ekonomi", ("7. Ekonomi",))
+    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=reports)
     draft = answerer.answer(
         read_question("Vilka insatser hade mer än 100 000 kr kvar när de var klara?", catalog=catalog)
     )
@@ -457,12 +464,8 @@ def test_which_insatser_had_an_evaluation_is_answered_by_the_reports_kind_with_i
         ],
     }
 
-    class Reports:
-        def chunks_of(self, source):
-            text = texts[source][0]
-            return [Chunk(f"{source}-0", source, text, 0, len(text), 1, None, (), "")]
-
-    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=Reports())
+    reports = _OnePassageEach(texts, None, ())
+    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=reports)
     draft = answerer.answer(
         read_question("Vilka insatser har haft en extern utvärdering, och vem gjorde den?", catalog=catalog)
     )

@@ -74,7 +74,7 @@ class ListAnswerer:
                 bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
-        where = " och ".join(landskap()[r][0] for r in query.regions)
+        where = _where(query)
         if where:
             head = f"{len(bullets)} av {len(insatser)} insatser i {where} i arkivet:"
         elif kind is None:
@@ -95,9 +95,7 @@ class ListAnswerer:
         # "… i slutrapporterna" asks those reports only, when the archive has any.
         kind = self._report_kind(query, catalog)
         common = self._common_ground(words, catalog)
-        # "… i Hälsingland" asks about the insatser run in that landskap's kommuner.
-        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
-        insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        insatser = _asked(query, catalog)
         judged = {}
         for insats in insatser:
             scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
@@ -116,8 +114,7 @@ class ListAnswerer:
         the line of that report that says who wrote it (an evaluation's by-line), or its first sentence."""
         used: list[Passage] = []
         bullets = []
-        region = frozenset().union(*(landskap()[r][1] for r in query.regions))
-        asked = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+        asked = _asked(query, catalog)
         for insats in asked:
             sources = sorted(s for s in insats.reports if (info := catalog.reports.get(s)) and info.report_type == kind)
             if not sources:
@@ -129,8 +126,8 @@ class ListAnswerer:
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
         genre = TYPE_NAMES.get(kind, (kind, ""))[0]
-        where = " och ".join(landskap()[r][0] for r in query.regions)
-        head = f"{len(bullets)} av {len(asked)} insatser{f' i {where}' if where else ''} i arkivet har en {genre}:"
+        where = f" i {_where(query)}" if query.regions else ""
+        head = f"{len(bullets)} av {len(asked)} insatser{where} i arkivet har en {genre}:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
@@ -196,15 +193,28 @@ class ListAnswerer:
         return common
 
 
+def _asked(query: Query, catalog: Catalog) -> list[Insats]:
+    """The insatser a question across the archive asks about: "… i Hälsingland" asks about those run in that
+    landskap's kommuner; else all."""
+    region = frozenset().union(*(landskap()[r][1] for r in query.regions))
+    return [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+
+
+def _where(query: Query) -> str:
+    """The landskap the question names, as written in an answer ("Hälsingland och Dalarna"); "" for none."""
+    return " och ".join(landskap()[r][0] for r in query.regions)
+
+
 def _asks_for_kind(words: list[set[str]], kind: str, catalog: Catalog) -> bool:
     """Whether a question across the archive asks which insatser have a report of ``kind`` ("vilka har haft en
     extern utvärdering?"), not what such reports say: each of its words names the kind, or is part of an
     insats's name (a guess the question offers, "det var väl bara IPS-satsningen som utvärderades?")."""
     own = set(analyze(_KIND_WORDS.get(kind, TYPE_NAMES.get(kind, (kind, kind))[0])))
+    rest = [word for word in words if not word & own]
+    if len(rest) == len(words):
+        return False
     names = [set(analyze(alias)) for insats in catalog.insatser for alias in (insats.name, *insats.aliases)]
-    naming = [bool(word & own) for word in words]
-    rest = [word for word, names_kind in zip(words, naming, strict=True) if not names_kind]
-    return any(naming) and all(any(word <= name for name in names) for word in rest)
+    return all(any(word <= name for name in names) for word in rest)
 
 
 def _byline(passages: list[Passage]) -> _Sentence | None:
@@ -264,12 +274,11 @@ _MEANING_MIN_INSATSER = 3  # the median of fewer says nothing
 # vectors made at ingest would lift this.
 _MEANING_MAX_INSATSER = 20
 
-# The words a report of a kind answers by being one: the genre's own name, and for an evaluation the words
+# The words a report of a kind answers by being one: the genre's own name (TYPE_NAMES), and for an evaluation the words
 # for who made it, since an evaluation report in the archive is written by an evaluator outside the insats.
 _KIND_WORDS = {
     "utvardering": "utvärdering utvärderingar utvärderad utvärderades utvärderats utvärderare följeforskning "
     "följeutvärdering extern externa externt oberoende",
-    "forstudie": "förstudie förstudier förstudien",
 }
 # Who wrote a report, as its first lines say: a university, a firm ("AB"), "Utvärderare:", "på uppdrag av",
 # "En rapport från …", "… som Högskolan i Gävle genomfört".
