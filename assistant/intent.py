@@ -191,8 +191,20 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     # Who to contact: "kontaktperson".
     ((" kontaktperson",), ("kontaktperson",)),
-    # Who ran it with whom: "part(er)" is the form's word for the organisations an insats works with.
-    ((" parter", " samverkanspart", " samarbetspart"), ("samverkanspart",)),
+    # Who ran it with whom: "part(er)" is the form's word for the organisations an insats works with, "medverkande"
+    # another form's; "vilka var med" asks for them by name (reports name organisations, not participants).
+    (
+        (
+            " parter",
+            " samverkanspart",
+            " samarbetspart",
+            " medverkande",
+            " medverkade",
+            " vilka var med ",
+            " vilka som var med ",
+        ),
+        ("samverkanspart",),
+    ),
     # Who owned it: "ägde", "ägare", "huvudman", "drev(s)".
     ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), ("organisation",)),
     # What an insats is ("vad är det för nåt?", "vad var det för insats?"): who ran it and when, as the register
@@ -636,6 +648,10 @@ def _content(text: str) -> tuple[Word, ...]:
     ranks = swedish_lexicon()
     places = kommuner()
     found = []
+    folded_text = fold(text)
+    if len(folded_text) == len(text):  # a quarter ("i Q2 2023") picks the report, it is not the topic
+        for match in _QUARTER.finditer(folded_text):
+            text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
     for word in re.findall(r"\w+", text):
         folded = fold(word)
         if folded in places or folded.removesuffix("s") in places or _region(folded):
@@ -727,10 +743,10 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
 
 
 # A new sub-question starts at a sentence's end, or where a question word opens a clause after a comma or
-# "och"/"samt" ("…, hur många gick snett, och vad kostade tolkarna?"). Yes/no questions open with their verb,
-# which is not told from a statement's without a parser, so they stay with the clause before.
+# "och"/"samt", also written "o" or "&" ("…, hur många gick snett, och vad kostade tolkarna?"). Yes/no questions
+# open with their verb, which is not told from a statement's without a parser, so they stay with the clause before.
 _INTERROGATIVE = r"(?:hur|vad|vem|vilka|vilken|vilket|varför|när)\b"
-_NEW_PART = re.compile(rf"(?:,\s*(?:(?:och|samt)\s+)?|\s+(?:och|samt)\s+)(?={_INTERROGATIVE})", re.IGNORECASE)
+_NEW_PART = re.compile(rf"(?:,\s*(?:(?:och|samt|o|&)\s+)?|\s+(?:och|samt|o|&)\s+)(?={_INTERROGATIVE})", re.IGNORECASE)
 
 
 def sub_questions(text: str) -> tuple[Part, ...]:
@@ -884,6 +900,21 @@ def words_of(
         if terms:
             words.append(terms)
     return abbreviated(words, abbreviations)
+
+
+# The light verbs: they lend a phrase its tense, its noun says what happens ("fått jobb", "gått vidare", "tog över").
+_LIGHT_VERBS = frozenset(
+    fold(verb)
+    for verb in "få får fick fått gå går gick gått ge ger gav gett givit komma kommer kom kommit göra gör gjorde "
+    "gjort ta tar tog tagit bli blir blev blivit vara är var varit ha har hade haft se ser såg sett säga säger sa "
+    "sade sagt".split()
+)
+
+
+def plain_words(content: Sequence[Word], name_terms: Collection[str] = frozenset()) -> set[str]:
+    """The terms of a run of words in everyday Swedish, light verbs and names left out: what "hur många gick
+    vidare till jobb eller studier" counts when none of its words is specific."""
+    return {t for w in content if w.folded not in _LIGHT_VERBS for t in w.terms} - set(name_terms)
 
 
 def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:

@@ -476,3 +476,82 @@ def test_which_insatser_had_an_evaluation_is_answered_by_the_reports_kind_with_i
     # What evaluations say is still judged by its words, in the evaluations only.
     said = answerer.answer(read_question("Vilka insatser nämner intervjuer i utvärderingen?", catalog=catalog))
     assert "har en utvärdering" not in said.text
+
+
+def test_a_part_of_a_compound_question_is_also_searched_on_its_own():
+    class _WholeMissesThePart(_Search):
+        """The whole question finds only the passage on arbetsträning; a part's own words find the count."""
+
+        def search(self, query, *, k=6, filters=None):
+            self.asked.append((query, filters))
+            counted = isinstance(query, str) and "deltog" in query
+            return [_passage("bron.md", 1 if counted else 0)]
+
+    search = _WholeMissesThePart()
+    answerer = ExtractiveAnswerer(search, catalog=lambda: CATALOG, lexical=lambda: _Words(), sources=_Reports())
+    query = read_question("Vad gav arbetsträningen i Bron Gävle, och hur många deltog?", catalog=CATALOG)
+    lines = answerer.answer(query).text.splitlines()
+    assert "Arbetsträning på riktiga arbetsplatser" in lines[0] and "Totalt deltog 31" in lines[1]
+    part_searches = [(q, f) for q, f in search.asked if isinstance(q, str)]
+    assert [q for q, _ in part_searches] == [p.text for p in query.parts]
+    assert all(f.insats == BRON.id for _, f in part_searches)  # each part is asked of the named insats only
+
+
+def test_the_sentence_a_how_many_part_gets_counts_something_a_year_only_dates():
+    key = set(analyze("tolk"))
+    dated = "Om nivån håller i sig tar budgetposten för tolk slut under våren 2024."
+    assert _answers_figure(dated, key)  # as context for the whole question
+    assert not _answers_figure(dated, key, counting=True)
+    assert _answers_figure("Tolk beställdes till 58 samtal under 2023.", key, counting=True)
+    assert _answers_figure("Tolken kostade 2000 kr per samtal.", key, counting=True)  # an amount, not a year
+
+
+def test_a_quarterly_report_on_another_quarter_gives_no_part_its_answer():
+    from dataclasses import replace
+
+    from assistant.extractive.fact import _in_quarter
+    from assistant.names import NameMatch
+    from index.records import Field
+
+    fields = (
+        ("q2.md", Field("rapportperiod_start", "2023-04-01", "230401", 0, 6)),
+        ("q2.md", Field("rapportperiod_end", "2023-06-30", "230630", 9, 15)),
+        ("q3.md", Field("rapportperiod_start", "2023-07-01", "230701", 0, 6)),
+        ("q3.md", Field("rapportperiod_end", "2023-09-30", "230930", 9, 15)),
+    )
+    named = [NameMatch(replace(BRON, fields=fields), 100.0, "Bron Gävle")]
+
+    def passage(source):
+        return Passage(Chunk(source, source, "text", 0, 4, 1, None, (), ""), 1.0, "Bron Gävle", BRON.id, None)
+
+    passages = [passage("q3.md"), passage("slut.md"), passage("q2.md")]
+    assert [p.source for p in _in_quarter(passages, (("2023-04-01", "2023-06-30"),), named)] == ["slut.md", "q2.md"]
+    assert _in_quarter(passages, (("2024-01-01", "2024-03-31"),), named) == passages  # no report covers it
+    assert _in_quarter(passages, (), named) == passages
+
+
+def test_a_result_the_latest_report_leaves_to_a_later_report_is_said_to_be_missing():
+    from dataclasses import replace
+
+    from assistant.extractive.fact import _deferred
+    from assistant.extractive.sentences import _Sentence
+    from assistant.names import NameMatch
+    from index.records import Field
+
+    fields = (
+        ("q2.md", Field("period_end", "2024-04-30", "240430", 0, 6)),  # the insats's period, not the report's
+        ("q2.md", Field("rapportperiod_end", "2023-06-30", "230630", 9, 15)),
+        ("q3.md", Field("rapportperiod_end", "2023-09-30", "230930", 9, 15)),
+    )
+    match = NameMatch(replace(BRON, fields=fields), 100.0, "Bron Gävle")
+    said = "Granskningen görs i november och resultatet redovisas i kommande kvartalsrapport."
+
+    def best(source, text=said):
+        chunk = Chunk(f"{source}-0", source, text, 0, len(text), 1, None, (), "")
+        return _Sentence(text, Passage(chunk, 1.0, "Bron Gävle", BRON.id, "kvartalsrapport"), 1.0, text)
+
+    latest = _deferred(match, best("q3.md"))
+    assert latest is not None and latest.text.startswith("Resultatet finns inte i arkivet")
+    assert said in latest.text and latest.passages[0].source == "q3.md"
+    assert _deferred(match, best("q2.md")) is None  # the Q3 report may give it
+    assert _deferred(match, best("q3.md", "Granskningen gav 4,2 poäng av 5 möjliga enligt granskarna.")) is None

@@ -304,3 +304,28 @@ def test_spoken_words_also_match_the_reports_written_words():
     terms = {t for w in query.content for t in w.terms}
     assert set(analyze("kvinnor")) <= terms and set(analyze("arbete")) <= terms
     assert query.lexical.endswith(" kvinnor arbete")
+
+
+def test_a_quarter_named_picks_the_report_and_is_not_the_topic():
+    query = read_question("Hur många tolkbokningar hade Bron i Q2 2023?")
+    assert not {"q2", "2023"} & {w.folded for w in query.content}
+    assert query.quarters == (("2023-04-01", "2023-06-30"),)
+    # a year that is not part of a quarter still says what is asked about
+    assert "2023" in {w.folded for w in read_question("Hur många deltog under 2023?").content}
+
+
+def test_a_part_in_everyday_words_is_keyed_by_them_without_its_light_verbs():
+    from assistant.intent import plain_words
+
+    part = read_question("Hur många skrevs in, och hur många har gått vidare till jobb eller studier?").parts[1]
+    terms = plain_words(part.content)
+    assert set(analyze("jobb")) <= terms and set(analyze("studier")) <= terms
+    assert not set(analyze("gått")) & terms
+
+
+def test_o_written_for_och_joins_two_questions_and_vilka_var_med_asks_for_the_parties():
+    query = read_question("halsosteget borlange vem ägde det o vilka var med")
+    assert [p.text for p in query.parts] == ["halsosteget borlange vem ägde det", "vilka var med"]
+    assert ("samverkanspart",) in query.register_fields and ("organisation",) in query.register_fields
+    assert read_question("Vilka medverkande parter hade Bron?").register_fields == (("samverkanspart",),)
+    assert read_question("Hur många var med i Bron?").register_fields == ()  # a count of participants

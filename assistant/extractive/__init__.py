@@ -31,6 +31,7 @@ from assistant.intent import (
     member_clause,
     membership_words,
     money_condition,
+    plain_words,
     spelled_as_archive,
     words_of,
 )
@@ -105,8 +106,13 @@ class ExtractiveAnswerer:
         # A question that asks several things ("hur många …, och vad kostade …?") wants a sentence for each.
         parts = []
         for part in query.parts:
-            if part_words := words_of(part.content, query.abbreviations, name_terms, rare=rare):
-                parts.append((part, set().union(*part_words)))
+            part_key = set().union(*words_of(part.content, query.abbreviations, name_terms, rare=rare))
+            if not part_key and part.figure:
+                # A figure asked in everyday words only ("hur många gick vidare till jobb eller studier") is still
+                # asked: its own words say what is counted.
+                part_key = plain_words(part.content, name_terms)
+            if part_key:
+                parts.append((part, part_key))
         # The everyday words left out of the key still order the sentences that match it.
         weak = {t for w in query.content for t in w.terms} - name_terms
         key = set().union(*words) if words else set()

@@ -34,6 +34,7 @@ from index.records import Chunk, Field
 from index.titlepage import TYPE_NAMES
 
 _PER_KIND = 3  # passages asked of each kind of report about a named insats
+_PER_PART = _PER_KIND  # passages asked for each part of a compound question about a named insats, as per kind
 # Sentences judged by meaning: the best by words (about the top three passages' worth, a third of a second to
 # embed on two cores, remembered afterwards), each moved by a fraction of a key word per standard deviation of
 # closeness; one without the question's words needs to stand one deviation above the rest.
@@ -98,7 +99,7 @@ class FactAnswerer:
         wants_figure = query.figure
         ranked = self._sentences(query, named, key, weak, passages)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
-        lead = _per_part(passages, parts, headings=bool(named), often=query.often) if len(parts) > 1 else []
+        lead = self._per_part(query, passages, parts, named, filters) if len(parts) > 1 else []
         # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
         # gets that goal with its outcome, as a question about the goals gets them all.
         asks_goal = _asks_goal(query)
@@ -109,6 +110,8 @@ class FactAnswerer:
             return Draft(NO_ANSWER, abstained=True)
         if named and query.figure and (other := self._other_time(query, named[0], ranked)) is not None:
             return other
+        if named and ranked and (later := _deferred(named[0], ranked[0])) is not None:
+            return later
         used: list[Passage] = list(register.passages) if register else []
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
@@ -173,6 +176,45 @@ class FactAnswerer:
         if not ranked and named and not query.money:
             return everything
         return ranked
+
+    def _per_part(
+        self,
+        query: Query,
+        passages: list[Passage],
+        parts: Sequence[tuple[Part, set[str]]],
+        named: Sequence[NameMatch],
+        filters: Filters | None,
+    ) -> list[_Sentence]:
+        """The best sentence for each part of a compound question, in the question's order; a part that asks for a
+        figure takes only a sentence that states one, and a part no sentence answers is left out. A sentence goes to
+        the part it answers best ("Tolkkostnaden blev 38 400 kr" to what the interpreters cost, not to how many were
+        booked), so the surest pairs are settled first."""
+        candidates = []
+        for part, key in parts:
+            pool = self._part_passages(query, part, passages, named, filters)
+            ranked = [s for s in _ranked(pool, key, headings=bool(named), counts=part.figure) if s.score > 0]
+            if part.figure:
+                # The one sentence a part gets must state what it asks: a count for "hur många", a date for "när".
+                counting = not _WHEN.search(fold(part.text))
+                ranked = [
+                    s
+                    for s in ranked
+                    if _answers_figure(s.matched or s.text, key, money=part.money, often=query.often, counting=counting)
+                ]
+            # Judged by meaning against the part itself, as the whole question's sentences are against it.
+            candidates.append(self._by_meaning(part.text, ranked))
+        chosen: dict[int, _Sentence] = {}
+        while True:
+            free = {
+                i: left
+                for i, ranked in enumerate(candidates)
+                if i not in chosen and (left := [s for s in ranked if not any(_same(s, t) for t in chosen.values())])
+            }
+            if not free:
+                break
+            surest = max(free, key=lambda i: (free[i][0].score, -i))
+            chosen[surest] = free[surest][0]
+        return [chosen[i] for i in sorted(chosen)]
 
     def _by_meaning(self, question: str, scored: list[_Sentence]) -> list[_Sentence]:
         """``scored`` with the best candidates also judged by meaning: the e5 cosine of each to the question,
@@ -329,6 +371,19 @@ class FactAnswerer:
                 return Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
         return None
 
+    def _part_passages(
+        self, query: Query, part: Part, passages: list[Passage], named: Sequence[NameMatch], filters: Filters | None
+    ) -> list[Passage]:
+        """The named insats's best few passages for one part of a compound question on its own, then the whole
+        question's: the whole question's words pull towards the part most of them are about, and the passage that
+        answers a smaller part ("hur många tolkbokningar") may rank below the cut."""
+        if not named:
+            return passages
+        scoped = Filters(insats=named[0].insats.id, section=filters.section if filters else None)
+        own = self.retriever.search(part.text, k=_PER_PART, filters=scoped)
+        found = {p.chunk.id: p for p in [*_in_quarter(own, query.quarters, named), *passages]}
+        return list(found.values())
+
     def _search(self, query: Query, named: Sequence[NameMatch], filters: Filters | None) -> list[Passage]:
         if not named:
             return self.retriever.search(query, k=self.k, filters=filters)
@@ -356,33 +411,6 @@ class FactAnswerer:
         return _quarter_first(passages, query.quarters, named)
 
 
-def _per_part(
-    passages: Sequence[Passage], parts: Sequence[tuple[Part, set[str]]], *, headings: bool, often: bool
-) -> list[_Sentence]:
-    """The best sentence for each part of a compound question, in the question's order; a part that asks for a
-    figure takes only a sentence that states one, and a part no sentence answers is left out. A sentence goes to
-    the part it answers best ("Tolkkostnaden blev 38 400 kr" to what the interpreters cost, not to how many were
-    booked), so the surest pairs are settled first."""
-    candidates = []
-    for part, key in parts:
-        ranked = [s for s in _ranked(passages, key, headings=headings, counts=part.figure) if s.score > 0]
-        if part.figure:
-            ranked = [s for s in ranked if _answers_figure(s.matched or s.text, key, money=part.money, often=often)]
-        candidates.append(ranked)
-    chosen: dict[int, _Sentence] = {}
-    while True:
-        free = {
-            i: left
-            for i, ranked in enumerate(candidates)
-            if i not in chosen and (left := [s for s in ranked if not any(_same(s, t) for t in chosen.values())])
-        }
-        if not free:
-            break
-        surest = max(free, key=lambda i: (free[i][0].score, -i))
-        chosen[surest] = free[surest][0]
-    return [chosen[i] for i in sorted(chosen)]
-
-
 def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
     kept: list[_Sentence] = []
     for sentence in sentences:
@@ -395,6 +423,31 @@ def _same(a: _Sentence, b: _Sentence) -> bool:
     return a.text == b.text and a.passage.chunk.id == b.passage.chunk.id
 
 
+def _report_periods(named: Sequence[NameMatch]) -> dict[str, tuple[str, str]]:
+    """The period each quarterly or status report of the named insatser reports on, by source."""
+    periods: dict[str, tuple[str, str]] = {}
+    for match in named:
+        for source, field in match.insats.fields:
+            if field.name in ("rapportperiod_start", "rapportperiod_end"):
+                start, end = periods.get(source, ("", "9999"))
+                periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
+    return periods
+
+
+def _in_quarter(
+    passages: list[Passage], quarters: Sequence[tuple[str, str]], named: Sequence[NameMatch]
+) -> list[Passage]:
+    """``passages`` without those of a report on another period than the quarter the question names ("i Q2
+    2023"): the Q3 report's count is no answer about Q2. Reports without a reporting period (final reports,
+    evaluations) stay; so does everything when no report covers the quarter."""
+    if not quarters:
+        return passages
+    periods = _report_periods(named)
+    other = {s for s, (a, b) in periods.items() if not any(a <= last and first <= b for first, last in quarters)}
+    kept = [p for p in passages if p.source not in other]
+    return kept if len(other) < len(periods) else passages
+
+
 def _quarter_first(
     passages: list[Passage], quarters: Sequence[tuple[str, str]], named: Sequence[NameMatch]
 ) -> list[Passage]:
@@ -402,14 +455,38 @@ def _quarter_first(
     quarterly reports count the same things each quarter, so a tie between two goes to the quarter asked."""
     if not quarters:
         return passages
-    periods: dict[str, tuple[str, str]] = {}
-    for match in named:
-        for source, field in match.insats.fields:
-            if field.name in ("rapportperiod_start", "rapportperiod_end"):
-                start, end = periods.get(source, ("", "9999"))
-                periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
+    periods = _report_periods(named)
     asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
     return sorted(passages, key=lambda p: p.source not in asked)
+
+
+# A report that leaves a result to a later report ("resultatet redovisas i kommande kvartalsrapport", "vi återkommer
+# med det i nästa rapport") has not given it.
+_DEFERRED = re.compile(
+    r"\b(?:redovisas|presenteras|rapporteras|aterkommer)\b[^.]{0,40}?\b(?:kommande|nasta|senare|nastkommande)\b"
+)
+
+
+def _deferred(match: NameMatch, best: _Sentence) -> Draft | None:
+    """When the sentence that best answers a question leaves the result to a later report, and no report of the
+    insats is later than the one saying so, the archive does not hold the result: that is said first, with the
+    sentence as its ground, and no other figure is offered in its place."""
+    if not _DEFERRED.search(fold(best.matched or best.text)):
+        return None
+    # A quarterly report tells up to the end of its quarter; a final report up to the end of the insats.
+    reported = {s: f.value for s, f in match.insats.fields if f.name == "rapportperiod_end"}
+    ran = {s: f.value for s, f in match.insats.fields if f.name == "period_end"}
+    ends = {source: reported.get(source) or ran[source] for source in {*reported, *ran}}
+    said = ends.get(best.passage.source)
+    if said is None or any(end > said for end in ends.values()):
+        return None  # a later report may give the result
+    used: list[Passage] = []
+    quoted = _quote(best, used)
+    text = (
+        f"Resultatet finns inte i arkivet: den senaste rapporten om {match.insats.name} säger att det ska redovisas "
+        f"i en senare rapport, som arkivet inte har.\n{quoted}"
+    )
+    return Draft(text, tuple(used), (match.insats.name,))
 
 
 # A question for a date: "när", "vilket datum", "från vilket år".

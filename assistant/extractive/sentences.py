@@ -31,6 +31,8 @@ _DATED = re.compile(
     r"november|december|våren|hösten|sommaren|vintern)\s+(?:19|20)\d\d\b",
     re.IGNORECASE,
 )
+# A year ("under 2023"), which dates what a sentence says rather than counting it; not an amount ("2000 kr").
+_YEAR = re.compile(r"(?<![\d,.])\b(?:19|20)\d\d\b(?![,.]\d| \d{3}\b|\s?(?:kr|kronor|tkr|%|procent)\b)")
 _WEAK_BONUS = 0.1  # an everyday word of the question says little alone, but breaks a tie
 # A count is written as a number before what it counts, perhaps with "av N" or an adjective between.
 _COUNT = re.compile(r"\b\d+(?:[ ,.]\d+)*\s*%?\s+(?:av\s+\d+\s+)?(?:\w+\s+)?(\w+)")
@@ -300,15 +302,19 @@ def _counts_key(sentence: str, key: set[str]) -> bool:
     return bool(_overlap(key, counted))
 
 
-def _answers_figure(sentence: str, key: set[str], *, money: bool = False, often: bool = False) -> bool:
+def _answers_figure(
+    sentence: str, key: set[str], *, money: bool = False, often: bool = False, counting: bool = False
+) -> bool:
     """Whether a sentence can answer a how-much/how-many question: it has a figure (an amount, when money is
     asked about) and, unless the question is only about money, one of the question's own key words (a budget
-    total is no answer about a course)."""
+    total is no answer about a course). With ``counting`` (the one sentence that answers "hur många …"), a
+    year or a date is not a figure: "våren 2024" dates, it counts nothing."""
     if money and not _AMOUNT.search(sentence):
         return False
     words = set(re.findall(r"\w+", sentence.lower()))
     counted = _NUMBER_WORDS | _FREQUENCY_WORDS if often else _NUMBER_WORDS
-    if not re.search(r"\d", sentence) and not words & counted:
+    figures = _YEAR.sub(" ", _DATED.sub(" ", sentence)) if counting else sentence
+    if not re.search(r"\d", figures) and not words & counted:
         return False
     specific = key - _MONEY
     return not specific or bool(_overlap(specific, _terms(sentence)))
