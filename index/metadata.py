@@ -8,6 +8,7 @@ normalised (money to whole kronor, dates to ISO) and keep the raw text and offse
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -54,8 +55,14 @@ LABELS: dict[str, str] = {
     "kontaktperson": r"namn - kontaktperson for insatsagare|kontaktperson",
     "samverkanspart": r"organisation(?!s)",
 }
+# A title page's list of the organisations an insats works with, as a form label (a colon or a cell follows, so a
+# "Samverkansparter" heading is not one): "Medverkande parter:", "| Samverkansparter |", "Samverkande organisationer:".
+_PARTNER_LIST = (
+    r"(?:(?:medverkande|samverkande|deltagande) (?:parter|organisationer|aktorer)|samverkans?(?:parter|partners?))"
+    r"(?=[ \t*]*(?::|\||\t))"
+)
 _ANY_LABEL = re.compile(
-    r"^[ \t|*]*(?:" + "|".join(LABELS.values()) + r"|signatur|ankomstdatum|registreringsdatum|"
+    r"^[ \t|*]*(?:" + "|".join(LABELS.values()) + "|" + _PARTNER_LIST + r"|signatur|ankomstdatum|registreringsdatum|"
     r"mobiltelefonnummer|e-postadress|postnummer|postadress|datum|namn)\b",
     re.MULTILINE,
 )
@@ -145,9 +152,10 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
     )
 
 
-def _label_values(text: str, folded: str, name: str) -> Iterator[Field]:
+def _label_values(text: str, folded: str, name: str, label: str | None = None) -> Iterator[Field]:
+    """Values of field ``name`` after each of its form labels (``label``, else the field's own)."""
     prefix = _INLINE if name in _INLINE_FIELDS else _CELL
-    pattern = re.compile(prefix + r"(?:" + LABELS[name] + r")", re.MULTILINE)
+    pattern = re.compile(prefix + r"(?:" + (label or LABELS[name]) + r")", re.MULTILINE)
     for match in pattern.finditer(folded):
         value = _value_after(text, folded, match.end())
         if value is None:
@@ -294,8 +302,10 @@ def _period(
 
 
 def _partners(text: str, folded: str, sections: list[Section]) -> list[Field]:
+    """The partner organisations: each "Organisation" of the partners section, else the title page's list."""
     spans = [(s.start, s.end) for s in sections if s.key == "samverkansparter"]
-    return [f for f in _label_values(text, folded, "samverkanspart") if any(a <= f.start < b for a, b in spans)]
+    found = [f for f in _label_values(text, folded, "samverkanspart") if any(a <= f.start < b for a, b in spans)]
+    return found or list(itertools.islice(_label_values(text, folded, "samverkanspart", _PARTNER_LIST), 1))
 
 
 def _dnr_in_text(text: str) -> list[Field]:

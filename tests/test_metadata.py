@@ -148,3 +148,12 @@ def test_money_from_another_templates_rows_totals_and_sentences():
 def test_a_case_number_with_a_slash_is_read_whole():
     meta = _meta("Slutredovisning\n\n| Diarienummer | SSD 2021/027 |\n\nDnr: SFG 24-17 står i huvudet.\n")
     assert next(f.value for f in meta.fields if f.name == "diarienummer") == "SSD 2021/027"
+
+
+def test_a_title_pages_list_of_partners_is_read_but_a_heading_of_that_name_is_not():
+    listed = "Slutredovisning\n\nProjektägare: Exempla kommun\nMedverkande parter: Region Exempel, Försäkringskassan\n"
+    assert _meta(listed).values("samverkanspart") == ["Region Exempel, Försäkringskassan"]
+    cell = "| Fält | Uppgift |\n|---|---|\n| Samverkansparter | Arbetsförmedlingen, Region Exempel |\n"
+    assert _meta(cell).values("samverkanspart") == ["Arbetsförmedlingen, Region Exempel"]
+    heading = "Slutrapport\n\nSamverkansparter\n\nVi har samverkat tätt med alla parter under året.\n"
+    assert _meta(heading).values("samverkanspart") == []
