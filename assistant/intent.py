@@ -165,6 +165,7 @@ GRANTED_CUES = (
     " tilldela",  # "tilldelades", "tilldelats"
 )
 # Question wording → register fields that answer it exactly (padded with spaces, like MONEY_CUES).
+OWNER = ("organisation", "arbetsstalle")  # the insats's owner: its organisation and workplace together
 REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # The case number: "diarienummer", "dnr".
     ((" diarienummer", " dnr "), ("diarienummer",)),
@@ -205,11 +206,12 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ),
         ("samverkanspart",),
     ),
-    # Who owned it: "ägde", "ägare", "huvudman", "drev(s)".
-    ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), ("organisation",)),
+    # Who owned it: "ägde", "ägare", "huvudman", "drev(s)"; the owner is the organisation with its workplace (the
+    # form's "Arbetsställets namn"), read together as a period's start and end are.
+    ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), OWNER),
     # What an insats is ("vad är det för nåt?", "vad var det för insats?"): who ran it and when, as the register
     # states, before the sentences that describe it.
-    ((" vad ar det for ", " vad var det for "), ("organisation",)),
+    ((" vad ar det for ", " vad var det for "), OWNER),
     ((" vad ar det for ", " vad var det for "), ("period_start", "period_end")),
 )
 # Wording that asks for a cause or a reason (padded with spaces).

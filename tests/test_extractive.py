@@ -555,3 +555,36 @@ def test_a_result_the_latest_report_leaves_to_a_later_report_is_said_to_be_missi
     assert said in latest.text and latest.passages[0].source == "q3.md"
     assert _deferred(match, best("q2.md")) is None  # the Q3 report may give it
     assert _deferred(match, best("q3.md", "Granskningen gav 4,2 poäng av 5 möjliga enligt granskarna.")) is None
+
+
+def test_asked_who_took_part_the_answer_gives_the_partners_and_the_owner_with_its_workplace():
+    from dataclasses import replace
+
+    from index.records import Field
+
+    fields = (
+        ("bron.md", Field("organisation", "Gävle kommun", "Gävle kommun", 0, 12)),
+        ("bron.md", Field("arbetsstalle", "Jobbtorget", "Jobbtorget", 20, 30)),
+        ("bron.md", Field("samverkanspart", "Försäkringskassan", "Försäkringskassan", 40, 57)),
+    )
+    bron = replace(BRON, fields=fields)
+    reports = {**CATALOG.reports, "bron.md": replace(CATALOG.reports["bron.md"], insats=bron)}
+    catalog = Catalog(1, (bron, STIGEN), reports)
+    answerer = ExtractiveAnswerer(_Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=_Reports())
+    draft = answerer.answer(read_question("Vilka parter var med i Bron Gävle?", catalog=catalog))
+    lines = draft.text.splitlines()
+    assert lines[0].startswith("Samverkanspart: Enligt Bron Gävle") and "”Försäkringskassan”" in lines[0]
+    assert lines[1].startswith("Insatsägare:") and "”Gävle kommun – Jobbtorget”" in lines[1]
+    owner = answerer.answer(read_question("Vem ägde Bron Gävle?", catalog=catalog)).text
+    assert "”Gävle kommun – Jobbtorget”" in owner and "Samverkanspart" not in owner  # the owner alone asked
+
+
+def test_a_theme_summary_request_searches_each_insats_for_the_theme_not_for_its_summary():
+    search, answerer = _answerer()
+    question = "Samtalsgrupperna verkar viktiga – kan du sammanfatta vad rapporterna säger till styrelsen?"
+    draft = answerer.answer(read_question(question, catalog=CATALOG))
+    assert "Stigen Ockelbo" in draft.text
+    assert {asked for asked, _ in search.asked} == {"Samtalsgrupperna verkar viktiga –"}
+    search.asked.clear()
+    answerer.answer(read_question("Vilka insatser nämner samtalsgrupper, och hur ofta?", catalog=CATALOG))
+    assert all(not isinstance(asked, str) for asked, _ in search.asked)  # a list question is searched whole

@@ -22,7 +22,7 @@ from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.meaning import SentenceMeaning, judge_for, membership_clause
 from assistant.extractive.sentences import Judged, _pieces, _quote, _Sentence, judge_sentences
-from assistant.intent import Query
+from assistant.intent import Query, member_clause
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze, fold
 from index.places import kommuner, landskap
@@ -96,10 +96,14 @@ class ListAnswerer:
         kind = self._report_kind(query, catalog)
         common = self._common_ground(words, catalog)
         insatser = _asked(query, catalog)
+        # A request for a summary ("– kan du sammanfatta vad rapporterna säger till styrelsen") says what to do with
+        # the answer, not what to find: each insats is searched for the topic alone, not for its summary section.
+        topic = member_clause(query.text).strip() if query.kind == "summary" else ""
+        asked: Query | str = topic if topic and topic != query.text.strip() else query
         judged = {}
         for insats in insatser:
             scoped = Filters(insats=insats.id, section=filters.section if filters else None, report_type=kind)
-            passages = self.retriever.search(query, k=self.per_insats, filters=scoped)
+            passages = self.retriever.search(asked, k=self.per_insats, filters=scoped)
             judged[insats.id] = judge_sentences(passages, words, denials=not query.negated, common=common)
         clause = membership_clause(query.text, (*(i.name for i in catalog.insatser), *kommuner().values()))
         closest = self._closest(clause, judged, negated=query.negated)

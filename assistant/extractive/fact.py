@@ -25,7 +25,7 @@ from assistant.extractive.sentences import (
     _Sentence,
     _terms,
 )
-from assistant.intent import Part, Query, follow_up_times, topic_groups
+from assistant.intent import OWNER, Part, Query, follow_up_times, topic_groups
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
@@ -50,6 +50,7 @@ _FIELD_LABELS = {
     "kontaktperson": "Kontaktperson",
     "samverkanspart": "Samverkanspart",
     "organisation": "Insatsägare",
+    "arbetsstalle": "Insatsägare",
 }
 
 
@@ -505,6 +506,8 @@ _DIFFERENCE = re.compile(
 _COUNTERPARTS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("beviljade_medel",): ("utnyttjade_medel",),
     ("utnyttjade_medel",): ("beviljade_medel",),
+    # An insats's parties are its owner and its partners, side by side on the form: asked who took part, both.
+    ("samverkanspart",): OWNER,
 }
 
 
