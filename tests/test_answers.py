@@ -221,3 +221,18 @@ def test_a_question_read_against_an_insats_a_reindex_removed_is_read_again(assis
             assistant.ask("Hur mycket pengar fick Vägen framåt Söderhamn?", filters=Filters(insats="borta"))
     finally:
         assistant.answerer = real
+
+
+def test_a_participant_count_question_gets_the_goal_stated_in_the_forms_word_for_participants(make_archive, tmp_path):
+    # The goal counts "inskrivna", the question "deltagare": the same people, so the goal stands beside the count.
+    from conftest import FINAL_REPORT
+
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    text = FINAL_REPORT.replace("Målet var 40 deltagare.", "Målet var 40 inskrivna.")
+    (root / "slutrapport vägen framåt.md").write_text(text, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask("Hur många deltagare hade Vägen framåt Söderhamn?")
+    assert answer.text.startswith("Mål enligt slutrapporten: ”Målet var 40 inskrivna")
+    assert "33 personer" in answer.text

@@ -236,10 +236,10 @@ def test_a_sentence_that_points_back_is_quoted_with_the_one_before():
     ]
 
 
-def test_the_report_of_the_quarter_asked_comes_first():
+def _quarterly_reports():
+    """Bron Gävle with its Q2 and Q3 2023 reports, and a passage of each and of its final report."""
     from dataclasses import replace
 
-    from assistant.extractive.fact import _quarter_first
     from assistant.names import NameMatch
     from index.records import Field
 
@@ -255,6 +255,13 @@ def test_the_report_of_the_quarter_asked_comes_first():
         return Passage(Chunk(source, source, "text", 0, 4, 1, None, (), ""), 1.0, "Bron Gävle", BRON.id, None)
 
     passages = [passage("q3.md"), passage("slut.md"), passage("q2.md")]
+    return named, passages
+
+
+def test_the_report_of_the_quarter_asked_comes_first():
+    from assistant.extractive.fact import _quarter_first
+
+    named, passages = _quarterly_reports()
     ordered = _quarter_first(passages, (("2023-04-01", "2023-06-30"),), named)
     assert [p.source for p in ordered] == ["q2.md", "q3.md", "slut.md"]
     assert _quarter_first(passages, (), named) == passages
@@ -507,24 +514,9 @@ def test_the_sentence_a_how_many_part_gets_counts_something_a_year_only_dates():
 
 
 def test_a_quarterly_report_on_another_quarter_gives_no_part_its_answer():
-    from dataclasses import replace
-
     from assistant.extractive.fact import _in_quarter
-    from assistant.names import NameMatch
-    from index.records import Field
 
-    fields = (
-        ("q2.md", Field("rapportperiod_start", "2023-04-01", "230401", 0, 6)),
-        ("q2.md", Field("rapportperiod_end", "2023-06-30", "230630", 9, 15)),
-        ("q3.md", Field("rapportperiod_start", "2023-07-01", "230701", 0, 6)),
-        ("q3.md", Field("rapportperiod_end", "2023-09-30", "230930", 9, 15)),
-    )
-    named = [NameMatch(replace(BRON, fields=fields), 100.0, "Bron Gävle")]
-
-    def passage(source):
-        return Passage(Chunk(source, source, "text", 0, 4, 1, None, (), ""), 1.0, "Bron Gävle", BRON.id, None)
-
-    passages = [passage("q3.md"), passage("slut.md"), passage("q2.md")]
+    named, passages = _quarterly_reports()
     assert [p.source for p in _in_quarter(passages, (("2023-04-01", "2023-06-30"),), named)] == ["slut.md", "q2.md"]
     assert _in_quarter(passages, (("2024-01-01", "2024-03-31"),), named) == passages  # no report covers it
     assert _in_quarter(passages, (), named) == passages

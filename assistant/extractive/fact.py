@@ -303,6 +303,8 @@ class FactAnswerer:
         pairs = [g for report in reports for g in goals_of(report)]
         # The goals that share the question's words; all of them when none does (a report's goals are few).
         topical = key - _GOAL_TERMS
+        if topical & _PARTICIPANT_WORDS:
+            topical |= _PARTICIPANTS
         chosen = [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or (pairs if every else [])
         found = []
         seen: set[str] = set()
@@ -559,6 +561,10 @@ def _kronor(amount: int) -> str:
 # "mål", "målet", "målsättning", "måluppfyllelse": the template's word for what an insats set out to reach.
 _GOAL_TERMS = frozenset(analyze("mål målet målen målsättning måluppfyllelse uppnått nådde klarade"))
 _GOALS_SHOWN = 4
+# Participants are counted as "deltagare" or as the form's "inskrivna" (taken in, "skrevs in"): a goal stated in
+# one word answers a question in the other.
+_PARTICIPANTS = frozenset({"deltag", "inskriv", "inskrivn"})  # analyze("deltagare inskriven inskrivna")
+_PARTICIPANT_WORDS = _PARTICIPANTS | frozenset(analyze("deltog deltagit skrevs"))
 _REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
 
 
