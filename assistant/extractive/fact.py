@@ -477,9 +477,8 @@ def _deferred(match: NameMatch, best: _Sentence) -> Draft | None:
     if not _DEFERRED.search(fold(best.matched or best.text)):
         return None
     # A quarterly report tells up to the end of its quarter; a final report up to the end of the insats.
-    reported = {s: f.value for s, f in match.insats.fields if f.name == "rapportperiod_end"}
     ran = {s: f.value for s, f in match.insats.fields if f.name == "period_end"}
-    ends = {source: reported.get(source) or ran[source] for source in {*reported, *ran}}
+    ends = {**ran, **{s: f.value for s, f in match.insats.fields if f.name == "rapportperiod_end"}}
     said = ends.get(best.passage.source)
     if said is None or any(end > said for end in ends.values()):
         return None  # a later report may give the result
@@ -563,7 +562,7 @@ _GOAL_TERMS = frozenset(analyze("mål målet målen målsättning måluppfyllels
 _GOALS_SHOWN = 4
 # Participants are counted as "deltagare" or as the form's "inskrivna" (taken in, "skrevs in"): a goal stated in
 # one word answers a question in the other.
-_PARTICIPANTS = frozenset({"deltag", "inskriv", "inskrivn"})  # analyze("deltagare inskriven inskrivna")
+_PARTICIPANTS = frozenset(t for t in analyze("deltagare inskriven inskrivna") if t.startswith(("deltag", "inskriv")))
 _PARTICIPANT_WORDS = _PARTICIPANTS | frozenset(analyze("deltog deltagit skrevs"))
 _REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
 
