@@ -69,8 +69,9 @@ def grouping_stamp(register: Register) -> str:
 
 
 def grouping_current(register: Register) -> bool:
-    """The insats table was grouped from the register as it is now, by this grouping code."""
-    return register.get_state(GROUPED_KEY) == grouping_stamp(register)
+    """The insats table was grouped from the register as it is now, by this grouping code, and every report
+    holds its link (a register written before replaced reports kept theirs may have lost them)."""
+    return register.get_state(GROUPED_KEY) == grouping_stamp(register) and not register.unlinked_reports()
 
 
 def mark_grouped(register: Register) -> None:

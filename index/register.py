@@ -102,6 +102,10 @@ class Register:
         rows = self._rows("SELECT value FROM state WHERE key = ?", (key,))
         return rows[0]["value"] if rows else None
 
+    def unlinked_reports(self) -> int:
+        """Reports that belong to no insats: grouping gives every report one, so any is a grouping still owed."""
+        return int(self._rows("SELECT count(*) AS n FROM reports WHERE insats_id IS NULL")[0]["n"])
+
     def set_state(self, key: str, value: str) -> None:
         with self._tx() as db:
             db.execute("INSERT OR REPLACE INTO state VALUES (?, ?)", (key, value))
@@ -151,6 +155,9 @@ class Register:
         source = meta.source
         now = datetime.now(UTC).isoformat(timespec="seconds")
         with self._tx() as db:
+            # The report keeps its insats until the next grouping: a grouping that comes out as before skips its
+            # write (set_insatser's fingerprint), so a link dropped here would stay dropped.
+            linked = db.execute("SELECT insats_id, placement FROM reports WHERE source = ?", (source,)).fetchone()
             self._delete_source(db, source)
             db.executemany(
                 "INSERT OR REPLACE INTO chunks VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
@@ -174,16 +181,17 @@ class Register:
             )
             db.execute(
                 "INSERT INTO reports (source, report_type, title, insats_name, kommun, insats_id, abbreviations, "
-                "name_source) VALUES (?,?,?,?,?,?,?,?)",
+                "name_source, placement) VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     source,
                     meta.report_type,
                     meta.title,
                     meta.insats_name,
                     meta.kommun,
-                    None,
+                    linked[0] if linked else None,
                     json.dumps(meta.abbreviations, ensure_ascii=False),
                     meta.name_source,
+                    linked[1] if linked else None,
                 ),
             )
             db.executemany(
@@ -338,7 +346,7 @@ class Register:
                 ensure_ascii=False,
             ).encode()
         ).hexdigest()
-        if fingerprint == self.get_state("insatser"):
+        if fingerprint == self.get_state("insatser") and not self.unlinked_reports():
             return
         with self._tx() as db:
             db.execute(

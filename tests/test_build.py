@@ -37,6 +37,9 @@ def test_second_run_embeds_nothing_and_changed_file_is_replaced(make_archive, co
     assert 0 < changed.chunks_embedded < len(new_ids)  # unchanged passages come from the vector cache
     assert not (old_ids - new_ids) & archive.stores.chroma.ids()
     _ids_agree(archive)
+    # The edit leaves the grouping as it was: the re-read report must still belong to its insats.
+    grouped = {s for i in archive.register.insatser() for s in i.reports}
+    assert "slutrapport vägen framåt.md" in grouped and grouped == set(first.indexed)
 
 
 def test_new_chunking_settings_rechunk_unchanged_files(make_archive, corpus):
@@ -221,3 +224,17 @@ def test_a_rebuild_with_the_memo_of_the_last_one_analyzes_only_new_passages(monk
     fresh = LexicalIndex.build(["a", "b", "d"], second, generation=2)
     for query in ("arbetsträning", "Försäkringskassan samverkan", "studiebesök"):
         assert rebuilt.search(query, k=3) == fresh.search(query, k=3)
+
+
+def test_a_register_that_lost_its_report_links_is_regrouped_at_the_next_ingest(make_archive, corpus):
+    # Registers written before re-read reports kept their insats lost the links when the grouping came out as
+    # before; an ingest with nothing to read must still put them back.
+    archive = make_archive()
+    archive.ingest(corpus)
+    with archive.register._tx() as db:
+        db.execute("UPDATE reports SET insats_id = NULL, placement = NULL")
+    assert archive.register.unlinked_reports() == 3
+    again = archive.ingest(corpus)
+    assert again.indexed == []
+    assert archive.register.unlinked_reports() == 0
+    assert sorted(s for i in archive.register.insatser() for s in i.reports) == sorted(again.unchanged)
