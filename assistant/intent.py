@@ -146,6 +146,16 @@ FIGURE_CUES = (
     "tidsperiod",
     "vilket datum",
 )
+# "Vilken/vilket" before a measure noun, alone or as the head of a compound ("vilken fidelitypoäng", "vilket
+# belopp", "vilken andel"): the thing asked for is a figure, whatever the question's other words.
+_MEASURE_ASKED = re.compile(r"\bvilke[nt]\s+\w*(?:poang|procent|andel|antal|summa|belopp|siffra|varde|kostnad)\b")
+
+
+def asks_figure(folded: str) -> bool:
+    """Whether folded question text asks for a figure: a figure cue, or a which-question about a measure."""
+    return any(cue in folded for cue in FIGURE_CUES) or bool(_MEASURE_ASKED.search(folded))
+
+
 # Wording about money (padded with spaces: a space before is a word start).
 MONEY_CUES = (
     " kostade",  # the past of "kosta"
@@ -372,7 +382,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         sections=tuple(section_hints(text)),
         summary=summary,
         list_wording=is_list_question(text),
-        figure=any(cue in folded for cue in FIGURE_CUES),
+        figure=asks_figure(folded),
         money=money,
         often="hur ofta" in folded,
         register_fields=tuple(wanted),
@@ -760,7 +770,7 @@ def sub_questions(text: str) -> tuple[Part, ...]:
         if not content:
             continue
         padded = " " + " ".join(re.findall(r"\w+", fold(piece))) + " "
-        figure = any(cue in padded for cue in FIGURE_CUES) or bool(re.search(r"\d", piece))
+        figure = asks_figure(padded) or bool(re.search(r"\d", piece))
         parts.append(Part(piece.strip(), content, figure, any(cue in padded for cue in MONEY_CUES)))
     return tuple(parts) if len(parts) > 1 else ()
 

@@ -580,3 +580,63 @@ def test_a_theme_summary_request_searches_each_insats_for_the_theme_not_for_its_
     search.asked.clear()
     answerer.answer(read_question("Vilka insatser nämner samtalsgrupper, och hur ofta?", catalog=CATALOG))
     assert all(not isinstance(asked, str) for asked, _ in search.asked)  # a list question is searched whole
+
+
+def test_a_table_a_pdf_laid_out_as_lines_is_read_row_by_row():
+    # Fictional goal table as a PDF export leaves it: cells as words, a long label wrapped, figures at row ends.
+    text = (
+        "Mål enligt ansökan Målvärde Utfall 2023-06-30\n"
+        "Antal deltagare under insatstiden 90 84\n"
+        "Andel deltagare som gått till arbete\n"
+        "eller studier\n"
+        "35 % 38 % (32 personer)\n"
+        "Utbildad personal i motiverande samtal 20 personer 23 personer\n"
+        "Deltagarmålet nåddes nästan, trots att intaget stod still under\n"
+        "våren 2021, se 5.3."
+    )
+    assert _split(text) == [
+        "Mål enligt ansökan Målvärde Utfall 2023-06-30",
+        "Antal deltagare under insatstiden 90 84",
+        "Andel deltagare som gått till arbete eller studier 35 % 38 % (32 personer)",  # a line of figures is content
+        "Utbildad personal i motiverande samtal 20 personer 23 personer Deltagarmålet nåddes nästan, trots att "
+        "intaget stod still under våren 2021, se 5.3.",  # "personer" ends no row: read on, as a paragraph
+    ]
+    # A quotation's byline ends on a year in parentheses, but a row's figure in parentheses begins with it.
+    quoted = '"Vi lyssnade mer än vi pratade." (lots, mars 2022)\nLotsarna beskrev också hur lång tid det tog.'
+    assert _split(quoted) == [quoted.replace("\n", " ")]
+    # Rows that say nothing without their column headings stay one block, as before.
+    kommuner = "Kommun Deltagare Arbete\nBollnäs 12 5\nOckelbo 8 3\nSumma 20 8"
+    assert _split(kommuner) == ["Kommun Deltagare Arbete Bollnäs 12 5 Ockelbo 8 3 Summa 20 8"]
+
+
+def test_a_which_question_about_a_measure_asks_for_a_figure():
+    assert read_question("Vilken fidelitypoäng fick Bron Gävle till slut?", catalog=CATALOG).figure
+    assert read_question("Vilket belopp beviljades Stigen Ockelbo?", catalog=CATALOG).figure
+    assert read_question("Vilken andel gick till arbete i Bron Gävle?", catalog=CATALOG).figure
+    assert not read_question("Vilken metod använde Bron Gävle?", catalog=CATALOG).figure
+
+
+def test_each_report_of_an_insats_gives_the_sentence_that_counts_the_asked_thing():
+    from assistant.extractive.sentences import _one_per_report
+
+    def sentence(text: str, source: str, score: float):
+        chunk = Chunk(f"{source}-0", source, text, 0, len(text), 1, None, (), "")
+        return _ranked([Passage(chunk, 1.0, "Bron Gävle", BRON.id, None)], set())[0].__class__(
+            text, Passage(chunk, 1.0, "Bron Gävle", BRON.id, None), score, text
+        )
+
+    ranked = [
+        sentence("Utvärderingen gav 71 poäng av 125 vid den sista granskningen.", "utv.md", 1.6),
+        sentence("Metodtroheten mättes med skalan IPS-25 vid tre tillfällen.", "slut.md", 1.1),
+        sentence("Vid slutgranskningen fick insatsen 92 poäng, god metodtrohet.", "slut.md", 1.0),
+    ]
+    key = set(analyze("poäng metodtrohet"))
+    assert [s.text for s in _one_per_report(ranked, 2, key)] == [ranked[0].text, ranked[2].text]
+    assert [s.text for s in _one_per_report(ranked, 2)] == [ranked[0].text, ranked[1].text]  # not a figure question
+
+
+def test_money_spent_in_other_words_answers_how_much_of_the_budget_was_used():
+    key = set(analyze("budgeten användes"))
+    said = "Per den 31 oktober hade insatsen förbrukat drygt 1,2 miljoner kronor, ungefär 84 procent av medlen."
+    assert _answers_figure(said, key, money=True)
+    assert not _answers_figure("Per den 31 oktober hade insatsen 52 deltagare.", key, money=True)

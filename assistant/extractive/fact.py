@@ -119,7 +119,8 @@ class FactAnswerer:
         lines += [_goal_line(goal, used) for goal in goals]
         # Reports of one insats that count differently each need their say: one more sentence per extra report.
         room += max(len({s.passage.source for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
-        chosen = _one_per_report(ranked, room) if named else ranked[:room]
+        counted = key if wants_figure and not _WHEN.search(query.folded) else set()
+        chosen = _one_per_report(ranked, room, counted) if named else ranked[:room]
         if goals:  # a goal or outcome already shown is not quoted again
             shown = " ".join(_goal_text(goal) for goal, *_ in goals)
             chosen = [s for s in chosen if s.text not in shown]
@@ -168,8 +169,11 @@ class FactAnswerer:
             everything = [replace(s, score=0.3 / (rank + 1)) for rank, s in enumerate(scored)]
         if not query.figure:
             return everything
+        # What the figure is of is said by the question's topical words, not its everyday ones ("egentligen").
+        everyday = {t for w in query.content if w.everyday for t in w.terms}
+        of = key - everyday or key
         ranked = [
-            s for s in everything if _answers_figure(s.matched or s.text, key, money=query.money, often=query.often)
+            s for s in everything if _answers_figure(s.matched or s.text, of, money=query.money, often=query.often)
         ]
         # A named insats's reports that state no figure on the topic still tell what they say about it (the
         # register's fields answer only part of a question that asks more); but no amount is no answer to what

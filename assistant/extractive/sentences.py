@@ -108,7 +108,9 @@ def _ranked(
     return sorted(scored, key=lambda s: -s.score)
 
 
-_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+\S[^.!?]{0,100}$|\*\*[^*]+\*\*\s*$)")
+# A numbered heading ("5.1 Måluppfyllelse") starts its words with a capital; a line of a table's figures ("40 %
+# 41 %", "120 134", "9 tjänster 9 tjänster") starts with a number too, and is content.
+_HEADING_LINE = re.compile(r"^\s*(?:#{1,6}\s|\d+(?:\.\d+)*\.?\s+[A-ZÅÄÖ][^.!?]{0,100}$|\*\*[^*]+\*\*\s*$)")
 _INLINE_HEADING = re.compile(r"^\s*\*\*[^*]{0,160}\*\*\s*(?=\S)|^\s*\d+(?:\.\d+)+\s[^:\n]{0,100}:\s+")
 
 
@@ -142,13 +144,12 @@ def _split(text: str) -> list[str]:
         if tabular:
             units = _table_rows(lines)
         else:
-            units = lines if listed else [" ".join(line.strip() for line in lines)]
+            units = lines if listed else _paragraphs(lines)
         for unit in units:
             for piece in _continued(_SENTENCE.split(_INLINE_HEADING.sub("", unit))):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
                 if (
-                    len(piece) >= 25
-                    and len(piece.split()) >= 4
+                    _statement(piece)
                     and not piece.endswith((":", "?"))
                     and not is_form_text(piece)
                 ):
@@ -169,6 +170,32 @@ _BACK_REFERENCE = re.compile(r"^\W*(?:\S+\s+){0,3}?(?:av|bland)\s+(?:dessa|dem)\
 # A bare yes or no ("Ja, insatsen är implementerad.", "Nej, …") answers the form's question; what it rests on (who
 # decided, from when) follows in the next sentence, so the two are quoted together.
 _YES_NO = re.compile(r"^\W*(?:ja|nej)\b,?", re.IGNORECASE)
+
+
+# A line that ends on a figure ("160 152", "41 % (62 personer)") with a capitalised line after it: a table row
+# whose cells a PDF export laid out as words, where a paragraph broken at the page width would go on in lower case.
+_ROW_END = re.compile(r"(?:\d|%|\(\d[^()]*\))\s*$")
+
+
+def _paragraphs(lines: Sequence[str]) -> list[str]:
+    """A block's lines joined as one paragraph broken at the page width, except after a line that ends a table
+    row (``_ROW_END``): each row is then a unit of its own, not one "sentence" holding every row's words. Rows
+    that say nothing alone ("Ockelbo 1 16 8 6", cells without their column headings) stay in the block."""
+    units = [lines[0].strip()]
+    for before, line in zip(lines, lines[1:]):
+        line = line.strip()
+        if _ROW_END.search(before) and line[:1].isupper():
+            units.append(line)
+        else:
+            units[-1] = f"{units[-1]} {line}"
+    if len(units) > 1 and not all(_statement(unit) for unit in units):
+        return [" ".join(units)]
+    return units
+
+
+def _statement(piece: str) -> bool:
+    """Long enough to say something on its own: not a fragment, a bare cell or a row of figures."""
+    return len(piece) >= 25 and len(piece.split()) >= 4
 
 
 def _continued(sentences: Sequence[str]) -> list[str]:
@@ -302,6 +329,11 @@ def _counts_key(sentence: str, key: set[str]) -> bool:
     return bool(_overlap(key, counted))
 
 
+# The verbs of spending funds: in a question about money they say the money was spent, not what it was spent on
+# ("hur stor del av budgeten användes"), and a report says it with another of them ("förbrukat 1,2 miljoner").
+_SPENDING = frozenset(analyze("användes använts använt förbrukat förbrukade förbrukades utnyttjat utnyttjades"))
+
+
 def _answers_figure(
     sentence: str, key: set[str], *, money: bool = False, often: bool = False, counting: bool = False
 ) -> bool:
@@ -316,13 +348,20 @@ def _answers_figure(
     figures = _YEAR.sub(" ", _DATED.sub(" ", sentence)) if counting else sentence
     if not re.search(r"\d", figures) and not words & counted:
         return False
-    specific = key - _MONEY
+    specific = key - _MONEY - (_SPENDING if money else set())
     return not specific or bool(_overlap(specific, _terms(sentence)))
 
 
-def _one_per_report(ranked: Sequence[_Sentence], limit: int) -> list[_Sentence]:
-    """The best sentence of each report first (reports of one insats may disagree), then the next best."""
+def _one_per_report(ranked: Sequence[_Sentence], limit: int, counted: set[str] = frozenset()) -> list[_Sentence]:  # type: ignore[assignment]
+    """The best sentence of each report first (reports of one insats may disagree), then the next best. With
+    ``counted`` (a figure question's key words) a report's say is its best sentence that counts one of them
+    ("96 poäng"), when it has one: that is the report's figure, where a sentence that only names the measure
+    ("mätts med fidelityskalan") is not."""
     firsts: dict[str, _Sentence] = {}
+    if counted:
+        for sentence in ranked:
+            if sentence.passage.source not in firsts and _counts_key(sentence.matched or sentence.text, counted):
+                firsts[sentence.passage.source] = sentence
     for sentence in ranked:
         firsts.setdefault(sentence.passage.source, sentence)
     rest = [s for s in ranked if s not in firsts.values()]
