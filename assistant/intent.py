@@ -929,6 +929,21 @@ def plain_words(content: Sequence[Word], name_terms: Collection[str] = frozenset
     return {t for w in content if w.folded not in _LIGHT_VERBS for t in w.terms} - set(name_terms)
 
 
+# "Hur många familjer …": the noun after "hur många" (or "antalet") is what is counted, however everyday a word it
+# is; a sentence that counts something else does not answer.
+_COUNTED = re.compile(r"\b(?:hur manga|antalet)\s+(\w+)")
+
+
+def counted_terms(query: Query, name_terms: Collection[str] = frozenset()) -> set[str]:
+    """The terms of the noun a how-many question counts, names and framing left out."""
+    found: set[str] = set()
+    for match in _COUNTED.finditer(query.folded):
+        word = next((w for w in query.content if w.folded == match.group(1)), None)
+        if word is not None:
+            found |= set(word.terms) - set(name_terms)
+    return found
+
+
 def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:
     """``words`` where each is also met by the forms the reports give it: the short form for the words of a
     long form the question spells out ("Supported Employment" → "SE"), the long form for a short one."""

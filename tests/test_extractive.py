@@ -640,3 +640,12 @@ def test_money_spent_in_other_words_answers_how_much_of_the_budget_was_used():
     said = "Per den 31 oktober hade insatsen förbrukat drygt 1,2 miljoner kronor, ungefär 84 procent av medlen."
     assert _answers_figure(said, key, money=True)
     assert not _answers_figure("Per den 31 oktober hade insatsen 52 deltagare.", key, money=True)
+
+
+def test_a_table_rows_figure_counts_its_label():
+    from assistant.extractive.sentences import _counts_key
+
+    key = set(analyze("familjer"))
+    assert _counts_key("Uppgift | Antal … Inskrivna familjer | 29", key)
+    assert not _counts_key("Uppgift | Antal … Barn under 18 år | 68", key)
+    assert not _counts_key("Familjerna träffades | varje vecka", key)  # no figure in the row

@@ -330,3 +330,11 @@ def test_o_written_for_och_joins_two_questions_and_vilka_var_med_asks_for_the_pa
     assert ("samverkanspart",) in query.register_fields and OWNER in query.register_fields
     assert read_question("Vilka medverkande parter hade Bron?").register_fields == (("samverkanspart",),)
     assert read_question("Hur många var med i Bron?").register_fields == ()  # a count of participants
+
+
+def test_the_noun_a_how_many_question_counts_is_a_key_word_however_everyday():
+    from assistant.intent import counted_terms
+
+    query = read_question("Hur många familjer var med i Lotsen Hofors?", catalog=CATALOG)
+    assert counted_terms(query) == set(analyze("familjer"))
+    assert counted_terms(read_question("Hur många var med i Lotsen Hofors?", catalog=CATALOG)) == set()

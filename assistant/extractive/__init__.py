@@ -28,6 +28,7 @@ from assistant.extractive.money import MoneyList
 from assistant.intent import (
     Query,
     content_words,
+    counted_terms,
     member_clause,
     membership_words,
     money_condition,
@@ -115,5 +116,5 @@ class ExtractiveAnswerer:
                 parts.append((part, part_key))
         # The everyday words left out of the key still order the sentences that match it.
         weak = {t for w in query.content for t in w.terms} - name_terms
-        key = set().union(*words) if words else set()
+        key = set().union(*words, counted_terms(query, name_terms))
         return self.facts.answer(query, named, key, filters, parts=parts, weak=weak)

@@ -321,12 +321,19 @@ def judge_sentences(
 
 
 def _counts_key(sentence: str, key: set[str]) -> bool:
-    """Whether the sentence puts a number before one of the key words ("34 deltagare")."""
+    """Whether the sentence puts a number before one of the key words ("34 deltagare"), or is a table row whose
+    label holds one and whose cell is the number ("Inskrivna familjer | 29": a row's figure counts its label)."""
     counted: set[str] = set()
     for match in _COUNT.finditer(sentence):
         counted.update(analyze(match.group(1)))
         counted.update(analyze(match.group(0).split()[-2]) if len(match.group(0).split()) > 2 else ())
+    cells = [cell.strip() for cell in sentence.split(_AFTER_HEADINGS)[-1].split("|")]
+    if len(cells) > 1 and any(_FIGURE_CELL.fullmatch(cell) for cell in cells[1:]):
+        counted.update(_terms(cells[0]))
     return bool(_overlap(key, counted))
+
+
+_FIGURE_CELL = re.compile(r"\d[\d \u00a0]*(?:[,.]\d+)?\s*%?")
 
 
 # The verbs of spending funds: in a question about money they say the money was spent, not what it was spent on
