@@ -465,10 +465,17 @@ class Consistency:
     missing_vectors: int  # in the register, not in Chroma
     lexical_stale: bool  # the lexical index does not hold exactly the register's ids
     duplicate_lexical_ids: int
+    unlinked_reports: int = 0  # reports in no insats (grouping gives every report one)
 
     @property
     def ok(self) -> bool:
-        return not (self.orphan_vectors or self.missing_vectors or self.lexical_stale or self.duplicate_lexical_ids)
+        return not (
+            self.orphan_vectors
+            or self.missing_vectors
+            or self.lexical_stale
+            or self.duplicate_lexical_ids
+            or self.unlinked_reports
+        )
 
 
 def check_consistency(stores: Stores) -> Consistency:
@@ -485,11 +492,16 @@ def check_consistency(stores: Stores) -> Consistency:
         missing_vectors=len(wanted - present),
         lexical_stale=set(lexical_ids) != wanted or (lexical is not None and not lexical.current),
         duplicate_lexical_ids=len(lexical_ids) - len(set(lexical_ids)),
+        unlinked_reports=stores.register.unlinked_reports(),
     )
 
 
 def repair_stores(stores: Stores, embedder: Embedder) -> Consistency:
-    """Reconcile Chroma with the register and rebuild the lexical index; returns the state afterwards."""
+    """Regroup reports that lost their insats, reconcile Chroma with the register and rebuild the lexical index;
+    returns the state afterwards."""
+    if stores.register.unlinked_reports():
+        stores.register.set_insatser(group_reports(stores.register.report_metas(), text_of=stores.register.report_text))
+        changes.mark_grouped(stores.register)
     reconcile(stores, embedder)
     refresh_lexical(stores, force=True)
     return check_consistency(stores)

@@ -238,3 +238,16 @@ def test_a_register_that_lost_its_report_links_is_regrouped_at_the_next_ingest(m
     assert again.indexed == []
     assert archive.register.unlinked_reports() == 0
     assert sorted(s for i in archive.register.insatser() for s in i.reports) == sorted(again.unchanged)
+
+
+def test_check_finds_reports_without_their_insats_and_repair_regroups_them(make_archive, corpus):
+    from index.build import repair_stores
+
+    archive = make_archive()
+    archive.ingest(corpus)
+    with archive.register._tx() as db:
+        db.execute("UPDATE reports SET insats_id = NULL")
+    state = check_consistency(archive.stores)
+    assert state.unlinked_reports == 3 and not state.ok
+    assert repair_stores(archive.stores, archive.embedder).ok
+    assert archive.register.unlinked_reports() == 0

@@ -416,7 +416,7 @@ def _print_consistency(state: Consistency) -> None:
         f"Register: {state.chunks} passager · Chroma: {state.vectors} vektorer · Lexikalt index: {state.lexical} "
         f"· föräldralösa vektorer: {state.orphan_vectors} · saknade vektorer: {state.missing_vectors} · "
         f"lexikalt index inaktuellt: {'ja' if state.lexical_stale else 'nej'} · "
-        f"dubbletter: {state.duplicate_lexical_ids}"
+        f"dubbletter: {state.duplicate_lexical_ids} · rapporter utan insats: {state.unlinked_reports}"
     )
 
 
