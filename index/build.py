@@ -244,13 +244,18 @@ class _LexicalRefresher:
         register = self._stores.register
         changed = register.generation != self._generation  # then the saved index is behind: no need to load it
         if changed or not changes.grouping_current(register):
-            register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
-            changes.mark_grouped(register)
+            _regroup(register)
         if changed or not lexical_current(self._stores):
             refresh_lexical(self._stores, force=changed, memo=self._analyzed)
         self._generation = register.generation
         self._last = time.monotonic()
         self._cost = self._last - began
+
+
+def _regroup(register: Register) -> None:
+    """Group the register's reports into insatser anew and record that the grouping is current."""
+    register.set_insatser(group_reports(register.report_metas(), text_of=register.report_text))
+    changes.mark_grouped(register)
 
 
 def _ingest_file(
@@ -500,8 +505,7 @@ def repair_stores(stores: Stores, embedder: Embedder) -> Consistency:
     """Regroup reports that lost their insats, reconcile Chroma with the register and rebuild the lexical index;
     returns the state afterwards."""
     if stores.register.unlinked_reports():
-        stores.register.set_insatser(group_reports(stores.register.report_metas(), text_of=stores.register.report_text))
-        changes.mark_grouped(stores.register)
+        _regroup(stores.register)
     reconcile(stores, embedder)
     refresh_lexical(stores, force=True)
     return check_consistency(stores)

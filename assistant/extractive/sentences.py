@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 from assistant.answer import Passage
@@ -148,11 +150,7 @@ def _split(text: str) -> list[str]:
         for unit in units:
             for piece in _continued(_SENTENCE.split(_INLINE_HEADING.sub("", unit))):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
-                if (
-                    _statement(piece)
-                    and not piece.endswith((":", "?"))
-                    and not is_form_text(piece)
-                ):
+                if _statement(piece) and not piece.endswith((":", "?")) and not is_form_text(piece):
                     parts.append(piece)
     return parts
 
@@ -182,7 +180,7 @@ def _paragraphs(lines: Sequence[str]) -> list[str]:
     row (``_ROW_END``): each row is then a unit of its own, not one "sentence" holding every row's words. Rows
     that say nothing alone ("Ockelbo 1 16 8 6", cells without their column headings) stay in the block."""
     units = [lines[0].strip()]
-    for before, line in zip(lines, lines[1:]):
+    for before, line in itertools.pairwise(lines):
         line = line.strip()
         if _ROW_END.search(before) and line[:1].isupper():
             units.append(line)
@@ -320,7 +318,7 @@ def judge_sentences(
     return sorted(judged, key=lambda j: -j.sentence.score)
 
 
-def _counts_key(sentence: str, key: set[str]) -> bool:
+def _counts_key(sentence: str, key: AbstractSet[str]) -> bool:
     """Whether the sentence puts a number before one of the key words ("34 deltagare"), or is a table row whose
     label holds one and whose cell is the number ("Inskrivna familjer | 29": a row's figure counts its label)."""
     counted: set[str] = set()
@@ -359,7 +357,9 @@ def _answers_figure(
     return not specific or bool(_overlap(specific, _terms(sentence)))
 
 
-def _one_per_report(ranked: Sequence[_Sentence], limit: int, counted: set[str] = frozenset()) -> list[_Sentence]:  # type: ignore[assignment]
+def _one_per_report(
+    ranked: Sequence[_Sentence], limit: int, counted: AbstractSet[str] = frozenset()
+) -> list[_Sentence]:
     """The best sentence of each report first (reports of one insats may disagree), then the next best. With
     ``counted`` (a figure question's key words) a report's say is its best sentence that counts one of them
     ("96 poäng"), when it has one: that is the report's figure, where a sentence that only names the measure
