@@ -885,6 +885,7 @@ def content_words(
     name_terms: Collection[str] = frozenset(),
     *,
     rare: Callable[[set[str]], bool] | None = None,
+    name_words: Collection[str] = frozenset(),
 ) -> list[set[str]]:
     """Terms per content word of the question: framing, names (``name_terms``), kommuner and everyday words
     left out.
@@ -893,7 +894,7 @@ def content_words(
     rarely uses its terms: then it picks out the few passages that do. A word the reports abbreviate
     ("Arbetsförmedlingens" → "AF") is also met by the short form, and the other way round.
     """
-    return words_of(query.content, query.abbreviations, name_terms, rare=rare)
+    return words_of(query.content, query.abbreviations, name_terms, rare=rare, name_words=name_words)
 
 
 def words_of(
@@ -902,11 +903,12 @@ def words_of(
     name_terms: Collection[str] = frozenset(),
     *,
     rare: Callable[[set[str]], bool] | None = None,
+    name_words: Collection[str] = frozenset(),
 ) -> list[set[str]]:
     """``content_words`` of any run of a question's words (a sub-question's)."""
     words = []
     for word in content:
-        terms = set(word.terms) - set(name_terms)
+        terms = own_terms(word, name_terms, name_words)
         if word.everyday and not (rare is not None and terms and rare(terms)):
             continue
         if terms:
@@ -934,14 +936,33 @@ def plain_words(content: Sequence[Word], name_terms: Collection[str] = frozenset
 _COUNTED = re.compile(r"\b(?:hur manga|antalet)\s+(\w+)")
 
 
-def counted_terms(query: Query, name_terms: Collection[str] = frozenset()) -> set[str]:
+def counted_terms(
+    query: Query, name_terms: Collection[str] = frozenset(), name_words: Collection[str] = frozenset()
+) -> set[str]:
     """The terms of the noun a how-many question counts, names and framing left out."""
     found: set[str] = set()
     for match in _COUNTED.finditer(query.folded):
         word = next((w for w in query.content if w.folded == match.group(1)), None)
         if word is not None:
-            found |= set(word.terms) - set(name_terms)
+            found |= own_terms(word, name_terms, name_words)
     return found
+
+
+def name_words(aliases: Iterable[str]) -> set[str]:
+    """The stems of the words of insats names, whole words only: "Familjecentrerat stöd" gives "familjecentrer"
+    and "stod", not the compound's parts ("familj")."""
+    return {terms[0] for alias in aliases for word in re.findall(r"\w+", alias) if (terms := analyze(word))}
+
+
+def own_terms(word: Word, name_terms: Collection[str], name_words: Collection[str] = frozenset()) -> set[str]:
+    """A question word's terms that are not an insats name's (``name_terms``: every term of the names). A word
+    left with none is a word of the name, unless it is only a part of a compound in the name (``name_words``:
+    the names' whole words): "familjer" beside "Familjecentrerat stöd" asks about families."""
+    terms = set(word.terms) - set(name_terms)
+    if terms or not name_words:
+        return terms
+    stems = analyze(word.folded)
+    return set(word.terms) - set(name_words) if stems and stems[0] not in name_words else set()
 
 
 def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:

@@ -338,3 +338,21 @@ def test_the_noun_a_how_many_question_counts_is_a_key_word_however_everyday():
     query = read_question("Hur många familjer var med i Lotsen Hofors?", catalog=CATALOG)
     assert counted_terms(query) == set(analyze("familjer"))
     assert counted_terms(read_question("Hur många var med i Lotsen Hofors?", catalog=CATALOG)) == set()
+
+
+def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
+    from assistant.intent import name_words
+
+    names = ["Arbetsgivarlotsen Bollnäs"]
+    terms = {t for name in names for t in analyze(name)}
+    query = read_question("Vilka arbetsgivare kontaktade Arbetsgivarlotsen Bollnäs?", catalog=CATALOG)
+    words = content_words(query, terms, rare=lambda found: True, name_words=name_words(names))
+    found = {t for group in words for t in group}
+    assert set(analyze("arbetsgivare")) <= found  # what is asked about, not the name
+    assert "arbetsgivarlots" not in found and "bolln" not in found  # the name's own words are left out
+    # A word that shares only a part with the name keeps its own terms, without the shared part.
+    query = read_question("Vilka hälsosamtal hade Hälsosteget Borlänge?", catalog=CATALOG)
+    names = ["Hälsosteget Borlänge"]
+    terms = {t for name in names for t in analyze(name)}
+    found = {t for group in content_words(query, terms, name_words=name_words(names)) for t in group}
+    assert "samtal" in found and not set(analyze("hälsa")) & found

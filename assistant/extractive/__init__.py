@@ -32,6 +32,7 @@ from assistant.intent import (
     member_clause,
     membership_words,
     money_condition,
+    name_words,
     plain_words,
     spelled_as_archive,
     words_of,
@@ -84,6 +85,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
         name_terms = {t for m in named for t in analyze(m.alias)}
+        whole = name_words(m.alias for m in named)
         across = not named and (filters is None or filters.empty()) and query.list_wording
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
         if not named and not across and (mention := only_mentioned(query, self.catalog(), self.lexical())) is not None:
@@ -103,11 +105,13 @@ class ExtractiveAnswerer:
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
         rare = lambda terms: rare_in(terms, lexical)  # noqa: E731
-        words = spelled_as_archive(content_words(query, name_terms, rare=rare), lexical)
+        words = spelled_as_archive(content_words(query, name_terms, rare=rare, name_words=whole), lexical)
         # A question that asks several things ("hur många …, och vad kostade …?") wants a sentence for each.
         parts = []
         for part in query.parts:
-            part_key = set().union(*words_of(part.content, query.abbreviations, name_terms, rare=rare))
+            part_key = set().union(
+                *words_of(part.content, query.abbreviations, name_terms, rare=rare, name_words=whole)
+            )
             if not part_key and part.figure:
                 # A figure asked in everyday words only ("hur många gick vidare till jobb eller studier") is still
                 # asked: its own words say what is counted.
@@ -116,5 +120,5 @@ class ExtractiveAnswerer:
                 parts.append((part, part_key))
         # The everyday words left out of the key still order the sentences that match it.
         weak = {t for w in query.content for t in w.terms} - name_terms
-        key = set().union(*words, counted_terms(query, name_terms))
+        key = set().union(*words, counted_terms(query, name_terms, whole))
         return self.facts.answer(query, named, key, filters, parts=parts, weak=weak)
