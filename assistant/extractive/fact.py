@@ -450,7 +450,7 @@ def _in_quarter(
     if not quarters:
         return passages
     periods = _report_periods(named)
-    other = {s for s, (a, b) in periods.items() if not any(a <= last and first <= b for first, last in quarters)}
+    other = set(periods) - _covering(periods, quarters)
     kept = [p for p in passages if p.source not in other]
     return kept if len(other) < len(periods) else passages
 
@@ -462,9 +462,13 @@ def _quarter_first(
     quarterly reports count the same things each quarter, so a tie between two goes to the quarter asked."""
     if not quarters:
         return passages
-    periods = _report_periods(named)
-    asked = {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
+    asked = _covering(_report_periods(named), quarters)
     return sorted(passages, key=lambda p: p.source not in asked)
+
+
+def _covering(periods: dict[str, tuple[str, str]], quarters: Sequence[tuple[str, str]]) -> set[str]:
+    """The reports whose period overlaps a quarter the question names."""
+    return {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
 
 
 # A report that leaves a result to a later report ("resultatet redovisas i kommande kvartalsrapport", "vi återkommer
