@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,11 +28,13 @@ from index.build import (
     semantic_progress,
 )
 from index.chunk import Chunker
-from index.embed import Embedder
+from index.embed import Embedder, is_e5
 from index.lexical import LexicalIndex
 from index.records import Mention
 from index.register import Register, VectorCache
 from index.store import ChromaStore
+
+SENTENCES_KEY = "sentence_vectors"  # register state: the model whose sentence vectors every passage has
 
 if TYPE_CHECKING:  # imported in retriever(): an ingest never searches, and the ask path is slow to import
     from assistant.retrieve import HybridRetriever
@@ -89,7 +92,7 @@ class Archive:
                 raise IngestBusy(
                     "En inläsning pågår redan i den här datakatalogen; försök igen när den är klar."
                 ) from exc
-            return build_index(
+            report = build_index(
                 root,
                 stores=self.stores,
                 embedder=self.embedder,
@@ -98,6 +101,28 @@ class Archive:
                 prune=prune,
                 progress=progress,
             )
+            self._embed_sentences(report, progress)
+            return report
+
+    def _embed_sentences(self, report: IngestReport, progress: ProgressFn | None) -> None:
+        """The sentence vectors the answers judge by meaning, for the passages this ingest read: made now, in
+        the ingest's own time, so that a question embeds only itself. All passages are gone through when the
+        last run did not finish this step, or ran with another model (the vectors it finds are not made again)."""
+        done = self.register.get_state(SENTENCES_KEY) == self.embedder.name
+        if (done and not report.indexed) or not is_e5(self.embedder.name):  # the judge's margins hold for e5
+            return
+        # Imported here: the answer path is slow to import, and a re-ingest of an unchanged archive never needs it.
+        from assistant.extractive.meaning import embed_sentences
+
+        if done:
+            chunks = [c for source in report.indexed for c in self.register.chunks_of(source)]
+        else:
+            chunks = self.register.chunks()
+        began = time.monotonic()
+        self.register.set_state(SENTENCES_KEY, "")  # a run stopped before the end leaves all to be gone through
+        report.sentences_embedded = embed_sentences(chunks, self.embedder, self.stores.vectors, progress=progress)
+        self.register.set_state(SENTENCES_KEY, self.embedder.name)
+        report.seconds += time.monotonic() - began
 
     def retriever(self, **options: Any) -> HybridRetriever:
         """Hybrid search over this archive's stores; ``options`` are HybridRetriever's tuning arguments."""

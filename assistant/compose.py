@@ -53,7 +53,12 @@ def build_assistant(archive: Archive, settings: Settings) -> Assistant:
 
     retriever = build_retriever(archive, settings)
     extractive = ExtractiveAnswerer(
-        retriever, catalog=archive.catalog, lexical=archive.lexical, sources=archive.register, k=max(settings.top_k, 6)
+        retriever,
+        catalog=archive.catalog,
+        lexical=archive.lexical,
+        sources=archive.register,
+        k=max(settings.top_k, 6),
+        vectors=archive.stores.vectors,
     )
     answerer: Answerer = extractive
     if settings.llm_base_url:

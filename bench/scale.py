@@ -86,10 +86,11 @@ from assistant.config import Settings  # noqa: E402
 from assistant.names import insatser_in_text  # noqa: E402
 from assistant.retrieve import EXACT_DENSE_LIMIT, HybridRetriever  # noqa: E402
 from index.analyze import STOPWORDS, fold  # noqa: E402
-from index.build import IngestReport, _text_key, analyse_document  # noqa: E402
+from index.build import IngestReport, analyse_document  # noqa: E402
 from index.chunk import Chunker  # noqa: E402
 from index.embed import BACKENDS, BUNDLED_MODEL, Embedder, default_embedder  # noqa: E402
 from index.parse import read_document  # noqa: E402
+from index.register import text_key  # noqa: E402
 
 CORPUS = ROOT.parent / "shared" / "corpus"
 SEED = 20240611
@@ -439,7 +440,7 @@ def build_synthetic(
     finally:
         index_build.analyse_document = analyse
         archive.close()
-    real_chunks = sum(1 for c in chunks if _text_key(c.search_text) in pool.vectors)
+    real_chunks = sum(1 for c in chunks if text_key(c.search_text) in pool.vectors)
     run = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "model": model,

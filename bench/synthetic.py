@@ -31,12 +31,12 @@ from typing import Any
 
 import numpy as np
 
-from index.build import _text_key, analyse_document
+from index.build import analyse_document
 from index.chunk import Chunker
 from index.embed import Embedder
 from index.parse import read_document
 from index.records import Chunk, Document
-from index.register import VectorCache
+from index.register import VectorCache, text_key
 from index.store import ChromaStore
 
 PARENTS = (2, 3)  # a derived vector mixes this many real ones (drawn per chunk)
@@ -94,7 +94,7 @@ def kind_of(source: str) -> str:
 def chunk_keys(corpus: Path, files: Sequence[str], chunker: Chunker) -> list[tuple[str, str, str]]:
     """(source, text key, search text) of every chunk of the corpus, cached in ``corpus/CHUNKS.jsonl``.
 
-    The key is the vector cache's (``index.build._text_key`` of ``Chunk.search_text``), so it says which
+    The key is the vector cache's (``index.register.text_key`` of ``Chunk.search_text``), so it says which
     chunks already have a real vector. Analysing 13k files takes ~3 minutes once.
     """
     path = corpus / "CHUNKS.jsonl"
@@ -106,7 +106,7 @@ def chunk_keys(corpus: Path, files: Sequence[str], chunker: Chunker) -> list[tup
     for source in files:
         doc = read_document(corpus / source, source, max_bytes=1 << 30)
         chunks, _, _ = analyse_document(doc, chunker)
-        rows.extend((source, _text_key(c.search_text), c.search_text) for c in chunks)
+        rows.extend((source, text_key(c.search_text), c.search_text) for c in chunks)
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return rows
 
@@ -196,7 +196,7 @@ class FillEmbedder:
     def embed_passages(self, texts: Sequence[str]) -> list[list[float]]:
         vectors = []
         for text in texts:
-            key = _text_key(text)
+            key = text_key(text)
             vectors.append(derive(key, self.pool.by_kind[self.kinds.get(key, "web")]).tolist())
             self.derived_keys.append(key)
         self.derived += len(texts)

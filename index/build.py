@@ -39,7 +39,7 @@ from index.lexical import LexicalIndex
 from index.metadata import extract_meta
 from index.parse import SUFFIXES, TOO_LARGE, read_document
 from index.records import Chunk, Document, ReportMeta
-from index.register import FileRow, Register, VectorCache
+from index.register import FileRow, Register, VectorCache, text_key
 from index.repair import needs_repair, repair
 from index.sections import find_sections
 from index.store import ChromaStore
@@ -85,6 +85,7 @@ class IngestReport:
     chunks_added: int = 0
     chunks_embedded: int = 0  # vectors computed now (the rest came from the cache)
     repaired_vectors: int = 0  # vectors re-added to Chroma while reconciling (missing from an earlier run)
+    sentences_embedded: int = 0  # sentence vectors made for the answers' judgment by meaning (assistant/archive.py)
     seconds: float = 0.0
     searchable_seconds: float = 0.0  # until every file read was in the register and the lexical index
     waiting: list[Chunk] = field(default_factory=list, repr=False)  # phase 1's passages without vectors
@@ -295,7 +296,7 @@ def _ingest_file(
     pipeline = pipeline_fingerprint(chunker)
     doc = read_document(path, source, max_bytes=max_bytes)
     chunks, meta, repaired = analyse_document(doc, chunker)
-    keys = [_text_key(c.search_text) for c in chunks]
+    keys = [text_key(c.search_text) for c in chunks]
     cached = stores.vectors.get(embedder.name, keys)
     ready = [i for i, key in enumerate(keys) if key in cached]
     waiting = [c for c, key in zip(chunks, keys, strict=True) if key not in cached]
@@ -390,7 +391,7 @@ def embed_chunks(
     The embedder sorts each call's passages by length before cutting its own batches, so a large ``batch``
     pads little.
     """
-    keys = [_text_key(c.search_text) for c in chunks]
+    keys = [text_key(c.search_text) for c in chunks]
     cached = cache.get(embedder.name, keys)
     first: dict[str, int] = {}
     for i, key in enumerate(keys):
@@ -530,10 +531,6 @@ def refresh_lexical(stores: Stores, *, force: bool = False, memo: dict[str, list
     index = LexicalIndex.build([c.id for c in chunks], texts, generation=generation, memo=memo)
     index.save(stores.lexical_dir)
     return index
-
-
-def _text_key(text: str) -> str:
-    return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
 def _sha(path: Path) -> str:

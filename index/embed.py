@@ -179,7 +179,7 @@ class SentenceTransformerEmbedder:
             source = str(build_bundled_model(folder))
         started = time.monotonic()
         model = SentenceTransformer(source, device=self._device)
-        e5 = "e5" in self.name.lower()
+        e5 = is_e5(self.name)
         self._query_prompt = _prompt(model.prompts, ["query"], e5)
         self._passage_prompt = _prompt(model.prompts, ["passage", "document"], e5)
         # Renamed in sentence-transformers 6, where the old name warns.
@@ -188,6 +188,11 @@ class SentenceTransformerEmbedder:
         logger.info("loaded %s (%d dimensions) in %.1f s", self.name, self._dimension, time.monotonic() - started)
         self._model = model
         return model
+
+
+def is_e5(model: str) -> bool:
+    """Whether a model is of the multilingual-e5 family (any backend, local or served), by its name."""
+    return "e5" in model.lower()
 
 
 def _prompt(prompts: Mapping[str, str | None] | None, names: list[str], e5: bool) -> dict[str, str]:

@@ -435,6 +435,11 @@ def _batches(items: Sequence[str], size: int) -> Iterator[Sequence[str]]:
         yield items[i : i + size]
 
 
+def text_key(text: str) -> str:
+    """The vector cache's key for a text: a hash, so that the cache does not hold the archive's text twice."""
+    return hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
 class VectorCache:
     """Embeddings keyed by (model, text hash), so a re-ingest or a crashed ingest never embeds twice."""
 

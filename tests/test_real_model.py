@@ -259,3 +259,29 @@ def test_each_part_of_a_compound_question_is_answered(assistant):
         "Hur många deltagare hade Friskare tillsammans Gävle, och varför blev det färre än planerat?"
     ).text
     assert "44 deltagare" in text and "primärvården i Gävle omorganiserades" in text
+
+
+# --- latency: the sentences a question is judged on were embedded at ingest ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Hur ofta träffades styrgruppen för Steg för steg Sandviken?", "Vilka insatser har haft problem med tolkar?"],
+)
+def test_a_question_embeds_only_itself_after_the_ingest(real_examples, monkeypatch, question):
+    from assistant.extractive.meaning import SentenceMeaning
+
+    judged: list[int] = []
+    embedded: list[str] = []
+    similarities, embed_passages = SentenceMeaning.similarities, real_examples.archive.embedder.embed_passages
+    monkeypatch.setattr(
+        SentenceMeaning, "similarities", lambda self, q, s: judged.append(len(s)) or similarities(self, q, s)
+    )
+    monkeypatch.setattr(
+        real_examples.archive.embedder, "embed_passages", lambda t: embedded.extend(t) or embed_passages(t)
+    )
+    # A new assistant: nothing remembered in memory from the module's other questions.
+    fresh = build_assistant(real_examples.archive, real_examples.settings(real_examples.data))
+    fresh.ask(question)
+    assert judged and sum(judged) >= 3  # the sentences were judged by meaning ...
+    assert embedded == []  # ... on vectors the ingest made

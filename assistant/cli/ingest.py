@@ -38,6 +38,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
     ) as bar:
         files = bar.add_task("Filer", total=None, rate="")
         chunks = bar.add_task("Passager", total=None, rate="")
+        sentences = bar.add_task("Meningar", total=None, rate="", visible=False)  # made last, for the answers
 
         def progress(event: str, amount: int) -> None:
             if event == "files":
@@ -46,7 +47,11 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
                 bar.advance(files, amount)
             elif event == "chunks":
                 bar.advance(chunks, amount)
-            for task_id in (files, chunks):
+            elif event == "sentences_found":
+                bar.reset(sentences, total=amount, visible=True)  # its clock starts now
+            elif event == "sentences":
+                bar.advance(sentences, amount)
+            for task_id in (files, chunks, sentences):
                 task = bar.tasks[task_id]
                 speed = task.completed / task.elapsed if task.elapsed else 0.0
                 bar.update(task_id, rate=f"{speed:.1f}/s")
@@ -56,7 +61,7 @@ def ingest(args: argparse.Namespace, settings: Settings) -> int:
         f"Klart på {report.seconds:.1f} s: [green]{len(report.indexed)} inlästa[/], "
         f"{len(report.unchanged)} oförändrade, [red]{len(report.failed)} misslyckade[/], "
         f"{len(report.removed)} borttagna; {report.chunks_added} nya passager, "
-        f"{report.chunks_embedded} nyberäknade vektorer."
+        f"{report.chunks_embedded} nyberäknade vektorer, {report.sentences_embedded} för meningar."
     )
     for source, reason in report.failed:
         console.print(f"  [red]✗[/] {escape(_one_line(source))}: {escape(reason)}")

@@ -23,7 +23,7 @@ from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats,
 from assistant.extractive.across import ListAnswerer
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
-from assistant.extractive.meaning import judge_for
+from assistant.extractive.meaning import VectorStore, judge_for
 from assistant.extractive.money import MoneyList
 from assistant.intent import (
     Query,
@@ -54,6 +54,7 @@ class ExtractiveAnswerer:
         k: passages retrieved for a fact or why question.
         per_insats: passages retrieved per insats for a question across the archive.
         max_sentences: sentences quoted in a fact or why answer.
+        vectors: the archive's vector cache, where ingest keeps the sentences' vectors; None = embedded when read.
     """
 
     def __init__(
@@ -66,13 +67,14 @@ class ExtractiveAnswerer:
         k: int = 8,
         per_insats: int = 4,
         max_sentences: int = 6,
+        vectors: VectorStore | None = None,
     ) -> None:
         if k < 1 or per_insats < 1 or max_sentences < 1:
             raise ValueError("k, per_insats and max_sentences must be positive")
         self.retriever = retriever
         self.catalog, self.lexical, self.sources = catalog, lexical, sources
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
-        meaning = judge_for(retriever)  # one memory of sentence vectors for facts and lists
+        meaning = judge_for(retriever, vectors)  # one memory of sentence vectors for facts and lists
         self.facts = FactAnswerer(
             retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences, meaning=meaning
         )

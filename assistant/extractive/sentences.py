@@ -15,6 +15,7 @@ from assistant.intent import MONEY_TERMS as _MONEY
 from assistant.intent import overlap as _overlap
 from index.analyze import analyze, fold
 from index.formtext import is_form_text
+from index.records import Chunk
 from index.titlepage import TYPE_NAMES
 
 # An amount of money: digits (with spaces, a decimal comma) and a currency unit, perhaps after a scale word
@@ -230,11 +231,15 @@ def _joined_cells(row: str) -> str:
 
 
 def _pieces(passage: Passage) -> list[tuple[str, str]]:
+    return chunk_pieces(passage.chunk)
+
+
+def chunk_pieces(chunk: Chunk) -> list[tuple[str, str]]:
     """(as written, as matched) per sentence: OCR passages are matched on their repaired text, which has the
-    same layout, but quoted as the file says."""
-    written = _split(passage.chunk.text)
-    if passage.chunk.corrected:
-        repaired = _split(passage.chunk.corrected)
+    same layout, but quoted as the file says. The matched form is what the judge by meaning embeds."""
+    written = _split(chunk.text)
+    if chunk.corrected:
+        repaired = _split(chunk.corrected)
         if len(repaired) == len(written):
             return list(zip(written, repaired, strict=True))
     return [(piece, piece) for piece in written]

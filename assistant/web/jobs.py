@@ -22,6 +22,8 @@ class JobStatus:
     files_total: int = 0
     files_done: int = 0
     chunks: int = 0
+    sentences_total: int = 0  # the last step: the sentences whose vectors the answers read
+    sentences_done: int = 0
     message: str = ""  # Swedish summary of the last run
     failed: tuple[tuple[str, str], ...] = ()  # (file, reason) of the last run
 
@@ -91,10 +93,17 @@ class IngestJob:
                     self._status = replace(s, files_done=s.files_done + amount)
                 elif event == "chunks":
                     self._status = replace(s, chunks=s.chunks + amount)
+                elif event == "sentences_found":
+                    self._status = replace(s, sentences_total=amount)
+                elif event == "sentences":
+                    self._status = replace(s, sentences_done=s.sentences_done + amount)
                 s = self._status
             if time.monotonic() - last_log > _LOG_EVERY:
                 last_log = time.monotonic()
-                logger.info("ingest %s: %d/%d files, %d passages", root, s.files_done, s.files_total, s.chunks)
+                logger.info(
+                    "ingest %s: %d/%d files, %d passages, %d/%d sentences",
+                    *(root, s.files_done, s.files_total, s.chunks, s.sentences_done, s.sentences_total),
+                )
 
         try:
             # The archive folder is the server's truth: a report deleted from it must stop being cited.
