@@ -948,6 +948,30 @@ def counted_terms(
     return found
 
 
+# "Vilken andel av deltagarna gick vidare till arbete eller studier": a share is of a group ("av deltagarna") and
+# counts those who reached something ("till arbete eller studier"). Both are noun phrases after a preposition,
+# where the clause names them however everyday the nouns are; its adverbs ("egentligen") say nothing of it.
+_SHARE = re.compile(r"\b(?:andel(?:en)?|hur stor del)\b")
+_PREPOSITIONS = frozenset("av till i pa med fran inom under efter".split())
+
+
+def share_terms(
+    query: Query, name_terms: Collection[str] = frozenset(), name_words: Collection[str] = frozenset()
+) -> set[str]:
+    """The terms of the nouns a share question's clause names after a preposition (and their "eller"/"och"
+    partners), names left out."""
+    nouns: set[str] = set()
+    for clause in re.split(r"[,;:?!.]", fold(query.text)):
+        if (share := _SHARE.search(clause)) is None:
+            continue
+        words = re.findall(r"\w+", clause[share.end() :])
+        for i in range(1, len(words)):
+            before = words[i - 1]
+            if before in _PREPOSITIONS or (before in ("eller", "och") and i > 1 and words[i - 2] in nouns):
+                nouns.add(words[i])
+    return {t for w in query.content if w.folded in nouns for t in own_terms(w, name_terms, name_words)}
+
+
 def name_words(aliases: Iterable[str]) -> set[str]:
     """The stems of the words of insats names, whole words only: "Familjecentrerat stöd" gives "familjecentrer"
     and "stod", not the compound's parts ("familj")."""

@@ -340,6 +340,15 @@ def test_the_noun_a_how_many_question_counts_is_a_key_word_however_everyday():
     assert counted_terms(read_question("Hur många var med i Lotsen Hofors?", catalog=CATALOG)) == set()
 
 
+def test_a_share_question_names_its_group_and_outcome_after_prepositions_not_its_adverbs():
+    from assistant.intent import share_terms
+
+    query = read_question("Vilken andel av deltagarna gick vidare till arbete eller studier, och nåddes målet?")
+    assert share_terms(query) == set(analyze("deltagarna arbete studier"))
+    assert share_terms(read_question("Hur stor del av budgeten användes egentligen?")) == set(analyze("budgeten"))
+    assert share_terms(read_question("Hur många gick vidare till arbete?")) == set()  # a count, not a share
+
+
 def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
     from assistant.intent import name_words
 

@@ -34,6 +34,7 @@ from assistant.intent import (
     money_condition,
     name_words,
     plain_words,
+    share_terms,
     spelled_as_archive,
     words_of,
 )
@@ -122,5 +123,6 @@ class ExtractiveAnswerer:
                 parts.append((part, part_key))
         # The everyday words left out of the key still order the sentences that match it.
         weak = {t for w in query.content for t in w.terms} - name_terms
-        key = set().union(*words, counted_terms(query, name_terms, whole))
-        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak)
+        shared = share_terms(query, name_terms, whole)
+        key = set().union(*words, counted_terms(query, name_terms, whole), shared)
+        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared)

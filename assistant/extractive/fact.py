@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import replace
 from typing import Protocol
 
@@ -92,13 +93,16 @@ class FactAnswerer:
         *,
         parts: Sequence[tuple[Part, set[str]]] = (),
         weak: set[str] = frozenset(),  # type: ignore[assignment]
+        share: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Draft:
+        """``key``: the question's terms; ``weak``: its everyday ones, which only order; ``share``: the nouns a
+        share question names (intent.share_terms), part of ``key`` however everyday."""
         # The register's exact fields (money, period, dnr) come first; the sentences around them follow, since a
         # figure is read against the others of its kind (granted against used, one report against another).
         register = self._from_register(query, named)
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        ranked = self._sentences(query, named, key, weak, passages)
+        ranked = self._sentences(query, named, key, weak, passages, share)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = self._per_part(query, passages, parts, named, filters) if len(parts) > 1 else []
         # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
@@ -141,7 +145,13 @@ class FactAnswerer:
         return Draft(text, tuple(used), tuple(dict.fromkeys(names)), False, tuple(dict.fromkeys(notices)))
 
     def _sentences(
-        self, query: Query, named: Sequence[NameMatch], key: set[str], weak: set[str], passages: list[Passage]
+        self,
+        query: Query,
+        named: Sequence[NameMatch],
+        key: set[str],
+        weak: set[str],
+        passages: list[Passage],
+        share: AbstractSet[str] = frozenset(),
     ) -> list[_Sentence]:
         """The passages' sentences that answer the question, best first: by its words and by meaning, and for a
         figure question only those that state one."""
@@ -169,9 +179,10 @@ class FactAnswerer:
             everything = [replace(s, score=0.3 / (rank + 1)) for rank, s in enumerate(scored)]
         if not query.figure:
             return everything
-        # What the figure is of is said by the question's topical words, not its everyday ones ("egentligen").
+        # What the figure is of is said by the question's topical words, not its everyday ones ("egentligen"), and
+        # by the nouns a share names, however everyday ("andel … till arbete eller studier").
         everyday = {t for w in query.content if w.everyday for t in w.terms}
-        of = key - everyday or key
+        of = (key - everyday) | (key & share) or key
         ranked = [
             s for s in everything if _answers_figure(s.matched or s.text, of, money=query.money, often=query.often)
         ]
