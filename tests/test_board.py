@@ -96,6 +96,14 @@ def test_goals_are_paired_with_the_outcome_the_report_gives():
     assert goals[0].target.ref.heading == "5.1 Måluppfyllelse" and goals[0].target.ref.page == 1
 
 
+def test_a_sentence_that_measures_against_the_goal_is_its_outcome():
+    from assistant.board.goals import _classify
+
+    assert _classify("Totalt har 31 familjer deltagit, vilket är lägre än målet om 40 familjer.") == "outcome"
+    assert _classify("Insatsen nådde 52 deltagare, över målet på 45.") == "outcome"
+    assert _classify("Målet är att 40 familjer ska delta.") == "goal"
+
+
 def test_figures_of_goals_are_read_whatever_noun_follows():
     assert figure_key("Minst 40 % ska gå vidare till arbete") == ("%", "40")
     assert figure_key("45 unga vuxna ska delta") == ("n", "45")

@@ -649,3 +649,28 @@ def test_a_table_rows_figure_counts_its_label():
     assert _counts_key("Uppgift | Antal … Inskrivna familjer | 29", key)
     assert not _counts_key("Uppgift | Antal … Barn under 18 år | 68", key)
     assert not _counts_key("Familjerna träffades | varje vecka", key)  # no figure in the row
+    # a row that qualifies the asked noun in ways the question does not counts a part of it
+    subset = "Uppgift | Antal … Familjer som helt lämnat försörjningsstödet vid avslut | 9"
+    assert not _counts_key(subset, key, nouns=key) and _counts_key(subset, key)
+    assert _counts_key("Uppgift | Antal … Inskrivna familjer | 29", key, nouns=key)
+    asked = set(analyze("familjer lämnat försörjningsstödet helt avslut"))
+    assert _counts_key(subset, asked, nouns=key)  # the question states the qualifiers: the row answers it
+
+
+def test_a_reports_table_has_its_own_say_beside_its_text_on_a_figure_question():
+    from assistant.extractive.sentences import _one_per_report
+
+    def sentence(text: str, score: float):
+        chunk = Chunk("slut.md-0", "slut.md", text, 0, len(text), 1, None, (), "")
+        return _ranked([Passage(chunk, 1.0, "Bron Gävle", BRON.id, None)], set())[0].__class__(
+            text, Passage(chunk, 1.0, "Bron Gävle", BRON.id, None), score, text
+        )
+
+    ranked = [
+        sentence("Totalt har 31 familjer deltagit under insatstiden.", 1.7),
+        sentence("Familjerna kom via socialtjänsten, 13 familjer.", 1.5),
+        sentence("Uppgift | Antal … Inskrivna familjer | 29", 1.0),
+    ]
+    key = set(analyze("familjer"))
+    assert [s.text for s in _one_per_report(ranked, 2, key)] == [ranked[0].text, ranked[2].text]
+    assert [s.text for s in _one_per_report(ranked, 2)] == [ranked[0].text, ranked[1].text]  # not a figure question

@@ -25,6 +25,10 @@ _OUTCOME_START = re.compile(
 )
 _OUTCOME_VERB = re.compile(r"\b(?:uppnaddes|naddes|uppfylldes|har uppnatts|resultatet (?:blev|blir|ar))\b")
 _GOAL_START = re.compile(r"^(?:att |minst \d)")
+# A sentence that measures against the goal ("31 familjer, vilket är lägre än målet om 40") tells the outcome.
+_AGAINST_GOAL_CUE = re.compile(
+    r"\b(?:(?:lagre|hogre|fler|farre|mer|mindre|battre|samre) an|under|over) (?:malet|malsattningen|maltalet)\b"
+)
 _GOAL_CUE = re.compile(r"\b(?:malet|malsattningen|malsattning|maltalet|malet var|var malet)\b")
 _SPLIT_BOTH = re.compile(r"\s(?:och|men)\s(?=vid |i dagslaget |har |totalt |av dessa )|,\s(?=men |varav )")
 _FIGURE = re.compile(
@@ -183,7 +187,11 @@ def _classify(sentence: str) -> str:
         return "goal-label"
     if _OUTCOME_LABEL.match(head):
         return "outcome-label"
-    if _OUTCOME_START.match(folded) or (_OUTCOME_VERB.search(folded) and not _GOAL_START.match(folded)):
+    if (
+        _OUTCOME_START.match(folded)
+        or _AGAINST_GOAL_CUE.search(folded)
+        or (_OUTCOME_VERB.search(folded) and not _GOAL_START.match(folded))
+    ):
         return "outcome"
     if _GOAL_START.match(folded) or (_GOAL_CUE.search(folded) and re.search(r"\d", folded)):
         return "goal"

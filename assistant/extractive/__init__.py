@@ -124,5 +124,6 @@ class ExtractiveAnswerer:
         # The everyday words left out of the key still order the sentences that match it.
         weak = {t for w in query.content for t in w.terms} - name_terms
         shared = share_terms(query, name_terms, whole)
-        key = set().union(*words, counted_terms(query, name_terms, whole), shared)
-        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared)
+        nouns = counted_terms(query, name_terms, whole)
+        key = set().union(*words, nouns, shared)
+        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared, nouns=nouns)

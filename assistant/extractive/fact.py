@@ -25,6 +25,7 @@ from assistant.extractive.sentences import (
     _ranked,
     _Sentence,
     _terms,
+    voice,
 )
 from assistant.intent import OWNER, Part, Query, follow_up_times, topic_groups
 from assistant.intent import overlap as _overlap
@@ -94,15 +95,17 @@ class FactAnswerer:
         parts: Sequence[tuple[Part, set[str]]] = (),
         weak: set[str] = frozenset(),  # type: ignore[assignment]
         share: set[str] = frozenset(),  # type: ignore[assignment]
+        nouns: set[str] = frozenset(),  # type: ignore[assignment]
     ) -> Draft:
         """``key``: the question's terms; ``weak``: its everyday ones, which only order; ``share``: the nouns a
-        share question names (intent.share_terms), part of ``key`` however everyday."""
+        share question names (intent.share_terms), part of ``key`` however everyday; ``nouns``: what a how-many
+        question counts (intent.counted_terms)."""
         # The register's exact fields (money, period, dnr) come first; the sentences around them follow, since a
         # figure is read against the others of its kind (granted against used, one report against another).
         register = self._from_register(query, named)
         passages = self._search(query, named, filters)
         wants_figure = query.figure
-        ranked = self._sentences(query, named, key, weak, passages, share)
+        ranked = self._sentences(query, named, key, weak, passages, share, nouns)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = self._per_part(query, passages, parts, named, filters) if len(parts) > 1 else []
         # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
@@ -122,12 +125,11 @@ class FactAnswerer:
         room = max(self.max_sentences - len(lines) // 2, 2)
         lines += [_goal_line(goal, used) for goal in goals]
         # Reports of one insats that count differently each need their say: one more sentence per extra report.
-        room += max(len({s.passage.source for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         counted = key if wants_figure and not _WHEN.search(query.folded) else set()
+        room += max(len({voice(s, counted) for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         chosen = _one_per_report(ranked, room, counted) if named else ranked[:room]
-        if goals:  # a goal or outcome already shown is not quoted again
-            shown = " ".join(_goal_text(goal) for goal, *_ in goals)
-            chosen = [s for s in chosen if s.text not in shown]
+        if goals:  # a goal or outcome already shown is not quoted again, whole or as the line it was cut from
+            chosen = [s for s in chosen if not any(_shown_in(s.text, goal) for goal, *_ in goals)]
         # Different parts ask for different figures, so only the whole question's sentences can disagree.
         differing = _differing_figures(chosen) if wants_figure else ()
         if lead:
@@ -152,6 +154,7 @@ class FactAnswerer:
         weak: set[str],
         passages: list[Passage],
         share: AbstractSet[str] = frozenset(),
+        nouns: AbstractSet[str] = frozenset(),
     ) -> list[_Sentence]:
         """The passages' sentences that answer the question, best first: by its words and by meaning, and for a
         figure question only those that state one."""
@@ -169,6 +172,7 @@ class FactAnswerer:
             weak=weak - key,
             causal=query.reason,
             sections=topical,
+            nouns=nouns,
         )
         if query.kind != "summary":  # a summary asks for everything; closeness to "sammanfatta X" says nothing
             scored = self._by_meaning(query.text, scored)
@@ -593,6 +597,13 @@ def _asks_goal(query: Query) -> bool:
 
 def _goal_text(goal: GoalQuote) -> str:
     return goal.target.text + " " + (goal.outcome.text if goal.outcome else "")
+
+
+def _shown_in(sentence: str, goal: GoalQuote) -> bool:
+    """Whether ``sentence`` is the goal or its outcome, or the line both were cut from ("Mål – uppnått, 14")."""
+    parts = [goal.target.text, *((goal.outcome.text,) if goal.outcome else ())]
+    line = sentence.casefold()
+    return sentence in _goal_text(goal) or all(p.rstrip(".").casefold() in line for p in parts)
 
 
 def _goal_line(found: tuple[GoalQuote, Passage, Passage | None], used: list[Passage]) -> str:

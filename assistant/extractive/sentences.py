@@ -77,13 +77,15 @@ def _ranked(
     causal: bool = False,
     sections: frozenset[str] = frozenset(),
     dated: bool = False,
+    nouns: AbstractSet[str] = frozenset(),
 ) -> list[_Sentence]:
     """Sentences of the passages scored by the question's key words they contain, rank breaking ties.
 
     With ``headings`` a sentence also holds the words of the headings it stands under: in a named
     insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
     without repeating the word. With ``counts`` (a how-many question) a sentence that counts one of the
-    question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it. The ``weak``
+    question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it (``nouns``: what it
+    counts, see _counts_key). The ``weak``
     terms (the question's everyday words, "helt", "första") only order sentences that already match. With
     ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first. A sentence
     in one of ``sections`` (the section the question's topic names) counts one more word of the question; with
@@ -99,7 +101,7 @@ def _ranked(
             if require_key and not hits:
                 continue
             score = hits / math.sqrt(max(len(key), 1)) + 0.3 / rank
-            if counts and hits and _counts_key(readable, key):
+            if counts and hits and _counts_key(readable, key, nouns):
                 score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
             if dated and hits and _DATED.search(readable):
                 score += _COUNT_BONUS / math.sqrt(max(len(key), 1))
@@ -323,17 +325,26 @@ def judge_sentences(
     return sorted(judged, key=lambda j: -j.sentence.score)
 
 
-def _counts_key(sentence: str, key: AbstractSet[str]) -> bool:
+def _counts_key(sentence: str, key: AbstractSet[str], nouns: AbstractSet[str] = frozenset()) -> bool:
     """Whether the sentence puts a number before one of the key words ("34 deltagare"), or is a table row whose
-    label holds one and whose cell is the number ("Inskrivna familjer | 29": a row's figure counts its label)."""
+    label holds one and whose cell is the number ("Inskrivna familjer | 29": a row's figure counts its label).
+    ``nouns``: what a how-many question counts (intent.counted_terms)."""
     counted: set[str] = set()
     for match in _COUNT.finditer(sentence):
         counted.update(analyze(match.group(1)))
         counted.update(analyze(match.group(0).split()[-2]) if len(match.group(0).split()) > 2 else ())
     cells = [cell.strip() for cell in sentence.split(_AFTER_HEADINGS)[-1].split("|")]
     if len(cells) > 1 and any(_FIGURE_CELL.fullmatch(cell) for cell in cells[1:]):
-        counted.update(_terms(cells[0]))
+        # A row's figure counts its whole label: a label that holds the asked noun with qualifiers the question does
+        # not state ("Familjer som helt lämnat försörjningsstöd vid avslut") counts a part of it, not all of it.
+        label = _terms(cells[0])
+        unasked = [w for w in re.findall(r"\w+", cells[0]) if (terms := _terms(w)) and not _overlap(key, terms)]
+        if not _overlap(nouns, label) or len(unasked) <= _ROW_QUALIFIERS:
+            counted.update(label)
     return bool(_overlap(key, counted))
+
+
+_ROW_QUALIFIERS = 1  # "Inskrivna familjer", "Vuxna deltagare": one word more still names the whole
 
 
 _FIGURE_CELL = re.compile(r"\d[\d \u00a0]*(?:[,.]\d+)?\s*%?")
@@ -368,16 +379,22 @@ def _one_per_report(
     """The best sentence of each report first (reports of one insats may disagree), then the next best. With
     ``counted`` (a figure question's key words) a report's say is its best sentence that counts one of them
     ("96 poäng"), when it has one: that is the report's figure, where a sentence that only names the measure
-    ("mätts med fidelityskalan") is not."""
-    firsts: dict[str, _Sentence] = {}
+    ("mätts med fidelityskalan") is not; and a report's table has its own say beside its text."""
+    firsts: dict[tuple[str, bool], _Sentence] = {}
     if counted:
         for sentence in ranked:
-            if sentence.passage.source not in firsts and _counts_key(sentence.matched or sentence.text, counted):
-                firsts[sentence.passage.source] = sentence
+            if voice(sentence, counted) not in firsts and _counts_key(sentence.matched or sentence.text, counted):
+                firsts[voice(sentence, counted)] = sentence
     for sentence in ranked:
-        firsts.setdefault(sentence.passage.source, sentence)
+        firsts.setdefault((sentence.passage.source, False), sentence)
     rest = [s for s in ranked if s not in firsts.values()]
     return (list(firsts.values()) + rest)[:limit]
+
+
+def voice(sentence: _Sentence, counted: AbstractSet[str] = frozenset()) -> tuple[str, bool]:
+    """Who states a figure: its report, and for a figure question whether in a table row; a table of figures is
+    compiled apart from the text around it, and the two can disagree ("31 familjer" in the text, 29 in the table)."""
+    return sentence.passage.source, bool(counted) and _AFTER_HEADINGS in sentence.text
 
 
 def _differing_figures(chosen: Sequence[_Sentence]) -> tuple[str, ...]:
