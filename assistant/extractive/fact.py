@@ -124,7 +124,8 @@ class FactAnswerer:
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
         lines += [_goal_line(goal, used) for goal in goals]
-        # Reports of one insats that count differently each need their say: one more sentence per extra report.
+        # Reports of one insats that count differently each need their say, as does a report's table beside its text:
+        # one more sentence per extra voice.
         counted = key if wants_figure and not _WHEN.search(query.folded) else set()
         room += max(len({voice(s, counted) for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         chosen = _one_per_report(ranked, room, counted) if named else ranked[:room]
@@ -600,7 +601,8 @@ def _goal_text(goal: GoalQuote) -> str:
 
 
 def _shown_in(sentence: str, goal: GoalQuote) -> bool:
-    """Whether ``sentence`` is the goal or its outcome, or the line both were cut from ("Mål – uppnått, 14")."""
+    """Whether ``sentence`` is the goal or its outcome, or the sentence both were cut from ("Målet var 45 … och
+    vid avslut har 26 deltagit")."""
     parts = [goal.target.text, *((goal.outcome.text,) if goal.outcome else ())]
     line = sentence.casefold()
     return sentence in _goal_text(goal) or all(p.rstrip(".").casefold() in line for p in parts)

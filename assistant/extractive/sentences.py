@@ -85,11 +85,10 @@ def _ranked(
     insats's report, the items under "6.4 Framgångsfaktorer" answer "vilka framgångsfaktorer hade …"
     without repeating the word. With ``counts`` (a how-many question) a sentence that counts one of the
     question's words ("34 deltagare", "13 av 47 vuxna") goes before one that only mentions it (``nouns``: what it
-    counts, see _counts_key). The ``weak``
-    terms (the question's everyday words, "helt", "första") only order sentences that already match. With
-    ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på grund av") goes first. A sentence
-    in one of ``sections`` (the section the question's topic names) counts one more word of the question; with
-    ``dated`` (a when-question) a sentence that states a date goes first.
+    counts, see _counts_key). The ``weak`` terms (the question's everyday words, "helt", "första") only order
+    sentences that already match. With ``causal`` (a why-question) a sentence that states a cause ("eftersom", "på
+    grund av") goes first. A sentence in one of ``sections`` (the section the question's topic names) counts one
+    more word of the question; with ``dated`` (a when-question) a sentence that states a date goes first.
     """
     scored = []
     for rank, passage in enumerate(passages, start=1):
@@ -325,6 +324,9 @@ def judge_sentences(
     return sorted(judged, key=lambda j: -j.sentence.score)
 
 
+_ROW_QUALIFIERS = 1  # "Inskrivna familjer", "Vuxna deltagare": one word more still names the whole
+
+
 def _counts_key(sentence: str, key: AbstractSet[str], nouns: AbstractSet[str] = frozenset()) -> bool:
     """Whether the sentence puts a number before one of the key words ("34 deltagare"), or is a table row whose
     label holds one and whose cell is the number ("Inskrivna familjer | 29": a row's figure counts its label).
@@ -342,9 +344,6 @@ def _counts_key(sentence: str, key: AbstractSet[str], nouns: AbstractSet[str] = 
         if not _overlap(nouns, label) or len(unasked) <= _ROW_QUALIFIERS:
             counted.update(label)
     return bool(_overlap(key, counted))
-
-
-_ROW_QUALIFIERS = 1  # "Inskrivna familjer", "Vuxna deltagare": one word more still names the whole
 
 
 _FIGURE_CELL = re.compile(r"\d[\d \u00a0]*(?:[,.]\d+)?\s*%?")
