@@ -235,8 +235,8 @@ REASON_CUES = (
 # match the template's own words ("Insatsens namn") in every report and drown the one word that matters.
 FRAMING = frozenset(
     analyze(
-        # the archive's own nouns: insats, rapport in their forms
-        "insats insatser insatsen insatserna rapport rapporter rapporten "
+        # the archive's own nouns: insats, rapport in their forms, and the archive itself ("finns i arkivet")
+        "insats insatser insatsen insatserna rapport rapporter rapporten arkiv arkivet "
         # verbs of saying and containing: a report "nämner", "tar upp", "beskriver", "säger"
         "nämner nämns tar upp finns används begreppet menas beskriver handlar står säger enligt berätta "
         # interrogatives and their quantifiers
@@ -923,6 +923,26 @@ _LIGHT_VERBS = frozenset(
     "gjort ta tar tog tagit bli blir blev blivit vara är var varit ha har hade haft se ser såg sett säga säger sa "
     "sade sagt".split()
 )
+
+
+# Words that state no criterion for a member: pronouns, quantifiers, and the verbs of showing ("lista alla", "visa")
+# and of having or existing ("har vi", "finns", "fanns").
+_NO_CRITERION = frozenset(
+    fold(word)
+    for word in "vi ni de dom det den alla samtliga varje lista visa nämn räkna upp ha har hade haft finns fanns "
+    "funnits existerar".split()
+)
+
+
+def asks_inventory(query: Query) -> bool:
+    """A question across the archive that names no criterion ("Vilka insatser finns?", "Lista alla insatser i
+    Bollnäs"): it asks what the archive holds, which the register answers."""
+    return (
+        query.list_wording
+        and not query.named
+        and query.report_type is None
+        and all(not w.terms or w.folded in _NO_CRITERION or w.folded in _LIGHT_VERBS for w in query.content)
+    )
 
 
 def plain_words(content: Sequence[Word], name_terms: Collection[str] = frozenset()) -> set[str]:

@@ -141,6 +141,20 @@ def test_a_question_about_one_kind_of_report_asks_only_those(assistant):
     assert {c.passage.source for c in answer.citations} == {"slutrapport vägen framåt.md"}
 
 
+def test_a_question_for_what_the_archive_holds_is_answered_from_the_register(assistant):
+    answer = assistant.ask("Vilka insatser finns i arkivet?")
+    assert answer.text.startswith("Arkivet har 3 insatser:")
+    assert answer.text.count("\n- **") == 3 and len(answer.insatser) == 3
+    assert "Vägen framåt Söderhamn" in answer.text and "slutrapport" in answer.text
+    assert answer.citations  # each insats cited where a report states its period, or at its first lines
+    scoped = assistant.ask("Lista alla insatser i Söderhamn")
+    assert scoped.text.startswith("Arkivet har 1 insats i Söderhamn:") and scoped.insatser == (
+        "Vägen framåt Söderhamn",
+    )
+    # a criterion, however everyday its words, is judged insats by insats, not answered with the whole register
+    assert not assistant.ask("Vilka insatser nämner Trisam?").text.startswith("Arkivet har")
+
+
 def test_a_quarterly_reports_period_is_not_passed_off_as_the_insats_period(assistant):
     answer = assistant.ask("När startade VF i Nordanstig?")
     assert answer.text.startswith("Kvartalsrapportens period") and "230401 – 230630" in answer.text

@@ -349,6 +349,15 @@ def test_a_share_question_names_its_group_and_outcome_after_prepositions_not_its
     assert share_terms(read_question("Hur många gick vidare till arbete?")) == set()  # a count, not a share
 
 
+def test_a_question_across_the_archive_without_a_criterion_asks_for_the_inventory():
+    from assistant.intent import asks_inventory
+
+    for question in ("Vilka insatser finns i arkivet?", "Lista alla insatser", "Vilka insatser har vi haft i Gävle?"):
+        assert asks_inventory(read_question(question, catalog=CATALOG)), question
+    for question in ("Vilka insatser gick bra?", "Vilka insatser har en slutrapport?", "Vilka insatser nämner Trisam?"):
+        assert not asks_inventory(read_question(question, catalog=CATALOG)), question
+
+
 def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
     from assistant.intent import name_words
 

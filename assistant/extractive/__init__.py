@@ -27,6 +27,7 @@ from assistant.extractive.meaning import VectorStore, judge_for
 from assistant.extractive.money import MoneyList
 from assistant.intent import (
     Query,
+    asks_inventory,
     content_words,
     counted_terms,
     member_clause,
@@ -100,6 +101,8 @@ class ExtractiveAnswerer:
             return Draft(absent.text, abstained=True)
         if not across and (absent := gap(query, named, catalog, lexical, self.report_terms)) is not None:
             return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
+        if across and asks_inventory(query):
+            return self.lists.inventory(query)  # "vilka insatser finns?" names no criterion: the register answers
         if across and (condition := money_condition(member_clause(query.text))) is not None:
             return self.money.answer(query, condition)  # money left or overspent is compared, not matched
         if across:

@@ -26,7 +26,7 @@ from assistant.intent import Query, member_clause
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze, fold
 from index.places import kommuner, landskap
-from index.records import Insats
+from index.records import Field, Insats
 from index.titlepage import TYPE_NAMES, is_byline
 
 
@@ -135,6 +135,63 @@ class ListAnswerer:
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
 
+    def inventory(self, query: Query) -> Draft:
+        """Every insats the question asks about (of the kommun or landskap it names, if any) with its kommun, its
+        reports and its period, cited where a report states the period (else at the report's first lines)."""
+        catalog = self.catalog()
+        asked = [i for i in _asked(query, catalog) if not query.kommun or fold(i.kommun or "") == query.kommun]
+        where = _where(query) or (kommuner().get(query.kommun, query.kommun) if query.kommun else "")
+        if not asked:
+            return Draft(f"Arkivet har ingen insats i {where}." if where else NO_ANSWER, abstained=True)
+        used: list[Passage] = []
+        bullets = []
+        for insats in asked:
+            kommun = f" ({insats.kommun})" if insats.kommun else ""
+            kinds = [catalog.reports[s].report_type for s in insats.reports if s in catalog.reports]
+            held = ", ".join(_counted_kind(kind, kinds.count(kind)) for kind in dict.fromkeys(kinds))
+            stated = self._period(insats)
+            if stated is not None:
+                period, line = stated
+                told = f"period {period}: {_quote(line, used)}"
+            else:
+                first = self._first_line(insats)
+                told = _quote(first, used) if first is not None else ""
+            bullets.append(f"- **{insats.name}**{kommun}, {held or 'inga rapporter'}; {told}".rstrip("; "))
+        count = f"{len(asked)} insats" if len(asked) == 1 else f"{len(asked)} insatser"
+        head = f"Arkivet har {count}" + (f" i {where}" if where else "") + ":"
+        return Draft("\n".join([head, *bullets]), tuple(used), tuple(i.name for i in asked))
+
+    def _period(self, insats: Insats) -> tuple[str, _Sentence] | None:
+        """The insats's period ("2021-01-01 – 2022-12-31") and the line that states it, from a report that gives
+        start and end; a quarterly report's period may be the quarter it covers, so other reports go first."""
+        stated: dict[str, dict[str, Field]] = {}
+        for source, field in insats.fields:
+            if field.name in ("period_start", "period_end"):
+                stated.setdefault(source, {}).setdefault(field.name, field)
+        whole = sorted(
+            (source for source, found in stated.items() if len(found) == 2),
+            key=lambda source: (self._kind_of(source) in _REPORTS_OF_A_PERIOD, source),
+        )
+        for source in whole:
+            start, end = stated[source]["period_start"], stated[source]["period_end"]
+            chunk = next((c for c in self.terms.sources.chunks_of(source) if c.start <= start.start < c.end), None)
+            if chunk is not None:
+                raw = " – ".join(re.sub(r"\s+", " ", f.raw.replace("<br>", " ")).strip(" |*") for f in (start, end))
+                passage = Passage(chunk, 1.0, insats.name, insats.id, self._kind_of(source))
+                return f"{start.value} – {end.value}", _Sentence(raw, passage, 1.0)
+        return None
+
+    def _first_line(self, insats: Insats) -> _Sentence | None:
+        if not insats.reports:
+            return None
+        source = sorted(insats.reports)[0]
+        chunks = self.terms.sources.chunks_of(source)
+        return _byline([Passage(c, 1.0, insats.name, insats.id, self._kind_of(source)) for c in chunks])
+
+    def _kind_of(self, source: str) -> str | None:
+        info = self.catalog().reports.get(source)
+        return info.report_type if info else None
+
     @staticmethod
     def _report_kind(query: Query, catalog: Catalog) -> str | None:
         kind = query.report_type
@@ -207,6 +264,26 @@ def _asked(query: Query, catalog: Catalog) -> list[Insats]:
 def _where(query: Query) -> str:
     """The landskap the question names, as written in an answer ("Hälsingland och Dalarna"); "" for none."""
     return " och ".join(landskap()[r][0] for r in query.regions)
+
+
+_REPORTS_OF_A_PERIOD = frozenset({"kvartalsrapport", "lagesrapport"})
+
+
+def _counted_kind(kind: str, n: int) -> str:
+    """ "slutrapport", "3 kvartalsrapporter" """
+    name = TYPE_NAMES.get(kind, (kind, kind))[0]
+    return name if n == 1 else f"{n} {_PLURALS.get(kind, name)}"
+
+
+_PLURALS = {
+    "slutrapport": "slutrapporter",
+    "kvartalsrapport": "kvartalsrapporter",
+    "lagesrapport": "lägesrapporter",
+    "utvardering": "utvärderingar",
+    "forstudie": "förstudier",
+    "ansokan": "ansökningar",
+    "rapport": "rapporter",
+}
 
 
 def _asks_for_kind(words: list[set[str]], kind: str, catalog: Catalog) -> bool:
