@@ -5,7 +5,7 @@ from assistant.catalog import Catalog, ReportInfo
 from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
 from assistant.extractive.sentences import _answers_figure, _ranked, _split, denied_terms
 from assistant.intent import read_question
-from index.analyze import analyze
+from index.analyze import analyze, fold
 from index.grouping import aliases, insats_id
 from index.records import Chunk, Insats
 
@@ -674,3 +674,12 @@ def test_a_reports_table_has_its_own_say_beside_its_text_on_a_figure_question():
     key = set(analyze("familjer"))
     assert [s.text for s in _one_per_report(ranked, 2, key)] == [ranked[0].text, ranked[2].text]
     assert [s.text for s in _one_per_report(ranked, 2)] == [ranked[0].text, ranked[1].text]  # not a figure question
+
+
+def test_a_sentence_that_says_whom_a_count_takes_in_explains_why_counts_differ():
+    from assistant.extractive.fact import _COUNTS_ONLY
+
+    said = "I utvärderingen ingår endast deltagare som varit inskrivna minst tre månader, sammanlagt 49 personer."
+    assert _COUNTS_ONLY.search(fold(said))
+    assert _COUNTS_ONLY.search(fold("Som deltagare räknas bara de som lämnat samtycke."))
+    assert not _COUNTS_ONLY.search(fold("I utvärderingen ingår 49 deltagare."))  # a count, not whom it takes in

@@ -135,8 +135,8 @@ class FactAnswerer:
         differing = _differing_figures(chosen) if wants_figure else ()
         if lead:
             chosen = _distinct([*lead, *chosen])[: room + len(lead) - 1]
-        if differing and named and (why := self._why_they_differ(named[0], chosen)) is not None:
-            chosen = [*chosen, why]
+        if differing and named:
+            chosen = [*chosen, *self._why_they_differ(named[0], chosen)]
         lines += [_quote(s, used) for s in chosen]
         notices = (*(register.notices if register else ()), *differing)
         names = (
@@ -370,21 +370,32 @@ class FactAnswerer:
                 return Draft(text, tuple(used), (match.insats.name,))
         return None
 
-    def _why_they_differ(self, match: NameMatch, chosen: Sequence[_Sentence]) -> _Sentence | None:
+    def _why_they_differ(self, match: NameMatch, chosen: Sequence[_Sentence]) -> list[_Sentence]:
         """Where the insats's reports give different figures, the sentence in which one of them explains the
-        difference ("Skillnaden mot slutredovisningen beror på tidpunkten för mätningen …"), if any says so."""
+        difference ("Skillnaden mot slutredovisningen beror på tidpunkten för mätningen och på urvalet"), and the
+        one in which a report says whom its shown figure counts ("I utvärderingen ingår endast deltagare som varit
+        inskrivna i minst tre månader …, sammanlagt 49 personer"), where the reports say so."""
         catalog = self.catalog()
         shown = {s.text for s in chosen}
+        figures = {(s.passage.source, n) for s in chosen for n in re.findall(r"\d+", s.text)}
+        found: dict[str, _Sentence] = {}
         for source in match.insats.reports:
             info = catalog.reports.get(source)
             for chunk in self.sources.chunks_of(source):
-                if not _DIFFERENCE.search(fold(chunk.text)):
+                folded = fold(chunk.text)
+                if not _DIFFERENCE.search(folded) and not _COUNTS_ONLY.search(folded):
                     continue
                 passage = Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
                 for text, matched in _pieces(passage):
-                    if text not in shown and _DIFFERENCE.search(fold(matched)):
-                        return _Sentence(text, passage, 1.0, matched)
-        return None
+                    if text in shown:
+                        continue
+                    if _DIFFERENCE.search(fold(matched)):
+                        found.setdefault("difference", _Sentence(text, passage, 1.0, matched))
+                    elif _COUNTS_ONLY.search(fold(matched)) and any(
+                        (source, n) in figures for n in re.findall(r"\d+", matched)
+                    ):
+                        found.setdefault("population", _Sentence(text, passage, 1.0, matched))
+        return [found[k] for k in ("difference", "population") if k in found]
 
     def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
         """The stored passage of ``source`` that holds ``offset``, as a Passage."""
@@ -526,6 +537,12 @@ _DIFFERENCE = re.compile(
     r"|\bavviker fran (?:de |den |det )?(?:uppgift|siffr|slut|projekt)\w*"
 )
 
+# A sentence that says whom a count takes in, and that it takes in only some ("I utvärderingen ingår endast de som
+# …", "räknas bara de deltagare som …"): a count's population explains why two reports' counts differ.
+_COUNTS_ONLY = re.compile(
+    r"\b(?:ingar|ingick|omfattar|omfattade|raknas|raknades|raknar|inkluderas|inkluderades)\b[^.]{0,60}?"
+    r"\b(?:endast|bara|enbart)\b"
+)
 
 # Granted and used money are read against each other: asked for one, the answer gives both.
 _COUNTERPARTS: dict[tuple[str, ...], tuple[str, ...]] = {
