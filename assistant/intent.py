@@ -934,6 +934,25 @@ _NO_CRITERION = frozenset(
 )
 
 
+# "Vilka rapporter nämner Steg för steg?": a question for the documents (rapporter, dokument) that name something,
+# with a verb of saying or naming, asks where the name is written, not what it is.
+_DOCUMENTS = frozenset({"rapport", "rapporter", "rapporterna", "dokument", "dokumenten", "handlingar"})
+_NAMING = re.compile(
+    r"\b(?:namner|namns|omnamner|omnamns|skriver om|forekommer|refererar till|ta[rs]? (?:\w+ ){0,4}upp)\b"
+)
+
+
+def asks_where_named(query: Query) -> bool:
+    """Whether the question asks which documents name the insats it names ("Vilka rapporter nämner X?")."""
+    words = set(query.words)
+    return (
+        bool(query.named)
+        and bool(words & {"vilka", "vilken"})
+        and bool(words & _DOCUMENTS)
+        and bool(_NAMING.search(query.folded))
+    )
+
+
 def asks_inventory(query: Query) -> bool:
     """A question across the archive that names no criterion ("Vilka insatser finns?", "Lista alla insatser i
     Bollnäs"): it asks what the archive holds, which the register answers."""

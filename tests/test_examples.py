@@ -57,6 +57,24 @@ def test_names_people_type_resolve_on_the_examples(example_archive):
     assert len(resolve_insats("vägen framåt", insatser)) == 2
 
 
+def test_which_reports_name_an_insats_are_its_own_and_those_of_others_that_name_it(example_archive):
+    from assistant.compose import build_assistant
+    from assistant.config import Settings
+
+    assistant = build_assistant(example_archive, Settings(data_dir=example_archive.data_dir))
+    answer = assistant.ask("Vilka rapporter nämner Steg för steg Sandviken?")
+    assert answer.text.startswith("Steg för steg Sandviken nämns i 3 rapporter")
+    assert {c.passage.source for c in answer.citations} == {
+        "slutrapport_steg_for_steg_sandviken.md",
+        "utvardering_steg_for_steg_sandviken_hig.md",
+        "kvartalsrapport_vagen_framat_nordanstig_2024q3.txt",  # VF's team visited them
+    }
+    assert answer.insatser == ("Steg för steg Sandviken", "Vägen framåt i Nordanstig (VF)")
+    # a name shared with a namesake ("Vägen framåt") names either: only the insats's own report counts
+    own = assistant.ask("I vilka dokument tas Vägen framåt Söderhamn upp?")
+    assert {c.passage.source for c in own.citations} == {"slutrapport_vagen_framat_soderhamn.md"}
+
+
 @pytest.mark.slow
 def test_retrieval_quality_on_the_example_questions_with_the_real_model(real_examples):
     """Real e5 embeddings (bundled model, the session's ingest in conftest), hybrid search, scored by the shared

@@ -358,6 +358,15 @@ def test_a_question_across_the_archive_without_a_criterion_asks_for_the_inventor
         assert not asks_inventory(read_question(question, catalog=CATALOG)), question
 
 
+def test_a_question_for_the_documents_that_name_an_insats_asks_where_it_is_named():
+    from assistant.intent import asks_where_named
+
+    assert asks_where_named(read_question("Vilka rapporter nämner Lotsen Hofors?", catalog=CATALOG))
+    assert asks_where_named(read_question("I vilka dokument tas Lotsen Hofors upp?", catalog=CATALOG))
+    assert not asks_where_named(read_question("Vad säger rapporterna om Lotsen Hofors?", catalog=CATALOG))
+    assert not asks_where_named(read_question("Vilka rapporter nämner Trisam?", catalog=CATALOG))  # no insats named
+
+
 def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
     from assistant.intent import name_words
 

@@ -28,6 +28,7 @@ from assistant.extractive.money import MoneyList
 from assistant.intent import (
     Query,
     asks_inventory,
+    asks_where_named,
     content_words,
     counted_terms,
     member_clause,
@@ -101,6 +102,8 @@ class ExtractiveAnswerer:
             return Draft(absent.text, abstained=True)
         if not across and (absent := gap(query, named, catalog, lexical, self.report_terms)) is not None:
             return Draft(absent.text, insatser=(absent.insats,) if absent.insats else (), abstained=True)
+        if named and asks_where_named(query):
+            return self.lists.naming(named[0].insats)  # where a name is written: the register and word search
         if across and asks_inventory(query):
             return self.lists.inventory(query)  # "vilka insatser finns?" names no criterion: the register answers
         if across and (condition := money_condition(member_clause(query.text))) is not None:

@@ -161,6 +161,51 @@ class ListAnswerer:
         head = f"Arkivet har {count}" + (f" i {where}" if where else "") + ":"
         return Draft("\n".join([head, *bullets]), tuple(used), tuple(i.name for i in asked))
 
+    def naming(self, insats: Insats) -> Draft:
+        """The reports that name ``insats``: its own, then other insatser's reports that name it in their text,
+        each cited at its first sentence that does (its own at their first lines when no sentence does)."""
+        catalog = self.catalog()
+        # A name it shares with a namesake ("Vägen framåt" in Söderhamn and in Nordanstig) names either.
+        theirs = [fold(a) for i in catalog.insatser if i.id != insats.id for a in (i.name, *i.aliases)]
+        names = [
+            n
+            for n in dict.fromkeys(fold(a) for a in (insats.name, *insats.aliases))
+            if len(n) >= _NAME_MIN and not any(re.search(rf"(?<!\w){re.escape(n)}(?!\w)", t) for t in theirs)
+        ]
+        pattern = re.compile(r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)") if names else None
+        needed = [frozenset(analyze(n)) for n in names]
+        used: list[Passage] = []
+        bullets = []
+        own = sorted(insats.reports, key=lambda s: (_REPORT_ORDER.get(self._kind_of(s) or "", 9), s))
+        others = sorted(s for s in catalog.reports if s not in set(insats.reports))
+        mentioned: list[str] = []
+        for source in [*own, *others]:
+            mine = source in insats.reports
+            # Only reports that use every word of one of its names are read sentence by sentence.
+            if not mine and not any(n <= self.terms.of([source], catalog.generation) for n in needed):
+                continue
+            info = catalog.reports.get(source)
+            owner = info.insats if info is not None and info.insats is not None else None
+            title = owner.name if owner is not None else None
+            passages = [
+                Passage(c, 1.0, title, owner.id if owner else None, self._kind_of(source))
+                for c in self.terms.sources.chunks_of(source)
+            ]
+            line = _naming_sentence(passages, pattern) if pattern is not None else None
+            if line is None and mine:
+                line = _byline(passages)
+            if line is None:
+                continue
+            about = f" om {insats.name}" if mine else (f" för {title}" if title else "")
+            bullets.append(f"- {_the_report(self._kind_of(source), source)}{about}: {_quote(line, used)}")
+            if not mine and title:
+                mentioned.append(title)
+        if not bullets:
+            return Draft(NO_ANSWER, abstained=True)
+        count = "1 rapport" if len(bullets) == 1 else f"{len(bullets)} rapporter"
+        head = f"{insats.name} nämns i {count} i arkivet:"
+        return Draft("\n".join([head, *bullets]), tuple(used), tuple(dict.fromkeys((insats.name, *mentioned))))
+
     def _period(self, insats: Insats) -> tuple[str, _Sentence] | None:
         """The insats's period ("2021-01-01 – 2022-12-31") and the line that states it, from a report that gives
         start and end; a quarterly report's period may be the quarter it covers, so other reports go first."""
@@ -264,6 +309,24 @@ def _asked(query: Query, catalog: Catalog) -> list[Insats]:
 def _where(query: Query) -> str:
     """The landskap the question names, as written in an answer ("Hälsingland och Dalarna"); "" for none."""
     return " och ".join(landskap()[r][0] for r in query.regions)
+
+
+def _naming_sentence(passages: list[Passage], pattern: re.Pattern[str]) -> _Sentence | None:
+    """The first sentence of a report, in document order, that names what ``pattern`` matches; not form text."""
+    for passage in sorted(passages, key=lambda p: p.chunk.start):
+        for text, matched in _pieces(passage):
+            if pattern.search(fold(matched)):
+                return _Sentence(text, passage, 1.0, matched)
+    return None
+
+
+def _the_report(kind: str | None, source: str) -> str:
+    """ "Slutrapporten", or the file's name for a document of no known kind."""
+    return TYPE_NAMES[kind][1].capitalize() if kind in TYPE_NAMES else source
+
+
+_REPORT_ORDER = {"slutrapport": 0, "utvardering": 1, "forstudie": 2, "lagesrapport": 3, "kvartalsrapport": 4}
+_NAME_MIN = 4  # a shorter alias ("VF") is too likely to be some other word's letters
 
 
 _REPORTS_OF_A_PERIOD = frozenset({"kvartalsrapport", "lagesrapport"})
