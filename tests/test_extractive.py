@@ -683,3 +683,11 @@ def test_a_sentence_that_says_whom_a_count_takes_in_explains_why_counts_differ()
     assert _COUNTS_ONLY.search(fold(said))
     assert _COUNTS_ONLY.search(fold("Som deltagare räknas bara de som lämnat samtycke."))
     assert not _COUNTS_ONLY.search(fold("I utvärderingen ingår 49 deltagare."))  # a count, not whom it takes in
+
+
+def test_a_figure_the_question_states_is_keyed_as_a_goals_target():
+    from assistant.extractive.fact import _stated_figures
+
+    assert _stated_figures("Hade de som mål att 40 % skulle gå till jobb – klarade de det?") == (("%", "40"),)
+    assert _stated_figures("Nådde de väl målet om 70 deltagare?") == (("n", "70"),)
+    assert _stated_figures("Hur många deltog under 2023?") == ()  # a year is no figure

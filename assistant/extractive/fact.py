@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Protocol
 
 from assistant.answer import Passage
-from assistant.board.goals import GoalQuote, goals_of
+from assistant.board.goals import GoalQuote, figure_key, goals_of
 from assistant.board.reading import Quote, read_report
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
@@ -105,13 +105,20 @@ class FactAnswerer:
         register = self._from_register(query, named)
         passages = self._search(query, named, filters)
         wants_figure = query.figure
+        asks_goal = _asks_goal(query)
+        if asks_goal and not key - _GOAL_TERMS:
+            # "Hade de som mål att 40 % skulle gå till jobb – klarade de det?": the goal's topic is said in everyday
+            # words, and only they tell the outcome's sentences from the other goals'.
+            key = key | (weak - _GOAL_TERMS)
         ranked = self._sentences(query, named, key, weak, passages, share, nouns)
         # Each thing a compound question asks gets its best sentence first; the whole question's ranking follows.
         lead = self._per_part(query, passages, parts, named, filters) if len(parts) > 1 else []
         # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
         # gets that goal with its outcome, as a question about the goals gets them all.
-        asks_goal = _asks_goal(query)
-        goals = self._goals(named[0], key, every=asks_goal) if named and (asks_goal or wants_figure) else []
+        stated = _stated_figures(query.text)
+        goals = (
+            self._goals(named[0], key, every=asks_goal, stated=stated) if named and (asks_goal or wants_figure) else []
+        )
         if not ranked and not lead and not goals and register is None:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
@@ -307,11 +314,12 @@ class FactAnswerer:
         return Draft("\n".join(dict.fromkeys(lines)), tuple(used), names, False, notices)
 
     def _goals(
-        self, match: NameMatch, key: set[str], *, every: bool = True
+        self, match: NameMatch, key: set[str], *, every: bool = True, stated: tuple[tuple[str, str], ...] = ()
     ) -> list[tuple[GoalQuote, Passage, Passage | None]]:
         """The named insats's goals beside their outcomes, as its reports' goal sections pair them (final reports
-        first): those that share a word with the question, or (``every``) all when none does; each with the
-        stored passages its target and outcome stand in."""
+        first): the goal whose target is a figure the question states (``stated``, "målet var 40 %"), else those
+        that share a word with the question, or (``every``) all when none does; each with the stored passages its
+        target and outcome stand in."""
         catalog = self.catalog()
         reports = []
         for source in match.insats.reports:
@@ -325,7 +333,9 @@ class FactAnswerer:
         topical = key - _GOAL_TERMS
         if topical & _PARTICIPANT_WORDS:
             topical |= _PARTICIPANTS
-        chosen = [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or (pairs if every else [])
+        # A figure the question quotes names the goal it is the target of.
+        chosen = [g for g in pairs if figure_key(g.target.text) in stated] if stated else []
+        chosen = chosen or [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or (pairs if every else [])
         found = []
         seen: set[str] = set()
         for goal in chosen[:_GOALS_SHOWN]:
@@ -606,6 +616,16 @@ _GOALS_SHOWN = 4
 _PARTICIPANTS = frozenset(t for t in analyze("deltagare inskriven inskrivna") if t.startswith(("deltag", "inskriv")))
 _PARTICIPANT_WORDS = _PARTICIPANTS | frozenset(analyze("deltog deltagit skrevs"))
 _REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
+
+
+def _stated_figures(text: str) -> tuple[tuple[str, str], ...]:
+    """The figures a question states, as goals' targets are keyed ("40 %" → ("%", "40"); "50 deltagare" →
+    ("n", "50")); a year ("2023") is no figure."""
+    found = []
+    for match in re.finditer(r"\b\d+(?:[,.]\d+)?\s*(?:%|procent)|\b\d+\s+[^\W\d]+", text):
+        if not re.fullmatch(r"(?:19|20)\d\d", match.group(0).split()[0]) and (key := figure_key(match.group(0))):
+            found.append(key)
+    return tuple(dict.fromkeys(found))
 
 
 def _asks_goal(query: Query) -> bool:
