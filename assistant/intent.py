@@ -221,9 +221,25 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), OWNER),
     # What an insats is ("vad är det för nåt?", "vad var det för insats?"): who ran it and when, as the register
     # states, before the sentences that describe it.
-    ((" vad ar det for ", " vad var det for "), OWNER),
-    ((" vad ar det for ", " vad var det for "), ("period_start", "period_end")),
+    (_IDENTITY_CUES := (" vad ar det for ", " vad var det for "), OWNER),
+    (_IDENTITY_CUES, ("period_start", "period_end")),
 )
+_MONEY_FIELDS = frozenset({"beviljade_medel", "utnyttjade_medel"})
+
+
+def named_fields(query: Query) -> set[str]:
+    """The form fields a question names in words of its own ("vem ägde den", "när höll den på", "dnr"): not those
+    "vad är det för" stands for (a description answers that as much), nor money, which reports state in their prose
+    as well as on the form."""
+    padded = f" {query.folded} "
+    return {
+        name
+        for cues, fields in REGISTER_FIELDS
+        if cues != _IDENTITY_CUES and any(cue in padded for cue in cues)
+        for name in fields
+    } - _MONEY_FIELDS
+
+
 # Wording that asks for a cause or a reason (padded with spaces).
 REASON_CUES = (
     " varfor ",  # "varför"

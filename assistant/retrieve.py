@@ -34,6 +34,7 @@ from assistant.errors import BadFilter, EmptyQuestion
 from assistant.intent import (
     Query,
     content_words,
+    named_fields,
     overlap,
     read_question,
     report_type_included,
@@ -250,6 +251,8 @@ class HybridRetriever:
             (self.lexical_weight, lexical),
         ]
         rankings += self._stand_in(lexical, waiting, catalog)
+        if filters.insats is None and (fielded := self._fielded(query, catalog, sources)):
+            rankings.append((self.lexical_weight, fielded))
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
         focused_words = without_words(words, intent.name_words) if intent.sources else words
         for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
@@ -292,6 +295,24 @@ class HybridRetriever:
         if self.reranker is not None:
             passages = self.reranker.rerank(query.text, passages)
         return passages[:k]
+
+    def _fielded(self, query: Query, catalog: Catalog, sources: list[str] | None) -> list[tuple[str, float]]:
+        """The passages in which the register read the form fields the question names (owner, period, partners,
+        dnr; ``intent.named_fields``) of the insatser it names: the register knows where a report states them, in
+        whatever words the question asks ("vem ägde den", "när höll den på"). Empty when it names none."""
+        wanted = named_fields(query)
+        allowed = None if sources is None else set(sources)
+        offsets: dict[str, list[int]] = {}
+        for match in query.named[:2] if wanted else ():
+            for source, found in match.insats.fields:
+                if found.name in wanted and (allowed is None or source in allowed):
+                    offsets.setdefault(source, []).append(found.start)
+        if not offsets:
+            return []
+        chunks = self.chunk_reader.chunks(sorted(catalog.chunk_ids(set(offsets), None)))
+        held = [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
+        held.sort(key=lambda c: min((at for at in offsets[c.source] if c.start <= at < c.end), default=c.start))
+        return [(c.id, 1.0) for c in held]
 
     def _dense_text(self, text: str, catalog: Catalog) -> str:
         """The question as the dense model should read it: with the å/ä/ö a keyboard left out put back

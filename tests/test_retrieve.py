@@ -220,3 +220,21 @@ def test_the_signature_box_yields_unless_the_question_asks_who(make_archive, tmp
 def test_a_report_of_no_named_genre_can_be_searched_by_its_type(retriever):
     # The answer engine scopes searches to each report type of an insats, "okand" included: never an error.
     assert retriever.search("deltagare", k=3, filters=Filters(report_type="okand")) is not None
+
+
+def test_a_question_that_names_a_form_field_gets_the_passage_where_the_register_read_it(make_archive, corpus):
+    from assistant.intent import named_fields
+
+    archive = make_archive()
+    archive.ingest(corpus)
+    retriever, catalog = archive.retriever(), archive.catalog()
+    query = read_question("Vem ägde Vägen framåt Söderhamn och när höll den på?", (), catalog)
+    assert named_fields(query) == {"organisation", "arbetsstalle", "period_start", "period_end"}
+    text = {c.id: c.text for c in archive.register.chunks_of("slutrapport vägen framåt.md")}
+    fielded = retriever._fielded(query, catalog, None)
+    texts = [text[cid] for cid, _ in fielded]
+    assert fielded and any("Söderhamns kommun" in t for t in texts) and any("2021-03-01" in t for t in texts)
+    assert {p.chunk.id for p in retriever.search(query, k=3)} & {cid for cid, _ in fielded}
+    # "vad är det för" and money leave it to the prose as much as to the form
+    assert not named_fields(read_question("Vägen framåt Söderhamn, vad är det för nåt?", (), catalog))
+    assert not named_fields(read_question("Hur mycket beviljades Vägen framåt Söderhamn?", (), catalog))
