@@ -23,7 +23,7 @@ import logging
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
@@ -192,6 +192,7 @@ class HybridRetriever:
         unmatched_factor: float = 0.2,
         focus_depth: int = 10,
         backmatter_factor: float = 0.5,
+        figure_boost: float = 1.3,
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
         summary_topic_rounds: int = 2,
@@ -207,6 +208,7 @@ class HybridRetriever:
         self.insats_boost, self.section_boost = insats_boost, section_boost
         self.diversity_decay, self.unmatched_factor = diversity_decay, unmatched_factor
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
+        self.figure_boost = figure_boost
         self.reranker = reranker
         self.summary_per_section = summary_per_section
         self.summary_topic_rounds = summary_topic_rounds
@@ -261,6 +263,8 @@ class HybridRetriever:
             rankings.append((self.lexical_weight, focus_lexical))
             rankings += self._stand_in(focus_lexical, waiting, catalog)
         fused = self._fuse(rankings, intent, catalog)
+        if intent.sources and _COUNT_QUESTION.search(query.folded):
+            fused = self._counted_beside(fused, query, depth=self.focus_depth * 2)
         if intent.across:
             if filters.insats is None:
                 fused = self._require_words(fused, query, depth=self.candidates * 2)
@@ -512,6 +516,22 @@ class HybridRetriever:
             scores[cid] *= factor
         return scores
 
+    def _counted_beside(self, scores: dict[str, float], query: Query, *, depth: int) -> dict[str, float]:
+        """A count question is answered where its most specific word stands beside a figure: among the ``depth``
+        best, a passage with a line (a sentence, a table row) holding that word and a number that is no year
+        ("| Trisam Nordanstig | 21 |", "Aktivitetsersättning 7 10 17") gains ``figure_boost``."""
+        lexical = self.lexical()
+        words = content_words(query, {t for m in query.named for t in analyze(m.alias)})
+        if not words or self.figure_boost <= 1.0:
+            return scores
+        rarest = min(words, key=lambda w: min((lexical.document_frequency(t) or 1 << 30) for t in w))
+        top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
+        result = dict(scores)
+        for chunk in self.chunk_reader.chunks(top):
+            if any(_FIGURE.search(line) and overlap(rarest, frozenset(analyze(line))) for line in _lines(chunk)):
+                result[chunk.id] *= self.figure_boost
+        return result
+
     def _require_words(self, scores: dict[str, float], query: Query, *, depth: int) -> dict[str, float]:
         """Across the archive, a passage that uses few of the question's content words is a weak answer for its
         report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
@@ -601,6 +621,27 @@ def rare_in(terms: set[str], lexical: LexicalSearch) -> bool:
     """Whether the archive uses these terms in only a few passages (but in some)."""
     counts = [lexical.document_frequency(t) for t in terms]
     return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
+
+
+# A question for a count, an amount or a share (not a date: "när", nor a frequency: "hur ofta").
+_COUNT_QUESTION = re.compile(r"\bhur (?:manga|mycket|stor)\b|\bantal(?:et)?\b|\bandel(?:en)?\b")
+# A number that counts or measures: not a year ("2021"), not a date's parts.
+_FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d-])")
+
+
+def _lines(chunk: Chunk) -> Iterator[str]:
+    """A passage's sentences and table rows; a row is read with its table's header row, which says what its
+    figures count ("| Anvisade via | Antal |" over "| Trisam | 21 |")."""
+    header = ""
+    for line in chunk.search_text.split("\n"):
+        if not line.lstrip().startswith("|"):
+            header = ""
+            yield from re.split(r"(?<=[.!?])\s+", line)
+        elif not header:
+            header = line
+            yield line
+        else:
+            yield f"{header} {line}"
 
 
 @lru_cache(maxsize=20_000)

@@ -238,3 +238,27 @@ def test_a_question_that_names_a_form_field_gets_the_passage_where_the_register_
     # "vad är det för" and money leave it to the prose as much as to the form
     assert not named_fields(read_question("Vägen framåt Söderhamn, vad är det för nåt?", (), catalog))
     assert not named_fields(read_question("Hur mycket beviljades Vägen framåt Söderhamn?", (), catalog))
+
+
+def test_a_count_question_prefers_the_passage_where_its_word_stands_beside_a_figure(make_archive, tmp_path):
+    report = (
+        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 5. Resultat\n\n"
+        "Trisam har varit en viktig del av arbetet och Trisam träffades ofta under året.\n\n"
+        "## 6. Analys\n\nDeltagarna kom från flera håll.\n\n| Anvisade via | Antal |\n|---|---|\n"
+        "| Trisam | 21 |\n| Arbetsförmedlingen | 8 |\n"
+    )
+    (tmp_path / "rapporter").mkdir()
+    (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(tmp_path / "rapporter")
+    retriever = archive.retriever()
+    query = read_question("Hur många anvisades via Trisam till Bron Testby?", (), archive.catalog())
+    chunks = archive.register.chunks_of("slutrapport bron.md")
+    scores = {c.id: 1.0 for c in chunks}
+    boosted = retriever._counted_beside(scores, query, depth=len(chunks))
+    table = next(c.id for c in chunks if "| Trisam | 21 |" in c.text)
+    prose = [c.id for c in chunks if "Trisam träffades" in c.text and "| 21 |" not in c.text]
+    assert boosted[table] > 1.0 and all(boosted[cid] == 1.0 for cid in prose)
+    # a question for a date or a frequency is no count: nothing moves
+    when = read_question("När träffades Trisam i Bron Testby?", (), archive.catalog())
+    assert retriever.search(when, k=3)  # searched as before
