@@ -261,6 +261,24 @@ def test_each_part_of_a_compound_question_is_answered(assistant):
     assert "44 deltagare" in text and "primärvården i Gävle omorganiserades" in text
 
 
+def test_a_question_for_what_the_archive_holds_is_answered_from_the_register(assistant):
+    answer = assistant.ask("Vilka insatser finns i arkivet?")
+    assert answer.text.startswith("Arkivet har 7 insatser:") and len(answer.insatser) == 7
+    assert {c.passage.source for c in answer.citations} >= {"slutrapport_vagen_framat_soderhamn.md"}
+
+
+def test_which_reports_name_an_insats_includes_another_insatss_report_that_names_it(assistant):
+    answer = assistant.ask("Vilka rapporter nämner Steg för steg Sandviken?")
+    assert "kvartalsrapport_vagen_framat_nordanstig_2024q3.txt" in {c.passage.source for c in answer.citations}
+    assert answer.insatser == ("Steg för steg Sandviken", "Vägen framåt i Nordanstig (VF)")
+
+
+def test_a_figure_the_question_states_picks_the_goal_it_is_the_target_of(assistant):
+    lines = assistant.ask("Steg för steg Sandviken hade som mål att 40 % skulle gå vidare – klarade de det?").text
+    goals = [line for line in lines.splitlines() if line.startswith("Mål enligt")]
+    assert goals and all("40 %" in line for line in goals)
+
+
 # --- latency: the sentences a question is judged on were embedded at ingest ---------------------------------------
 
 
