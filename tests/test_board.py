@@ -102,6 +102,9 @@ def test_a_sentence_that_measures_against_the_goal_is_its_outcome():
     assert _classify("Totalt har 31 familjer deltagit, vilket är lägre än målet om 40 familjer.") == "outcome"
     assert _classify("Insatsen nådde 52 deltagare, över målet på 45.") == "outcome"
     assert _classify("Målet är att 40 familjer ska delta.") == "goal"
+    # a numbered goal label ("Mål 3: …") is a label as "Mål:" is, its outcome labelled "Resultat: …"
+    assert _classify("Mål 3: Ett nätverk med minst 15 arbetsgivare ska byggas upp.") == "goal-label"
+    assert _classify("Resultat: 27 arbetsgivare ingick i nätverket.") == "outcome-label"
 
 
 def test_figures_of_goals_are_read_whatever_noun_follows():

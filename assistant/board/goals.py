@@ -18,7 +18,10 @@ from dataclasses import dataclass
 from assistant.board.reading import Block, Quote, Report, Unit, clean, shorten, units
 from index.analyze import analyze, fold
 
-_GOAL_LABEL = re.compile(r"^(?:insatsens |projektets )?(?:mal|malsattning|mal och delmal|delmal)(?: samt delmal)?:?$")
+# "Mål:", "Insatsens mål", "Delmål 2:", "Mål 3:": a goal's label, numbered or not.
+_GOAL_LABEL = re.compile(
+    r"^(?:insatsens |projektets )?(?:mal|malsattning|mal och delmal|delmal)(?: samt delmal)?(?: \d+)?:?$"
+)
 _OUTCOME_LABEL = re.compile(r"^(?:utfall|resultat|resultatet)(?: av insatsen)?:?$")
 _OUTCOME_START = re.compile(
     r"^(?:resultat|utfall|uppnatt|uppfyllt|malet (?:ar )?uppfyllt|malet uppnatt|ej uppnatt|delvis uppnatt)\b"
