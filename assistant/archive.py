@@ -35,6 +35,9 @@ from index.register import Register, VectorCache
 from index.store import ChromaStore
 
 SENTENCES_KEY = "sentence_vectors"  # register state: the model whose sentence vectors every passage has
+# Bump when assistant/extractive/sentences.py splits passages into sentences differently: the next ingest then
+# embeds the new sentences of every passage, not only of the files it reads.
+SENTENCE_SPLIT_VERSION = 2
 
 if TYPE_CHECKING:  # imported in retriever(): an ingest never searches, and the ask path is slow to import
     from assistant.retrieve import HybridRetriever
@@ -108,7 +111,8 @@ class Archive:
         """The sentence vectors the answers judge by meaning, for the passages this ingest read: made now, in
         the ingest's own time, so that a question embeds only itself. All passages are gone through when the
         last run did not finish this step, or ran with another model (the vectors it finds are not made again)."""
-        done = self.register.get_state(SENTENCES_KEY) == self.embedder.name
+        made = f"{self.embedder.name}#{SENTENCE_SPLIT_VERSION}"
+        done = self.register.get_state(SENTENCES_KEY) == made
         if (done and not report.indexed) or not is_e5(self.embedder.name):  # the judge's margins hold for e5
             return
         # Imported here: the answer path is slow to import, and a re-ingest of an unchanged archive never needs it.
@@ -121,7 +125,7 @@ class Archive:
         began = time.monotonic()
         self.register.set_state(SENTENCES_KEY, "")  # a run stopped before the end leaves all to be gone through
         report.sentences_embedded = embed_sentences(chunks, self.embedder, self.stores.vectors, progress=progress)
-        self.register.set_state(SENTENCES_KEY, self.embedder.name)
+        self.register.set_state(SENTENCES_KEY, made)
         report.seconds += time.monotonic() - began
 
     def retriever(self, **options: Any) -> HybridRetriever:

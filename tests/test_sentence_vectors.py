@@ -76,7 +76,17 @@ def test_a_run_stopped_in_the_sentence_step_is_finished_by_the_next(archive, cor
     monkeypatch.setattr("assistant.extractive.meaning.embed_sentences", embed_sentences)
     report = archive.ingest(corpus)  # every file unchanged: only the unfinished step is left
     assert not report.indexed and report.sentences_embedded == len(_sentences(archive))
-    assert archive.register.get_state(assistant.archive.SENTENCES_KEY) == archive.embedder.name
+    made = f"{archive.embedder.name}#{assistant.archive.SENTENCE_SPLIT_VERSION}"
+    assert archive.register.get_state(assistant.archive.SENTENCES_KEY) == made
+
+
+def test_a_new_way_of_splitting_sentences_embeds_every_passages_new_sentences(archive, corpus, monkeypatch):
+    archive.ingest(corpus)
+    monkeypatch.setattr(assistant.archive, "SENTENCE_SPLIT_VERSION", assistant.archive.SENTENCE_SPLIT_VERSION + 1)
+    report = archive.ingest(corpus)  # no file changed, but the sentences may have
+    assert not report.indexed and report.sentences_embedded == 0  # the same sentences: none embedded again
+    made = f"{archive.embedder.name}#{assistant.archive.SENTENCE_SPLIT_VERSION}"
+    assert archive.register.get_state(assistant.archive.SENTENCES_KEY) == made
 
 
 def test_a_model_the_judge_was_not_calibrated_for_gets_no_sentence_vectors(settings, corpus):

@@ -189,8 +189,19 @@ def _paragraphs(lines: Sequence[str]) -> list[str]:
         else:
             units[-1] = f"{units[-1]} {line}"
     if len(units) > 1 and not all(_statement(unit) for unit in units):
-        return [" ".join(units)]
+        # The rows stay together; a paragraph after the table (a unit that ends as a sentence ends) stands apart:
+        # "Summa 58 58" and "Sammantaget var 17 av 58 … i arbete." are not one sentence.
+        joined: list[str] = []
+        for unit in units:
+            if joined and not _SENTENCE_END.search(unit) and not _SENTENCE_END.search(joined[-1]):
+                joined[-1] = f"{joined[-1]} {unit}"
+            else:
+                joined.append(unit)
+        return joined
     return units
+
+
+_SENTENCE_END = re.compile(r"[.!?]\W*$")
 
 
 def _statement(piece: str) -> bool:
