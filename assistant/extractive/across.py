@@ -177,7 +177,7 @@ class ListAnswerer:
         used: list[Passage] = []
         bullets = []
         own = sorted(insats.reports, key=lambda s: (_REPORT_ORDER.get(self._kind_of(s) or "", 9), s))
-        others = sorted(s for s in catalog.reports if s not in set(insats.reports))
+        others = sorted(set(catalog.reports) - set(own))
         mentioned: list[str] = []
         for source in [*own, *others]:
             mine = source in insats.reports
