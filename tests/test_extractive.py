@@ -391,7 +391,10 @@ def test_a_name_mentioned_in_passing_is_not_taken_for_the_insats_of_the_same_kom
         ),
     )
     note = only_mentioned(read_question("hur stor budget hade lotsen i gävle?", catalog=catalog), catalog, _Words())
-    assert note == "Lotsen Gävle nämns bara i förbigående i bron.md; arkivet har ingen rapport om den."
+    assert (
+        note
+        == "Lotsen Gävle nämns bara i förbigående i slutrapporten för Bron Gävle; arkivet har ingen rapport om den."
+    )
 
 
 def test_a_name_the_reports_use_throughout_is_discussed_not_mentioned_in_passing():

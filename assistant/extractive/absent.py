@@ -15,6 +15,7 @@ from assistant.retrieve import LexicalSearch
 from index.analyze import analyze, fold
 from index.places import kommuner
 from index.records import Chunk, Insats
+from index.titlepage import TYPE_NAMES
 
 
 def not_in_archive(query: Query, lexical: LexicalSearch) -> str | None:
@@ -63,8 +64,18 @@ def only_mentioned(query: Query, catalog: Catalog, lexical: LexicalSearch) -> st
         own = [w for w in name_words if w not in places and w.removesuffix("s") not in places]
         uses = min((max((lexical.document_frequency(t) for t in analyze(w)[:1]), default=0) for w in own), default=0)
         if not known and uses <= _IN_PASSING:
-            return f"{mention.name} nämns bara i förbigående i {source}; arkivet har ingen rapport om den."
+            where = _report_name(source, catalog)
+            return f"{mention.name} nämns bara i förbigående i {where}; arkivet har ingen rapport om den."
     return None
+
+
+def _report_name(source: str, catalog: Catalog) -> str:
+    """A report as staff call it ("slutrapporten för Bron Gävle"); the file's name when its kind or insats is not
+    known (a file name's year or number would read as a figure of the answer)."""
+    info = catalog.reports.get(source)
+    if info is None or info.insats is None or info.report_type not in TYPE_NAMES:
+        return source
+    return f"{TYPE_NAMES[info.report_type][1]} för {info.insats.name}"
 
 
 # Passages a name may stand in and still be a mention in passing (one sentence in each of a few reports, each
