@@ -176,6 +176,7 @@ GRANTED_CUES = (
 )
 # Question wording → register fields that answer it exactly (padded with spaces, like MONEY_CUES).
 OWNER = ("organisation", "arbetsstalle")  # the insats's owner: its organisation and workplace together
+_IDENTITY_CUES = (" vad ar det for ", " vad var det for ")  # what an insats is, see REGISTER_FIELDS
 REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # The case number: "diarienummer", "dnr".
     ((" diarienummer", " dnr "), ("diarienummer",)),
@@ -221,7 +222,7 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ((" agde ", " agare", " huvudman", " projektagare", " insatsagare", " drev ", " drevs "), OWNER),
     # What an insats is ("vad är det för nåt?", "vad var det för insats?"): who ran it and when, as the register
     # states, before the sentences that describe it.
-    (_IDENTITY_CUES := (" vad ar det for ", " vad var det for "), OWNER),
+    (_IDENTITY_CUES, OWNER),
     (_IDENTITY_CUES, ("period_start", "period_end")),
 )
 _MONEY_FIELDS = frozenset({"beviljade_medel", "utnyttjade_medel"})
@@ -1001,6 +1002,15 @@ def counted_terms(
         if word is not None:
             found |= own_terms(word, name_terms, name_words)
     return found
+
+
+# A question for a count, an amount or a share (not a date: "när", nor a frequency: "hur ofta").
+_COUNT_QUESTION = re.compile(r"\bhur (?:manga|mycket|stor)\b|\bantal(?:et)?\b|\bandel(?:en)?\b")
+
+
+def asks_count(query: Query) -> bool:
+    """Whether the question asks for a count, an amount or a share ("hur många", "hur mycket", "andel")."""
+    return bool(_COUNT_QUESTION.search(query.folded))
 
 
 # "Vilken andel av deltagarna gick vidare till arbete eller studier": a share is of a group ("av deltagarna") and

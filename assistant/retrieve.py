@@ -33,6 +33,7 @@ from assistant.catalog import Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.intent import (
     Query,
+    asks_count,
     content_words,
     named_fields,
     overlap,
@@ -263,7 +264,7 @@ class HybridRetriever:
             rankings.append((self.lexical_weight, focus_lexical))
             rankings += self._stand_in(focus_lexical, waiting, catalog)
         fused = self._fuse(rankings, intent, catalog)
-        if intent.sources and _COUNT_QUESTION.search(query.folded):
+        if intent.sources and asks_count(query):
             fused = self._counted_beside(fused, query, depth=self.focus_depth * 2)
         if intent.across:
             if filters.insats is None:
@@ -623,8 +624,6 @@ def rare_in(terms: set[str], lexical: LexicalSearch) -> bool:
     return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
 
 
-# A question for a count, an amount or a share (not a date: "när", nor a frequency: "hur ofta").
-_COUNT_QUESTION = re.compile(r"\bhur (?:manga|mycket|stor)\b|\bantal(?:et)?\b|\bandel(?:en)?\b")
 # A number that counts or measures: not a year ("2021"), not a date's parts.
 _FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d-])")
 

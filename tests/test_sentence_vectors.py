@@ -80,7 +80,7 @@ def test_a_run_stopped_in_the_sentence_step_is_finished_by_the_next(archive, cor
     assert archive.register.get_state(assistant.archive.SENTENCES_KEY) == made
 
 
-def test_a_new_way_of_splitting_sentences_embeds_every_passages_new_sentences(archive, corpus, monkeypatch):
+def test_a_new_way_of_splitting_sentences_makes_the_next_ingest_go_through_every_passage(archive, corpus, monkeypatch):
     archive.ingest(corpus)
     monkeypatch.setattr(assistant.archive, "SENTENCE_SPLIT_VERSION", assistant.archive.SENTENCE_SPLIT_VERSION + 1)
     report = archive.ingest(corpus)  # no file changed, but the sentences may have
