@@ -669,6 +669,14 @@ def _region(folded: str) -> str | None:
 
 # The spoken forms of "något", "någon", "några": function words, as their written forms are.
 _SPOKEN_PRONOUNS = frozenset({"nåt", "nån", "nåra", "nånting", "nånstans"})
+# Imperatives that tell the answerer how to lay out the answer ("Skilj på dem som …", "Ange mål och utfall",
+# "Gruppera gärna"): the sentence they open asks for content through its objects, never through the verb.
+ANSWER_INSTRUCTIONS = frozenset(
+    fold(verb)
+    for verb in "ange beskriv förklara redovisa redogör specificera uppge motivera kommentera lista visa nämn räkna "
+    "gruppera sortera ordna dela skilj särskilj jämför sammanfatta sammanställ summera ta ge inkludera".split()
+)
+_SENTENCE_OPENING = re.compile(r"(?:^|[.!?:;–]\s+)(\w+)")
 
 
 def _content(text: str) -> tuple[Word, ...]:
@@ -681,9 +689,10 @@ def _content(text: str) -> tuple[Word, ...]:
     if len(folded_text) == len(text):  # a quarter ("i Q2 2023") picks the report, it is not the topic
         for match in _QUARTER.finditer(folded_text):
             text = text[: match.start()] + " " * (match.end() - match.start()) + text[match.end() :]
-    for word in re.findall(r"\w+", text):
-        folded = fold(word)
-        if folded in places or folded.removesuffix("s") in places or _region(folded):
+    instructions = {m.start(1) for m in _SENTENCE_OPENING.finditer(text) if fold(m.group(1)) in ANSWER_INSTRUCTIONS}
+    for match in re.finditer(r"\w+", text):
+        word, folded = match.group(), fold(match.group())
+        if folded in places or folded.removesuffix("s") in places or _region(folded) or match.start() in instructions:
             continue
         analyzed = analyze(word)
         if analyzed and analyzed[0] in FRAMING:

@@ -20,6 +20,7 @@ an ingest, so they are asked for on each search), the vector store, the query em
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 from collections import OrderedDict
@@ -39,6 +40,7 @@ from assistant.intent import (
     overlap,
     read_question,
     report_type_included,
+    spelled_as_archive,
     topic_groups,
     with_diacritics,
     without_framing,
@@ -134,7 +136,9 @@ class LexicalSearch(Protocol):
     @property
     def ids(self) -> Sequence[str]: ...
 
-    def search(self, query: str, *, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]: ...
+    def search(
+        self, query: str, *, k: int, allowed: Collection[str] | None = None, terms: Sequence[str] = ()
+    ) -> list[tuple[str, float]]: ...
 
     def document_frequency(self, term: str) -> int: ...
 
@@ -247,8 +251,9 @@ class HybridRetriever:
         # ranking: their place in the lexical one stands in for it, so they are not outranked for lack of it.
         waiting = frozenset(catalog.reports) if vector is None else frozenset(self.pending())
         words = without_framing(query.lexical) if intent.across else query.lexical
+        respelled = self._respelled(query)
         dense = self._dense(vector, sources, sections, self.candidates)
-        lexical = self._lexical(words, catalog, sources, sections, self.candidates)
+        lexical = self._lexical(words, catalog, sources, sections, self.candidates, respelled)
         rankings: list[tuple[float, Sequence[tuple[str | None, float]]]] = [
             (self.dense_weight, dense),
             (self.lexical_weight, lexical),
@@ -259,7 +264,7 @@ class HybridRetriever:
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
         focused_words = without_words(words, intent.name_words) if intent.sources else words
         for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
-            focus_lexical = self._lexical(focused_words, catalog, focus_sources, focus_sections, depth)
+            focus_lexical = self._lexical(focused_words, catalog, focus_sources, focus_sections, depth, respelled)
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
             rankings.append((self.lexical_weight, focus_lexical))
             rankings += self._stand_in(focus_lexical, waiting, catalog)
@@ -318,6 +323,21 @@ class HybridRetriever:
         held = [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
         held.sort(key=lambda c: min((at for at in offsets[c.source] if c.start <= at < c.end), default=c.start))
         return [(c.id, 1.0) for c in held]
+
+    def _respelled(self, query: Query) -> tuple[str, ...]:
+        """The archive's own spelling of question words it never uses ("rehabkordinatorernas" →
+        "rehabkoordinator…", "suported" → "supported"): a typing slip should not cost a question its best word."""
+        words = content_words(query)
+        return tuple(
+            sorted(
+                {
+                    term
+                    for old, new in zip(words, spelled_as_archive(words, self.lexical()), strict=True)
+                    for term in new - old
+                    if not any(_other_ending(term, typed) for typed in old)
+                }
+            )
+        )
 
     def _dense_text(self, text: str, catalog: Catalog) -> str:
         """The question as the dense model should read it: with the å/ä/ö a keyboard left out put back
@@ -482,11 +502,12 @@ class HybridRetriever:
         sources: list[str] | None,
         sections: list[str] | None,
         k: int,
+        terms: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         allowed = None
         if sources is not None or sections is not None:
             allowed = catalog.chunk_ids(None if sources is None else set(sources), sections)
-        return self.lexical().search(query, k=k, allowed=allowed)
+        return self.lexical().search(query, k=k, allowed=allowed, terms=terms)
 
     def _fuse(
         self,
@@ -538,7 +559,7 @@ class HybridRetriever:
         report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
         ``unmatched_factor``, so passages with the words come first."""
         lexical = self.lexical()
-        words = content_words(query, rare=lambda terms: rare_in(terms, lexical))
+        words = spelled_as_archive(content_words(query, rare=lambda terms: rare_in(terms, lexical)), lexical)
         if not words or self.unmatched_factor >= 1.0:
             return scores
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
@@ -641,6 +662,15 @@ def _lines(chunk: Chunk) -> Iterator[str]:
             yield line
         else:
             yield f"{header} {line}"
+
+
+def _other_ending(term: str, typed: str) -> bool:
+    """Whether ``term`` differs from ``typed`` only in its last two letters: another inflection, which the stemmer has
+    already judged (a slip of the keyboard falls anywhere; a clipped form, "vuxenpsyk", is a prefix and kept)."""
+    if term.startswith(typed):
+        return False
+    shared = len(os.path.commonprefix((term, typed)))
+    return shared >= min(len(term), len(typed)) - 2
 
 
 @lru_cache(maxsize=20_000)

@@ -85,7 +85,18 @@ class Chunker:
         for unit in units:
             # Split at `size`, unless the rest of the section fits in max_size: a whole short section
             # reads better than a section and its stub.
-            if current and unit.end - current[0].start > self.size and section.end - current[0].start > self.max_size:
+            # A heading is never a passage of its own: it stays with the first unit it heads, if both fit.
+            headed = (
+                bool(current)
+                and all(u.kind == "heading" for u in current)
+                and unit.end - current[0].start <= self.max_size
+            )
+            if (
+                current
+                and not headed
+                and unit.end - current[0].start > self.size
+                and section.end - current[0].start > self.max_size
+            ):
                 yield self._emit(text, current)
                 current = self._carry(current)
                 if current and unit.end - current[0].start > self.max_size:

@@ -72,9 +72,12 @@ class LexicalIndex:
         """Built by this version of the analyzer (queries are analyzed the same way)."""
         return self.analyzer == ANALYZER_VERSION
 
-    def search(self, query: str, *, k: int, allowed: Collection[str] | None = None) -> list[tuple[str, float]]:
-        """Best chunks for ``query`` as (id, BM25 score), restricted to ``allowed`` ids when given."""
-        tokens = analyze(query)
+    def search(
+        self, query: str, *, k: int, allowed: Collection[str] | None = None, terms: Sequence[str] = ()
+    ) -> list[tuple[str, float]]:
+        """Best chunks for ``query`` as (id, BM25 score), restricted to ``allowed`` ids when given; ``terms`` are
+        analysed terms searched besides the query's own."""
+        tokens = [*analyze(query), *terms]
         if self._retriever is None or not tokens or k <= 0:
             return []
         mask = None

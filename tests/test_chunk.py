@@ -47,6 +47,16 @@ def test_table_rows_are_never_split_and_carry_the_header():
     assert "Post" in chunks[1].search_text
 
 
+def test_a_heading_stays_with_the_first_paragraph_it_heads():
+    # The paragraph alone is longer than `size`: the heading must not be cut off into a passage of its own.
+    paragraph = "Deltagarna saknade BankID och kunde inte använda e-tjänsterna. " * 14
+    text = "## 6.5 Beskriv identifierade systemfel:\n\n" + paragraph.strip() + "\n\n" + paragraph.strip() + "\n"
+    chunks = _chunks(text, size=800, max_size=1200)
+    assert len(chunks) == 2
+    assert chunks[0].text.startswith("## 6.5") and "BankID" in chunks[0].text
+    assert all("BankID" in c.text for c in chunks)
+
+
 def test_search_text_has_title_and_heading_path_but_text_is_original():
     text = "## 6.5 Systemfel\n\nLånga väntetider i vården."
     chunk = _chunks(text)[0]

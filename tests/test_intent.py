@@ -383,3 +383,19 @@ def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
     terms = {t for name in names for t in analyze(name)}
     found = {t for group in content_words(query, terms, name_words=name_words(names)) for t in group}
     assert "samtal" in found and not set(analyze("hälsa")) & found
+
+
+@pytest.mark.parametrize(
+    ("question", "absent", "kept"),
+    [
+        ("Vilka insatser lever vidare? Skilj på dem som tagits över helt.", {"skilj"}, {"lever", "tagits"}),
+        ("Vilka insatser missade målet? Ange mål och utfall.", {"ange"}, {"mal", "utfall"}),
+        ("Vilka systemfel återkommer? Gruppera gärna.", {"gruppera"}, {"systemfel"}),
+        ("Sammanfatta vad rapporterna säger om tolkarna.", {"sammanfatta"}, {"tolkarna"}),
+    ],
+)
+def test_an_instruction_on_how_to_lay_out_the_answer_is_no_content_word(question, absent, kept):
+    folded = {w.folded for w in read_question(question).content}
+    assert not folded & absent and kept <= folded
+    # the same verb inside a sentence is a word of the question ("hur skilde sig …" is no instruction)
+    assert "visa" in {w.folded for w in read_question("Kunde deltagarna visa intyg?").content}

@@ -265,3 +265,27 @@ def test_a_count_question_prefers_the_passage_where_its_word_stands_beside_a_fig
     assert asks_count(query)
     assert not asks_count(read_question("När träffades Trisam i Bron Testby?", (), archive.catalog()))
     assert not asks_count(read_question("Hur ofta träffades Trisam i Bron Testby?", (), archive.catalog()))
+
+
+def test_a_typing_slip_in_the_question_is_searched_in_the_archives_spelling(make_archive, tmp_path):
+    report = (
+        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 6.1 Lärdomar\n\n"
+        "Rehabkoordinatorn på hälsocentralen var nyckeln till att deltagarna kom vidare.\n\n"
+        "## 6.4 Framgångsfaktorer\n\nEn fast kontakt och täta möten gav deltagarna trygghet.\n\n"
+        "## 6.5 Systemfel\n\nLånga väntetider i vården bromsade deltagarna.\n"
+    )
+    (tmp_path / "rapporter").mkdir()
+    (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(tmp_path / "rapporter")
+    retriever = archive.retriever()
+    query = read_question("Vad betydde rehabkordinatorn för deltagarna?", (), archive.catalog())
+    respelled = retriever._respelled(query)
+    assert any(term.startswith("rehabkoordinator") for term in respelled)
+    lexical = retriever._lexical(query.lexical, archive.catalog(), None, None, 3, respelled)
+    top = archive.register.chunks([lexical[0][0]])[0]
+    assert "Rehabkoordinatorn" in top.text
+    # another ending of a word the archive has is an inflection the stemmer judged, not a slip
+    from assistant.retrieve import _other_ending
+
+    assert _other_ending("omhandertag", "omhandertagn") and not _other_ending("supported", "suported")
