@@ -57,8 +57,8 @@ LEXICAL_SHARE = 10  # phase 1 rebuilds the lexical index at most every LEXICAL_S
 # Bump when parsing, sections, OCR repair, metadata or chunking change what a file becomes. Ingest skips a file
 # only when its bytes *and* the pipeline that made its chunks are unchanged; otherwise an upgrade would keep
 # serving the old chunks of every file nobody touched.
-PIPELINE_VERSION = 4  # 3: plain, enumerated and capital headings; page furniture; money rows and sentences
-# 4: a title page's list of partners read into the register
+PIPELINE_VERSION = 5  # 3: plain, enumerated and capital headings; page furniture; money rows and sentences
+# 4: a title page's list of partners read into the register; 5: a heading stays with the paragraph it heads
 
 
 def pipeline_fingerprint(chunker: Chunker) -> str:
