@@ -51,8 +51,23 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     ),
     # Goals and outcomes: "måluppfyllelse", "målet/målen", "delmål", participants and results.
     (("maluppfyll", "malet", "malen", "delmal", "deltagare", "resultat", "utfall"), ("maluppfyllelse", "resultat")),
-    # What lives on: "implementering", "efter projekttiden/insatsen", "fortsätter".
-    (("implementer", "efter projekttiden", "efter insatsen", "fortsatt"), ("implementering", "bedomning")),
+    # What lives on after the funded period, and what stops: "implementering", "efter projekttiden/projektet/
+    # insatsen", "fortsätter", "lever/drivs vidare", "(i) ordinarie verksamhet", "lades/lagts/läggs ner".
+    (
+        (
+            "implementer",
+            "efter projekt",
+            "efter insatsen",
+            "fortsatt",
+            "lever vidare",
+            "drivs vidare",
+            "ordinarie verksamhet",
+            "lades ner",
+            "lagts ner",
+            "lags ner",
+        ),
+        ("implementering", "bedomning"),
+    ),
     # The participants' say: "brukarmedverkan", "delaktig(het)".
     (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
     # When: "tidsperiod", "period", "insatstid" are stated in the general details.

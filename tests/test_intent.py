@@ -399,3 +399,15 @@ def test_an_instruction_on_how_to_lay_out_the_answer_is_no_content_word(question
     assert not folded & absent and kept <= folded
     # the same verb inside a sentence is a word of the question ("hur skilde sig …" is no instruction)
     assert "visa" in {w.folded for w in read_question("Kunde deltagarna visa intyg?").content}
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Finns coachen kvar efter projektet?",
+        "Vad lades ner när projektpengarna tog slut?",
+        "Vilka insatser lever vidare i ordinarie verksamhet?",
+    ],
+)
+def test_what_lives_on_or_stops_after_the_funded_period_is_asked_of_the_implementation_section(question):
+    assert "implementering" in read_question(question).sections
