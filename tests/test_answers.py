@@ -208,6 +208,14 @@ def test_a_question_about_a_goal_leads_with_the_goal_beside_its_outcome(assistan
     assert not answer.notices
 
 
+def test_a_question_for_a_time_gets_no_goal_line_but_a_count_dated_by_a_when_clause_does(assistant):
+    # "När …" is answered by a date, which no goal sets; "hur många … när de började" is a count.
+    answer = assistant.ask("När började deltagarna i Vägen framåt Söderhamn?")
+    assert "Mål enligt" not in answer.text
+    counted = assistant.ask("Hur många deltagare hade Vägen framåt Söderhamn när den slutade?")
+    assert "Mål enligt slutrapporten: ”Målet var 40 deltagare" in counted.text
+
+
 def test_a_question_read_against_an_insats_a_reindex_removed_is_read_again(assistant):
     from assistant.errors import BadFilter
 

@@ -27,7 +27,7 @@ from assistant.extractive.sentences import (
     _terms,
     voice,
 )
-from assistant.intent import OWNER, Part, Query, follow_up_times, topic_groups
+from assistant.intent import OWNER, Part, Query, asks_count, follow_up_times, topic_groups
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
@@ -116,8 +116,13 @@ class FactAnswerer:
         # A figure is read against the goal set for it: a figure question on a topic the insats set a goal for
         # gets that goal with its outcome, as a question about the goals gets them all.
         stated = _stated_figures(query.text)
+        # A question for a time ("när …") is answered by a date, which no goal sets: it gets no goal line. After "hur
+        # många" a "när" opens a clause that dates the count ("… hade aktivitetsersättning när de började?").
+        dated = bool(_WHEN.search(query.folded)) and not asks_count(query)
         goals = (
-            self._goals(named[0], key, every=asks_goal, stated=stated) if named and (asks_goal or wants_figure) else []
+            self._goals(named[0], key, every=asks_goal, stated=stated)
+            if named and (asks_goal or (wants_figure and not dated))
+            else []
         )
         if not ranked and not lead and not goals and register is None:
             if named and query.money:
