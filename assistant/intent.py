@@ -15,6 +15,8 @@ Pure: the catalog is passed in (its insatser and the abbreviations the reports d
 from __future__ import annotations
 
 import re
+import threading
+import weakref
 from collections.abc import Callable, Collection, Iterable, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
@@ -900,25 +902,80 @@ def spelled_as_archive(words: list[set[str]], lexical: Vocabulary) -> list[set[s
     from rapidfuzz import process
     from rapidfuzz.distance import DamerauLevenshtein
 
-    vocabulary: list[str] | None = None
+    spellings: _Spellings | None = None
     out = []
     for terms in words:
         terms = set(terms)
         if not any(lexical.document_frequency(t) for t in terms):
             for term in [t for t in terms if len(t) >= _RESPELL_MIN and not t.isdigit()]:
-                vocabulary = vocabulary if vocabulary is not None else list(lexical.vocabulary())
-                longer = [v for v in vocabulary if v.startswith(term)]
+                spellings = spellings or _spellings(lexical)
+                longer = spellings.starting_with(term)
                 if longer:
                     terms |= set(sorted(longer, key=lexical.document_frequency, reverse=True)[:_CLIPPED_MAX])
                     continue
                 limit = 2 if len(term) >= _RESPELL_LONG else 1
                 found = process.extract(
-                    term, vocabulary, scorer=DamerauLevenshtein.distance, score_cutoff=limit, limit=3
+                    term,
+                    spellings.near_in_length(term, limit),
+                    scorer=DamerauLevenshtein.distance,
+                    score_cutoff=limit,
+                    limit=3,
                 )
                 best = min((distance for _, distance, _ in found), default=None)
                 terms |= {match for match, distance, _ in found if distance == best}
         out.append(terms)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Spellings:
+    """An archive's vocabulary laid out for respelling: sorted (a clipped form's completions are a range) and by
+    first letter and length (a slip seldom falls on the first letter, and a spelling ``limit`` edits away is at
+    most ``limit`` letters longer or shorter)."""
+
+    ordered: tuple[str, ...]
+    by_length: dict[tuple[str, int], tuple[str, ...]]
+
+    def starting_with(self, prefix: str) -> list[str]:
+        import bisect
+
+        at = bisect.bisect_left(self.ordered, prefix)
+        found = []
+        while at < len(self.ordered) and self.ordered[at].startswith(prefix):
+            if self.ordered[at] != prefix:
+                found.append(self.ordered[at])
+            at += 1
+        return found
+
+    def near_in_length(self, term: str, limit: int) -> list[str]:
+        lengths = range(len(term) - limit, len(term) + limit + 1)
+        return [v for n in lengths for v in self.by_length.get((term[:1], n), ())]
+
+
+_SPELLINGS: weakref.WeakKeyDictionary[object, _Spellings] = weakref.WeakKeyDictionary()
+_SPELLINGS_LOCK = threading.Lock()
+
+
+def _spellings(lexical: Vocabulary) -> _Spellings:
+    """The vocabulary of ``lexical`` laid out once per index (an index never changes; an ingest makes a new one)."""
+    with _SPELLINGS_LOCK:
+        try:
+            found = _SPELLINGS.get(lexical)
+        except TypeError:  # an index that cannot be weakly referenced is laid out each time
+            found = None
+    if found is not None:
+        return found
+    ordered = tuple(sorted(lexical.vocabulary()))
+    by_length: dict[tuple[str, int], list[str]] = {}
+    for term in ordered:
+        by_length.setdefault((term[:1], len(term)), []).append(term)
+    found = _Spellings(ordered, {n: tuple(terms) for n, terms in by_length.items()})
+    with _SPELLINGS_LOCK:
+        try:
+            _SPELLINGS[lexical] = found
+        except TypeError:
+            pass
+    return found
 
 
 def content_words(

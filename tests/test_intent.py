@@ -231,6 +231,22 @@ def test_a_clipped_word_gets_the_archives_words_it_is_the_start_of():
     assert spelled_as_archive([{"vuxenpsyk"}, {"psyk"}], _Vocabulary()) == [{"vuxenpsyk", "vuxenpsykiatrin"}, {"psyk"}]
 
 
+def test_an_archives_vocabulary_is_laid_out_once_for_respelling():
+    class Counting(_Vocabulary):
+        calls = 0
+
+        def vocabulary(self):
+            Counting.calls += 1
+            return super().vocabulary()
+
+    vocabulary = Counting()
+    for _ in range(3):
+        assert spelled_as_archive([{"suported"}], vocabulary) == [{"suported", "supported"}]
+    assert Counting.calls == 1
+    # a slip is looked for among words of the same first letter and a length the edits allow
+    assert spelled_as_archive([{"uported"}], vocabulary) == [{"uported"}]
+
+
 def test_a_compound_question_is_read_as_its_parts():
     parts = read_question(
         "Hur många tolkbokningar hade Vägen framåt, hur många gick snett, och vad kostade tolkarna?"
