@@ -148,3 +148,32 @@ def test_qualification_is_relative_to_the_archives_median():
     assert qualified(judgments) == {"a": said["a"], "b": said["b"]}
     # Without meaning (no embedder), words alone decide.
     assert set(qualified({k: Judgment(j.by_words, None, None) for k, j in judgments.items()})) == {"b", "c"}
+
+
+def test_a_pre_study_is_judged_with_the_rest_but_named_only_when_pre_studies_are_asked_about():
+    # Stigen's only report is a förstudie: what it proposes is no insats's work, so "vilka insatser …" leaves it
+    # out and says so in words; it still counts for the archive's median, so the others are judged as before.
+    proposal = {**CATALOG.reports, "Stigen.md": ReportInfo("Stigen.md", "forstudie", "Ockelbo", INSATSER[1], None)}
+    catalog = Catalog(1, CATALOG.insatser, proposal)
+    texts = {**TEXTS, "Stigen.md": ["Arbetsträning på riktiga arbetsplatser ska ge deltagarna tro på sin förmåga."]}
+
+    class Search(_Search):
+        def search(self, query, *, k=6, filters=None):
+            return [_at(s) for s in texts if catalog.reports[s].insats.id == filters.insats][:k]
+
+    def _at(source):
+        chunk = Chunk(f"{source}-0", source, texts[source][0], 0, len(texts[source][0]), 1, "resultat", (), "")
+        insats = catalog.reports[source].insats
+        return Passage(chunk, 1.0, insats.name, insats.id, catalog.reports[source].report_type)
+
+    lists = ListAnswerer(Search(), catalog=lambda: catalog, per_insats=4, terms=ReportTerms(_Reports()), meaning=None)
+
+    def ask(question):
+        query = read_question(question, catalog=catalog)
+        return lists.answer(query, membership_words(query), None).text
+
+    done = ask("Vilka insatser har haft arbetsträning på riktiga arbetsplatser?")
+    assert "**Ledet**" in done and "**Stigen**" not in done
+    assert done.startswith("1 av 3 insatser i arkivet (en förstudie, som bara föreslår en insats, räknas inte):")
+    proposed = ask("Vilka förstudier föreslår arbetsträning på riktiga arbetsplatser?")
+    assert "**Stigen**" in proposed and "**Ledet**" in proposed

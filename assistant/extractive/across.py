@@ -65,7 +65,9 @@ class ListAnswerer:
         if kind is not None and _asks_for_kind(words, kind, catalog):
             return self._by_kind(query, kind, catalog)
         insatser, judgments = self.judge(query, words, filters)
-        chosen = qualified(judgments)
+        chosen = qualified(judgments)  # every insats is judged: the margins are relative to the archive's median
+        proposed = [i for i in insatser if _only_proposed(i, query, catalog)]
+        insatser = [i for i in insatser if i not in proposed]
         used: list[Passage] = []
         bullets = []
         for insats in insatser:
@@ -75,10 +77,15 @@ class ListAnswerer:
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
         where = _where(query)
+        # A pre-study left out is said, so the count does not look like the archive's whole.
+        # In words: a figure of the answer's own would read as one the reports state.
+        many = _NUMBER_WORDS[len(proposed)] if len(proposed) < len(_NUMBER_WORDS) else "flera"
+        aside = f" ({many} förstudie{'r' if len(proposed) > 1 else ''}, som bara föreslår en insats, räknas inte)"
+        aside = aside if proposed else ""
         if where:
-            head = f"{len(bullets)} av {len(insatser)} insatser i {where} i arkivet:"
+            head = f"{len(bullets)} av {len(insatser)} insatser i {where} i arkivet{aside}:"
         elif kind is None:
-            head = f"{len(bullets)} av {len(catalog.insatser)} insatser i arkivet:"
+            head = f"{len(bullets)} av {len(insatser)} insatser i arkivet{aside}:"
         else:
             having = {info.insats.id for info in catalog.reports.values() if info.report_type == kind and info.insats}
             head = f"{len(bullets)} av {len(having)} insatser med {TYPE_NAMES.get(kind, (kind, ''))[0]} i arkivet:"
@@ -304,6 +311,18 @@ def _asked(query: Query, catalog: Catalog) -> list[Insats]:
     landskap's kommuner; else all."""
     region = frozenset().union(*(landskap()[r][1] for r in query.regions))
     return [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
+
+
+_NUMBER_WORDS = ("ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio")
+
+
+def _only_proposed(insats: Insats, query: Query, catalog: Catalog) -> bool:
+    """Whether ``insats`` has only pre-studies (förstudier) in the archive and the question does not ask about them: a
+    pre-study proposes an insats, so what it says the insats would do, or what it found, is no work of an insats."""
+    if "forstudie" in query.folded or query.report_type == "forstudie":
+        return False
+    kinds = {info.report_type for s in insats.reports if (info := catalog.reports.get(s)) is not None}
+    return kinds == {"forstudie"}
 
 
 def _where(query: Query) -> str:
