@@ -37,7 +37,7 @@ from index.store import ChromaStore
 SENTENCES_KEY = "sentence_vectors"  # register state: the model whose sentence vectors every passage has
 # Bump when assistant/extractive/sentences.py splits passages into sentences differently: the next ingest then
 # embeds the new sentences of every passage, not only of the files it reads.
-SENTENCE_SPLIT_VERSION = 2
+SENTENCE_SPLIT_VERSION = 3
 
 if TYPE_CHECKING:  # imported in retriever(): an ingest never searches, and the ask path is slow to import
     from assistant.retrieve import HybridRetriever

@@ -3,7 +3,7 @@
 from assistant.answer import Passage
 from assistant.catalog import Catalog, ReportInfo
 from assistant.extractive import NO_ANSWER, ExtractiveAnswerer
-from assistant.extractive.sentences import _answers_figure, _ranked, _split, denied_terms
+from assistant.extractive.sentences import _AFTER_HEADINGS, _answers_figure, _ranked, _split, denied_terms
 from assistant.intent import read_question
 from index.analyze import analyze, fold
 from index.grouping import aliases, insats_id
@@ -203,6 +203,22 @@ def test_a_table_row_is_read_with_its_column_headings():
     key = set(analyze("kvinnor män"))
     assert next(s for s in _ranked([passage], key, counts=True) if s.text == row).score > 0
     assert next(s for s in _ranked([passage], key) if s.text == row).score == 0
+
+
+def test_a_column_heading_that_holds_a_date_is_still_a_heading():
+    # "Resultat 2023-12-31" labels a column; the heading row is no sentence of its own, the rows are read with it.
+    text = (
+        "| Mål enligt ansökan | Resultat 2023-12-31 | Kommentar |\n|---|---|---|\n"
+        "| Minst 45 deltagare ska skrivas in | 39 deltagare | Ej uppnått |"
+    )
+    heading = "Mål enligt ansökan | Resultat 2023-12-31 | Kommentar"
+    assert _split(text) == [f"{heading} … Minst 45 deltagare ska skrivas in | 39 deltagare | Ej uppnått"]
+    # a first row whose cells are figures is a row, not headings
+    rows = "| Minst 45 deltagare ska skrivas in | 52 |\n| Minst 40 % ska gå till arbete eller studier | 44 % |"
+    assert all(_AFTER_HEADINGS not in piece for piece in _split(rows)) and len(_split(rows)) == 2
+    # a first row whose cell is a date alone is a form's field and its value, not headings
+    form = "| Insatstid – åååå-mm-dd | 20210901 - 20230831 |\n| Beviljade medel för insatsen | 4 860 000 kr |"
+    assert all(_AFTER_HEADINGS not in piece for piece in _split(form))
 
 
 def test_a_why_question_takes_the_sentence_that_states_a_cause_first():

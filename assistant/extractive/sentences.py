@@ -224,11 +224,22 @@ def _continued(sentences: Sequence[str]) -> list[str]:
     return joined
 
 
+_DATE = re.compile(r"\b(?:(?:19|20)\d\d-\d\d-\d\d|\d{6}|\d{8})\b")
+
+
+def _is_value(cell: str) -> bool:
+    """A cell holding a figure, or a date with no label words around it."""
+    undated = _DATE.sub("", cell)
+    return bool(re.search(r"\d", undated)) or (undated != cell and not re.search(r"[^\W\d_]", undated))
+
+
 def _table_rows(lines: Sequence[str]) -> list[str]:
     """A table's rows, each read with its column headings: a row of bare figures ("Summa | 23 | 16 | 39") says
     nothing without them. The two are joined by " … ", each as written."""
     rows = [line for line in lines if not _TABLE_SEPARATOR.match(line)]
-    if len(rows) < 2 or any(re.search(r"\d", cell) for cell in _cells(rows[0])):
+    # A label holding a date ("Resultat 2023-12-31", "Utfall per 230930") is still a column heading; a cell that is
+    # a date alone ("20210901 - 20230831") is a value, and its row no heading.
+    if len(rows) < 2 or any(_is_value(cell) for cell in _cells(rows[0])):
         return [_joined_cells(row) for row in rows]
     header = _joined_cells(rows[0])
     return [f"{header}{_AFTER_HEADINGS}{_joined_cells(row)}" for row in rows[1:]]
