@@ -289,3 +289,22 @@ def test_a_typing_slip_in_the_question_is_searched_in_the_archives_spelling(make
     from assistant.retrieve import _other_ending
 
     assert _other_ending("omhandertag", "omhandertagn") and not _other_ending("supported", "suported")
+
+
+def test_a_count_question_that_names_no_noun_counts_people(make_archive, tmp_path):
+    report = (
+        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 5. Resultat\n\n"
+        "Mötesplatsen var öppen tre dagar i veckan och samarbetade med 4 föreningar.\n\n"
+        "## 6. Analys\n\nTotalt har 51 deltagare skrivits in under projekttiden.\n"
+    )
+    (tmp_path / "rapporter").mkdir()
+    (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(tmp_path / "rapporter")
+    retriever = archive.retriever()
+    query = read_question("Bron Testby, hur många kom dit?", (), archive.catalog())
+    chunks = archive.register.chunks_of("slutrapport bron.md")
+    boosted = retriever._counted_beside({c.id: 1.0 for c in chunks}, query, depth=len(chunks))
+    people = next(c.id for c in chunks if "51 deltagare" in c.text)
+    other = next(c.id for c in chunks if "4 föreningar" in c.text)
+    assert boosted[people] > 1.0 and boosted[other] == 1.0
