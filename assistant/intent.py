@@ -480,11 +480,16 @@ def section_hints(question: str) -> list[str]:
 def topic_hints(question: str) -> list[str]:
     """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+    # "När kom första deltagaren in?" asks a date: the participants are its subject, not the goals they count in.
+    dated = " nar " in text and not re.search(r" hur (?:manga|mycket) ", text)
     found: list[str] = []
     for cues, keys in SECTION_HINTS:
-        if any(f" {cue}" in text for cue in cues):
+        if any(f" {cue}" in text for cue in cues if not (dated and cue in _COUNTED_CUES)):
             found.extend(k for k in keys if k not in found)
     return found
+
+
+_COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only when something is counted
 
 
 def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:

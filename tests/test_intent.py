@@ -427,3 +427,10 @@ def test_an_instruction_on_how_to_lay_out_the_answer_is_no_content_word(question
 )
 def test_what_lives_on_or_stops_after_the_funded_period_is_asked_of_the_implementation_section(question):
     assert "implementering" in read_question(question).sections
+
+
+def test_a_question_for_a_date_about_participants_is_not_sent_to_the_goals():
+    # The participants are the subject of "när kom första deltagaren in?", not a count measured against a goal.
+    assert "maluppfyllelse" not in read_question("När kom första deltagaren in i Bron?").sections
+    assert "maluppfyllelse" in read_question("Hur många deltagare hade Bron när den slutade?").sections
+    assert "maluppfyllelse" in read_question("När nåddes målet i Bron?").sections
