@@ -240,17 +240,24 @@ def test_a_question_that_names_a_form_field_gets_the_passage_where_the_register_
     assert not named_fields(read_question("Hur mycket beviljades Vägen framåt Söderhamn?", (), catalog))
 
 
-def test_a_count_question_prefers_the_passage_where_its_word_stands_beside_a_figure(make_archive, tmp_path):
-    report = (
-        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 5. Resultat\n\n"
-        "Trisam har varit en viktig del av arbetet och Trisam träffades ofta under året.\n\n"
-        "## 6. Analys\n\nDeltagarna kom från flera håll.\n\n| Anvisade via | Antal |\n|---|---|\n"
-        "| Trisam | 21 |\n| Arbetsförmedlingen | 8 |\n"
-    )
+def _bron(make_archive, tmp_path, sections: str):
+    """An archive of one final report of "Bron Testby" with ``sections`` after its general details."""
+    report = "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n" + sections
     (tmp_path / "rapporter").mkdir()
     (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
     archive = make_archive()
     archive.ingest(tmp_path / "rapporter")
+    return archive
+
+
+def test_a_count_question_prefers_the_passage_where_its_word_stands_beside_a_figure(make_archive, tmp_path):
+    archive = _bron(
+        make_archive,
+        tmp_path,
+        "## 5. Resultat\n\nTrisam har varit en viktig del av arbetet och Trisam träffades ofta under året.\n\n"
+        "## 6. Analys\n\nDeltagarna kom från flera håll.\n\n| Anvisade via | Antal |\n|---|---|\n"
+        "| Trisam | 21 |\n| Arbetsförmedlingen | 8 |\n",
+    )
     retriever = archive.retriever()
     query = read_question("Hur många anvisades via Trisam till Bron Testby?", (), archive.catalog())
     chunks = archive.register.chunks_of("slutrapport bron.md")
@@ -268,16 +275,13 @@ def test_a_count_question_prefers_the_passage_where_its_word_stands_beside_a_fig
 
 
 def test_a_typing_slip_in_the_question_is_searched_in_the_archives_spelling(make_archive, tmp_path):
-    report = (
-        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 6.1 Lärdomar\n\n"
-        "Rehabkoordinatorn på hälsocentralen var nyckeln till att deltagarna kom vidare.\n\n"
+    archive = _bron(
+        make_archive,
+        tmp_path,
+        "## 6.1 Lärdomar\n\nRehabkoordinatorn på hälsocentralen var nyckeln till att deltagarna kom vidare.\n\n"
         "## 6.4 Framgångsfaktorer\n\nEn fast kontakt och täta möten gav deltagarna trygghet.\n\n"
-        "## 6.5 Systemfel\n\nLånga väntetider i vården bromsade deltagarna.\n"
+        "## 6.5 Systemfel\n\nLånga väntetider i vården bromsade deltagarna.\n",
     )
-    (tmp_path / "rapporter").mkdir()
-    (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
-    archive = make_archive()
-    archive.ingest(tmp_path / "rapporter")
     retriever = archive.retriever()
     query = read_question("Vad betydde rehabkordinatorn för deltagarna?", (), archive.catalog())
     respelled = retriever._respelled(query)
@@ -292,15 +296,12 @@ def test_a_typing_slip_in_the_question_is_searched_in_the_archives_spelling(make
 
 
 def test_a_count_question_that_names_no_noun_counts_people(make_archive, tmp_path):
-    report = (
-        "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n## 5. Resultat\n\n"
-        "Mötesplatsen var öppen tre dagar i veckan och samarbetade med 4 föreningar.\n\n"
-        "## 6. Analys\n\nTotalt har 51 deltagare skrivits in under projekttiden.\n"
+    archive = _bron(
+        make_archive,
+        tmp_path,
+        "## 5. Resultat\n\nMötesplatsen var öppen tre dagar i veckan och samarbetade med 4 föreningar.\n\n"
+        "## 6. Analys\n\nTotalt har 51 deltagare skrivits in under projekttiden.\n",
     )
-    (tmp_path / "rapporter").mkdir()
-    (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
-    archive = make_archive()
-    archive.ingest(tmp_path / "rapporter")
     retriever = archive.retriever()
     query = read_question("Bron Testby, hur många kom dit?", (), archive.catalog())
     chunks = archive.register.chunks_of("slutrapport bron.md")
