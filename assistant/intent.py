@@ -14,6 +14,7 @@ Pure: the catalog is passed in (its insatser and the abbreviations the reports d
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 import weakref
@@ -477,6 +478,9 @@ def section_hints(question: str) -> list[str]:
     return found
 
 
+_COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only when something is counted
+
+
 def topic_hints(question: str) -> list[str]:
     """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
@@ -487,9 +491,6 @@ def topic_hints(question: str) -> list[str]:
         if any(f" {cue}" in text for cue in cues if not (dated and cue in _COUNTED_CUES)):
             found.extend(k for k in keys if k not in found)
     return found
-
-
-_COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only when something is counted
 
 
 def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
@@ -942,8 +943,6 @@ class _Spellings:
     by_length: dict[tuple[str, int], tuple[str, ...]]
 
     def starting_with(self, prefix: str) -> list[str]:
-        import bisect
-
         at = bisect.bisect_left(self.ordered, prefix)
         found = []
         while at < len(self.ordered) and self.ordered[at].startswith(prefix):

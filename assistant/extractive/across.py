@@ -77,8 +77,8 @@ class ListAnswerer:
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
         where = _where(query)
-        # A pre-study left out is said, so the count does not look like the archive's whole.
-        # In words: a figure of the answer's own would read as one the reports state.
+        # A pre-study left out is said, so the count does not look like the archive's whole; in words, since a
+        # figure of the answer's own would read as one the reports state.
         many = _NUMBER_WORDS[len(proposed)] if len(proposed) < len(_NUMBER_WORDS) else "flera"
         aside = f" ({many} förstudie{'r' if len(proposed) > 1 else ''}, som bara föreslår en insats, räknas inte)"
         aside = aside if proposed else ""

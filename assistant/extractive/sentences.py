@@ -224,6 +224,7 @@ def _continued(sentences: Sequence[str]) -> list[str]:
     return joined
 
 
+# A date as a table cell writes it: "2023-12-31", "230930", "20230930" (``_DATED`` also reads dates in words).
 _DATE = re.compile(r"\b(?:(?:19|20)\d\d-\d\d-\d\d|\d{6}|\d{8})\b")
 
 
