@@ -413,7 +413,7 @@ def test_a_word_that_is_only_part_of_a_compound_in_the_name_asks_about_itself():
 def test_an_instruction_on_how_to_lay_out_the_answer_is_no_content_word(question, absent, kept):
     folded = {w.folded for w in read_question(question).content}
     assert not folded & absent and kept <= folded
-    # the same verb inside a sentence is a word of the question ("hur skilde sig …" is no instruction)
+    # the same verb inside a sentence, not opening it, is a word of the question
     assert "visa" in {w.folded for w in read_question("Kunde deltagarna visa intyg?").content}
 
 
