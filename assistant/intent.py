@@ -1098,6 +1098,16 @@ def asks_count(query: Query) -> bool:
     return bool(_COUNT_QUESTION.search(query.folded))
 
 
+# The report form's words for the people an insats counts.
+PEOPLE_TERMS = frozenset(analyze("deltagare inskrivna personer"))
+
+
+def counts_people(query: Query, words: Sequence[set[str]]) -> bool:
+    """Whether a "hur många" question counts people because it names no noun of its own ("hur många kom dit?"):
+    ``words`` are its content words as the caller reads them (names left out)."""
+    return not words and bool(re.search(r"\bhur manga\b", query.folded))
+
+
 # "Vilken andel av deltagarna gick vidare till arbete eller studier": a share is of a group ("av deltagarna") and
 # counts those who reached something ("till arbete eller studier"). Both are noun phrases after a preposition,
 # where the clause names them however everyday the nouns are; its adverbs ("egentligen") say nothing of it.

@@ -33,9 +33,11 @@ from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.intent import (
+    PEOPLE_TERMS,
     Query,
     asks_count,
     content_words,
+    counts_people,
     named_fields,
     overlap,
     read_question,
@@ -544,8 +546,8 @@ class HybridRetriever:
         ("| Trisam Nordanstig | 21 |", "Aktivitetsersättning 7 10 17") gains ``figure_boost``."""
         lexical = self.lexical()
         words = content_words(query, {t for m in query.named for t in analyze(m.alias)})
-        if not words and re.search(r"\bhur manga\b", query.folded):
-            words = [set(_PEOPLE)]  # "hur många kom dit?" names no noun: it counts people
+        if counts_people(query, words):
+            words = [set(PEOPLE_TERMS)]
         if not words or self.figure_boost <= 1.0:
             return scores
         rarest = min(words, key=lambda w: min((lexical.document_frequency(t) or 1 << 30) for t in w))
@@ -647,8 +649,6 @@ def rare_in(terms: set[str], lexical: LexicalSearch) -> bool:
     return 0 < max(counts) <= max(_RARE_PASSAGES, _RARE_SHARE * len(lexical.ids))
 
 
-# The report form's words for the people an insats counts: "hur många" with no noun of its own counts them.
-_PEOPLE = frozenset(analyze("deltagare inskrivna personer"))
 # A number that counts or measures: not a year ("2021"), not a date's parts.
 _FIGURE = re.compile(r"(?<![\d-])(?!(?:19|20)\d\d\b)\d+(?:[ ,.]\d+)*(?![\d-])")
 
