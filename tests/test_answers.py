@@ -258,3 +258,47 @@ def test_a_participant_count_question_gets_the_goal_stated_in_the_forms_word_for
     answer = assistant_of(archive).ask("Hur många deltagare hade Vägen framåt Söderhamn?")
     assert answer.text.startswith("Mål enligt slutrapporten: ”Målet var 40 inskrivna")
     assert "33 personer" in answer.text
+
+
+SHARE_EVALUATION = """# Vägen framåt Söderhamn – utvärdering
+
+En utvärdering av insatsen Vägen framåt Söderhamn, gjord av Högskolan i Testby på uppdrag av Söderhamns kommun.
+
+## Resultat
+
+I utvärderingen ingår endast de 28 deltagare som lämnat samtycke. Sex månader efter avslut var 7 av 28 deltagare
+(25 %) i arbete eller studier. Som arbete eller studier räknas anställning eller studier på minst halvtid.
+
+## Slutsatser
+
+Samverkan i teamet var den viktigaste framgångsfaktorn.
+"""
+
+
+def test_a_goal_an_evaluation_measured_otherwise_shows_both_outcomes_and_what_each_counted(make_archive, tmp_path):
+    # The final report sets and meets a share goal; the evaluation measures the same share later, on fewer people and
+    # by its own definition, without restating the goal. The goal line carries both, and the answer says why.
+    from conftest import FINAL_REPORT
+
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    text = FINAL_REPORT.replace(
+        "Målet var 40 deltagare. Totalt har 33 personer deltagit och 12 gick vidare till arbete eller studier.",
+        "| Mål | Resultat |\n|---|---|\n| Minst 30 % ska gå vidare till arbete eller studier | 36 % (12 av 33) |",
+    )
+    (root / "slutrapport vägen framåt.md").write_text(text, encoding="utf-8")
+    (root / "utvardering vägen framåt.md").write_text(SHARE_EVALUATION, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask("Nådde Vägen framåt Söderhamn målet för arbete eller studier?")
+    first = answer.text.splitlines()[0]
+    assert first.startswith("Mål enligt slutrapporten: ”Minst 30 % ska gå vidare till arbete eller studier”")
+    assert "36 % (12 av 33)" in first and "enligt utvärderingen: ”Sex månader efter avslut var 7 av 28" in first
+    assert first.endswith("(skiljer sig mellan rapporterna)")
+    assert any("olika utfall" in n for n in answer.notices)
+    assert "I utvärderingen ingår endast de 28 deltagare" in answer.text  # whom the evaluation counted
+    assert "Som arbete eller studier räknas" in answer.text  # and what
+    assert {c.passage.source for c in answer.citations} == {
+        "slutrapport vägen framåt.md",
+        "utvardering vägen framåt.md",
+    }

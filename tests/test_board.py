@@ -2,7 +2,7 @@
 
 import pytest
 
-from assistant.board.goals import figure_key, goals_of, lead_figure
+from assistant.board.goals import figure_key, goals_of, lead_figure, merged_goals
 from assistant.board.reading import read_report, shorten
 from assistant.board.scope import choose, find_insats
 from assistant.catalog import Catalog, ReportInfo
@@ -113,6 +113,48 @@ def test_figures_of_goals_are_read_whatever_noun_follows():
     assert figure_key("Inget tal här") is None
     assert lead_figure("Av dem gick 12,5 procent till studier") == "12,5 %"
     assert lead_figure("Totalt 33 deltagare") == "33 deltagare"
+
+
+EVALUATION_TEXT = [  # a fictional evaluation of Stigen that measures without restating the goals
+    (
+        "sammanfattning",
+        "Sammanfattning",
+        "Sammanfattning\n\nI utvärderingen ingår 30 deltagare, de som lämnat samtycke. Vid inskrivning hade "
+        "4 deltagare en anställning. Sex månader efter avslut var 6 av 30 deltagare (20 %) i arbete.",
+    ),
+    (
+        "resultat",
+        "Resultat",
+        "Resultat\n\nAv de 30 deltagarna var 17 kvinnor. Som arbete räknas anställning på minst 25 % av heltid. "
+        "Andelen med försörjningsstöd var 40 %.",
+    ),
+]
+
+
+def _evaluation(text=EVALUATION_TEXT, report_type="utvardering"):
+    chunks, start = [], 0
+    for page, (key, heading, body) in enumerate(text, start=1):
+        chunks.append(_chunk("stigen-utv.md", start, body, key, heading, page))
+        start += len(body) + 2
+    return read_report("stigen-utv.md", report_type, chunks)
+
+
+def test_a_report_that_measures_a_goal_without_restating_it_adds_its_outcome_beside_the_first():
+    participants, work = merged_goals([_report(), _evaluation()])
+    # the share on the goal's own words ("i arbete"), not the share of something else ("försörjningsstöd 40 %")
+    assert [o.text for o in work.outcomes] == [
+        "27 % (9 av 33)",
+        "Sex månader efter avslut var 6 av 30 deltagare (20 %) i arbete.",
+    ]
+    assert work.differs and work.outcomes[1].ref.source == "stigen-utv.md"
+    # the count the evaluation comes back to is its total; a subgroup counted once ("4 deltagare") is not
+    assert participants.outcomes[1].text.startswith("I utvärderingen ingår 30 deltagare")
+    assert participants.differs
+
+
+def test_a_progress_report_leads_to_the_outcome_and_neither_adds_nor_contradicts_it():
+    progress = merged_goals([_report(), _evaluation(report_type="kvartalsrapport")])
+    assert all(len(goal.outcomes) == 1 and not goal.differs for goal in progress)
 
 
 def test_shorten_keeps_whole_sentences_and_cuts_only_an_overlong_one():

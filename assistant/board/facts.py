@@ -11,7 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from assistant.board.goals import GoalQuote, figure_key, goals_of, lead_figure
+from assistant.board.goals import MergedGoal, lead_figure, merged_goals
 from assistant.board.reading import Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
 from index.records import Field, Insats
@@ -40,15 +40,6 @@ _ADVICE = (re.compile(r"\b(?:bor|skulle behova|i efterhand|rekommend|lardom|vikt
 
 
 _Cue = tuple[re.Pattern[str], re.Pattern[str]]
-
-
-@dataclass(frozen=True, slots=True)
-class MergedGoal:
-    """A target with the outcome each report gives for it."""
-
-    target: Quote
-    outcomes: tuple[Quote, ...]
-    differs: bool
 
 
 @dataclass(slots=True)
@@ -82,13 +73,11 @@ def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
     """Everything a summary of ``insats`` shows, gathered from ``reports``."""
     ordered = sorted(reports, key=lambda r: (_ORDER.get(r.report_type, 2), _newest_first(r), r.source))
     facts = Facts(insats)
-    pairs: list[tuple[Report, GoalQuote]] = []
     for report in ordered:
         _register(report, facts)
-        pairs += [(report, g) for g in goals_of(report)]
         if not facts.target_group:
             facts.target_group.extend(_target_group(report))
-    facts.goals.extend(_merge(pairs))
+    facts.goals.extend(merged_goals(ordered))
     _work_and_participants(facts, ordered)
     facts.success.extend(_prose(ordered, ("framgangsfaktorer",), ("bedomning",), _POSITIVE))
     facts.obstacles.extend(_prose(ordered, ("systemfel",), ("bedomning", "avvikelser"), _NEGATIVE))
@@ -191,27 +180,6 @@ def _raw(f: Field) -> str:
 def kronor(amount: int) -> str:
     """2530000 → "2 530 000 kr" (Swedish digit grouping with a no-break space)."""
     return f"{amount:,}".replace(",", "\u00a0") + "\u00a0kr"
-
-
-def _merge(pairs: list[tuple[Report, GoalQuote]]) -> list[MergedGoal]:
-    """Goals of all reports, one entry per target: a later report's goal with the same target figure adds
-    its outcome beside the first report's; an evaluation adds no goals of its own when a report had some."""
-    merged: list[tuple[Quote, list[Quote], tuple[str, str] | None]] = []
-    for report, pair in pairs:
-        key = figure_key(pair.target.text)
-        same = next((m for m in merged if key is not None and m[2] == key), None)
-        if same is not None:
-            if pair.outcome is not None and all(o.ref.source != report.source for o in same[1]):
-                same[1].append(pair.outcome)
-            continue
-        if report.report_type == "utvardering" and merged:
-            continue
-        merged.append((pair.target, [pair.outcome] if pair.outcome else [], key))
-    out = []
-    for target, outcomes, _ in merged:
-        figures = {lead_figure(o.text) for o in outcomes}
-        out.append(MergedGoal(target, tuple(outcomes), len(outcomes) > 1 and len(figures) > 1))
-    return out
 
 
 def _work_and_participants(facts: Facts, reports: Sequence[Report]) -> None:

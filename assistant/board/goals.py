@@ -13,6 +13,7 @@ The template leaves the layout to the writer, so several shapes occur and are al
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from assistant.board.reading import Block, Quote, Report, Unit, clean, shorten, units
@@ -307,10 +308,16 @@ def _stated_in_prose(report: Report, blocks: list[Block]) -> list[GoalQuote]:
                 target = text
                 near = [p for p in (pieces[i + 1 : i + 2] + pieces[max(i - 1, 0) : i]) if _classify(p[0]) != "goal"]
                 percent = (figure_key(text) or ("", ""))[0] == "%"
-                found = next((p for p in near if re.search(r"\d\s*%" if percent else r"\d", p[0])), None)
-                if found is None:
-                    continue
-                outcome, _, outcome_start = found
+                own = [m.group(1) for m in _SHARE.finditer(text)] if percent else []
+                if len(set(own)) > 1:
+                    # "Målet på 40 % … uppnåddes inte heller (31 %)": a second share in the goal's sentence is its
+                    # outcome.
+                    outcome, outcome_start = text, start
+                else:
+                    found = next((p for p in near if re.search(r"\d\s*%" if percent else r"\d", p[0])), None)
+                    if found is None:
+                        continue
+                    outcome, _, outcome_start = found
             else:
                 continue
             key = figure_key(target)
@@ -320,3 +327,153 @@ def _stated_in_prose(report: Report, blocks: list[Block]) -> list[GoalQuote]:
             goal_quote = _quote(report, _Segment("goal", target, start, 0, block), 200)
             pairs.append(GoalQuote(goal_quote, _quote(report, _Segment("outcome", outcome, outcome_start, 0, block))))
     return pairs
+
+
+@dataclass(frozen=True, slots=True)
+class MergedGoal:
+    """A target with the outcome each report gives for it; ``differs`` when their figures disagree."""
+
+    target: Quote
+    outcomes: tuple[Quote, ...]
+    differs: bool
+
+
+# Reports on one period of a running insats: their figures are the state at a date, not an outcome.
+_PROGRESS = ("kvartalsrapport", "lagesrapport")
+# Sections that describe the insats, its setting or the evaluation's method, not what came of it.
+_NOT_OUTCOMES = frozenset(
+    {
+        "allmanna_uppgifter",
+        "ansvarig",
+        "bakgrund",
+        "ekonomi",
+        "forkortningar",
+        "innehall",
+        "inledning",
+        "insatsbeskrivning",
+        "kontakt",
+        "malgrupp",
+        "metod",
+        "referenser",
+        "samverkansparter",
+        "syfte",
+        "verksamhetsbeskrivning",
+    }
+)
+_SHARE = re.compile(r"(\d+(?:[,.]\d+)?)\s*(?:%|procent)", re.IGNORECASE)
+# What a goal is measured in is said by its words beyond these: the template's words for goals, participants and
+# reaching them, and the verbs of moving on to an outcome ("gå vidare till", "komma ut i"), which say that a share
+# moved, not what it is a share of.
+_MEASURE_GENERIC = _GENERIC | frozenset(
+    analyze("mål målet deltagarna ska vara ha vid procent andel uppnått går gått gick vidare komma kommit ut")
+)
+
+
+def merged_goals(reports: Sequence[Report]) -> list[MergedGoal]:
+    """Goals of all ``reports`` (in the order given, final reports first), one entry per target: a later report's
+    goal with the same target figure adds its outcome beside the first report's; an evaluation adds no goals of its
+    own when a report had some. A report that gives no outcome for a goal but states the same measure (an
+    evaluation that measured the share in work itself, without restating the goal) adds that sentence."""
+    merged: list[tuple[Quote, list[Quote], tuple[str, str] | None]] = []
+    for report in reports:
+        for pair in goals_of(report):
+            key = figure_key(pair.target.text)
+            same = next((m for m in merged if key is not None and m[2] == key), None)
+            if same is not None:
+                if pair.outcome is not None and all(o.ref.source != report.source for o in same[1]):
+                    same[1].append(pair.outcome)
+                continue
+            if report.report_type == "utvardering" and merged:
+                continue
+            merged.append((pair.target, [pair.outcome] if pair.outcome else [], key))
+    for target, outcomes, _ in merged:
+        if not outcomes:
+            continue  # a goal no report measured has nothing to set a second measurement beside
+        for report in reports:
+            if report.report_type in _PROGRESS or report.source == target.ref.source:
+                continue
+            if any(o.ref.source == report.source for o in outcomes):
+                continue
+            found = _counterpart(target.text, report)
+            if found is not None:
+                outcomes.append(found)
+    # Progress reports count up to their date: their figures lead to the outcome and do not contradict it.
+    kinds = {r.source: r.report_type for r in reports}
+    out = []
+    for target, outcomes, _ in merged:
+        figures = [lead_figure(o.text) for o in outcomes if kinds.get(o.ref.source) not in _PROGRESS]
+        out.append(MergedGoal(target, tuple(outcomes), len(figures) > 1 and len(set(figures)) > 1))
+    return out
+
+
+def _counterpart(target: str, report: Report) -> Quote | None:
+    """The sentence of ``report`` that states the measure ``target`` sets a goal for, when it states no such goal
+    itself: for a share, a share on most of the target's own words ("17 av 58 deltagare, 29 %, i arbete eller
+    studier" for "40 % … i arbete eller studier"), one giving both counts first; for a number of participants,
+    the report's own count of them, the one it comes back to most (a subgroup is counted once)."""
+    key = figure_key(target)
+    if key is None:
+        return None
+    candidates = [
+        (sentence, block, unit.start)
+        for block in report.blocks
+        if block.key not in _NOT_OUTCOMES
+        for unit in units(block)
+        if not unit.cells
+        for sentence, hint in _pieces(unit)
+        if (hint or _classify(sentence)) not in ("goal", "goal-label")
+    ]
+    if key[0] == "%":
+        words = {t for t in analyze(target) if not t.isdigit()} - _MEASURE_GENERIC
+        best, best_score = None, 0.0
+        for sentence, block, start in candidates:
+            shares = [m.group(1).replace(".", ",") for m in _SHARE.finditer(sentence)]
+            if not shares or shares == [key[1]]:
+                continue  # no share, or only the target's own figure (the goal restated)
+            shared = len(words & set(analyze(sentence)))
+            if shared < min(2, len(words)) or shared * 2 < len(words):
+                continue
+            score = shared + (0.5 if re.search(r"\b\d+ av (?:de )?\d+\b", sentence) else 0.0)
+            if score > best_score:
+                best, best_score = (sentence, block, start), score
+        return _quote(report, _Segment("outcome", best[0], best[2], 0, best[1])) if best else None
+    noun = _counted_noun(target)
+    if noun is None:
+        return None
+    counts: dict[str, list[tuple[str, Block, int]]] = {}
+    for sentence, block, start in candidates:
+        for number, word in re.findall(r"\b(\d+)\s+([^\W\d]+)", sentence):
+            if _same_noun(word, noun) and number != key[1]:
+                counts.setdefault(number, []).append((sentence, block, start))
+    # A count said against the goal ("31 familjer, vilket är lägre än målet om 40 familjer") is the outcome.
+    against = [c for found in counts.values() for c in found if re.search(rf"\b{key[1]}\b", c[0])]
+    if against:
+        sentence, block, start = against[0]
+        return _quote(report, _Segment("outcome", sentence, start, 0, block))
+    if not counts:
+        return None
+    total = max(counts, key=lambda n: (len(counts[n]), int(n)))
+    if len(counts[total]) < 2:
+        return None  # counted once: a subgroup as likely as the whole
+    sentence, block, start = counts[total][0]
+    return _quote(report, _Segment("outcome", sentence, start, 0, block))
+
+
+# Words a form counts its participants in: a goal in one is measured in any of them.
+_PARTICIPANT_NOUNS = frozenset(analyze("deltagare deltagarna personer individer inskrivna unga"))
+
+
+def _counted_noun(target: str) -> str | None:
+    """The stem of what a count target counts: the word after its figure ("40 familjer ska …" → "famil")."""
+    match = re.search(r"\b\d+\s+([^\W\d]{4,})", target)
+    if match is None:
+        return None
+    stems = analyze(match.group(1))
+    return stems[0] if stems else None
+
+
+def _same_noun(word: str, noun: str) -> bool:
+    stems = analyze(word)
+    if not stems:
+        return False
+    return stems[0] == noun or (stems[0] in _PARTICIPANT_NOUNS and noun in _PARTICIPANT_NOUNS)

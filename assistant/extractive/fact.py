@@ -6,11 +6,11 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Protocol
 
 from assistant.answer import Passage
-from assistant.board.goals import GoalQuote, figure_key, goals_of
+from assistant.board.goals import MergedGoal, figure_key, merged_goals
 from assistant.board.reading import Quote, read_report
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
@@ -142,13 +142,23 @@ class FactAnswerer:
         room += max(len({voice(s, counted) for s in ranked[: room * 2]}) - 1, 0) if wants_figure else 0
         chosen = _one_per_report(ranked, room, counted) if named else ranked[:room]
         if goals:  # a goal or outcome already shown is not quoted again, whole or as the line it was cut from
-            chosen = [s for s in chosen if not any(_shown_in(s.text, goal) for goal, *_ in goals)]
+            chosen = [s for s in chosen if not any(_shown_in(s.text, shown.goal) for shown in goals)]
         # Different parts ask for different figures, so only the whole question's sentences can disagree.
         differing = _differing_figures(chosen) if wants_figure else ()
         if lead:
             chosen = _distinct([*lead, *chosen])[: room + len(lead) - 1]
+        # A goal whose reports measured it differently is a difference too, and the reports' explanation of it
+        # belongs beside it, with whom each measurement counts.
+        measured = [
+            _Sentence(quote.text, passage, 1.0)
+            for shown in goals
+            if shown.goal.differs
+            for quote, passage in shown.outcomes
+        ]
+        if measured:
+            differing = (*differing, "Rapporterna anger olika utfall för samma mål; alla visas med källa.")
         if differing and named:
-            chosen = [*chosen, *self._why_they_differ(named[0], chosen)]
+            chosen = [*chosen, *self._why_they_differ(named[0], chosen, measured)]
         lines += [_quote(s, used) for s in chosen]
         notices = (*(register.notices if register else ()), *differing)
         names = (
@@ -320,11 +330,11 @@ class FactAnswerer:
 
     def _goals(
         self, match: NameMatch, key: set[str], *, every: bool = True, stated: tuple[tuple[str, str], ...] = ()
-    ) -> list[tuple[GoalQuote, Passage, Passage | None]]:
-        """The named insats's goals beside their outcomes, as its reports' goal sections pair them (final reports
+    ) -> list[_GoalShown]:
+        """The named insats's goals beside their outcomes, every report's outcome for a goal together (final reports
         first): the goal whose target is a figure the question states (``stated``, "målet var 40 %"), else those
         that share a word with the question, or (``every``) all when none does; each with the stored passages its
-        target and outcome stand in."""
+        target and outcomes stand in."""
         catalog = self.catalog()
         reports = []
         for source in match.insats.reports:
@@ -333,24 +343,20 @@ class FactAnswerer:
             fields = [f for s, f in match.insats.fields if s == source]
             reports.append(read_report(source, report_type, self.sources.chunks_of(source), fields))
         reports.sort(key=lambda r: (_REPORT_ORDER.get(r.report_type, 2), r.source))
-        pairs = [g for report in reports for g in goals_of(report)]
+        merged = merged_goals(reports)
         # The goals that share the question's words; all of them when none does (a report's goals are few).
         topical = key - _GOAL_TERMS
         if topical & _PARTICIPANT_WORDS:
             topical |= _PARTICIPANTS
         # A figure the question quotes names the goal it is the target of.
-        chosen = [g for g in pairs if figure_key(g.target.text) in stated] if stated else []
-        chosen = chosen or [g for g in pairs if _overlap(topical, _terms(_goal_text(g)))] or (pairs if every else [])
+        chosen = [g for g in merged if figure_key(g.target.text) in stated] if stated else []
+        chosen = chosen or [g for g in merged if _overlap(topical, _terms(_goal_text(g)))] or (merged if every else [])
         found = []
-        seen: set[str] = set()
         for goal in chosen[:_GOALS_SHOWN]:
-            if goal.target.text in seen:
-                continue
-            seen.add(goal.target.text)
             target = self._passage_of(goal.target, match)
             if target is not None:
-                outcome = self._passage_of(goal.outcome, match) if goal.outcome else None
-                found.append((goal, target, outcome))
+                outcomes = [(o, p) for o in goal.outcomes if (p := self._passage_of(o, match)) is not None]
+                found.append(_GoalShown(goal, target, tuple(outcomes)))
         return found
 
     def _passage_of(self, quote: Quote, match: NameMatch) -> Passage | None:
@@ -385,32 +391,44 @@ class FactAnswerer:
                 return Draft(text, tuple(used), (match.insats.name,))
         return None
 
-    def _why_they_differ(self, match: NameMatch, chosen: Sequence[_Sentence]) -> list[_Sentence]:
+    def _why_they_differ(
+        self, match: NameMatch, chosen: Sequence[_Sentence], measured: Sequence[_Sentence] = ()
+    ) -> list[_Sentence]:
         """Where the insats's reports give different figures, the sentence in which one of them explains the
         difference ("Skillnaden mot slutredovisningen beror på tidpunkten för mätningen och på urvalet"), and the
         one in which a report says whom its shown figure counts ("I utvärderingen ingår endast deltagare som varit
-        inskrivna i minst tre månader …, sammanlagt 49 personer"), where the reports say so."""
+        inskrivna i minst tre månader …, sammanlagt 49 personer"), where the reports say so; for a goal the reports
+        measured differently (``measured``: each report's outcome), the sentence in which a report defines what it
+        counted ("Som arbete eller studier räknas anställning … på minst 25 % av heltid")."""
         catalog = self.catalog()
         shown = {s.text for s in chosen}
-        figures = {(s.passage.source, n) for s in chosen for n in re.findall(r"\d+", s.text)}
+        figures = {(s.passage.source, n) for s in [*chosen, *measured] for n in re.findall(r"\d+", s.text)}
+        # What each report measured differently, in its words: a definition of those words explains its figure.
+        said: dict[str, str] = {}
+        for sentence in measured:
+            said[sentence.passage.source] = said.get(sentence.passage.source, "") + " " + fold(sentence.text)
         found: dict[str, _Sentence] = {}
         for source in match.insats.reports:
             info = catalog.reports.get(source)
             for chunk in self.sources.chunks_of(source):
                 folded = fold(chunk.text)
-                if not _DIFFERENCE.search(folded) and not _COUNTS_ONLY.search(folded):
+                if not any(p.search(folded) for p in (_DIFFERENCE, _COUNTS_ONLY, _DEFINES)):
                     continue
                 passage = Passage(chunk, 1.0, match.insats.name, match.insats.id, info.report_type if info else None)
                 for text, matched in _pieces(passage):
                     if text in shown:
                         continue
-                    if _DIFFERENCE.search(fold(matched)):
+                    folded = " ".join(fold(matched).split())
+                    defined = _DEFINED_AS.search(folded)
+                    if _DIFFERENCE.search(folded):
                         found.setdefault("difference", _Sentence(text, passage, 1.0, matched))
-                    elif _COUNTS_ONLY.search(fold(matched)) and any(
+                    elif _COUNTS_ONLY.search(folded) and any(
                         (source, n) in figures for n in re.findall(r"\d+", matched)
                     ):
                         found.setdefault("population", _Sentence(text, passage, 1.0, matched))
-        return [found[k] for k in ("difference", "population") if k in found]
+                    elif defined and re.search(rf"\b{re.escape(defined.group(1))}\b", said.get(source, "")):
+                        found.setdefault("definition", _Sentence(text, passage, 1.0, matched))
+        return [found[k] for k in ("difference", "population", "definition") if k in found]
 
     def _passage_at(self, source: str, offset: int, match: NameMatch) -> Passage | None:
         """The stored passage of ``source`` that holds ``offset``, as a Passage."""
@@ -559,6 +577,11 @@ _COUNTS_ONLY = re.compile(
     r"\b(?:endast|bara|enbart)\b"
 )
 
+# A sentence that defines what a measure counts ("Som arbete eller studier räknas anställning … på minst 25 % av
+# heltid"): the defined words are group 1. Reports that define a measure differently give it different figures.
+_DEFINED_AS = re.compile(r"^\s*som ([^.,]{3,40}?) (?:raknas|raknades|definieras|definierades|avses)\b")
+_DEFINES = re.compile(_DEFINED_AS.pattern.replace("^\\s*", "\\b"))  # anywhere in a passage
+
 # Granted and used money are read against each other: asked for one, the answer gives both.
 _COUNTERPARTS: dict[tuple[str, ...], tuple[str, ...]] = {
     ("beviljade_medel",): ("utnyttjade_medel",),
@@ -638,26 +661,49 @@ def _asks_goal(query: Query) -> bool:
     return any({"mal", "malsattning", "maluppfyllelse"} & set(word.terms) for word in query.content)
 
 
-def _goal_text(goal: GoalQuote) -> str:
-    return goal.target.text + " " + (goal.outcome.text if goal.outcome else "")
+@dataclass(frozen=True, slots=True)
+class _GoalShown:
+    """A goal with the stored passages its target and each report's outcome stand in."""
+
+    goal: MergedGoal
+    target: Passage
+    outcomes: tuple[tuple[Quote, Passage], ...]
 
 
-def _shown_in(sentence: str, goal: GoalQuote) -> bool:
-    """Whether ``sentence`` is the goal or its outcome, or the sentence both were cut from ("Målet var 45 … och
-    vid avslut har 26 deltagit")."""
-    parts = [goal.target.text, *((goal.outcome.text,) if goal.outcome else ())]
+def _goal_text(goal: MergedGoal) -> str:
+    return " ".join([goal.target.text, *(o.text for o in goal.outcomes)])
+
+
+def _shown_in(sentence: str, goal: MergedGoal) -> bool:
+    """Whether ``sentence`` is the goal or an outcome, or the sentence a goal and its outcome were cut from
+    ("Målet var 45 … och vid avslut har 26 deltagit")."""
     line = sentence.casefold()
-    return sentence in _goal_text(goal) or all(p.rstrip(".").casefold() in line for p in parts)
+    if sentence in _goal_text(goal):
+        return True
+    return any(
+        all(p.rstrip(".").casefold() in line for p in (goal.target.text, outcome.text)) for outcome in goal.outcomes
+    ) or (not goal.outcomes and goal.target.text.rstrip(".").casefold() in line)
 
 
-def _goal_line(found: tuple[GoalQuote, Passage, Passage | None], used: list[Passage]) -> str:
-    """ "Mål enligt slutrapporten: ”…” [1] – utfall: ”…” [1]", each part cited where it stands."""
-    goal, target, outcome = found
-    where = TYPE_NAMES[target.report_type][1] if target.report_type in TYPE_NAMES else target.source
-    line = f"Mål enligt {where}: ”{defuse_markers(goal.target.text)}” [{_number(target, used)}]"
-    if goal.outcome is not None and outcome is not None:
-        line += f" – utfall: ”{defuse_markers(goal.outcome.text)}” [{_number(outcome, used)}]"
+def _goal_line(shown: _GoalShown, used: list[Passage]) -> str:
+    """ "Mål enligt slutrapporten: ”…” [1] – utfall: ”…” [1]; enligt utvärderingen: ”…” [4]", each part cited where
+    it stands; outcomes that differ between reports are said to."""
+    target = shown.target
+    where = _kind_name(target)
+    line = f"Mål enligt {where}: ”{defuse_markers(shown.goal.target.text)}” [{_number(target, used)}]"
+    said = []
+    for quote, passage in shown.outcomes:
+        own = "" if passage.source == target.source else f"enligt {_kind_name(passage)}: "
+        said.append(f"{own}”{defuse_markers(quote.text)}” [{_number(passage, used)}]")
+    if said:
+        line += " – utfall: " + "; ".join(said)
+    if shown.goal.differs:
+        line += " (skiljer sig mellan rapporterna)"
     return line
+
+
+def _kind_name(passage: Passage) -> str:
+    return TYPE_NAMES[passage.report_type][1] if passage.report_type in TYPE_NAMES else passage.source
 
 
 def _number(passage: Passage, used: list[Passage]) -> int:
