@@ -302,3 +302,46 @@ def test_a_goal_an_evaluation_measured_otherwise_shows_both_outcomes_and_what_ea
         "slutrapport vägen framåt.md",
         "utvardering vägen framåt.md",
     }
+
+
+def _final_report(name: str, kommun: str, goals: str) -> str:
+    """A fictional final report in the template whose goal section is ``goals``."""
+    from conftest import FINAL_REPORT
+
+    text = FINAL_REPORT.replace("Vägen framåt Söderhamn", name).replace("Söderhamns kommun", f"{kommun} kommun")
+    return text.replace(
+        "Målet var 40 deltagare. Totalt har 33 personer deltagit och 12 gick vidare till arbete eller studier.", goals
+    )
+
+
+def test_a_list_about_goals_compares_each_insats_target_with_its_outcome(make_archive, tmp_path):
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    reports = {
+        (
+            "Bron Gävle",
+            "Gävle",
+        ): "| Mål | Resultat |\n|---|---|\n| Minst 50 deltagare under insatstiden | 41 deltagare |\n"
+        "| Minst 30 % går vidare till arbete eller studier | 34 % (14 av 41) |",
+        ("Stegen Ockelbo", "Ockelbo"): "| Mål | Resultat |\n|---|---|\n| Minst 30 kvinnor och män ska skrivas in | "
+        "36 inskrivna |\n| Minst 40 % går vidare till arbete eller studier | 25 % (9 av 36) |",
+        # the form's other table shape: the target's figure in a column of its own
+        ("Porten Hofors", "Hofors"): "| Mål | Målvärde | Resultat 2023-12-31 |\n|---|---|---|\n"
+        "| Antal deltagare | 45 | 34 |\n| Andel till arbete eller studier | 30 % | 41 % (14 av 34) |",
+    }
+    for (name, kommun), goals in reports.items():
+        (root / f"slutrapport {name}.md").write_text(_final_report(name, kommun, goals), encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    assistant = assistant_of(archive)
+
+    missed = assistant.ask("Vilka insatser fick inte ihop så många deltagare som de hade som mål?")
+    assert missed.text.startswith("2 av 3 insatser med ett sådant mål nådde det inte:")
+    assert set(missed.insatser) == {"Bron Gävle", "Porten Hofors"}
+    assert "”Antal deltagare: 45” [" in missed.text and "utfall: ”34”" in missed.text
+    reached = assistant.ask("Vilka insatser nådde målet för andelen till arbete eller studier?")
+    assert reached.text.startswith("2 av 3 insatser med ett sådant mål nådde det:")
+    assert set(reached.insatser) == {"Bron Gävle", "Porten Hofors"}
+    # a goal no insats set is no question about goals: the list is judged on the reports' words as usual
+    other = assistant.ask("Vilka insatser hade ett mål för könsfördelningen?")
+    assert "insatser med ett sådant mål" not in other.text

@@ -157,6 +157,21 @@ def test_a_progress_report_leads_to_the_outcome_and_neither_adds_nor_contradicts
     assert all(len(goal.outcomes) == 1 and not goal.differs for goal in progress)
 
 
+def test_a_goal_table_a_pdf_flattened_to_lines_is_read_row_by_row():
+    text = (
+        "5.1 Måluppfyllelse\nMålen redovisas i tabellen nedan.\nMål enligt ansökan Målvärde Utfall 2023-06-30\n"
+        "Antal deltagare under insatstiden 80 72\nAndel deltagare som fått arbete\npå den öppna arbetsmarknaden\n"
+        "30 % 35 % (25 personer)\nAndel som börjat studera\ninget målvärde 6 %\nUtbildade handledare 12 14\n"
+        "Insatsen nådde alltså nästan sina mål."
+    )
+    report = read_report("bron.pdf", "slutrapport", [_chunk("bron.pdf", 0, text, "maluppfyllelse", "5.1", 4)])
+    assert [(g.target.text, g.outcome.text) for g in goals_of(report)] == [
+        ("Antal deltagare under insatstiden: 80", "72"),
+        ("Andel deltagare som fått arbete på den öppna arbetsmarknaden: 30 %", "35 % (25 personer)"),
+        ("Utbildade handledare: 12", "14"),
+    ]
+
+
 def test_shorten_keeps_whole_sentences_and_cuts_only_an_overlong_one():
     assert shorten("Första meningen här. Andra meningen är mycket längre än så.", 30) == "Första meningen här."
     cut = shorten("ord " * 200, 50)

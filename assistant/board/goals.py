@@ -37,7 +37,7 @@ _GOAL_CUE = re.compile(r"\b(?:malet|malsattningen|malsattning|maltalet|malet var
 _SPLIT_BOTH = re.compile(r"\s(?:och|men)\s(?=vid |i dagslaget |har |totalt |av dessa )|,\s(?=men |varav )")
 _FIGURE = re.compile(
     r"(\d+(?:[,.]\d+)?)\s*(%|procent)|(\d+(?:\s*[-–]\s*\d+)?)\s+(?:[^\W\d]+\s+){0,2}?"
-    r"(deltagare|personer|individer|invånare|invanare|medarbetare|unga|kvinnor|män)",
+    r"(deltagare|personer|individer|invånare|invanare|medarbetare|unga|kvinnor|män|familjer|hushåll)",
     re.IGNORECASE,
 )
 _GENERIC = frozenset(analyze("att insatsen insats projektet deltagare personer individer minst totalt har ska"))
@@ -96,7 +96,7 @@ def goals_of(report: Report) -> list[GoalQuote]:
     pairs: list[GoalQuote] = []
     segments: list[_Segment] = []
     for block in blocks:
-        rows = _table_pairs(report, block)
+        rows = _table_pairs(report, block) or _flat_table_pairs(report, block)
         pairs += rows
         if not rows:
             segments += _segments(block)
@@ -110,17 +110,67 @@ def goals_of(report: Report) -> list[GoalQuote]:
 def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
     pairs: list[GoalQuote] = []
     in_table = False
+    result: int | None = None
+    value: int | None = None
     for unit in units(block):
         if not unit.cells:
             in_table = False
             continue
         head = [fold(c) for c in unit.cells]
-        if len(head) >= 2 and head[0].startswith("mal") and re.match(r"resultat|utfall", head[1]):
+        found = next((i for i, h in enumerate(head[1:], start=1) if re.match(r"resultat|utfall", h)), None)
+        if len(head) >= 2 and head[0].startswith("mal") and found is not None:
+            # "| Mål | Målvärde | Resultat |": the goal is named in the first column and its figure set in a column
+            # of its own before the result's.
+            result = found
+            value = next((i for i, h in enumerate(head[1:result], start=1) if re.match(r"mal|planer", h)), None)
             in_table = True
             continue
-        if in_table and len(unit.cells) >= 2:
+        if in_table and len(unit.cells) > max(result or 1, value or 0):
             ref = report.ref(block, unit.start)
-            pairs.append(GoalQuote(Quote(unit.cells[0], ref), Quote(unit.cells[1], ref)))
+            target = unit.cells[0] if value is None else f"{unit.cells[0]}: {unit.cells[value]}"
+            pairs.append(GoalQuote(Quote(target, ref), Quote(unit.cells[result or 1], ref)))
+    return pairs
+
+
+# A goal table's header flattened to a line of text (PDF): "Mål enligt ansökan Målvärde Utfall 2022-08-31".
+_FLAT_HEAD = re.compile(r"^mal\b.*\b(?:malvarde|malniva|mal)\b.*\b(?:utfall|resultat)\b")
+# A flattened row ends in its target and its outcome: "Antal deltagare under insatstiden 160 152", "40 % 41 % (62
+# personer)", "9 tjänster 9 tjänster"; a label too long for its column stands on the lines before.
+_VALUE = r"\d+(?:[,.]\d+)?(?:\s*%|\s+[a-zåäö]+)?"
+_FLAT_ROW = re.compile(rf"^(?P<label>.*?)\s*(?P<target>{_VALUE})\s+(?P<outcome>{_VALUE}(?:\s*\([^)]*\))?)$")
+
+
+def _flat_table_pairs(report: Report, block: Block) -> list[GoalQuote]:
+    """Rows of a goal table whose cells a PDF flattened to lines: label lines, then a line ending in the target's
+    figure and the outcome's."""
+    pairs: list[GoalQuote] = []
+    label: list[str] = []
+    in_table = False
+    offset = block.start
+    for line in block.text.split("\n"):
+        start, offset = offset, offset + len(line) + 1
+        text = line.strip()
+        if not in_table:
+            in_table = bool(_FLAT_HEAD.match(fold(text)))
+            continue
+        if not text:
+            continue
+        row = _FLAT_ROW.match(text)
+        if row is None:
+            if re.search(r"[.:!?]$", text) or len(label) >= 4:
+                break  # prose again: the table has ended
+            if re.search(r"\d", text):
+                label = []  # a row with no figure to set beside its outcome ("inget målvärde 7 %")
+            else:
+                label.append(text)
+            continue
+        name = " ".join([*label, row.group("label")]).strip()
+        label = []
+        if not name:
+            continue
+        ref = report.ref(block, start)
+        target = Quote(f"{name}: {row.group('target')}", ref)
+        pairs.append(GoalQuote(target, Quote(row.group("outcome"), ref)))
     return pairs
 
 
@@ -400,10 +450,32 @@ def merged_goals(reports: Sequence[Report]) -> list[MergedGoal]:
     # Progress reports count up to their date: their figures lead to the outcome and do not contradict it.
     kinds = {r.source: r.report_type for r in reports}
     out = []
-    for target, outcomes, _ in merged:
-        figures = [lead_figure(o.text) for o in outcomes if kinds.get(o.ref.source) not in _PROGRESS]
+    for target, outcomes, key in merged:
+        figures = [
+            outcome_value(o.text, key[0] if key else "n") for o in outcomes if kinds.get(o.ref.source) not in _PROGRESS
+        ]
         out.append(MergedGoal(target, tuple(outcomes), len(figures) > 1 and len(set(figures)) > 1))
     return out
+
+
+_NUMBER_WORDS = {"en": 1, "ett": 1, "tva": 2, "tre": 3, "fyra": 4, "fem": 5, "sex": 6, "sju": 7, "atta": 8, "nio": 9}
+
+
+def outcome_value(text: str, kind: str) -> float | None:
+    """An outcome's figure of a target's kind ("%" or "n"): its first share, or its first count ("Fyra av 34 vuxna"
+    counts four: the number after "av" is what they are counted among); a year is no count."""
+    folded = fold(text)
+    if kind == "%":
+        share = re.search(r"(\d+(?:[,.]\d+)?)\s*(?:%|procent)", folded)
+        return float(share.group(1).replace(",", ".")) if share else None
+    of = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r") av (?:de |dem )?\d+\b", folded)
+    if of:
+        first = of.group(1)
+        return float(first) if first.isdigit() else float(_NUMBER_WORDS[first])
+    for match in re.finditer(r"(?<![\d-])(\d+)(?![\d-]|\s*(?:%|procent))", folded):
+        if not re.fullmatch(r"(?:19|20)\d\d", match.group(1)):
+            return float(match.group(1))
+    return None
 
 
 def _counterpart(target: str, report: Report) -> Quote | None:

@@ -10,7 +10,8 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
 
 It reads the question only through its ``Query`` (``assistant/intent.py``). The three shapes live in their own
 modules: ``fact.py`` (fact and why questions, register fields), ``across.py`` (questions across the archive),
-``money.py`` (lists decided by money left or overspent) and ``absent.py`` (what the archive does not have);
+``money.py`` (lists decided by money left or overspent), ``attainment.py`` (lists decided by goals reached or
+missed) and ``absent.py`` (what the archive does not have);
 ``sentences.py`` splits, scores and quotes sentences; ``draft.py`` holds the Draft they all return.
 """
 
@@ -21,6 +22,7 @@ from collections.abc import Callable
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats, not_in_archive, only_mentioned
 from assistant.extractive.across import ListAnswerer
+from assistant.extractive.attainment import GoalList, asks_about_goals
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
 from assistant.extractive.meaning import VectorStore, judge_for
@@ -86,6 +88,7 @@ class ExtractiveAnswerer:
             retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning
         )
         self.money = MoneyList(catalog=catalog, sources=sources)
+        self.goals = GoalList(catalog=catalog, sources=sources)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
@@ -108,6 +111,8 @@ class ExtractiveAnswerer:
             return self.lists.inventory(query)  # "vilka insatser finns?" names no criterion: the register answers
         if across and (condition := money_condition(member_clause(query.text))) is not None:
             return self.money.answer(query, condition)  # money left or overspent is compared, not matched
+        if across and asks_about_goals(query) and (goals := self.goals.answer(query)) is not None:
+            return goals  # a goal reached or missed is compared as figures, not matched as words
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
             words = spelled_as_archive(membership_words(query, name_terms) or content_words(query, name_terms), lexical)

@@ -32,7 +32,7 @@ from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze, fold
-from index.records import Chunk, Field
+from index.records import Chunk, Field, Insats
 from index.titlepage import TYPE_NAMES
 
 _PER_KIND = 3  # passages asked of each kind of report about a named insats
@@ -360,13 +360,7 @@ class FactAnswerer:
         return found
 
     def _passage_of(self, quote: Quote, match: NameMatch) -> Passage | None:
-        """The stored passage of the quote's report that holds most of its words."""
-        chunks = self.sources.chunks_of(quote.ref.source)
-        if not chunks:
-            return None
-        wanted = set(re.findall(r"\w+", quote.text.lower()))
-        best = max(chunks, key=lambda c: len(wanted & set(re.findall(r"\w+", c.text.lower()))))
-        return Passage(best, 1.0, match.insats.name, match.insats.id, quote.ref.report_type)
+        return passage_of(quote, self.sources.chunks_of(quote.ref.source), match.insats)
 
     def _other_time(self, query: Query, match: NameMatch, ranked: Sequence[_Sentence]) -> Draft | None:
         """A figure asked at a follow-up time ("ett år efter spåret") that no report of the insats states, when its
@@ -476,6 +470,15 @@ class FactAnswerer:
                     found.setdefault(passage.chunk.id, passage)
         passages = list(found.values())[: self.k + _PER_KIND * (len(rankings) - 1)]
         return _quarter_first(passages, query.quarters, named)
+
+
+def passage_of(quote: Quote, chunks: Sequence[Chunk], insats: Insats) -> Passage | None:
+    """The stored passage of the quote's report (``chunks``) that holds most of its words."""
+    if not chunks:
+        return None
+    wanted = set(re.findall(r"\w+", quote.text.lower()))
+    best = max(chunks, key=lambda c: len(wanted & set(re.findall(r"\w+", c.text.lower()))))
+    return Passage(best, 1.0, insats.name, insats.id, quote.ref.report_type)
 
 
 def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
