@@ -172,6 +172,27 @@ def test_a_goal_table_a_pdf_flattened_to_lines_is_read_row_by_row():
     ]
 
 
+def test_money_an_evaluation_says_was_spent_stands_beside_the_final_reports_field():
+    from assistant.board.facts import collect
+    from index.records import Field
+
+    used = Field("utnyttjade_medel", "1312560", "1 312 560 kr", 0, 12)
+    final = read_report("stigen.md", "slutrapport", [_chunk("stigen.md", 0, "1 312 560 kr", "ekonomi", "7", 1)], [used])
+    evaluation = _evaluation(
+        [
+            (
+                "resultat",
+                "Ekonomi",
+                "Ekonomi\n\nInsatsen beviljades 1 450 000 kronor. Enligt ekonomiuppföljningen per den 31 oktober 2023 "
+                "hade insatsen förbrukat drygt 1,2 miljoner kronor av de 1,45 miljoner som beviljats.",
+            )
+        ]
+    )
+    facts = collect(STIGEN, [final, evaluation])
+    assert [value for _, value in facts.used] == ["1312560", "1200000"]
+    assert facts.used[1][0].text.startswith("Enligt ekonomiuppföljningen per den 31 oktober 2023")
+
+
 def test_shorten_keeps_whole_sentences_and_cuts_only_an_overlong_one():
     assert shorten("Första meningen här. Andra meningen är mycket längre än så.", 30) == "Första meningen här."
     cut = shorten("ord " * 200, 50)

@@ -710,3 +710,44 @@ def test_a_figure_the_question_states_is_keyed_as_a_goals_target():
     assert _stated_figures("Hade de som mål att 40 % skulle gå till jobb – klarade de det?") == (("%", "40"),)
     assert _stated_figures("Nådde de väl målet om 70 deltagare?") == (("n", "70"),)
     assert _stated_figures("Hur många deltog under 2023?") == ()  # a year is no figure
+
+
+def test_a_figure_question_hears_each_final_report_and_evaluation_search_did_not_bring_up():
+    # Search brings up the final report only; the evaluation, read whole, dates the same thing otherwise.
+    final = "Den första deltagaren skrevs in 2021-10-04."
+    evaluation = (
+        "Deltagarna beskrev coachen som viktig. Enligt systemet skrevs den första deltagaren in den 15 november 2021."
+    )
+    progress = "Under kvartalet skrevs den första deltagaren in den 2 september 2021."
+    bron = Insats(BRON.id, BRON.name, BRON.kommun, BRON.aliases, ("bron.md", "bron-utv.md", "bron-kv.md"))
+    catalog = Catalog(
+        1,
+        (bron,),
+        {
+            "bron.md": ReportInfo("bron.md", "slutrapport", "Gävle", bron, (2021, 2022)),
+            "bron-utv.md": ReportInfo("bron-utv.md", "utvardering", "Gävle", bron, (2022, 2022)),
+            "bron-kv.md": ReportInfo("bron-kv.md", "kvartalsrapport", "Gävle", bron, (2021, 2021)),
+        },
+    )
+    texts = {"bron.md": final, "bron-utv.md": evaluation, "bron-kv.md": progress}
+
+    def chunk(source):
+        text = texts[source]
+        return Chunk(f"{source}-0", source, text, 0, len(text), 1, "resultat", ("Resultat",), "")
+
+    class Search(_Search):
+        def search(self, query, *, k=6, filters=None):
+            kind = filters.report_type if filters is not None else None
+            if kind not in (None, "slutrapport"):
+                return []
+            return [Passage(chunk("bron.md"), 1.0, bron.name, bron.id, "slutrapport")]
+
+    class Reports:
+        def chunks_of(self, source):
+            return [chunk(source)]
+
+    answerer = ExtractiveAnswerer(Search(), catalog=lambda: catalog, lexical=lambda: _Words(), sources=Reports())
+    answer = answerer.answer(read_question("När skrevs den första deltagaren in i Bron Gävle?", catalog=catalog))
+    assert "2021-10-04" in answer.text and "den 15 november 2021" in answer.text
+    assert "2 september" not in answer.text  # a quarterly report's date is the state at its quarter
+    assert {p.source for p in answer.passages} == {"bron.md", "bron-utv.md"}

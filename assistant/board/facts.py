@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from assistant.board.goals import MergedGoal, lead_figure, merged_goals
 from assistant.board.reading import Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
+from index.money import amount
 from index.records import Field, Insats
 
 # Final reports first, then progress reports, then the rest; an evaluation last (it looks back on the others).
@@ -77,6 +78,13 @@ def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
         _register(report, facts)
         if not facts.target_group:
             facts.target_group.extend(_target_group(report))
+    if facts.used:
+        # A report without the form's money field (an evaluation) may still say what had been spent when it looked.
+        stated = {q.ref.source for q, _ in facts.used}
+        for report in ordered:
+            if report.source not in stated and report.report_type not in _PROGRESS:
+                if (spent := _spent_in_prose(report)) is not None:
+                    facts.used.append(spent)
     facts.goals.extend(merged_goals(ordered))
     _work_and_participants(facts, ordered)
     facts.success.extend(_prose(ordered, ("framgangsfaktorer",), ("bedomning",), _POSITIVE))
@@ -152,6 +160,53 @@ def _register(report: Report, facts: Facts) -> None:
     if participants:
         best = participants[0]
         add(facts.participants, best.name, f"{best.value} ({_raw(best)})", best.value)
+
+
+# Spending said in prose: "hade drygt 1,2 miljoner kronor förbrukats", "insatsen har använt 1 180 000 kr".
+_SPENT = re.compile(r"\b(?:forbruka\w*|anvant\w*|anvants|anvandes|utnyttja\w*|rekvirera\w*|kostat)\b")
+_MONEY_UNIT = re.compile(r"\b(?:kr|kronor|tkr|mkr|mnkr|miljoner)\b")
+_A_DATE = re.compile(
+    r"\b\d{4}-\d{2}-\d{2}\b|\b\d{1,2} (?:januari|februari|mars|april|maj|juni|juli|augusti|september|"
+    r"oktober|november|december) \d{4}\b"
+)
+
+
+def _spent_in_prose(report: Report) -> tuple[Quote, str] | None:
+    """The sentence in which a report without the form's money field says how much had been spent, with the amount
+    in whole kronor; one that dates the amount ("per den 31 oktober 2023") first, since spending is a state at a
+    date."""
+    found: list[tuple[bool, Quote, str]] = []
+    for block in report.blocks:
+        for unit in units(block):
+            if unit.cells:
+                continue
+            for sentence in unit.sentences():
+                folded = fold(sentence)
+                spent = _SPENT.search(folded)
+                if spent is None or not _MONEY_UNIT.search(folded):
+                    continue
+                value = _amount_after(sentence, spent.start())
+                if value is not None:
+                    found.append((bool(_A_DATE.search(folded)), Quote(sentence, report.ref(block, unit.start)), value))
+    if not found:
+        return None
+    dated = [f for f in found if f[0]] or found
+    return dated[0][1], dated[0][2]
+
+
+def _amount_after(sentence: str, verb: int) -> str | None:
+    """The amount of money nearest the spending verb at ``verb`` (folding keeps offsets), a count being no amount."""
+    best: tuple[int, str] | None = None
+    for match in re.finditer(
+        r"(?:\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:,\d+)?\s*(?:tkr|mkr|mnkr|miljoner|kronor|kr)\b", sentence
+    ):
+        value = amount(match.group(0))
+        granted = re.search(r"bevilja|beviljad", fold(sentence[match.end() : match.end() + 25]))
+        if value is not None and int(value) >= 10_000 and not granted:  # "… av de 1,45 miljoner som beviljats"
+            distance = verb - match.end() if match.end() <= verb else match.start() - verb
+            if best is None or distance < best[0]:
+                best = (distance, value)
+    return best[1] if best else None
 
 
 _DATES = re.compile(r"(\d{4}-\d{2}-\d{2})\s*[–-]\s*(\d{4}-\d{2}-\d{2})")

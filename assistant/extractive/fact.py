@@ -17,6 +17,9 @@ from assistant.cite import defuse_markers
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.meaning import SentenceMeaning, judge_for
 from assistant.extractive.sentences import (
+    _DATED as _DATED_TEXT,
+)
+from assistant.extractive.sentences import (
     _answers_figure,
     _differing_figures,
     _one_per_report,
@@ -130,6 +133,8 @@ class FactAnswerer:
             return Draft(NO_ANSWER, abstained=True)
         if named and query.figure and (other := self._other_time(query, named[0], ranked)) is not None:
             return other
+        if named and wants_figure and ranked:
+            ranked = [ranked[0], *self._unheard(query, named[0], ranked, key, nouns), *ranked[1:]]
         if named and ranked and (later := _deferred(named[0], ranked[0])) is not None:
             return later
         used: list[Passage] = list(register.passages) if register else []
@@ -219,6 +224,44 @@ class FactAnswerer:
         if not ranked and named and not query.money:
             return everything
         return ranked
+
+    def _unheard(
+        self, query: Query, match: NameMatch, ranked: Sequence[_Sentence], key: set[str], nouns: AbstractSet[str]
+    ) -> list[_Sentence]:
+        """For a figure question, the say of each report of the insats that search did not bring up: an insats's
+        final report and evaluation each state their own figure, and they may differ ("skrevs in 2021-10-04" in the
+        one, "den 15 november 2021" in the other). A report's say is its best sentence (and table row) stating a
+        figure of the asked kind with as many of the question's words as the best sentence found; progress reports
+        are left out, their figures being the state at their date."""
+        catalog = self.catalog()
+        when = bool(_WHEN.search(query.folded))
+        best = ranked[0]
+        needed = _overlap(key, _terms(best.matched or best.text))
+
+        def says(sentence: _Sentence) -> bool:
+            text = sentence.matched or sentence.text
+            if _overlap(key, _terms(text)) < needed:
+                return False
+            if when:
+                return bool(_DATED_TEXT.search(text))
+            return _answers_figure(text, key, money=query.money, often=query.often, counting=True)
+
+        heard = {s.passage.source for s in ranked[: self.max_sentences * 2] if says(s)}
+        found: list[_Sentence] = []
+        for source in match.insats.reports:
+            info = catalog.reports.get(source)
+            kind = info.report_type if info else None
+            if source in heard or kind in ("kvartalsrapport", "lagesrapport"):
+                continue
+            passages = [
+                Passage(c, 1.0, match.insats.name, match.insats.id, kind) for c in self.sources.chunks_of(source)
+            ]
+            voices: dict[tuple[str, bool], _Sentence] = {}
+            for sentence in _ranked(passages, key, counts=not when, dated=when, nouns=nouns):
+                if says(sentence):
+                    voices.setdefault(voice(sentence, key), sentence)
+            found += voices.values()
+        return found
 
     def _per_part(
         self,
