@@ -263,6 +263,7 @@ def test_a_participant_count_question_gets_the_goal_stated_in_the_forms_word_for
 SHARE_EVALUATION = """# Vägen framåt Söderhamn – utvärdering
 
 En utvärdering av insatsen Vägen framåt Söderhamn, gjord av Högskolan i Testby på uppdrag av Söderhamns kommun.
+Enligt vårt underlag pågick insatsen 2021-04-01 – 2023-02-28.
 
 ## Resultat
 
@@ -302,6 +303,14 @@ def test_a_goal_an_evaluation_measured_otherwise_shows_both_outcomes_and_what_ea
         "slutrapport vägen framåt.md",
         "utvardering vägen framåt.md",
     }
+    # Asked why the reports differ, the answer sets the differing figures side by side before the explanation.
+    why = assistant_of(archive).ask("Varför skiljer sig siffrorna mellan rapporterna om Vägen framåt Söderhamn?")
+    assert why.text.splitlines()[:3] == [
+        "Period enligt slutrapporten: 2021-03-01 – 2023-02-28 [1] (skiljer sig mellan rapporterna)",
+        "Period enligt utvärderingen: 2021-04-01 – 2023-02-28 [2] (skiljer sig mellan rapporterna)",
+        first.replace("[1]", "[3]").replace("[2]", "[4]"),
+    ]
+    assert "I utvärderingen ingår endast de 28 deltagare" in why.text
 
 
 def _final_report(name: str, kommun: str, goals: str) -> str:
@@ -331,17 +340,49 @@ def test_a_list_about_goals_compares_each_insats_target_with_its_outcome(make_ar
     }
     for (name, kommun), goals in reports.items():
         (root / f"slutrapport {name}.md").write_text(_final_report(name, kommun, goals), encoding="utf-8")
+    # a running insats: its quarterly report gives the state so far, which has missed nothing yet
+    from conftest import QUARTERLY_REPORT
+
+    running = QUARTERLY_REPORT.replace(
+        "Under kvartalet har VF haft 14 deltagare.",
+        "| Mål | Resultat |\n|---|---|\n| 45 deltagare under insatstiden | 14 deltagare hittills |\n\n"
+        "Under kvartalet har VF haft 14 deltagare.",
+    )
+    (root / "kvartalsrapport vf.txt").write_text(running, encoding="utf-8")
     archive = make_archive()
     archive.ingest(root)
     assistant = assistant_of(archive)
 
     missed = assistant.ask("Vilka insatser fick inte ihop så många deltagare som de hade som mål?")
-    assert missed.text.startswith("2 av 3 insatser med ett sådant mål nådde det inte:")
+    assert missed.text.startswith("2 av 4 insatser med ett sådant mål nådde det inte:")
     assert set(missed.insatser) == {"Bron Gävle", "Porten Hofors"}
+    assert missed.text.splitlines()[-1] == (
+        "Vägen framåt i Nordanstig (VF) pågår: rapporterna anger läget hittills, inte utfallet."
+    )
     assert "”Antal deltagare: 45” [" in missed.text and "utfall: ”34”" in missed.text
     reached = assistant.ask("Vilka insatser nådde målet för andelen till arbete eller studier?")
-    assert reached.text.startswith("2 av 3 insatser med ett sådant mål nådde det:")
+    assert reached.text.startswith("2 av 3 insatser med ett sådant mål nådde det:")  # VF set no share goal
     assert set(reached.insatser) == {"Bron Gävle", "Porten Hofors"}
     # a goal no insats set is no question about goals: the list is judged on the reports' words as usual
     other = assistant.ask("Vilka insatser hade ett mål för könsfördelningen?")
     assert "insatser med ett sådant mål" not in other.text
+
+
+def test_a_list_bullet_carries_the_goal_the_insats_set_on_the_topic_with_each_reports_outcome(make_archive, tmp_path):
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    goals = "| Mål | Resultat |\n|---|---|\n| Minst 12 medarbetare ska utbildas i MI | 10 medarbetare utbildade i MI |"
+    (root / "slutrapport Bron Gävle.md").write_text(_final_report("Bron Gävle", "Gävle", goals), encoding="utf-8")
+    other = "Personalen har använt MI i samtalen, men ingen utbildning i MI har getts inom insatsen."
+    (root / "slutrapport Stegen Ockelbo.md").write_text(
+        _final_report("Stegen Ockelbo", "Ockelbo", other), encoding="utf-8"
+    )
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask("Vilka insatser har utbildat personal i MI?")
+    bron = next(line for line in answer.text.splitlines() if line.startswith("- **Bron Gävle**"))
+    assert "Mål enligt slutrapporten: ”Minst 12 medarbetare ska utbildas i MI”" in bron
+    assert "utfall: ”10 medarbetare utbildade i MI”" in bron
+    assert bron.count("Minst 12 medarbetare") == 1  # the goal is not quoted twice
+    stegen = [line for line in answer.text.splitlines() if line.startswith("- **Stegen Ockelbo**")]
+    assert all("Mål enligt" not in line for line in stegen)  # no goal on the topic, no goal line

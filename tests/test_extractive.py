@@ -751,3 +751,26 @@ def test_a_figure_question_hears_each_final_report_and_evaluation_search_did_not
     assert "2021-10-04" in answer.text and "den 15 november 2021" in answer.text
     assert "2 september" not in answer.text  # a quarterly report's date is the state at its quarter
     assert {p.source for p in answer.passages} == {"bron.md", "bron-utv.md"}
+
+
+def test_a_goal_is_judged_reached_or_missed_by_its_own_measure_only():
+    from assistant.board.goals import MergedGoal
+    from assistant.board.reading import Quote, Ref
+    from assistant.extractive.attainment import _reached
+
+    ref = Ref("bron.md", "slutrapport", "5.1 Måluppfyllelse", 3)
+    target = Quote("Minst 30 % av deltagarna går vidare till arbete eller studier", ref)
+
+    def judged(outcome, kind=None):
+        return _reached(MergedGoal(target, (Quote(outcome, ref),), False), kind)
+
+    assert judged("41 % (15 av 36)") is True
+    assert judged("Av 36 deltagare gick 9 till arbete eller studier, 25 %.") is False
+    # a share of another measure, however the report pairs it, decides nothing
+    assert judged("I avslutsenkäten svarade 78 % att de upplevde sin hälsa som bättre, så det målet nåddes.") is None
+    ceiling = MergedGoal(Quote("Högst 10 % avbrott", ref), (Quote("8 %", ref),), False)
+    assert _reached(ceiling, None) is True
+    count = MergedGoal(
+        Quote("Minst 45 deltagare ska skrivas in under insatstiden", ref), (Quote("39 deltagare", ref),), False
+    )
+    assert _reached(count, None) is False  # "under insatstiden" is no ceiling

@@ -444,9 +444,7 @@ def merged_goals(reports: Sequence[Report]) -> list[MergedGoal]:
                 continue
             if any(o.ref.source == report.source for o in outcomes):
                 continue
-            found = _counterpart(target.text, report)
-            if found is not None:
-                outcomes.append(found)
+            outcomes.extend(_counterpart(target.text, report))
     # Progress reports count up to their date: their figures lead to the outcome and do not contradict it.
     kinds = {r.source: r.report_type for r in reports}
     out = []
@@ -478,14 +476,15 @@ def outcome_value(text: str, kind: str) -> float | None:
     return None
 
 
-def _counterpart(target: str, report: Report) -> Quote | None:
-    """The sentence of ``report`` that states the measure ``target`` sets a goal for, when it states no such goal
-    itself: for a share, a share on most of the target's own words ("17 av 58 deltagare, 29 %, i arbete eller
-    studier" for "40 % … i arbete eller studier"), one giving both counts first; for a number of participants,
-    the report's own count of them, the one it comes back to most (a subgroup is counted once)."""
+def _counterpart(target: str, report: Report) -> list[Quote]:
+    """What ``report`` states of the measure ``target`` sets a goal for, when it states no such goal itself: for a
+    share, the sentence with a share on most of the target's own words ("17 av 58 deltagare, 29 %, i arbete eller
+    studier" for "40 % … i arbete eller studier"), one giving both counts first; for a count, the sentence that says
+    the count against the goal, else the report's own count of the target's noun, the one it comes back to most (a
+    subgroup is counted once), and beside it the report's table row of that total when the table says otherwise."""
     key = figure_key(target)
     if key is None:
-        return None
+        return []
     candidates = [
         (sentence, block, unit.start)
         for block in report.blocks
@@ -508,27 +507,53 @@ def _counterpart(target: str, report: Report) -> Quote | None:
             score = shared + (0.5 if re.search(r"\b\d+ av (?:de )?\d+\b", sentence) else 0.0)
             if score > best_score:
                 best, best_score = (sentence, block, start), score
-        return _quote(report, _Segment("outcome", best[0], best[2], 0, best[1])) if best else None
+        return [_quote(report, _Segment("outcome", best[0], best[2], 0, best[1]))] if best else []
     noun = _counted_noun(target)
     if noun is None:
-        return None
+        return []
     counts: dict[str, list[tuple[str, Block, int]]] = {}
     for sentence, block, start in candidates:
         for number, word in re.findall(r"\b(\d+)\s+([^\W\d]+)", sentence):
             if _same_noun(word, noun) and number != key[1]:
                 counts.setdefault(number, []).append((sentence, block, start))
     # A count said against the goal ("31 familjer, vilket är lägre än målet om 40 familjer") is the outcome.
-    against = [c for found in counts.values() for c in found if re.search(rf"\b{key[1]}\b", c[0])]
+    against = [(n, c) for n, found in counts.items() for c in found if re.search(rf"\b{key[1]}\b", c[0])]
     if against:
-        sentence, block, start = against[0]
-        return _quote(report, _Segment("outcome", sentence, start, 0, block))
-    if not counts:
-        return None
-    total = max(counts, key=lambda n: (len(counts[n]), int(n)))
-    if len(counts[total]) < 2:
-        return None  # counted once: a subgroup as likely as the whole
-    sentence, block, start = counts[total][0]
-    return _quote(report, _Segment("outcome", sentence, start, 0, block))
+        number, (sentence, block, start) = against[0]
+    elif counts:
+        number = max(counts, key=lambda n: (len(counts[n]), int(n)))
+        if len(counts[number]) < 2:
+            return []  # counted once: a subgroup as likely as the whole
+        sentence, block, start = counts[number][0]
+    else:
+        return []
+    found = [_quote(report, _Segment("outcome", sentence, start, 0, block))]
+    row = _total_row(report, noun)
+    if row is not None and row[0] != number:
+        found.append(row[1])
+    return found
+
+
+# A table row that counts all of a noun names it with at most these words beside it ("Inskrivna familjer", "Antal
+# deltagare totalt"); any other word makes it a subgroup ("Familjer som lämnat försörjningsstöd").
+_TOTAL_WORDS = frozenset(analyze("antal antalet totalt totala summa inskrivna deltagande deltagit under insatstiden"))
+
+
+def _total_row(report: Report, noun: str) -> tuple[str, Quote] | None:
+    """The report's table row that counts all of ``noun``: (its number, the row as a quote)."""
+    for block in report.blocks:
+        if block.key in _NOT_OUTCOMES:
+            continue
+        for unit in units(block):
+            if len(unit.cells) < 2 or not re.fullmatch(r"\d+", unit.cells[-1].strip()):
+                continue
+            words = re.findall(r"[^\W\d]+", unit.cells[0])
+            if any(_same_noun(w, noun) for w in words) and all(
+                _same_noun(w, noun) or set(analyze(w)) <= _TOTAL_WORDS for w in words
+            ):
+                text = f"{clean(unit.cells[0])}: {unit.cells[-1].strip()}"
+                return unit.cells[-1].strip(), Quote(text, report.ref(block, unit.start))
+    return None
 
 
 # Words a form counts its participants in: a goal in one is measured in any of them.
@@ -536,12 +561,19 @@ _PARTICIPANT_NOUNS = frozenset(analyze("deltagare deltagarna personer individer 
 
 
 def _counted_noun(target: str) -> str | None:
-    """The stem of what a count target counts: the word after its figure ("40 familjer ska …" → "famil")."""
+    """The stem of what a count target counts: the word after its figure ("40 familjer ska …" → "familj"), or for a
+    table's "label: figure" the label's first word beyond the words for a total ("Antal deltagare: 160" → "deltag")."""
     match = re.search(r"\b\d+\s+([^\W\d]{4,})", target)
-    if match is None:
+    if match is not None:
+        stems = analyze(match.group(1))
+        return stems[0] if stems else None
+    if ":" not in target:
         return None
-    stems = analyze(match.group(1))
-    return stems[0] if stems else None
+    for word in re.findall(r"[^\W\d]{4,}", target.split(":", 1)[0]):
+        stems = analyze(word)
+        if stems and not set(stems) <= _TOTAL_WORDS - _PARTICIPANT_NOUNS:
+            return stems[0]
+    return None
 
 
 def _same_noun(word: str, noun: str) -> bool:

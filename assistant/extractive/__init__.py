@@ -11,7 +11,8 @@ Every statement is a sentence (or table row) quoted from a passage, marked ``[n]
 It reads the question only through its ``Query`` (``assistant/intent.py``). The three shapes live in their own
 modules: ``fact.py`` (fact and why questions, register fields), ``across.py`` (questions across the archive),
 ``money.py`` (lists decided by money left or overspent), ``attainment.py`` (lists decided by goals reached or
-missed) and ``absent.py`` (what the archive does not have);
+missed) and ``absent.py`` (what the archive does not have); ``goalcard.py`` shows a goal beside every report's
+outcome for all of them;
 ``sentences.py`` splits, scores and quotes sentences; ``draft.py`` holds the Draft they all return.
 """
 
@@ -25,6 +26,7 @@ from assistant.extractive.across import ListAnswerer
 from assistant.extractive.attainment import GoalList, asks_about_goals
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
+from assistant.extractive.goalcard import GoalBook
 from assistant.extractive.meaning import VectorStore, judge_for
 from assistant.extractive.money import MoneyList
 from assistant.intent import (
@@ -80,15 +82,16 @@ class ExtractiveAnswerer:
         self.catalog, self.lexical, self.sources = catalog, lexical, sources
         self.k, self.per_insats, self.max_sentences = k, per_insats, max_sentences
         meaning = judge_for(retriever, vectors)  # one memory of sentence vectors for facts and lists
+        book = GoalBook(catalog=catalog, sources=sources)  # goals read once per register generation
         self.facts = FactAnswerer(
-            retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences, meaning=meaning
+            retriever, catalog=catalog, sources=sources, k=k, max_sentences=max_sentences, meaning=meaning, goals=book
         )
         self.report_terms = ReportTerms(sources)
         self.lists = ListAnswerer(
-            retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning
+            retriever, catalog=catalog, per_insats=per_insats, terms=self.report_terms, meaning=meaning, goals=book
         )
         self.money = MoneyList(catalog=catalog, sources=sources)
-        self.goals = GoalList(catalog=catalog, sources=sources)
+        self.goals = GoalList(catalog=catalog, goals=book)
 
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)

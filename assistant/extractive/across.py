@@ -20,6 +20,7 @@ from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms
 from assistant.extractive.draft import NO_ANSWER, Draft
+from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line
 from assistant.extractive.meaning import SentenceMeaning, judge_for, membership_clause
 from assistant.extractive.sentences import Judged, _pieces, _quote, _Sentence, judge_sentences
 from assistant.intent import Query, member_clause
@@ -49,10 +50,12 @@ class ListAnswerer:
         per_insats: int,
         terms: ReportTerms,
         meaning: SentenceMeaning | None = None,
+        goals: GoalBook | None = None,
     ) -> None:
         self.retriever, self.catalog, self.per_insats = retriever, catalog, per_insats
         self.terms = terms
         self.meaning = meaning if meaning is not None else judge_for(retriever)
+        self.book = goals
 
     def answer(self, query: Query, words: list[set[str]], filters: Filters | None) -> Draft:
         """Ask every insats; it qualifies when one of its sentences uses the words that say who is a member (a
@@ -73,7 +76,15 @@ class ListAnswerer:
         for insats in insatser:
             if (best := chosen.get(insats.id)) is not None:
                 kommun = f" ({insats.kommun})" if insats.kommun else ""
-                bullets.append(f"- **{insats.name}**{kommun}: {_quote(best, used)}")
+                # A goal the insats set on the very topic is read with its outcome in every report that gives one;
+                # it stands in place of a quote that only states the goal.
+                card = self._goal_on(insats, words)
+                if card is not None and _restates(best, card.goal.target.text):
+                    bullets.append(f"- **{insats.name}**{kommun}: {goal_line(card, used)}.")
+                    continue
+                quote = _quote(best, used)
+                said = f" {goal_line(card, used)}." if card is not None else ""
+                bullets.append(f"- **{insats.name}**{kommun}: {quote}{said}")
         if not bullets:
             return Draft(NO_ANSWER, abstained=True)
         where = _where(query)
@@ -91,6 +102,19 @@ class ListAnswerer:
             head = f"{len(bullets)} av {len(having)} insatser med {TYPE_NAMES.get(kind, (kind, ''))[0]} i arkivet:"
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join([head, *bullets]), tuple(used), names)
+
+    def _goal_on(self, insats: Insats, words: list[set[str]]) -> GoalShown | None:
+        """The insats's goal on the question's topic: one whose target uses most of the question's membership words,
+        and two at least (one shared word, "steg", is a topic touched, not the goal's), when the insats measured it."""
+        if self.book is None or not words:
+            return None
+        best, best_shared = None, 0
+        for goal in self.book.goals(insats):
+            terms = set(analyze(goal.target.text))
+            shared = sum(bool(group & terms) for group in words)
+            if shared > best_shared and goal.outcomes and shared >= 2 and shared * 2 >= len(words):
+                best, best_shared = goal, shared
+        return self.book.shown(best, insats) if best is not None else None
 
     def judge(
         self, query: Query, words: list[set[str]], filters: Filters | None
@@ -304,6 +328,12 @@ class ListAnswerer:
         if common and all(common):
             common[min(range(len(words)), key=lambda i: used[i])] = False
         return common
+
+
+def _restates(sentence: _Sentence, target: str) -> bool:
+    """Whether ``sentence`` says the goal ``target`` over again (most of its words, read in repaired form)."""
+    words = set(analyze(target))
+    return bool(words) and len(words & set(analyze(sentence.matched or sentence.text))) >= 0.8 * len(words)
 
 
 def _asked(query: Query, catalog: Catalog) -> list[Insats]:

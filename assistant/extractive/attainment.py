@@ -17,20 +17,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer import Passage
-from assistant.board.goals import MergedGoal, figure_key, lead_figure, merged_goals, outcome_value
-from assistant.board.reading import Report, read_report
+from assistant.board.goals import _MEASURE_GENERIC, MergedGoal, figure_key, lead_figure, outcome_value
 from assistant.catalog import Catalog
 from assistant.extractive.across import _asked, _only_proposed
 from assistant.extractive.draft import Draft
-from assistant.extractive.fact import (
-    _PARTICIPANT_WORDS,
-    _PARTICIPANTS,
-    _REPORT_ORDER,
-    SourceReader,
-    _goal_line,
-    _GoalShown,
-    passage_of,
-)
+from assistant.extractive.fact import _PARTICIPANT_WORDS, _PARTICIPANTS
+from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line
 from assistant.intent import Query, member_clause
 from index.analyze import analyze, fold
 from index.records import Insats
@@ -60,8 +52,9 @@ _PROGRESS = ("kvartalsrapport", "lagesrapport")
 @dataclass(frozen=True, slots=True)
 class _Judged:
     insats: Insats
-    shown: _GoalShown
-    reached: bool | None  # None: no comparable figure and no verdict
+    shown: GoalShown
+    reached: bool | None  # None: no comparable figure and no verdict, or still running
+    running: bool = False  # only progress reports give an outcome: the insats is still running
 
 
 class GoalList:
@@ -69,11 +62,11 @@ class GoalList:
 
     Args:
         catalog: returns the current catalog.
-        sources: reads a report's stored passages (goals and outcomes are read from them).
+        goals: each insats's goals with every report's outcome.
     """
 
-    def __init__(self, *, catalog: Callable[[], Catalog], sources: SourceReader) -> None:
-        self.catalog, self.sources = catalog, sources
+    def __init__(self, *, catalog: Callable[[], Catalog], goals: GoalBook) -> None:
+        self.catalog, self.book = catalog, goals
 
     def answer(self, query: Query) -> Draft | None:
         """The insatser whose goal on the question's topic meets what the question asks of it; None when no insats
@@ -109,7 +102,10 @@ class GoalList:
             head = f"{len(members)} insatser har ett sådant mål:"
         used: list[Passage] = []
         lines = [head, *(self._bullet(j, used) for j in members)]
-        unknown = [j.insats.name for j in judged if j.reached is None and j not in members]
+        running = [j.insats.name for j in judged if j.running and j not in members]
+        if running:
+            lines.append(f"{_joined(running)} pågår: rapporterna anger läget hittills, inte utfallet.")
+        unknown = [j.insats.name for j in judged if j.reached is None and not j.running and j not in members]
         if unknown:
             lines.append(f"Rapporterna anger inget utfall att jämföra med målet för {_joined(unknown)}.")
         names = tuple(dict.fromkeys(j.insats.name for j in members))
@@ -118,10 +114,9 @@ class GoalList:
     def _judge(
         self, insats: Insats, catalog: Catalog, topic: list[set[str]], kind: str | None, report_kind: str | None
     ) -> _Judged | None:
-        reports = self._reports(insats, catalog)
         goals = [
             g
-            for g in merged_goals(reports)
+            for g in self.book.goals(insats)
             if (report_kind is None or report_kind in {q.ref.report_type for q in (g.target, *g.outcomes)})
             and (key := figure_key(g.target.text)) is not None
             and (kind is None or key[0] == kind)
@@ -138,35 +133,18 @@ class GoalList:
         if not scored:
             return None
         goal = max(scored, key=lambda s: s[:3])[3]
-        shown = self._shown(goal, insats)
+        shown = self.book.shown(goal, insats)
         if shown is None:
             return None
-        return _Judged(insats, shown, _reached(goal, report_kind))
-
-    def _reports(self, insats: Insats, catalog: Catalog) -> list[Report]:
-        reports = []
-        for source in insats.reports:
-            info = catalog.reports.get(source)
-            fields = [f for s, f in insats.fields if s == source]
-            reports.append(
-                read_report(source, info.report_type if info else "okand", self.sources.chunks_of(source), fields)
-            )
-        return sorted(reports, key=lambda r: (_REPORT_ORDER.get(r.report_type, 2), r.source))
-
-    def _shown(self, goal: MergedGoal, insats: Insats) -> _GoalShown | None:
-        target = passage_of(goal.target, self.sources.chunks_of(goal.target.ref.source), insats)
-        if target is None:
-            return None
-        outcomes = tuple(
-            (o, p) for o in goal.outcomes if (p := passage_of(o, self.sources.chunks_of(o.ref.source), insats))
-        )
-        return _GoalShown(goal, target, outcomes)
+        # An insats with only progress reports on the goal is still running: its figures are the state so far.
+        running = bool(goal.outcomes) and all(o.ref.report_type in _PROGRESS for o in goal.outcomes)
+        return _Judged(insats, shown, None if running else _reached(goal, report_kind), running)
 
     def _bullet(self, judged: _Judged, used: list[Passage]) -> str:
         insats = judged.insats
         kommun = f" ({insats.kommun})" if insats.kommun else ""
         verdict = {True: " Målet nåddes.", False: " Målet nåddes inte.", None: ""}[judged.reached]
-        return f"- **{insats.name}**{kommun}: {_goal_line(judged.shown, used)}.{verdict}"
+        return f"- **{insats.name}**{kommun}: {goal_line(judged.shown, used)}.{verdict}"
 
 
 def _topic(query: Query) -> list[set[str]]:
@@ -194,6 +172,8 @@ def _reached(goal: MergedGoal, report_kind: str | None) -> bool | None:
     asked = [o for o in goal.outcomes if o.ref.report_type == report_kind]
     outcome = (asked or final or list(goal.outcomes))[0].text
     key = figure_key(goal.target.text)
+    if key is not None and key[0] == "%" and not _same_measure(goal.target.text, outcome):
+        return None  # "78 % upplevde sin hälsa som bättre" is no outcome of a goal for work or studies
     target = _target_value(key)
     got = outcome_value(outcome, key[0]) if key else None
     if target is not None and got is not None:
@@ -204,6 +184,15 @@ def _reached(goal: MergedGoal, report_kind: str | None) -> bool | None:
     if _MET.search(folded):
         return True
     return None
+
+
+def _same_measure(target: str, outcome: str) -> bool:
+    """Whether a share outcome can be the target's: a bare figure ("41 % (15 av 36)", a table cell) can; a sentence
+    must use one of the target's own words beyond those for goals and shares."""
+    words = set(analyze(outcome))
+    if len(re.findall(r"[^\W\d]{3,}", outcome)) < 4:
+        return True
+    return bool((set(analyze(target)) - _GOAL_WORDS - _KIND_WORDS - _MEASURE_GENERIC) & words)
 
 
 def _target_value(key: tuple[str, str] | None) -> float | None:

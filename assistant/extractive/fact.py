@@ -6,15 +6,16 @@ import itertools
 import re
 from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Protocol
 
 from assistant.answer import Passage
-from assistant.board.goals import MergedGoal, figure_key, merged_goals
-from assistant.board.reading import Quote, read_report
+from assistant.board.facts import collect
+from assistant.board.goals import MergedGoal, figure_key
+from assistant.board.reading import Quote
 from assistant.catalog import Catalog
-from assistant.cite import defuse_markers
 from assistant.extractive.draft import NO_ANSWER, Draft
+from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line, kind_name, number, passage_of
 from assistant.extractive.meaning import SentenceMeaning, judge_for
 from assistant.extractive.sentences import (
     _DATED as _DATED_TEXT,
@@ -35,7 +36,7 @@ from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
 from index.analyze import analyze, fold
-from index.records import Chunk, Field, Insats
+from index.records import Chunk, Field
 from index.titlepage import TYPE_NAMES
 
 _PER_KIND = 3  # passages asked of each kind of report about a named insats
@@ -83,10 +84,12 @@ class FactAnswerer:
         k: int,
         max_sentences: int,
         meaning: SentenceMeaning | None = None,
+        goals: GoalBook | None = None,
     ) -> None:
         self.retriever, self.catalog, self.sources = retriever, catalog, sources
         self.k, self.max_sentences = k, max_sentences
         self.meaning = meaning if meaning is not None else judge_for(retriever)
+        self.book = goals if goals is not None else GoalBook(catalog=catalog, sources=sources)
 
     def answer(
         self,
@@ -127,6 +130,13 @@ class FactAnswerer:
             if named and (asks_goal or (wants_figure and not dated))
             else []
         )
+        # "Varför skiljer sig siffrorna mellan slutrapporten och utvärderingen?" asks for the figures that differ,
+        # beside each other, before the reports' explanation of them.
+        compared = named and _COMPARES_REPORTS.search(query.folded) is not None
+        if compared:
+            goals = [g for g in self._goals(named[0], set(), every=True) if g.goal.differs]
+            if periods := self._differing_periods(named[0]):
+                register = _with_lines(register, periods)
         if not ranked and not lead and not goals and register is None:
             if named and query.money:
                 return Draft(f"Rapporterna om {named[0].insats.name} anger inget belopp för det.", abstained=True)
@@ -140,7 +150,7 @@ class FactAnswerer:
         used: list[Passage] = list(register.passages) if register else []
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
-        lines += [_goal_line(goal, used) for goal in goals]
+        lines += [goal_line(goal, used) for goal in goals]
         # Reports of one insats that count differently each need their say, as does a report's table beside its text:
         # one more sentence per extra voice.
         counted = key if wants_figure and not _WHEN.search(query.folded) else set()
@@ -373,20 +383,12 @@ class FactAnswerer:
 
     def _goals(
         self, match: NameMatch, key: set[str], *, every: bool = True, stated: tuple[tuple[str, str], ...] = ()
-    ) -> list[_GoalShown]:
+    ) -> list[GoalShown]:
         """The named insats's goals beside their outcomes, every report's outcome for a goal together (final reports
         first): the goal whose target is a figure the question states (``stated``, "målet var 40 %"), else those
         that share a word with the question, or (``every``) all when none does; each with the stored passages its
         target and outcomes stand in."""
-        catalog = self.catalog()
-        reports = []
-        for source in match.insats.reports:
-            info = catalog.reports.get(source)
-            report_type = info.report_type if info else "okand"
-            fields = [f for s, f in match.insats.fields if s == source]
-            reports.append(read_report(source, report_type, self.sources.chunks_of(source), fields))
-        reports.sort(key=lambda r: (_REPORT_ORDER.get(r.report_type, 2), r.source))
-        merged = merged_goals(reports)
+        merged = self.book.goals(match.insats)
         # The goals that share the question's words; all of them when none does (a report's goals are few).
         topical = key - _GOAL_TERMS
         if topical & _PARTICIPANT_WORDS:
@@ -394,12 +396,18 @@ class FactAnswerer:
         # A figure the question quotes names the goal it is the target of.
         chosen = [g for g in merged if figure_key(g.target.text) in stated] if stated else []
         chosen = chosen or [g for g in merged if _overlap(topical, _terms(_goal_text(g)))] or (merged if every else [])
+        return [shown for goal in chosen[:_GOALS_SHOWN] if (shown := self.book.shown(goal, match.insats)) is not None]
+
+    def _differing_periods(self, match: NameMatch) -> list[tuple[str, Passage]]:
+        """Each report's period of the insats (its form's field, or a period its prose states), when they differ."""
+        periods = collect(match.insats, self.book.reports(match.insats)).period
+        if len({value for _, value in periods}) < 2:
+            return []
         found = []
-        for goal in chosen[:_GOALS_SHOWN]:
-            target = self._passage_of(goal.target, match)
-            if target is not None:
-                outcomes = [(o, p) for o in goal.outcomes if (p := self._passage_of(o, match)) is not None]
-                found.append(_GoalShown(goal, target, tuple(outcomes)))
+        for quote, value in periods:
+            passage = self._passage_of(Quote(value, quote.ref), match)
+            if passage is not None:
+                found.append((f"Period enligt {kind_name(passage)}: {value}", passage))
         return found
 
     def _passage_of(self, quote: Quote, match: NameMatch) -> Passage | None:
@@ -515,13 +523,22 @@ class FactAnswerer:
         return _quarter_first(passages, query.quarters, named)
 
 
-def passage_of(quote: Quote, chunks: Sequence[Chunk], insats: Insats) -> Passage | None:
-    """The stored passage of the quote's report (``chunks``) that holds most of its words."""
-    if not chunks:
-        return None
-    wanted = set(re.findall(r"\w+", quote.text.lower()))
-    best = max(chunks, key=lambda c: len(wanted & set(re.findall(r"\w+", c.text.lower()))))
-    return Passage(best, 1.0, insats.name, insats.id, quote.ref.report_type)
+def _with_lines(register: Draft | None, lines: Sequence[tuple[str, Passage]]) -> Draft:
+    """``register``'s lines with ``lines`` (text, the passage that states it) after them, each cited."""
+    used = list(register.passages) if register else []
+    text = [register.text] if register else []
+    for line, passage in lines:
+        text.append(f"{line} [{number(passage, used)}] (skiljer sig mellan rapporterna)")
+    return Draft(
+        "\n".join(text),
+        tuple(used),
+        register.insatser if register else (),
+        False,
+        (
+            *(register.notices if register else ()),
+            "Rapporterna anger olika perioder för insatsen; alla visas med källa.",
+        ),
+    )
 
 
 def _distinct(sentences: Sequence[_Sentence]) -> list[_Sentence]:
@@ -604,6 +621,14 @@ def _deferred(match: NameMatch, best: _Sentence) -> Draft | None:
     )
     return Draft(text, tuple(used), (match.insats.name,))
 
+
+# A question that compares what reports state: "varför skiljer sig siffrorna mellan …", "vad är skillnaden mellan
+# rapporterna", "varför får högskolan lägre siffror än slutredovisningen".
+_COMPARES_REPORTS = re.compile(
+    r"\bskiljer (?:sig|de sig)\b|\bskillnad(?:en|erna|er)?\b|\bolika (?:siffror|uppgifter|tal|resultat)\b"
+    r"|\b(?:lagre|hogre|fler|farre|storre|mindre|battre|samre)\b(?: \w+){0,4} an (?:i |vad )?(?:slut\w*|utvarder\w*|"
+    r"rapport\w*|kvartalsrapport\w*|lagesrapport\w*)"
+)
 
 # A question for a date: "när", "vilket datum", "från vilket år".
 _WHEN = re.compile(r"\bnar\b|\bvilket datum\b|\bvilket ar\b")
@@ -689,7 +714,6 @@ _GOALS_SHOWN = 4
 # one word answers a question in the other.
 _PARTICIPANTS = frozenset(t for t in analyze("deltagare inskriven inskrivna") if t.startswith(("deltag", "inskriv")))
 _PARTICIPANT_WORDS = _PARTICIPANTS | frozenset(analyze("deltog deltagit skrevs"))
-_REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
 
 
 def _stated_figures(text: str) -> tuple[tuple[str, str], ...]:
@@ -707,15 +731,6 @@ def _asks_goal(query: Query) -> bool:
     return any({"mal", "malsattning", "maluppfyllelse"} & set(word.terms) for word in query.content)
 
 
-@dataclass(frozen=True, slots=True)
-class _GoalShown:
-    """A goal with the stored passages its target and each report's outcome stand in."""
-
-    goal: MergedGoal
-    target: Passage
-    outcomes: tuple[tuple[Quote, Passage], ...]
-
-
 def _goal_text(goal: MergedGoal) -> str:
     return " ".join([goal.target.text, *(o.text for o in goal.outcomes)])
 
@@ -729,32 +744,3 @@ def _shown_in(sentence: str, goal: MergedGoal) -> bool:
     return any(
         all(p.rstrip(".").casefold() in line for p in (goal.target.text, outcome.text)) for outcome in goal.outcomes
     ) or (not goal.outcomes and goal.target.text.rstrip(".").casefold() in line)
-
-
-def _goal_line(shown: _GoalShown, used: list[Passage]) -> str:
-    """ "Mål enligt slutrapporten: ”…” [1] – utfall: ”…” [1]; enligt utvärderingen: ”…” [4]", each part cited where
-    it stands; outcomes that differ between reports are said to."""
-    target = shown.target
-    where = _kind_name(target)
-    line = f"Mål enligt {where}: ”{defuse_markers(shown.goal.target.text)}” [{_number(target, used)}]"
-    said = []
-    for quote, passage in shown.outcomes:
-        own = "" if passage.source == target.source else f"enligt {_kind_name(passage)}: "
-        said.append(f"{own}”{defuse_markers(quote.text)}” [{_number(passage, used)}]")
-    if said:
-        line += " – utfall: " + "; ".join(said)
-    if shown.goal.differs:
-        line += " (skiljer sig mellan rapporterna)"
-    return line
-
-
-def _kind_name(passage: Passage) -> str:
-    return TYPE_NAMES[passage.report_type][1] if passage.report_type in TYPE_NAMES else passage.source
-
-
-def _number(passage: Passage, used: list[Passage]) -> int:
-    for n, known in enumerate(used, start=1):
-        if known.chunk.id == passage.chunk.id:
-            return n
-    used.append(passage)
-    return len(used)
