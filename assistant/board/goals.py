@@ -7,7 +7,13 @@ The template leaves the layout to the writer, so several shapes occur and are al
   - goal sentences ("Målsättningen var …") followed by an outcome sentence ("Resultatet blev …");
   - one sentence holding both ("Målet var 45 … och vid avslut har 26 … deltagit"), common in evaluations;
   - goals listed first and outcomes told later in prose: each goal takes the outcome sentence that shares
-    most of its words and states a figure.
+    most of its words and states a figure;
+  - a table with the target's figure in a column of its own ("| Mål | Målvärde | Resultat |"), and a goal table a
+    PDF flattened to lines ("Antal deltagare under insatstiden 160 152").
+
+``merged_goals`` reads an insats's reports together: one entry per target, with each report's outcome beside it,
+also from a report that measured the same thing without restating the goal (an evaluation's own share in work,
+its own count of participants).
 """
 
 from __future__ import annotations
