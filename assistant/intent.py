@@ -1083,6 +1083,8 @@ def counted_terms(
     """The terms of the noun a how-many question counts, names and framing left out."""
     found: set[str] = set()
     for match in _COUNTED.finditer(query.folded):
+        if match.group(1) in _LIGHT_VERBS:
+            continue  # "hur många kom dit?": a verb follows, no noun says what is counted
         word = next((w for w in query.content if w.folded == match.group(1)), None)
         if word is not None:
             found |= own_terms(word, name_terms, name_words)
@@ -1142,11 +1144,15 @@ def own_terms(word: Word, name_terms: Collection[str], name_words: Collection[st
     """A question word's terms that are not an insats name's (``name_terms``: every term of the names). A word
     left with none is a word of the name, unless it is only a part of a compound in the name (``name_words``:
     the names' whole words): "familjer" beside "Familjecentrerat stöd" asks about families."""
+    stems = analyze(word.folded)
+    if stems and any(stems[0].startswith(n) and len(stems[0]) - len(n) <= 2 for n in name_words):
+        # The name's own word inflected ("på mötesplatsen" for "Mötesplats Säter": the stemmer leaves "-s" of the
+        # one and not of the other); a longer word that only begins like it ("stegförflyttning") is another word.
+        return set()
     terms = set(word.terms) - set(name_terms)
     if terms or not name_words:
         return terms
-    stems = analyze(word.folded)
-    return set(word.terms) - set(name_words) if stems and stems[0] not in name_words else set()
+    return set(word.terms) - set(name_words)
 
 
 def abbreviated(words: list[set[str]], pairs: Sequence[tuple[str, str]]) -> list[set[str]]:

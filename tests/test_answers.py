@@ -208,6 +208,13 @@ def test_a_question_about_a_goal_leads_with_the_goal_beside_its_outcome(assistan
     assert not answer.notices
 
 
+def test_how_many_with_a_verb_for_its_noun_counts_the_participants(assistant):
+    # "hur många kom dit?" names no noun: the form's words for participants stand in, and the goal set for them
+    answer = assistant.ask("Vägen framåt Söderhamn, hur många kom dit?")
+    assert answer.text.startswith("Mål enligt slutrapporten: ”Målet var 40 deltagare")
+    assert "33 personer" in answer.text
+
+
 def test_a_question_for_a_time_gets_no_goal_line_but_a_count_dated_by_a_when_clause_does(assistant):
     # "När …" is answered by a date, which no goal sets; "hur många … när de började" is a count.
     answer = assistant.ask("När började deltagarna i Vägen framåt Söderhamn?")

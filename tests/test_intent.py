@@ -354,6 +354,20 @@ def test_the_noun_a_how_many_question_counts_is_a_key_word_however_everyday():
     query = read_question("Hur många familjer var med i Lotsen Hofors?", catalog=CATALOG)
     assert counted_terms(query) == set(analyze("familjer"))
     assert counted_terms(read_question("Hur många var med i Lotsen Hofors?", catalog=CATALOG)) == set()
+    # a verb after "hur många" says what they did, not what is counted
+    assert counted_terms(read_question("Lotsen Hofors, hur många kom dit?", catalog=CATALOG)) == set()
+
+
+def test_a_word_of_the_insats_name_inflected_is_the_name_not_what_is_asked():
+    from assistant.intent import Word, name_words, own_terms
+
+    def word(text):
+        return Word(text, frozenset(analyze(text)), False)
+
+    names = name_words(["Mötesplats Säter", "Steg för steg Sandviken"])
+    assert own_terms(word("mötesplatsen"), set(analyze("Mötesplats Säter")), names) == set()
+    # a longer word that begins like a name's word is another word
+    assert own_terms(word("stegförflyttningar"), set(), names) == set(analyze("stegförflyttningar"))
 
 
 def test_a_share_question_names_its_group_and_outcome_after_prepositions_not_its_adverbs():

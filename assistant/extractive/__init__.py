@@ -30,15 +30,18 @@ from assistant.extractive.goalcard import GoalBook
 from assistant.extractive.meaning import VectorStore, judge_for
 from assistant.extractive.money import MoneyList
 from assistant.intent import (
+    PEOPLE_TERMS,
     Query,
     asks_inventory,
     asks_where_named,
     content_words,
     counted_terms,
+    counts_people,
     member_clause,
     membership_words,
     money_condition,
     name_words,
+    own_terms,
     plain_words,
     share_terms,
     spelled_as_archive,
@@ -96,7 +99,7 @@ class ExtractiveAnswerer:
     def answer(self, query: Query, *, filters: Filters | None = None) -> Draft:
         named = [] if filters and filters.insats else list(query.named)
         name_terms = {t for m in named for t in analyze(m.alias)}
-        whole = name_words(m.alias for m in named)
+        whole = name_words([*(m.alias for m in named), *(m.insats.name for m in named)])
         across = not named and (filters is None or filters.empty()) and query.list_wording
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
         if not named and not across and (mention := only_mentioned(query, self.catalog(), self.lexical())) is not None:
@@ -139,5 +142,10 @@ class ExtractiveAnswerer:
         weak = {t for w in query.content for t in w.terms} - name_terms
         shared = share_terms(query, name_terms, whole)
         nouns = counted_terms(query, name_terms, whole)
+        if not nouns and counts_people(query, words):
+            nouns = set(PEOPLE_TERMS)  # "hur många kom dit?" counts people: the form's words for them stand in
         key = set().union(*words, nouns, shared)
+        if not key:
+            # A question in everyday words only ("fick nån på mötesplatsen jobb?") still asks about those words.
+            key = plain_words([w for w in query.content if own_terms(w, name_terms, whole)], name_terms)
         return self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared, nouns=nouns)
