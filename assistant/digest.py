@@ -93,16 +93,19 @@ class _Writer:
         return f"Mål: {target} Utfall: {outcomes}" + (" (skiljer sig)" if goal.differs else "")
 
     def _say(self, statement: Statement) -> str:
-        """The statement with its markers; "" when a figure in it is not in the passage it cites (a share the
-        summary computed): the chat shows only what its sources confirm."""
+        """The statement with its markers; "" when a figure in it is not in the passage it cites: the chat shows
+        only what its sources confirm, and what the summary computed from them (a share, what was left) is said to
+        be computed."""
         text = re.sub(r"\s+", " ", defuse_markers(statement.text)).strip()
+        if statement.computed:
+            return f"{text} (beräknat)"  # figured from cited values, so it cites nothing of its own
         markers = []
         for note in statement.notes:
             footnote = self.footnotes.get(note)
             passage = self._passage(footnote, statement.text) if footnote else None
             if passage is None:
                 continue
-            if not set(_FIGURE.findall(_plain(text))) <= set(_FIGURE.findall(_plain(passage.chunk.text))):
+            if not set(_FIGURE.findall(_plain(text))) <= _figures_in(passage.chunk.text):
                 return ""
             if passage not in self.passages:
                 self.passages.append(passage)
@@ -122,17 +125,30 @@ class _Writer:
 
 
 def _chunk_for(footnote: Source, statement: str, chunks: list[Chunk]) -> Chunk | None:
-    """The stored passage of the footnote's report a statement stands in: the one holding most of its words,
-    under the footnote's heading when several do."""
+    """The stored passage of the footnote's report a statement stands in: the one holding most of its words, then
+    of its figures, under the footnote's heading when several do."""
     if not chunks:
         return None
     wanted = _words(statement)
+    stated = set(_FIGURE.findall(_plain(statement)))
 
-    def fit(chunk: Chunk) -> tuple[float, bool]:
+    def fit(chunk: Chunk) -> tuple[float, float, bool]:
+        # Words first; a statement of figures alone ("2021-09-01 – 2023-08-31") is found by its figures.
         share = len(wanted & _words(chunk.text)) / max(len(wanted), 1)
-        return share, bool(footnote.heading) and footnote.heading in " ".join(chunk.heading_path)
+        figures = len(stated & _figures_in(chunk.text)) / max(len(stated), 1)
+        return share, figures, bool(footnote.heading) and footnote.heading in " ".join(chunk.heading_path)
 
     return max(chunks, key=fit)
+
+
+def _figures_in(text: str) -> set[str]:
+    """The figures a passage states, a date the form writes packed ("20210901", "221001") also as its year, month
+    and day, as the summary writes it out ("2021-09-01")."""
+    found = set(_FIGURE.findall(_plain(text)))
+    for packed in re.findall(r"\b(?:19|20)?\d{6}\b", text):
+        year = packed[:-4] if len(packed) == 8 else "20" + packed[:2]
+        found |= {year, packed[-4:-2], packed[-2:]}
+    return found
 
 
 def _plain(text: str) -> str:
@@ -141,4 +157,5 @@ def _plain(text: str) -> str:
 
 
 def _words(text: str) -> set[str]:
-    return set(re.findall(r"\w+", text.lower()))
+    """Its words, figures left to ``_figures_in`` (which reads packed dates too)."""
+    return set(re.findall(r"[^\W\d_]+", text.lower()))

@@ -25,6 +25,29 @@ def test_a_summary_request_about_one_insats_gets_the_board_summary(assistant):
     assert not [n for n in answer.notices if n.startswith("Siffran")]  # every figure stands in its passage
     money = next(c for c in answer.citations if "1 250 000" in c.passage.chunk.text)
     assert f"1 250 000 kr [{money.n}]" in answer.text
+    # what the summary computes from the cited amounts is said to be computed, and cites nothing of its own
+    assert "- Kvar: 145 780 kr (beräknat)" in answer.text
+    assert "- Andel utnyttjat: 88,3 % (1 104 220 kr av 1 250 000 kr) (beräknat)" in answer.text
+
+
+def test_a_period_the_form_writes_packed_is_shown_and_cited(make_archive, tmp_path):
+    from conftest import FINAL_REPORT
+
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    text = FINAL_REPORT.replace("2021-03-01 - 2023-02-28", "20210301 - 20230228").replace(
+        "Budgeten räckte;", "Av beviljade medel har 145 780 kr inte rekvirerats. Budgeten räckte;"
+    )
+    (root / "slutrapport vägen framåt.md").write_text(text, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask("Sammanfatta Vägen framåt Söderhamn för styrelsen")
+    period = next(line for line in answer.text.splitlines() if line.startswith("- Period:"))
+    cited = next(c for c in answer.citations if period.endswith(f"[{c.n}]"))
+    assert period.startswith("- Period: 2021-03-01 – 2023-02-28") and "20210301" in cited.passage.chunk.text
+    # a remainder the report states itself is cited where it stands, not computed
+    left = next(line for line in answer.text.splitlines() if line.startswith("- Kvar:"))
+    assert "(beräknat)" not in left and left.endswith("]")
 
 
 def test_a_summary_request_about_two_insatser_gets_the_comparison(assistant):

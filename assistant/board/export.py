@@ -63,7 +63,8 @@ def _refs(notes: Sequence[int]) -> str:
 def _md(statement: Statement | None) -> str:
     if statement is None:
         return "–"
-    return f"{_report_text(statement.text)} {_refs(statement.notes)}".strip()
+    computed = " (beräknat)" if statement.computed else ""
+    return f"{_report_text(statement.text)}{computed} {_refs(statement.notes)}".strip()
 
 
 def _report_text(text: str) -> str:
@@ -175,7 +176,9 @@ def _add(paragraph: Paragraph, statement: _Cell) -> None:
     if statement is None or isinstance(statement, str):
         paragraph.add_run(statement or "–")
         return
-    paragraph.add_run(statement.text)
+    paragraph.add_run(
+        statement.text + (" (beräknat)" if isinstance(statement, Statement) and statement.computed else "")
+    )
     if statement.notes:
         run = paragraph.add_run(" " + ",".join(str(n) for n in statement.notes))
         run.font.superscript = True

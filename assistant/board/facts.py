@@ -59,7 +59,9 @@ class Facts:
     to_work: list[tuple[Quote, str]] = field(default_factory=list)
     granted: list[tuple[Quote, str]] = field(default_factory=list)
     used: list[tuple[Quote, str]] = field(default_factory=list)
-    share_used: list[tuple[Quote, str]] = field(default_factory=list)
+    share_used: list[tuple[Quote, str]] = field(default_factory=list)  # computed from granted and used
+    left: list[tuple[Quote, str]] = field(default_factory=list)  # granted minus used
+    left_stated: set[str] = field(default_factory=set)  # reports that state what was left themselves
     economy: list[Quote] = field(default_factory=list)
     success: list[Quote] = field(default_factory=list)
     obstacles: list[Quote] = field(default_factory=list)
@@ -144,6 +146,13 @@ def _register(report: Report, facts: Facts) -> None:
             share = f"{used / granted * 100:.1f} %".replace(".", ",")
             quote = _quote(report, by_name["utnyttjade_medel"][0], f"{share} ({kronor(used)} av {kronor(granted)})")
             facts.share_used.append((quote, share))
+            rest = kronor(granted - used) if used <= granted else f"0 kr ({kronor(used - granted)} mer än beviljat)"
+            # Where the report states what was left ("853 785 kr har inte rekvirerats"), that is cited, not computed.
+            where = _stating(report, abs(granted - used))
+            ref = where if where is not None else _quote(report, by_name["utnyttjade_medel"][0]).ref
+            facts.left.append((Quote(rest, ref), str(granted - used)))
+            if where is not None:
+                facts.left_stated.add(report.source)
     partners = by_name.get("samverkanspart", [])
     if partners:
         quote = _quote(report, partners[0], "; ".join(re.sub(r"\s+", " ", p.value) for p in partners))
@@ -160,6 +169,19 @@ def _register(report: Report, facts: Facts) -> None:
     if participants:
         best = participants[0]
         add(facts.participants, best.name, f"{best.value} ({_raw(best)})", best.value)
+
+
+def _stating(report: Report, amount: int) -> Ref | None:
+    """Where ``report`` states ``amount`` kronor ("853 785 kr har inte rekvirerats"), if it does."""
+    if amount < 1000:
+        return None
+    wanted = str(amount)
+    for block in report.blocks:
+        for unit in units(block):
+            digits = re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", unit.text)
+            if re.search(rf"(?<![\d,.]){wanted}(?![\d,])", digits):
+                return report.ref(block, unit.start)
+    return None
 
 
 # Spending said in prose: "hade drygt 1,2 miljoner kronor förbrukats", "insatsen har använt 1 180 000 kr".

@@ -16,7 +16,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from assistant.board.facts import Facts, collect
 from assistant.board.reading import Quote, Ref, Report
@@ -49,6 +49,7 @@ class Statement:
 
     text: str
     notes: tuple[int, ...]
+    computed: bool = False  # figured from the reports' values (a share, what was left), not stated in them
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,11 +156,13 @@ def summarize_insats(insats: Insats, reports: Sequence[Report]) -> Summary:
     )
 
 
-def figure(label: str, quotes: Sequence[tuple[Quote, str]], notes: Notes, insats: str) -> Figure | None:
+def figure(
+    label: str, quotes: Sequence[tuple[Quote, str]], notes: Notes, insats: str, *, computed: bool = False
+) -> Figure | None:
     """A figure from (quote, normalised value) pairs, one per report; flagged when the values differ."""
     if not quotes:
         return None
-    values = tuple(notes.statement(q, insats) for q, _ in quotes)
+    values = tuple(replace(notes.statement(q, insats), computed=computed) for q, _ in quotes)
     return Figure(label, values, len({v for _, v in quotes}) > 1)
 
 
@@ -212,13 +215,23 @@ def _economy(facts: Facts, notes: Notes) -> Part:
     figures = [
         figure("Beviljat", facts.granted, notes, name),
         figure("Utnyttjat", facts.used, notes, name),
-        figure("Andel utnyttjat", facts.share_used, notes, name),
+        figure("Andel utnyttjat", facts.share_used, notes, name, computed=True),
+        _left(facts, notes),
     ]
     kept = tuple(f for f in figures if f is not None)
     statements = tuple(notes.statement(q, name) for q in facts.economy)
     if not kept and not statements:
         return Part("Ekonomi", missing="Rapporterna tar inte upp ekonomin.")
     return Part("Ekonomi", figures=kept, statements=statements)
+
+
+def _left(facts: Facts, notes: Notes) -> Figure | None:
+    """What was left of the granted money, per report: cited where the report states it, else said to be computed."""
+    name = facts.insats.name
+    values = tuple(
+        replace(notes.statement(q, name), computed=q.ref.source not in facts.left_stated) for q, _ in facts.left
+    )
+    return Figure("Kvar", values, len({v for _, v in facts.left}) > 1) if values else None
 
 
 def _quotes(title: str, quotes: Sequence[Quote], facts: Facts, notes: Notes, topic: str) -> Part:
