@@ -18,6 +18,7 @@ from assistant.cite import defuse_markers
 from index.records import Chunk
 
 _ITEMS_PER_PART = 3
+_GOALS = 6  # goals shown per summary in chat; the form's goal tables rarely hold more
 _ROWS = 12  # insatser shown in a chat comparison; the document has them all
 _FIGURE = re.compile(r"\d+")
 DOCUMENT_HINT = "Hela sammanfattningen finns som Word-dokument under Sammanfattningar (eller med arkiv summary)."
@@ -66,10 +67,12 @@ class _Writer:
     def _part(self, part: Part) -> list[str]:
         if part.missing:
             return [f"**{part.title}:** {part.missing}"]
-        # Figures are short and are what the board reads first: all of them; then the first few goals and quotes.
+        # Figures are short and are what the board reads first: all of them; then the goals (an insats sets a few,
+        # each read against its outcome), then the first few quotes.
         figures = [f for f in (self._figure(f) for f in part.figures) if f]
-        said = [self._goal(g) for g in part.goals] + [self._say(s) for s in part.statements]
-        items = figures + [i for i in said if i][:_ITEMS_PER_PART]
+        goals = [g for g in (self._goal(g) for g in part.goals) if g][:_GOALS]
+        said = [s for s in (self._say(s) for s in part.statements) if s]
+        items = figures + goals + said[: max(_ITEMS_PER_PART - len(goals), 0)]
         return [f"**{part.title}**", *(f"- {item}" for item in items)] if items else []
 
     def _row(self, row: Row) -> str:
