@@ -60,3 +60,21 @@ def test_a_summary_request_about_two_insatser_gets_the_comparison(assistant):
 def test_a_summary_of_a_theme_across_the_archive_is_left_to_the_answerer(assistant):
     answer = assistant.ask("Sammanfatta för styrelsen vilka systemfel rapporterna tar upp")
     assert "Sammanfattning:" not in answer.text and "Sammanställning för styrelsen" not in answer.text
+
+
+def test_a_summary_in_chat_shows_every_goal_beside_its_outcome(make_archive, tmp_path):
+    from conftest import FINAL_REPORT
+
+    rows = [("40 deltagare", "33 deltagare"), ("Minst 30 % till arbete", "36 % (12 av 33)")]
+    rows += [("Ett nätverk med 20 arbetsgivare", "24 arbetsgivare"), ("12 medarbetare utbildade i MI", "14 utbildade")]
+    table = "| Mål | Resultat |\n|---|---|\n" + "\n".join(f"| {goal} | {outcome} |" for goal, outcome in rows)
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    text = FINAL_REPORT.replace("Målet var 40 deltagare. Totalt har 33 personer deltagit och 12 gick vidare", table)
+    (root / "slutrapport vägen framåt.md").write_text(text, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask("Sammanfatta Vägen framåt Söderhamn för styrelsen")
+    goals = [line for line in answer.text.splitlines() if line.startswith("- Mål:")]
+    assert len(goals) == 4
+    assert all(f"Utfall: {outcome} [" in line for line, (_, outcome) in zip(goals, rows, strict=True))
