@@ -317,10 +317,15 @@ def _dnr_in_text(text: str) -> list[Field]:
 
 
 def _participants(text: str) -> list[Field]:
-    fields = [
-        Field(f"deltagare:{fold(m.group(1)).strip()}", m.group(2), m.group(0).strip(" |"), m.start(), m.end())
-        for m in _TABLE_FIGURE.finditer(text)
-    ]
+    fields = []
+    for m in _TABLE_FIGURE.finditer(text):
+        cell = _outcome_cell(text, m)
+        name = f"deltagare:{fold(m.group(1)).strip()}"
+        if cell is None:
+            fields.append(Field(name, m.group(2), m.group(0).strip(" |"), m.start(), m.end()))
+        elif cell:
+            start, value = cell
+            fields.append(Field(name, value, value, start, start + len(value)))
     for match in _PARTICIPANTS.finditer(text):
         if "intervju" in match.group(0).lower():
             continue
@@ -331,6 +336,36 @@ def _participants(text: str) -> list[Field]:
         kind = "mal" if line.startswith("Att ") or re.search(r"\bm[aå]l", line, re.IGNORECASE) else "totalt"
         fields.append(Field(f"deltagare:{kind}", match.group(group), match.group(0), match.start(), match.end()))
     return fields
+
+
+def _outcome_cell(text: str, match: re.Match[str]) -> tuple[int, str] | tuple[()] | None:
+    """None when a table row's count is its first figure; but when the table's header sets a goal's figure in a
+    column of its own before the result's ("| Mål | Målvärde | Resultat |"), the result column's figure with its
+    offset, or () when that cell holds none."""
+    if not text[match.start() : match.start() + 40].lstrip(" ").startswith("|"):
+        return None  # a row of a tab or DOCX table: its own first figure
+    lines = text[: match.start()].split("\n")
+    header = None
+    for line in reversed(lines[:-1]):
+        if not line.lstrip().startswith("|"):
+            break
+        header = line
+    if header is None:
+        return None
+    heads = [fold(c).strip() for c in header.strip().strip("|").split("|")]
+    result = next((i for i, h in enumerate(heads) if re.match(r"resultat|utfall", h)), None)
+    target = next((i for i, h in enumerate(heads[1:], start=1) if re.match(r"mal|planer", h)), None)
+    if result is None or target is None or target > result:
+        return None
+    line_end = text.find("\n", match.start())
+    row = text[match.start() : line_end if line_end >= 0 else len(text)]
+    bars = [i for i, c in enumerate(row) if c == "|"]
+    opened = 1 if row.lstrip().startswith("|") else 0  # a leading bar opens the first cell
+    if len(bars) < result + opened:
+        return ()
+    begin = bars[result + opened - 1] + 1
+    figure = re.match(r"\s*(\d+)", row[begin:])
+    return (match.start() + begin + figure.start(1), figure.group(1)) if figure else ()
 
 
 def _title(text: str, sections: list[Section]) -> str:

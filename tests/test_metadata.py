@@ -78,6 +78,18 @@ def test_evaluation_fields_from_prose():
     assert meta.values("deltagare:inskrivna") == ["33"]
 
 
+def test_a_participant_count_in_a_goal_table_is_the_result_not_the_target():
+    from index.metadata import _participants
+
+    table = (
+        "| Mål | Målvärde | Resultat 2022-12-31 |\n|---|---|---|\n| Antal deltagare | 45 | 34 |\n\n"
+        "| Uppgift | Antal |\n|---|---|\n| Inskrivna | 29 |\n"
+    )
+    found = _participants(table)
+    assert [(f.name, f.value) for f in found] == [("deltagare:antal deltagare", "34"), ("deltagare:inskrivna", "29")]
+    assert table[found[0].start : found[0].end] == "34"  # the field points at the result cell
+
+
 def test_reports_about_one_insats_group_but_namesakes_in_other_kommuner_do_not():
     other = FINAL.replace("Vägen vidare Hofors", "Vägen vidare i Ockelbo").replace("Hofors kommun", "Ockelbo kommun")
     metas = [_meta(FINAL, "a.md"), _meta(EVALUATION, "b.md"), _meta(other, "c.md")]

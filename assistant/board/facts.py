@@ -168,7 +168,9 @@ def _register(report: Report, facts: Facts) -> None:
     participants = [f for name in _PARTICIPANT_FIELDS for f in by_name.get(name, [])]
     if participants:
         best = participants[0]
-        add(facts.participants, best.name, f"{best.value} ({_raw(best)})", best.value)
+        # "33 (Inskrivna | 33)"; a result cell read on its own is named by its row ("34 (antal deltagare)")
+        said = _raw(best) if _raw(best) != best.value else best.name.split(":", 1)[1]
+        add(facts.participants, best.name, f"{best.value} ({said})", best.value)
 
 
 def _stating(report: Report, amount: int) -> Ref | None:
