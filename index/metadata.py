@@ -354,7 +354,7 @@ def _outcome_cell(text: str, match: re.Match[str]) -> tuple[int, str] | tuple[()
         return None
     heads = [fold(c).strip() for c in header.strip().strip("|").split("|")]
     result = next((i for i, h in enumerate(heads) if re.match(r"resultat|utfall", h)), None)
-    target = next((i for i, h in enumerate(heads[1:], start=1) if re.match(r"mal|planer", h)), None)
+    target = next((i for i, h in enumerate(heads[1:], start=1) if re.match(r"mal|planer|forvant", h)), None)
     if result is None or target is None or target > result:
         return None
     line_end = text.find("\n", match.start())

@@ -157,6 +157,18 @@ def test_a_progress_report_leads_to_the_outcome_and_neither_adds_nor_contradicts
     assert all(len(goal.outcomes) == 1 and not goal.differs for goal in progress)
 
 
+def test_a_goal_table_of_another_template_is_read_by_its_column_headings():
+    text = (
+        "5. Resultat\n\n| Delmål | Förväntat | Utfall 2023 |\n|---|---|---|\n"
+        "| Deltagare som skrivs in | 30 | 26 |\n| Andel till arbete | 35 % | 38 % |\n"
+    )
+    report = read_report("porten.md", "slutrapport", [_chunk("porten.md", 0, text, "resultat", "5. Resultat", 2)])
+    assert [(g.target.text, g.outcome.text) for g in goals_of(report)] == [
+        ("Deltagare som skrivs in: 30", "26"),
+        ("Andel till arbete: 35 %", "38 %"),
+    ]
+
+
 def test_a_goal_table_a_pdf_flattened_to_lines_is_read_row_by_row():
     text = (
         "5.1 Måluppfyllelse\nMålen redovisas i tabellen nedan.\nMål enligt ansökan Målvärde Utfall 2023-06-30\n"

@@ -113,6 +113,12 @@ def goals_of(report: Report) -> list[GoalQuote]:
     return found or _stated_in_prose(report, blocks)
 
 
+# A goal table's first column: "Mål", "Målsättning", or a kind of goal ("Delmål", "Effektmål", "Projektmål").
+_GOAL_COLUMN = re.compile(r"(?:del|effekt|projekt|insats|resultat|verksamhets|huvud)?mal(?:en|et|sattning\w*)?\b")
+# A column that sets a goal's figure: "Målvärde", "Mål", "Målnivå", "Planerat", "Förväntat".
+_TARGET_COLUMN = re.compile(r"mal|planer|forvant")
+
+
 def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
     pairs: list[GoalQuote] = []
     in_table = False
@@ -124,11 +130,11 @@ def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
             continue
         head = [fold(c) for c in unit.cells]
         found = next((i for i, h in enumerate(head[1:], start=1) if re.match(r"resultat|utfall", h)), None)
-        if len(head) >= 2 and head[0].startswith("mal") and found is not None:
+        if len(head) >= 2 and _GOAL_COLUMN.match(head[0]) and found is not None:
             # "| Mål | Målvärde | Resultat |": the goal is named in the first column and its figure set in a column
             # of its own before the result's.
             result = found
-            value = next((i for i, h in enumerate(head[1:result], start=1) if re.match(r"mal|planer", h)), None)
+            value = next((i for i, h in enumerate(head[1:result], start=1) if _TARGET_COLUMN.match(h)), None)
             in_table = True
             continue
         if in_table and len(unit.cells) > max(result or 1, value or 0):
@@ -139,7 +145,10 @@ def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
 
 
 # A goal table's header flattened to a line of text (PDF): "Mål enligt ansökan Målvärde Utfall 2022-08-31".
-_FLAT_HEAD = re.compile(r"^mal\b.*\b(?:malvarde|malniva|mal)\b.*\b(?:utfall|resultat)\b")
+_FLAT_HEAD = re.compile(
+    r"^(?:del|effekt|projekt|insats|resultat|verksamhets|huvud)?mal\b.*\b(?:malvarde|malniva|mal|planerat|forvantat)\b"
+    r".*\b(?:utfall|resultat)\b"
+)
 # A flattened row ends in its target and its outcome: "Antal deltagare under insatstiden 160 152", "40 % 41 % (62
 # personer)", "9 tjänster 9 tjänster"; a label too long for its column stands on the lines before.
 _VALUE = r"\d+(?:[,.]\d+)?(?:\s*%|\s+[a-zåäö]+)?"
