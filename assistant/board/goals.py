@@ -596,3 +596,48 @@ def _same_noun(word: str, noun: str) -> bool:
     if not stems:
         return False
     return stems[0] == noun or (stems[0] in _PARTICIPANT_NOUNS and noun in _PARTICIPANT_NOUNS)
+
+
+# A target that is a ceiling ("högst 10 % avbrott"): reached by staying at or below it.
+_CEILING = re.compile(r"\b(?:hogst|max|maximalt|som mest|under|farre an|mindre an)\s+\d")
+# A report's own verdict on a goal.
+_MISSED = re.compile(r"\b(?:ej|inte|delvis|nastan) (?:uppnatt|uppfyllt|natt)\b|\b(?:naddes|uppnaddes|natts) inte\b")
+_MET = re.compile(r"\b(?:uppnatt|uppfyllt|naddes|uppnaddes|har natts|overtraffat)\b")
+# Words that say what is asked of a goal or of what kind its figure is, not what it is a goal for.
+_VERDICT_GENERIC = _MEASURE_GENERIC | frozenset(analyze("mål målet målen målsättning andel andelen antal antalet"))
+
+
+def reached(target: str, outcome: str) -> bool | None:
+    """Whether ``outcome`` reaches ``target``: by their figures when both state one of the target's kind (a ceiling,
+    "högst 10 %", is reached at or below it), else by the report's own verdict ("Ej uppnått"); None when neither
+    tells, or when a share outcome is a sentence about another measure ("78 % upplevde sin hälsa som bättre" for a
+    goal for work or studies)."""
+    key = figure_key(target)
+    if key is not None and key[0] == "%" and not _same_measure(target, outcome):
+        return None
+    goal = _target_value(key)
+    got = outcome_value(outcome, key[0]) if key else None
+    if goal is not None and got is not None:
+        return got <= goal if _CEILING.search(fold(target)) else got >= goal
+    folded = fold(outcome)
+    if _MISSED.search(folded):
+        return False
+    if _MET.search(folded):
+        return True
+    return None
+
+
+def _same_measure(target: str, outcome: str) -> bool:
+    """Whether a share outcome can be the target's: a bare figure ("41 % (15 av 36)", a table cell) can; a sentence
+    must use one of the target's own words beyond those for goals and shares."""
+    if len(re.findall(r"[^\W\d]{3,}", outcome)) < 4:
+        return True
+    return bool((set(analyze(target)) - _VERDICT_GENERIC) & set(analyze(outcome)))
+
+
+def _target_value(key: tuple[str, str] | None) -> float | None:
+    """The figure a target sets; a range ("50-60 deltagare") sets its lower end."""
+    if key is None:
+        return None
+    first = re.match(r"\d+(?:,\d+)?", key[1])
+    return float(first.group(0).replace(",", ".")) if first else None

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from assistant.answer import Passage
-from assistant.board.goals import _MEASURE_GENERIC, MergedGoal, figure_key, lead_figure, outcome_value
+from assistant.board.goals import MergedGoal, figure_key, lead_figure, reached
 from assistant.catalog import Catalog
 from assistant.extractive.across import _asked, _only_proposed
 from assistant.extractive.draft import Draft
@@ -41,11 +41,6 @@ _VAGUE = frozenset(analyze("fick få ihop gick gå hade ha fall göra gjorde"))
 # A question that counts asks about a count goal; one about a share about a share goal.
 _COUNTS = re.compile(r"\b(?:manga|antal|antalet|fler|farre)\b")
 _SHARES = re.compile(r"\b(?:andel|andelen|procent|procentandel)\b|%")
-# A target that is a ceiling ("högst 10 % avbrott"): reached by staying at or below it.
-_CEILING = re.compile(r"\b(?:hogst|max|maximalt|som mest|under|farre an|mindre an)\s+\d")
-# A report's own verdict on a goal.
-_MISSED = re.compile(r"\b(?:ej|inte|delvis|nastan) (?:uppnatt|uppfyllt|natt)\b|\b(?:naddes|uppnaddes|natts) inte\b")
-_MET = re.compile(r"\b(?:uppnatt|uppfyllt|naddes|uppnaddes|har natts|overtraffat)\b")
 _PROGRESS = ("kvartalsrapport", "lagesrapport")
 
 
@@ -163,44 +158,14 @@ def _topic(query: Query) -> list[set[str]]:
 
 
 def _reached(goal: MergedGoal, report_kind: str | None) -> bool | None:
-    """Whether the outcome reaches the target: by figures when both state one of the same kind, else by the report's
-    own verdict. The outcome judged is the asked kind of report's, else the first one a report gives at the insats's
-    end (a progress report's is only the state at its date)."""
+    """Whether the outcome reaches the target (``board.goals.reached``). The outcome judged is the asked kind of
+    report's, else the first one a report gives at the insats's end (a progress report's is only the state at its
+    date)."""
     if not goal.outcomes:
         return None
     final = [o for o in goal.outcomes if o.ref.report_type not in _PROGRESS]
     asked = [o for o in goal.outcomes if o.ref.report_type == report_kind]
-    outcome = (asked or final or list(goal.outcomes))[0].text
-    key = figure_key(goal.target.text)
-    if key is not None and key[0] == "%" and not _same_measure(goal.target.text, outcome):
-        return None  # "78 % upplevde sin hälsa som bättre" is no outcome of a goal for work or studies
-    target = _target_value(key)
-    got = outcome_value(outcome, key[0]) if key else None
-    if target is not None and got is not None:
-        return got <= target if _CEILING.search(fold(goal.target.text)) else got >= target
-    folded = fold(outcome)
-    if _MISSED.search(folded):
-        return False
-    if _MET.search(folded):
-        return True
-    return None
-
-
-def _same_measure(target: str, outcome: str) -> bool:
-    """Whether a share outcome can be the target's: a bare figure ("41 % (15 av 36)", a table cell) can; a sentence
-    must use one of the target's own words beyond those for goals and shares."""
-    words = set(analyze(outcome))
-    if len(re.findall(r"[^\W\d]{3,}", outcome)) < 4:
-        return True
-    return bool((set(analyze(target)) - _GOAL_WORDS - _KIND_WORDS - _MEASURE_GENERIC) & words)
-
-
-def _target_value(key: tuple[str, str] | None) -> float | None:
-    """The figure a target sets; a range ("50-60 deltagare") sets its lower end."""
-    if key is None:
-        return None
-    first = re.match(r"\d+(?:,\d+)?", key[1])
-    return float(first.group(0).replace(",", ".")) if first else None
+    return reached(goal.target.text, (asked or final or list(goal.outcomes))[0].text)
 
 
 def _counts_people(target: str) -> bool:

@@ -150,7 +150,9 @@ class FactAnswerer:
         used: list[Passage] = list(register.passages) if register else []
         lines = register.text.split("\n") if register else []
         room = max(self.max_sentences - len(lines) // 2, 2)
-        lines += [goal_line(goal, used) for goal in goals]
+        # "… klarade de målet?" asks for a verdict: each goal line says whether its reports reached it.
+        verdict = asks_goal and bool(_REACHING.search(query.folded))
+        lines += [goal_line(goal, used, verdict=verdict) for goal in goals]
         # Reports of one insats that count differently each need their say, as does a report's table beside its text:
         # one more sentence per extra voice.
         counted = key if wants_figure and not _WHEN.search(query.folded) else set()
@@ -629,6 +631,9 @@ _COMPARES_REPORTS = re.compile(
     r"|\b(?:lagre|hogre|fler|farre|storre|mindre|battre|samre)\b(?: \w+){0,4} an (?:i |vad )?(?:slut\w*|utvarder\w*|"
     r"rapport\w*|kvartalsrapport\w*|lagesrapport\w*)"
 )
+
+# A question whether a goal was reached: "nådde de målet", "klarade de det", "uppnåddes målet".
+_REACHING = re.compile(r"\b(?:nadde|natt|naddes|uppnadde|uppnatt|uppnaddes|klarade|klarat|lyckades|uppfylldes)\b")
 
 # A question for a date: "när", "vilket datum", "från vilket år".
 _WHEN = re.compile(r"\bnar\b|\bvilket datum\b|\bvilket ar\b")

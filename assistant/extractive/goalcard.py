@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from assistant.answer import Passage
-from assistant.board.goals import MergedGoal, merged_goals
+from assistant.board.goals import MergedGoal, merged_goals, reached
 from assistant.board.reading import Quote, Report, read_report
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
@@ -90,9 +90,10 @@ def passage_of(quote: Quote, chunks: Sequence[Chunk], insats: Insats) -> Passage
     return Passage(best, 1.0, insats.name, insats.id, quote.ref.report_type)
 
 
-def goal_line(shown: GoalShown, used: list[Passage]) -> str:
+def goal_line(shown: GoalShown, used: list[Passage], *, verdict: bool = False) -> str:
     """ "Mål enligt slutrapporten: ”…” [1] – utfall: ”…” [1]; enligt utvärderingen: ”…” [4]", each part cited where
-    it stands; outcomes that differ between reports are said to."""
+    it stands; outcomes that differ between reports are said to. With ``verdict``, whether the goal was reached,
+    by each report that measured it at the insats's end."""
     target = shown.target
     where = kind_name(target)
     line = f"Mål enligt {where}: ”{defuse_markers(shown.goal.target.text)}” [{number(target, used)}]"
@@ -104,7 +105,28 @@ def goal_line(shown: GoalShown, used: list[Passage]) -> str:
         line += " – utfall: " + "; ".join(said)
     if shown.goal.differs:
         line += " (skiljer sig mellan rapporterna)"
-    return line
+    said_verdict = _verdict(shown) if verdict else ""
+    return f"{line}. {said_verdict}" if said_verdict else line
+
+
+def _verdict(shown: GoalShown) -> str:
+    """ "Målet nåddes inte enligt någon av rapporterna." from each final report's or evaluation's outcome."""
+    judged = [
+        (kind_name(passage), got)
+        for quote, passage in shown.outcomes
+        if passage.report_type not in ("kvartalsrapport", "lagesrapport")
+        and (got := reached(shown.goal.target.text, quote.text)) is not None
+    ]
+    if not judged:
+        return ""
+    verdicts = {got for _, got in judged}
+    if len(verdicts) > 1:
+        yes = " och ".join(dict.fromkeys(k for k, got in judged if got))
+        no = " och ".join(dict.fromkeys(k for k, got in judged if not got))
+        return f"Målet nåddes enligt {yes} men inte enligt {no}."
+    if verdicts == {True}:
+        return "Målet nåddes" + (" enligt alla rapporterna." if len(judged) > 1 else ".")
+    return "Målet nåddes inte" + (" enligt någon av rapporterna." if len(judged) > 1 else ".")
 
 
 def kind_name(passage: Passage) -> str:
