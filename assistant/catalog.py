@@ -54,5 +54,10 @@ class Catalog:
             candidates = self.chunk_source
         return {cid for cid in candidates if sections is None or self.chunk_section[cid] in sections}
 
+    def report_type(self, source: str) -> str:
+        """The report's type ("slutrapport", "utvardering" …), "okand" for a report the register does not know."""
+        info = self.reports.get(source)
+        return info.report_type if info else "okand"
+
     def sources_of(self, insats_id: str) -> list[str]:
         return [s for s, r in self.reports.items() if r.insats is not None and r.insats.id == insats_id]

@@ -16,7 +16,7 @@ from typing import Protocol, cast
 from assistant import privacy
 from assistant.answer import Answer
 from assistant.board.overview import Overview, summarize_many
-from assistant.board.reading import Report, read_report
+from assistant.board.reading import Report, read_reports
 from assistant.board.scope import choose, find_insats
 from assistant.board.summary import Summary, summarize_insats
 from assistant.catalog import Catalog
@@ -222,11 +222,4 @@ class Assistant:
         return summarize_many([(i, self._reports(i)) for i in scope.insatser], scope=scope.description)
 
     def _reports(self, insats: Insats) -> list[Report]:
-        catalog = self.catalog()
-        reports = []
-        for source in insats.reports:
-            info = catalog.reports.get(source)
-            fields = [f for s, f in insats.fields if s == source]
-            report_type = info.report_type if info else "okand"
-            reports.append(read_report(source, report_type, self.sources.chunks_of(source), fields))
-        return reports
+        return read_reports(insats, self.catalog().report_type, self.sources.chunks_of)

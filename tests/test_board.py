@@ -157,31 +157,33 @@ def test_a_progress_report_leads_to_the_outcome_and_neither_adds_nor_contradicts
     assert all(len(goal.outcomes) == 1 and not goal.differs for goal in progress)
 
 
-def test_a_goal_table_of_another_template_is_read_by_its_column_headings():
-    text = (
+GOAL_TABLES = {
+    # another template's table, read by its column headings
+    "headings": (
         "5. Resultat\n\n| Delmål | Förväntat | Utfall 2023 |\n|---|---|---|\n"
-        "| Deltagare som skrivs in | 30 | 26 |\n| Andel till arbete | 35 % | 38 % |\n"
-    )
-    report = read_report("porten.md", "slutrapport", [_chunk("porten.md", 0, text, "resultat", "5. Resultat", 2)])
-    assert [(g.target.text, g.outcome.text) for g in goals_of(report)] == [
-        ("Deltagare som skrivs in: 30", "26"),
-        ("Andel till arbete: 35 %", "38 %"),
-    ]
-
-
-def test_a_goal_table_a_pdf_flattened_to_lines_is_read_row_by_row():
-    text = (
+        "| Deltagare som skrivs in | 30 | 26 |\n| Andel till arbete | 35 % | 38 % |\n",
+        [("Deltagare som skrivs in: 30", "26"), ("Andel till arbete: 35 %", "38 %")],
+    ),
+    # a goal table a PDF flattened to lines: label lines, then the target's and the outcome's figures
+    "flattened": (
         "5.1 Måluppfyllelse\nMålen redovisas i tabellen nedan.\nMål enligt ansökan Målvärde Utfall 2023-06-30\n"
         "Antal deltagare under insatstiden 80 72\nAndel deltagare som fått arbete\npå den öppna arbetsmarknaden\n"
         "30 % 35 % (25 personer)\nAndel som börjat studera\ninget målvärde 6 %\nUtbildade handledare 12 14\n"
-        "Insatsen nådde alltså nästan sina mål."
-    )
+        "Insatsen nådde alltså nästan sina mål.",
+        [
+            ("Antal deltagare under insatstiden: 80", "72"),
+            ("Andel deltagare som fått arbete på den öppna arbetsmarknaden: 30 %", "35 % (25 personer)"),
+            ("Utbildade handledare: 12", "14"),
+        ],
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", GOAL_TABLES)
+def test_goal_tables_of_other_shapes_are_read_row_by_row(shape):
+    text, pairs = GOAL_TABLES[shape]
     report = read_report("bron.pdf", "slutrapport", [_chunk("bron.pdf", 0, text, "maluppfyllelse", "5.1", 4)])
-    assert [(g.target.text, g.outcome.text) for g in goals_of(report)] == [
-        ("Antal deltagare under insatstiden: 80", "72"),
-        ("Andel deltagare som fått arbete på den öppna arbetsmarknaden: 30 %", "35 % (25 personer)"),
-        ("Utbildade handledare: 12", "14"),
-    ]
+    assert [(g.target.text, g.outcome.text) for g in goals_of(report)] == pairs
 
 
 def test_money_an_evaluation_says_was_spent_stands_beside_the_final_reports_field():

@@ -10,11 +10,11 @@ repaired form (same length, same offsets): a board reads "Målsättningen", not 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from index.formtext import is_form_text
-from index.records import Chunk, Field
+from index.records import Chunk, Field, Insats
 from index.sections import section_key
 from index.titlepage import TYPE_NAMES
 
@@ -99,6 +99,16 @@ class Report:
             if block.start <= offset < block.start + len(block.text):
                 return self.ref(block, offset)
         return None
+
+
+def read_reports(
+    insats: Insats, type_of: Callable[[str], str], chunks_of: Callable[[str], Sequence[Chunk]]
+) -> list[Report]:
+    """Every report of ``insats``, each read with its register fields (``type_of``: a source's report type)."""
+    return [
+        read_report(source, type_of(source), chunks_of(source), [f for s, f in insats.fields if s == source])
+        for source in insats.reports
+    ]
 
 
 def read_report(source: str, report_type: str, chunks: Sequence[Chunk], fields: Sequence[Field] = ()) -> Report:

@@ -13,7 +13,7 @@ from typing import Protocol
 
 from assistant.answer import Passage
 from assistant.board.goals import MergedGoal, merged_goals, reached
-from assistant.board.reading import Quote, Report, read_report
+from assistant.board.reading import Quote, Report, read_reports
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
 from index.records import Chunk, Insats
@@ -53,13 +53,7 @@ class GoalBook:
 
     def reports(self, insats: Insats) -> list[Report]:
         """The insats's reports read into their template sections, final reports first."""
-        catalog = self.catalog()
-        reports = []
-        for source in insats.reports:
-            info = catalog.reports.get(source)
-            fields = [f for s, f in insats.fields if s == source]
-            kind = info.report_type if info else "okand"
-            reports.append(read_report(source, kind, self.sources.chunks_of(source), fields))
+        reports = read_reports(insats, self.catalog().report_type, self.sources.chunks_of)
         return sorted(reports, key=lambda r: (REPORT_ORDER.get(r.report_type, 2), r.source))
 
     def goals(self, insats: Insats) -> list[MergedGoal]:
