@@ -254,6 +254,20 @@ def test_a_goal_question_is_answered_with_each_goal_beside_its_outcome(assistant
     )
 
 
+def test_a_list_about_goals_compares_targets_with_outcomes_and_leaves_running_insatser_out(assistant):
+    answer = assistant.ask("Vilka insatser nådde inte sitt mål för antalet deltagare?")
+    assert answer.text.startswith("3 av 6 insatser med ett sådant mål nådde det inte:")
+    assert set(answer.insatser) == {
+        "Steg för steg Sandviken",
+        "Tillsammans mot arbete Älvkarleby",
+        "Vägen framåt Söderhamn",
+    }
+    # the evaluation's own count stands beside the final report's, both cited
+    steg = next(line for line in answer.text.splitlines() if line.startswith("- **Steg för steg Sandviken**"))
+    assert "36 deltagare" in steg and "34 deltagare" in steg and "(skiljer sig mellan rapporterna)" in steg
+    assert answer.text.splitlines()[-1].endswith("pågår: rapporterna anger läget hittills, inte utfallet.")
+
+
 def test_each_part_of_a_compound_question_is_answered(assistant):
     text = assistant.ask(
         "Hur många deltagare hade Friskare tillsammans Gävle, och varför blev det färre än planerat?"
