@@ -169,9 +169,19 @@ FIGURE_CUES = (
 _MEASURE_ASKED = re.compile(r"\bvilke[nt]\s+\w*(?:poang|procent|andel|antal|summa|belopp|siffra|varde|kostnad)\b")
 
 
+# "Det stod 22 familjer. Är det så många som deltog?": "så många/så mycket" points back to a figure the question
+# states, and asks whether it holds: that is asking for the figure.
+_CHECKS_STATED = re.compile(r"\d.*\bsa (?:manga|mycket)\b")
+
+
 def asks_figure(folded: str) -> bool:
-    """Whether folded question text asks for a figure: a figure cue, or a which-question about a measure."""
-    return any(cue in folded for cue in FIGURE_CUES) or bool(_MEASURE_ASKED.search(folded))
+    """Whether folded question text asks for a figure: a figure cue, a which-question about a measure, or "så
+    många" about a figure it states."""
+    return (
+        any(cue in folded for cue in FIGURE_CUES)
+        or bool(_MEASURE_ASKED.search(folded))
+        or bool(_CHECKS_STATED.search(folded))
+    )
 
 
 # Wording about money (padded with spaces: a space before is a word start).

@@ -20,7 +20,7 @@ from assistant.intent import (
     without_framing,
 )
 from assistant.retrieve import rare_in
-from index.analyze import analyze
+from index.analyze import analyze, fold
 from index.grouping import aliases, insats_id
 from index.records import Insats
 
@@ -448,3 +448,11 @@ def test_a_question_for_a_date_about_participants_is_not_sent_to_the_goals():
     assert "maluppfyllelse" not in read_question("När kom första deltagaren in i Bron?").sections
     assert "maluppfyllelse" in read_question("Hur många deltagare hade Bron när den slutade?").sections
     assert "maluppfyllelse" in read_question("När nåddes målet i Bron?").sections
+
+
+def test_so_many_about_a_figure_the_question_states_asks_for_the_figure():
+    from assistant.intent import asks_figure
+
+    assert asks_figure(fold("I kvartalsrapporten stod det 22 familjer. Är det så många som deltog i hela insatsen?"))
+    # without a stated figure, "så många … som" compares, it asks for no figure
+    assert not asks_figure(fold("Vilka insatser fick inte ihop så många deltagare som de hade som mål?"))
