@@ -398,7 +398,12 @@ class FactAnswerer:
         # A figure the question quotes names the goal it is the target of.
         chosen = [g for g in merged if figure_key(g.target.text) in stated] if stated else []
         chosen = chosen or [g for g in merged if _overlap(topical, _terms(_goal_text(g)))] or (merged if every else [])
-        return [shown for goal in chosen[:_GOALS_SHOWN] if (shown := self.book.shown(goal, match.insats)) is not None]
+        # A goal without a figure is merged by nothing: the same words in two reports are still one goal.
+        first: dict[str, MergedGoal] = {}
+        for goal in chosen:
+            first.setdefault(goal.target.text, goal)
+        distinct = list(first.values())
+        return [shown for goal in distinct[:_GOALS_SHOWN] if (shown := self.book.shown(goal, match.insats)) is not None]
 
     def _differing_periods(self, match: NameMatch) -> list[tuple[str, Passage]]:
         """Each report's period of the insats (its form's field, or a period its prose states), when they differ."""
