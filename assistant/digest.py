@@ -15,6 +15,7 @@ from assistant.answer import Passage
 from assistant.board.overview import Overview, Row
 from assistant.board.summary import Figure, Goal, Part, Source, Statement, Summary
 from assistant.cite import defuse_markers
+from index.money import ungrouped
 from index.records import Chunk
 
 _ITEMS_PER_PART = 3
@@ -156,7 +157,7 @@ def _figures_in(text: str) -> set[str]:
 
 def _plain(text: str) -> str:
     """Digits as a reader sees them: "4 860 000" and "4860000" alike."""
-    return re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", text)
+    return ungrouped(text)
 
 
 def _words(text: str) -> set[str]:

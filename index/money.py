@@ -35,6 +35,18 @@ def amount(raw: str) -> str | None:
     return str(value)
 
 
+def amounts(text: str) -> Iterator[tuple[int, int, str]]:
+    """Every amount written with its unit ("1 312 560 kr", "drygt 1,2 miljoner kronor"): (start, end, whole kronor)."""
+    for match in _AMOUNT.finditer(text):
+        if match.group(3) and (value := amount(match.group(0))) is not None:
+            yield match.start(), match.end(), value
+
+
+def ungrouped(text: str) -> str:
+    """Digits as a reader sees them: "4 860 000" and "4860000" alike (a space or no-break space groups thousands)."""
+    return re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", text)
+
+
 # A budget table: a header row with a budget column and an outcome column, and a total row.
 _BUDGET_COLUMN = re.compile(r"\b(?:budget\w*|beviljat?|beviljade(?: medel)?)\b")
 _OUTCOME_COLUMN = re.compile(r"\b(?:utfall\w*|utnyttjat?|utnyttjade(?: medel)?|forbrukat|bokfort|faktisk\w*)\b")

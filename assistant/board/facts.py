@@ -12,14 +12,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from assistant.board.goals import MergedGoal, lead_figure, merged_goals
-from assistant.board.reading import Quote, Ref, Report, clean, shorten, units
+from assistant.board.reading import PROGRESS_REPORTS as _PROGRESS
+from assistant.board.reading import REPORT_ORDER, Quote, Ref, Report, clean, shorten, units
 from index.analyze import fold
-from index.money import amount
+from index.money import amounts, ungrouped
 from index.records import Field, Insats
 
-# Final reports first, then progress reports, then the rest; an evaluation last (it looks back on the others).
-_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "okand": 2, "utvardering": 3}
-_PROGRESS = ("kvartalsrapport", "lagesrapport")  # a report on one period of a running insats
 _PARTICIPANT_FIELDS = ("deltagare:totalt", "deltagare:inskrivna", "deltagare:antal deltagare")
 _WORK = re.compile(r"arbete|anstallning|studier|studera|sysselsattning|jobb")
 # Cue words for sentences about success or obstacles where a report has no section of its own for them;
@@ -74,7 +72,7 @@ class Facts:
 
 def collect(insats: Insats, reports: Sequence[Report]) -> Facts:
     """Everything a summary of ``insats`` shows, gathered from ``reports``."""
-    ordered = sorted(reports, key=lambda r: (_ORDER.get(r.report_type, 2), _newest_first(r), r.source))
+    ordered = sorted(reports, key=lambda r: (REPORT_ORDER.get(r.report_type, 2), _newest_first(r), r.source))
     facts = Facts(insats)
     for report in ordered:
         _register(report, facts)
@@ -180,8 +178,7 @@ def _stating(report: Report, amount: int) -> Ref | None:
     wanted = str(amount)
     for block in report.blocks:
         for unit in units(block):
-            digits = re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", unit.text)
-            if re.search(rf"(?<![\d,.]){wanted}(?![\d,])", digits):
+            if re.search(rf"(?<![\d,.]){wanted}(?![\d,])", ungrouped(unit.text)):
                 return report.ref(block, unit.start)
     return None
 
@@ -221,13 +218,10 @@ def _spent_in_prose(report: Report) -> tuple[Quote, str] | None:
 def _amount_after(sentence: str, verb: int) -> str | None:
     """The amount of money nearest the spending verb at ``verb`` (folding keeps offsets), a count being no amount."""
     best: tuple[int, str] | None = None
-    for match in re.finditer(
-        r"(?:\d{1,3}(?:[ \u00a0]\d{3})+|\d+)(?:,\d+)?\s*(?:tkr|mkr|mnkr|miljoner|kronor|kr)\b", sentence
-    ):
-        value = amount(match.group(0))
-        granted = re.search(r"bevilja|beviljad", fold(sentence[match.end() : match.end() + 25]))
-        if value is not None and int(value) >= 10_000 and not granted:  # "… av de 1,45 miljoner som beviljats"
-            distance = verb - match.end() if match.end() <= verb else match.start() - verb
+    for start, end, value in amounts(sentence):
+        granted = re.search(r"bevilja|beviljad", fold(sentence[end : end + 25]))
+        if int(value) >= 10_000 and not granted:
+            distance = verb - end if end <= verb else start - verb
             if best is None or distance < best[0]:
                 best = (distance, value)
     return best[1] if best else None

@@ -22,7 +22,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from assistant.board.reading import Block, Quote, Report, Unit, clean, shorten, units
+from assistant.board.reading import PROGRESS_REPORTS, Block, Quote, Report, Unit, clean, shorten, units
 from index.analyze import analyze, fold
 
 # "Mål:", "Insatsens mål", "Delmål 2:", "Mål 3:": a goal's label, numbered or not.
@@ -113,8 +113,10 @@ def goals_of(report: Report) -> list[GoalQuote]:
     return found or _stated_in_prose(report, blocks)
 
 
-# A goal table's first column: "Mål", "Målsättning", or a kind of goal ("Delmål", "Effektmål", "Projektmål").
-_GOAL_COLUMN = re.compile(r"(?:del|effekt|projekt|insats|resultat|verksamhets|huvud)?mal(?:en|et|sattning\w*)?\b")
+# A kind of goal a table's first column may name ("Delmål", "Effektmål", "Projektmål"), folded.
+_GOAL_KIND = r"(?:del|effekt|projekt|insats|resultat|verksamhets|huvud)?mal"
+# A goal table's first column: "Mål", "Målsättning", or a kind of goal.
+_GOAL_COLUMN = re.compile(_GOAL_KIND + r"(?:en|et|sattning\w*)?\b")
 # A column that sets a goal's figure: "Målvärde", "Mål", "Målnivå", "Planerat", "Förväntat".
 _TARGET_COLUMN = re.compile(r"mal|planer|forvant")
 
@@ -146,7 +148,7 @@ def _table_pairs(report: Report, block: Block) -> list[GoalQuote]:
 
 # A goal table's header flattened to a line of text (PDF): "Mål enligt ansökan Målvärde Utfall 2022-08-31".
 _FLAT_HEAD = re.compile(
-    r"^(?:del|effekt|projekt|insats|resultat|verksamhets|huvud)?mal\b.*\b(?:malvarde|malniva|mal|planerat|forvantat)\b"
+    rf"^{_GOAL_KIND}\b.*\b(?:malvarde|malniva|mal|planerat|forvantat)\b"
     r".*\b(?:utfall|resultat)\b"
 )
 # A flattened row ends in its target and its outcome: "Antal deltagare under insatstiden 160 152", "40 % 41 % (62
@@ -403,8 +405,6 @@ class MergedGoal:
     differs: bool
 
 
-# Reports on one period of a running insats: their figures are the state at a date, not an outcome.
-_PROGRESS = ("kvartalsrapport", "lagesrapport")
 # Sections that describe the insats, its setting or the evaluation's method, not what came of it.
 _NOT_OUTCOMES = frozenset(
     {
@@ -455,18 +455,16 @@ def merged_goals(reports: Sequence[Report]) -> list[MergedGoal]:
         if not outcomes:
             continue  # a goal no report measured has nothing to set a second measurement beside
         for report in reports:
-            if report.report_type in _PROGRESS or report.source == target.ref.source:
+            if report.report_type in PROGRESS_REPORTS or report.source == target.ref.source:
                 continue
             if any(o.ref.source == report.source for o in outcomes):
                 continue
             outcomes.extend(_counterpart(target.text, report))
     # Progress reports count up to their date: their figures lead to the outcome and do not contradict it.
-    kinds = {r.source: r.report_type for r in reports}
     out = []
     for target, outcomes, key in merged:
-        figures = [
-            outcome_value(o.text, key[0] if key else "n") for o in outcomes if kinds.get(o.ref.source) not in _PROGRESS
-        ]
+        kind = key[0] if key else "n"
+        figures = [outcome_value(o.text, kind) for o in outcomes if o.ref.report_type not in PROGRESS_REPORTS]
         out.append(MergedGoal(target, tuple(outcomes), len(figures) > 1 and len(set(figures)) > 1))
     return out
 
@@ -479,7 +477,7 @@ def outcome_value(text: str, kind: str) -> float | None:
     counts four: the number after "av" is what they are counted among); a year is no count."""
     folded = fold(text)
     if kind == "%":
-        share = re.search(r"(\d+(?:[,.]\d+)?)\s*(?:%|procent)", folded)
+        share = _SHARE.search(folded)
         return float(share.group(1).replace(",", ".")) if share else None
     of = re.search(r"\b(\d+|" + "|".join(_NUMBER_WORDS) + r") av (?:de |dem )?\d+\b", folded)
     if of:

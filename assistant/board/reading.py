@@ -101,6 +101,12 @@ class Report:
         return None
 
 
+# Final reports first, then progress reports, then the rest; an evaluation last (it looks back on the others).
+REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "okand": 2, "utvardering": 3}
+# Reports on one period of a running insats: their figures are the state at a date, not an outcome.
+PROGRESS_REPORTS = frozenset({"kvartalsrapport", "lagesrapport"})
+
+
 def read_reports(
     insats: Insats, type_of: Callable[[str], str], chunks_of: Callable[[str], Sequence[Chunk]]
 ) -> list[Report]:

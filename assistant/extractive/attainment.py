@@ -18,10 +18,11 @@ from dataclasses import dataclass
 
 from assistant.answer import Passage
 from assistant.board.goals import MergedGoal, figure_key, lead_figure, reached
+from assistant.board.reading import PROGRESS_REPORTS
 from assistant.catalog import Catalog
 from assistant.extractive.across import _asked, _only_proposed
 from assistant.extractive.draft import Draft
-from assistant.extractive.fact import _PARTICIPANT_WORDS, _PARTICIPANTS
+from assistant.extractive.fact import _PARTICIPANT_WORDS, _PARTICIPANTS, _REACHING
 from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line
 from assistant.intent import Query, member_clause
 from index.analyze import analyze, fold
@@ -34,14 +35,12 @@ _REACHED = frozenset(analyze("nådde nått nåddes uppnådde uppnått uppnåddes
 _GOAL_FOLDED = re.compile(r"\b(?:mal|malet|malen|malsattning\w*|maluppfyllelse|delmal\w*)\b")
 # "hade någon insats ett mål för …", "finns det mål för …": the question asks who had such a goal.
 _HAD_GOAL = re.compile(r"\b(?:hade|har|finns|fanns|satte|sattes)\b[^.?]{0,40}?\b(?:mal|malsattning)\b")
-_REACHED_FOLDED = re.compile(r"\b(?:nadde|natt|naddes|uppnadde|uppnatt|uppnaddes|klarade|klarat|lyckades)\b")
 _KIND_WORDS = frozenset(analyze("andel andelen procent antal antalet många"))
 # Everyday verbs and particles of a member clause that say nothing about what a goal is for ("fick inte ihop").
 _VAGUE = frozenset(analyze("fick få ihop gick gå hade ha fall göra gjorde"))
 # A question that counts asks about a count goal; one about a share about a share goal.
 _COUNTS = re.compile(r"\b(?:manga|antal|antalet|fler|farre)\b")
 _SHARES = re.compile(r"\b(?:andel|andelen|procent|procentandel)\b|%")
-_PROGRESS = ("kvartalsrapport", "lagesrapport")
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,7 +88,7 @@ class GoalList:
         if negated:
             members = [j for j in judged if j.reached is False]
             head = f"{len(members)} av {len(judged)} insatser med ett sådant mål nådde det inte:"
-        elif _REACHED_FOLDED.search(clause) and not had:
+        elif _REACHING.search(clause) and not had:
             members = [j for j in judged if j.reached]
             head = f"{len(members)} av {len(judged)} insatser med ett sådant mål nådde det:"
         else:
@@ -132,7 +131,7 @@ class GoalList:
         if shown is None:
             return None
         # An insats with only progress reports on the goal is still running: its figures are the state so far.
-        running = bool(goal.outcomes) and all(o.ref.report_type in _PROGRESS for o in goal.outcomes)
+        running = bool(goal.outcomes) and all(o.ref.report_type in PROGRESS_REPORTS for o in goal.outcomes)
         return _Judged(insats, shown, None if running else _reached(goal, report_kind), running)
 
     def _bullet(self, judged: _Judged, used: list[Passage]) -> str:
@@ -163,7 +162,7 @@ def _reached(goal: MergedGoal, report_kind: str | None) -> bool | None:
     date)."""
     if not goal.outcomes:
         return None
-    final = [o for o in goal.outcomes if o.ref.report_type not in _PROGRESS]
+    final = [o for o in goal.outcomes if o.ref.report_type not in PROGRESS_REPORTS]
     asked = [o for o in goal.outcomes if o.ref.report_type == report_kind]
     return reached(goal.target.text, (asked or final or list(goal.outcomes))[0].text)
 

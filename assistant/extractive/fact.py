@@ -12,7 +12,7 @@ from typing import Protocol
 from assistant.answer import Passage
 from assistant.board.facts import collect
 from assistant.board.goals import MergedGoal, figure_key
-from assistant.board.reading import Quote
+from assistant.board.reading import PROGRESS_REPORTS, Quote
 from assistant.catalog import Catalog
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line, kind_name, number, passage_of
@@ -263,7 +263,7 @@ class FactAnswerer:
         for source in match.insats.reports:
             info = catalog.reports.get(source)
             kind = info.report_type if info else None
-            if source in heard or kind in ("kvartalsrapport", "lagesrapport"):
+            if source in heard or kind in PROGRESS_REPORTS:
                 continue
             passages = [
                 Passage(c, 1.0, match.insats.name, match.insats.id, kind) for c in self.sources.chunks_of(source)

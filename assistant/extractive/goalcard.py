@@ -13,14 +13,12 @@ from typing import Protocol
 
 from assistant.answer import Passage
 from assistant.board.goals import MergedGoal, merged_goals, reached
-from assistant.board.reading import Quote, Report, read_reports
+from assistant.board.reading import PROGRESS_REPORTS, REPORT_ORDER, Quote, Report, read_reports
 from assistant.catalog import Catalog
 from assistant.cite import defuse_markers
 from index.records import Chunk, Insats
 from index.titlepage import TYPE_NAMES
 
-# Final reports first, then progress reports, then the rest; an evaluation last (it looks back on the others).
-REPORT_ORDER = {"slutrapport": 0, "kvartalsrapport": 1, "lagesrapport": 1, "utvardering": 3}
 _CACHED = 5000  # insatser whose goals are kept; a register this large is read again past it
 
 
@@ -108,7 +106,7 @@ def _verdict(shown: GoalShown) -> str:
     judged = [
         (kind_name(passage), got)
         for quote, passage in shown.outcomes
-        if passage.report_type not in ("kvartalsrapport", "lagesrapport")
+        if passage.report_type not in PROGRESS_REPORTS
         and (got := reached(shown.goal.target.text, quote.text)) is not None
     ]
     if not judged:

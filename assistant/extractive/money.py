@@ -19,6 +19,7 @@ from assistant.extractive.fact import SourceReader, _kronor
 from assistant.extractive.sentences import _pieces, _quote, _Sentence
 from assistant.intent import MoneyCondition, Query
 from index.analyze import fold
+from index.money import ungrouped
 from index.places import landskap
 from index.records import Field, Insats
 
@@ -137,7 +138,7 @@ class MoneyList:
         for chunk in self.sources.chunks_of(account.source):
             passage = Passage(chunk, 1.0, account.insats.name, account.insats.id, info.report_type if info else None)
             for text, matched in _pieces(passage):
-                digits = re.sub(r"(?<=\d)[ \u00a0](?=\d{3}\b)", "", matched)
+                digits = ungrouped(matched)
                 cause = bool(_CAUSE.search(fold(matched)))
                 if len(amount) >= 3 and re.search(rf"(?<!\d){amount}(?!\d)", digits):
                     stating.append(_Sentence(text, passage, 2.0 if cause else 1.0, matched))
