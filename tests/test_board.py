@@ -204,6 +204,11 @@ def test_money_an_evaluation_says_was_spent_stands_beside_the_final_reports_fiel
     )
     facts = collect(STIGEN, [final, evaluation])
     assert [value for _, value in facts.used] == ["1312560", "1200000"]
+    # the spent amount, not the granted one beside it, whichever side the granting words stand on
+    other = _evaluation(
+        [("resultat", "Ekonomi", "Ekonomi\n\nInsatsen har använt 1 180 000 kr av beviljade 1 450 000 kr.")]
+    )
+    assert [value for _, value in collect(STIGEN, [final, other]).used] == ["1312560", "1180000"]
     assert facts.used[1][0].text.startswith("Enligt ekonomiuppföljningen per den 31 oktober 2023")
 
 

@@ -215,11 +215,17 @@ def _spent_in_prose(report: Report) -> tuple[Quote, str] | None:
     return dated[0][1], dated[0][2]
 
 
+_GRANTED_AFTER = re.compile(r"\s*(?:kronor |kr )?som (?:har )?(?:beviljats|beviljades|beviljat)\b")
+_GRANTED_BEFORE = re.compile(r"\b(?:beviljade|beviljat|beviljats)(?: medel)?(?: om| pa)?\s*$")
+
+
 def _amount_after(sentence: str, verb: int) -> str | None:
     """The amount of money nearest the spending verb at ``verb`` (folding keeps offsets), a count being no amount."""
     best: tuple[int, str] | None = None
+    folded = fold(sentence)  # folding keeps offsets
     for start, end, value in amounts(sentence):
-        granted = re.search(r"bevilja|beviljad", fold(sentence[end : end + 25]))
+        # The granted amount, not the spent one: "… av de 1,45 miljoner som beviljats", "… av beviljade 1 300 000 kr".
+        granted = _GRANTED_AFTER.match(folded, end) or _GRANTED_BEFORE.search(folded[max(start - 20, 0) : start])
         if int(value) >= 10_000 and not granted:
             distance = verb - end if end <= verb else start - verb
             if best is None or distance < best[0]:
