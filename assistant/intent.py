@@ -494,11 +494,14 @@ _COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only wh
 def topic_hints(question: str) -> list[str]:
     """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
     text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
-    # "När kom första deltagaren in?" asks a date: the participants are its subject, not the goals they count in.
-    dated = " nar " in text and not re.search(r" hur (?:manga|mycket) ", text)
+    # "När kom första deltagaren in?" asks a date, "Varför fick den så få deltagare?" a cause: the participants are
+    # its subject, not the goals they are counted against.
+    uncounted = (" nar " in text or any(cue in text for cue in REASON_CUES)) and not re.search(
+        r" hur (?:manga|mycket) ", text
+    )
     found: list[str] = []
     for cues, keys in SECTION_HINTS:
-        if any(f" {cue}" in text for cue in cues if not (dated and cue in _COUNTED_CUES)):
+        if any(f" {cue}" in text for cue in cues if not (uncounted and cue in _COUNTED_CUES)):
             found.extend(k for k in keys if k not in found)
     return found
 

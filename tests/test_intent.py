@@ -46,6 +46,14 @@ def test_question_wording_hints():
     assert not is_list_question("När startade Lotsen?")
 
 
+def test_participants_point_at_the_goals_only_when_counted():
+    # Counted, the participants are measured against the goals; asked when or why, they are the subject.
+    assert "maluppfyllelse" in section_hints("Hur många deltagare hade Lotsen?")
+    assert "maluppfyllelse" not in section_hints("När kom första deltagaren in i Lotsen?")
+    assert "maluppfyllelse" not in section_hints("Varför fick Lotsen så få deltagare i början?")
+    assert "maluppfyllelse" in section_hints("Varför blev det så få deltagare, hur många var det?")
+
+
 def test_abbreviations_defined_by_reports_expand_queries():
     pairs = [("af", "arbetsformedlingen")]
     assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
