@@ -488,7 +488,8 @@ def section_hints(question: str) -> list[str]:
     return found
 
 
-_COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only when something is counted
+_COUNTED_CUES = frozenset({"deltagare"})
+_MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cues)  # cues that point at the goals only when something is counted
 
 
 def topic_hints(question: str) -> list[str]:
@@ -503,6 +504,9 @@ def topic_hints(question: str) -> list[str]:
     for cues, keys in SECTION_HINTS:
         if any(f" {cue}" in text for cue in cues if not (uncounted and cue in _COUNTED_CUES)):
             found.extend(k for k in keys if k not in found)
+    # Why a goal was (not) reached is told where the form asks it: "Om målet ej nåtts, vad är orsaken till detta?"
+    if "maluppfyllelse" in found and any(cue in text for cue in REASON_CUES):
+        found.extend(k for k in _MISSED_GOAL if k not in found)
     return found
 
 

@@ -54,6 +54,13 @@ def test_participants_point_at_the_goals_only_when_counted():
     assert "maluppfyllelse" in section_hints("Varför blev det så få deltagare, hur många var det?")
 
 
+def test_why_a_goal_was_missed_points_where_the_form_asks_it():
+    # "Om målet ej nåtts, vad är orsaken till detta?" stands under the deviations.
+    hints = section_hints("Varför kom Lotsen bara upp i 39 deltagare när målet var 45?")
+    assert "avvikelser" in hints and "maluppfyllelse" in hints
+    assert "avvikelser" not in section_hints("Nådde Lotsen målet om 45 deltagare?")
+
+
 def test_abbreviations_defined_by_reports_expand_queries():
     pairs = [("af", "arbetsformedlingen")]
     assert expand_abbreviations("Vad sa Arbetsförmedlingens handläggare?", pairs).endswith(" af")
