@@ -398,7 +398,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         catalog: the register's insatser and abbreviations; None = an archive with neither.
     """
     insatser = tuple(catalog.insatser) if catalog is not None else ()
-    pairs = tuple(catalog.abbreviations) if catalog is not None else ()
+    pairs = with_national(tuple(catalog.abbreviations) if catalog is not None else ())
     text = with_history(question, history, insatser)
     words = tuple(re.findall(r"\w+", fold(text)))
     folded = " ".join(words)
@@ -676,6 +676,27 @@ def written_forms(question: str) -> str:
     """``question`` with the report's word added after each spoken one it uses (for the lexical search)."""
     extra = [SPOKEN_FORMS[w] for w in re.findall(r"\w+", fold(question)) if w in SPOKEN_FORMS]
     return question if not extra else question + " " + " ".join(dict.fromkeys(extra))
+
+
+# The abbreviations of the national parties and schemes every report of the field uses without spelling them out
+# (folded, as the register keeps the pairs a report defines): an archive whose reports never write "Arbetsförmedlingen
+# (AF)" still means it by "AF".
+NATIONAL_ABBREVIATIONS = (
+    ("af", "arbetsformedlingen"),
+    ("fk", "forsakringskassan"),
+    ("ifo", "individ- och familjeomsorgen"),
+    ("sfi", "svenska for invandrare"),
+    ("kaa", "kommunala aktivitetsansvaret"),
+    ("npf", "neuropsykiatrisk funktionsnedsattning"),
+    ("sip", "samordnad individuell plan"),
+    ("sgi", "sjukpenninggrundande inkomst"),
+)
+
+
+def with_national(pairs: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """The archive's own pairs, then the national ones it does not define itself."""
+    defined = {short for short, _ in pairs}
+    return pairs + tuple(pair for pair in NATIONAL_ABBREVIATIONS if pair[0] not in defined)
 
 
 def expand_abbreviations(question: str, pairs: Sequence[tuple[str, str]]) -> str:

@@ -69,6 +69,15 @@ def test_abbreviations_defined_by_reports_expand_queries():
     assert read_question("Vad sa AF?", catalog=CATALOG).lexical.endswith(" arbetsformedlingen")
 
 
+def test_the_national_parties_abbreviations_hold_in_an_archive_that_never_spells_them_out():
+    bare = Catalog(0, (), {})
+    assert read_question("Vad sa AF:s handläggare?", catalog=bare).lexical.endswith(" arbetsformedlingen")
+    assert "forsakringskassan" in _read("Vad gjorde FK?", [])[-1]
+    # a report's own meaning of a short form wins over the national one
+    own = Catalog(0, (), {}, (("af", "arbetsgivarforum"),))
+    assert "arbetsformedlingen" not in read_question("Vad sa AF?", catalog=own).lexical
+
+
 def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
     pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
     assert "af" in _read("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", pairs)[0]
