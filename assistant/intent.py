@@ -488,8 +488,8 @@ def section_hints(question: str) -> list[str]:
     return found
 
 
-_COUNTED_CUES = frozenset({"deltagare"})
-_MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cues)  # cues that point at the goals only when something is counted
+_COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only when something is counted
+_MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cues)  # where a missed goal is explained
 
 
 def topic_hints(question: str) -> list[str]:
@@ -922,6 +922,13 @@ def membership_words(
         if terms:
             words.append(terms)
     return abbreviated(words, query.abbreviations)
+
+
+def criterion_words(query: Query, name_terms: Collection[str] = frozenset()) -> list[set[str]]:
+    """``membership_words``; for a criterion in everyday words only ("vilka insatser var för unga") those words,
+    light verbs left out: they are still what makes a member."""
+    plain = [terms for terms in (plain_words(group, name_terms) for group in query.criterion) if terms]
+    return membership_words(query, name_terms) or abbreviated(plain, query.abbreviations)
 
 
 class Vocabulary(Protocol):

@@ -6,6 +6,7 @@ from assistant.catalog import Catalog
 from assistant.intent import (
     OWNER,
     content_words,
+    criterion_words,
     expand_abbreviations,
     is_list_question,
     membership_words,
@@ -76,6 +77,13 @@ def test_the_national_parties_abbreviations_hold_in_an_archive_that_never_spells
     # a report's own meaning of a short form wins over the national one
     own = Catalog(0, (), {}, (("af", "arbetsgivarforum"),))
     assert "arbetsformedlingen" not in read_question("Vad sa AF?", catalog=own).lexical
+
+
+def test_a_list_criterion_in_everyday_words_is_still_the_criterion():
+    query = read_question("vilka insatser var för unga och vilka åldrar gällde det", catalog=Catalog(0, (), {}))
+    assert criterion_words(query) == [{"ung"}]  # not the follow-up's "åldrar", "gällde"
+    query = read_question("Vilka insatser nämner Trisam?", catalog=Catalog(0, (), {}))
+    assert criterion_words(query) == membership_words(query)
 
 
 def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():

@@ -37,8 +37,8 @@ from assistant.intent import (
     content_words,
     counted_terms,
     counts_people,
+    criterion_words,
     member_clause,
-    membership_words,
     money_condition,
     name_words,
     own_terms,
@@ -121,7 +121,7 @@ class ExtractiveAnswerer:
             return goals  # a goal reached or missed is compared as figures, not matched as words
         if across:
             # An insats qualifies by covering the question's words, so only the surely topical ones count.
-            words = spelled_as_archive(membership_words(query, name_terms) or content_words(query, name_terms), lexical)
+            words = spelled_as_archive(criterion_words(query, name_terms) or content_words(query, name_terms), lexical)
             return self.lists.answer(query, words, filters)
         # Ranking sentences gains from every specific word, even everyday ones the archive rarely uses.
         rare = lambda terms: rare_in(terms, lexical)  # noqa: E731
