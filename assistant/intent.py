@@ -18,11 +18,11 @@ import bisect
 import re
 import threading
 import weakref
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from assistant.names import NameMatch, insatser_in_text
 from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
@@ -403,8 +403,10 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     words = tuple(re.findall(r"\w+", fold(text)))
     folded = " ".join(words)
     padded = f" {folded} "
-    names = tuple(insatser_in_text(text, insatser))
     places = kommuner()
+    names = tuple(insatser_in_text(text, insatser))
+    if catalog is not None and (kind := report_type_hint(text)) is not None:
+        names = _the_report_in_kommun(names, kind, getattr(catalog, "reports", {}), places)
     kommun = _kommun(text, places, insatser)
     topics = tuple(topic_hints(text))
     summary = summary_sections(text)
@@ -412,6 +414,9 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     money = any(cue in padded for cue in MONEY_CUES)
     if not wanted and money and any(cue in padded for cue in GRANTED_CUES):
         wanted = [("beviljade_medel",)]
+    if not wanted and money_condition(text) is not None:
+        # "Hur mycket pengar blev över?": what was left is the granted less the used, both on the form.
+        wanted = [("beviljade_medel",), ("utnyttjade_medel",)]
     content = _content(text)
     query = Query(
         text=text,
@@ -442,6 +447,21 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     )
     object.__setattr__(query, "kind", _kind(query))  # frozen: derived once, here
     return query
+
+
+def _the_report_in_kommun(
+    names: tuple[NameMatch, ...], kind: str, reports: Mapping[str, Any], places: Collection[str]
+) -> tuple[NameMatch, ...]:
+    """ "Förstudien i Grästorp" names the one insats of the kommun with a report of that kind: a report kind and a
+    place together describe one document. A kommun alone stays too weak a name (``FIRM_NAME``): "Jobbstegen
+    Hedemora" may be a name the archive does not have."""
+    if not names or any(m.score > FIRM_NAME or m.alias not in places for m in names):
+        return names
+    having = [m for m in names if any(getattr(reports.get(s), "report_type", None) == kind for s in m.insats.reports)]
+    return (replace(having[0], score=_DESCRIBED),) if len(having) == 1 else names
+
+
+_DESCRIBED = FIRM_NAME + 5.0
 
 
 def _kind(query: Query) -> Kind:
@@ -808,6 +828,9 @@ def member_clause(text: str) -> str:
     return clause
 
 
+_AFFECTED_BY = re.compile(r"\b\w+(?:ades|ats|des|tes|dats)\s+av\b", re.IGNORECASE)
+
+
 def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     """What a question across the archive asks of each insats: the content words of its first sentence up to
     any follow-up, where the items of an "X, Y eller Z" are alternatives (one of them is enough).
@@ -815,7 +838,9 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     "Vilka insatser bromsades av att personalen var sjukskriven, sa upp sig eller att tjänster stod tomma?" asks
     for "bromsades" and one of "sjukskriven" / "tomma"; "…, och ungefär hur många?" adds nothing to qualify on.
     """
-    clause = member_clause(text)
+    # "Vilka insatser drabbades av pandemin?": a passive verb before "av" says that its agent touched the insats;
+    # the agent ("pandemin") is what makes a member.
+    clause = _AFFECTED_BY.sub(" av", member_clause(text))
     parts = _ALTERNATIVE.split(clause)
     segments, separators = parts[0::2], parts[1::2]
     last_or = max((i for i, sep in enumerate(separators) if sep.lower() == "eller"), default=None)

@@ -24,7 +24,7 @@ from assistant.cite import extract_citations, unsupported_figures
 from assistant.digest import digest
 from assistant.errors import BadFilter, EmptyQuestion
 from assistant.extractive import NO_ANSWER, Draft, SourceReader
-from assistant.intent import Query, read_question
+from assistant.intent import Query, read_question, report_type_included
 from assistant.retrieve import Filters, HybridRetriever
 from index.build import SemanticProgress
 from index.records import Insats
@@ -168,9 +168,13 @@ class Assistant:
         chosen = list(dict.fromkeys(m.insats.id for m in query.named))
         ids = {i.name: i.id for i in self.catalog().insatser}
         if len(chosen) == 1:
-            # Every report of the insats: "ta med vad utvärderingen säger" adds a report, it does not narrow.
+            # Every report of the insats: "ta med vad utvärderingen säger" adds a report, it does not narrow; but
+            # "sammanfatta högskolans utvärdering av …" asks for that report alone.
             insats = query.named[0].insats
-            doc: Summary | Overview = summarize_insats(insats, self._reports(insats))
+            reports = self._reports(insats)
+            if query.report_type and not report_type_included(query.text):
+                reports = [r for r in reports if r.report_type == query.report_type] or reports
+            doc: Summary | Overview = summarize_insats(insats, reports)
         else:
             doc = self.summarize_many(chosen)
         text, passages = digest(doc, self.sources, ids)

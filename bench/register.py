@@ -37,6 +37,7 @@ SETS: dict[str, tuple[Path, Path]] = {
     "archive-a": (SHARED / "eval" / "archive-a" / "files", SHARED / "eval" / "archive-a" / "register.json"),
     "examples": (ROOT / "examples" / "rapporter", ROOT / "examples" / "register.json"),
     "archive-b": (ROOT / "examples" / "archive-b" / "files", ROOT / "examples" / "archive-b" / "register.json"),
+    "archive-c": (ROOT / "examples" / "archive-c" / "files", ROOT / "examples" / "archive-c" / "register.json"),
     "seeds": (SHARED / "seeds", ROOT / "bench" / "gold" / "seeds_register.json"),
 }
 FIELD_GOLD = ROOT / "bench" / "gold" / "fields.json"

@@ -1,4 +1,4 @@
-"""Retrieval quality on five sets: Arkiv's search against three baselines, in one process.
+"""Retrieval quality on six sets: Arkiv's search against three baselines, in one process.
 
 Sets (each indexed once into ``bench/.cache/retrieval/<set>``; vectors cached, so reruns take seconds):
   dev       ../shared/eval/dev.jsonl over ../shared/seeds
@@ -6,6 +6,8 @@ Sets (each indexed once into ``bench/.cache/retrieval/<set>``; vectors cached, s
   swefaq    ../shared/eval/swefaq (corpus.jsonl written as one <id>.txt per document; gold is a document id)
   examples  examples/questions.jsonl over examples/rapporter
   archive-b examples/archive-b/questions.jsonl over archive-b/files (another förbund's templates, other hands)
+  archive-c examples/archive-c/questions.jsonl over archive-c/files (a third förbund's templates, written in
+            session 17 by a writer who never saw the product's code; held out: no change is tuned on it)
 
 Systems:
   arkiv   the product's ``HybridRetriever.search`` (what ``arkiv search --jsonl`` prints)
@@ -56,7 +58,7 @@ from index.build import IngestReport, embed_chunks  # noqa: E402
 from index.parse import read_document  # noqa: E402
 from index.records import Chunk  # noqa: E402
 
-SETS = ("dev", "archive-a", "swefaq", "examples", "archive-b")
+SETS = ("dev", "archive-a", "swefaq", "examples", "archive-b", "archive-c")
 SYSTEMS = ("arkiv", "naive", "bm25", "hybrid")
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "all@5")
 K = 10
@@ -102,9 +104,9 @@ def load(name: str) -> dict:  # type: ignore[type-arg]
         ds = h.load_set(str(ROOT / "examples" / "questions.jsonl"), None)
         ds["corpus"] = ROOT / "examples" / "rapporter"
         return ds
-    if name == "archive-b":  # our second fictional archive, in another förbund's templates
-        ds = h.load_set(str(ROOT / "examples" / "archive-b" / "questions.jsonl"), None)
-        ds["corpus"] = ROOT / "examples" / "archive-b" / "files"
+    if name in ("archive-b", "archive-c"):  # our fictional archives in other förbunds' templates (c: never tuned on)
+        ds = h.load_set(str(ROOT / "examples" / name / "questions.jsonl"), None)
+        ds["corpus"] = ROOT / "examples" / name / "files"
         return ds
     raise SystemExit(f"unknown set {name!r}; known: {', '.join(SETS)}")
 

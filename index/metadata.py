@@ -81,6 +81,7 @@ _PLACEHOLDER_VALUE = re.compile(
     r"(?:ange|beskriv|fyll i|skriv|klicka|redogör|namn på|insatsens namn|xx+)\b|\[.*\]$|<.*>$|\.{3,}$|_+$",
     re.IGNORECASE,
 )
+_LEADER = re.compile(r"(?<=[^\W\d_] )\.{3,}(?= )")
 _DATE = r"(?:\d{4}-\d{2}-\d{2}|\d{8}|\d{6})"
 _MONEY = re.compile(r"\d{1,3}(?:[ \u00a0]\d{3})+|\d+")
 # A case number: letters, then figures that "-", "." or "/" may join ("SFG 24-17", "SSD 2021/027").
@@ -109,7 +110,9 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
         sections: from ``find_sections(text)``.
         source: the report's path relative to the archive root.
     """
-    folded = fold(text)
+    # A form's dotted leader ("Beviljade medel ....... 2 680 000 kr") separates label and value as a colon does;
+    # read as one (same length, so offsets hold).
+    folded = _LEADER.sub(lambda m: ":" + " " * (len(m.group()) - 1), fold(text))
     fields: list[Field] = []
     for name in (
         "insats_namn",
@@ -194,7 +197,8 @@ def _value_after(text: str, folded: str, position: int) -> tuple[int, int] | Non
     """The value following a label: rest of the cell/line, else the next non-empty line that is no label."""
     line_end = _cell_end(text, position)
     rest = text[position:line_end]
-    stripped = rest.strip(" \t:–-*")
+    # A form's dotted leader between label and value ("Insatsens namn ........ Yrkesstart Vara") is no value.
+    stripped = re.sub(r"^\.{2,}[ \t]*", "", rest.strip(" \t:–-*")).strip(" \t:–-*")
     if stripped and not re.fullmatch(r"[\s|]*", stripped):
         offset = position + rest.index(stripped)
         return offset, offset + len(stripped)

@@ -23,13 +23,22 @@ from index.records import Section
 # specific wordings come before generic ones. A weak key yields to the parent's key for sub-headings.
 SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("styrgrupp", ("styrgrupp", "mysam-gruppens analys"), False),
-    ("bedomning", ("sammanfattande bedomning",), False),
-    # A report's own digest: "Sammanfattning", "Läget i korthet", "Kort om resultatet" (before "resultat").
-    ("sammanfattning", ("i korthet", "kort om"), False),
+    ("bedomning", ("sammanfattande bedomning", "samlad bedomning"), False),
+    # A report's own digest: "Sammanfattning", "Läget i korthet", "Kort om resultatet" (before "resultat"),
+    # "Kortversion".
+    ("sammanfattning", ("i korthet", "kort om", "kortversion"), False),
     # What went well: "framgångsfaktorer", "Vad har fungerat bra?", "Vad har gjort skillnad?".
     (
         "framgangsfaktorer",
-        ("framgangsfaktor", "framgangar", "positiva effekter", "fungerat bra", "gjort skillnad", "gatt bra"),
+        (
+            "framgangsfaktor",
+            "framgangar",
+            "positiva effekter",
+            "fungerat bra",
+            "gjort skillnad",
+            "gatt bra",
+            "^det som fungerat",  # "Det som fungerat" (and "Det som inte fungerat" goes to systemfel)
+        ),
         False,
     ),
     # What stood in the way: "systemfel", "Hinder på systemnivå", "Vad har inte fungerat?", "Svårigheter och
@@ -57,18 +66,31 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "lardom",
             "lessons",
             "lart oss",
+            "lart er",  # "Vad har ni lärt er?"
             "reflektion",
             "^erfarenheter",  # a heading that opens with it; "Deltagarnas erfarenheter" is a finding
         ),
         False,
     ),
-    ("avvikelser", ("avvikelse",), False),
-    ("arbetssatt", ("verksamhetsbeskrivning", "arbetssatt och"), False),
-    # What was done: "Aktiviteter", "Vad har hänt under perioden?".
-    ("aktiviteter", ("aktivitetsrapport", "aktiviteter", "vad har hant"), False),
-    ("ekonomi", ("ekonomi", "budget", "beviljade medel", "utnyttjade medel", "insatsmedel", "kostnad"), False),
-    # The form's block of facts, under its other names: "Projektfakta", "Grunduppgifter", "Projektuppgifter".
-    ("allmanna_uppgifter", ("allmanna uppgifter", "projektfakta", "grunduppgifter", "projektuppgifter"), False),
+    # What did not go to plan: "Avvikelser", "Oro och risker", and a period cut short or lengthened ("Varför insatsen
+    # avbröts", "Förlängning av insatsperioden").
+    ("avvikelser", ("avvikelse", "risker", "avbro", "avbrut", "forlangning"), False),
+    ("arbetssatt", ("verksamhetsbeskrivning", "^arbetssatt"), False),
+    # What was done: "Aktiviteter", "Vad har hänt under perioden?", "Det här har hänt", "Genomfört under halvåret".
+    ("aktiviteter", ("aktivitetsrapport", "aktiviteter", "har hant", "genomfort under"), False),
+    # Money: "Ekonomi", "Budget", "Kostnader", and the form asking "Vad kostade insatsen?".
+    (
+        "ekonomi",
+        ("ekonomi", "budget", "beviljade medel", "utnyttjade medel", "insatsmedel", "kostnad", "vad kostade"),
+        False,
+    ),
+    # The form's block of facts, under its other names: "Projektfakta", "Basfakta", "Fakta om insatsen",
+    # "Grunduppgifter", "Projektuppgifter".
+    (
+        "allmanna_uppgifter",
+        ("allmanna uppgifter", "projektfakta", "basfakta", "^fakta om", "grunduppgifter", "projektuppgifter"),
+        False,
+    ),
     ("ansvarig", ("ansvarig for genomforande", "projektagare"), False),
     # An evaluation's own conduct is its method, not the insats's way of working.
     ("metod", ("utvarderingens genomforande", "studiens genomforande"), True),
@@ -77,9 +99,13 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # Who worked together: "Samverkansparter", "Samverkande organisationer", a heading opening with "Samverkan"
     # (anchored: "Rehabsamverkan Bollnäs" is a name).
     ("samverkansparter", ("samverkansparter", "samverkande organisationer", "^samverkan"), False),
-    ("syfte", ("syfte och bakgrund", "syfte och fragestallning", "syfte"), False),
-    ("malgrupp", ("malgrupp", "rekrytering"), False),
-    ("insatsbeskrivning", ("insatsbeskrivning",), False),
+    # What the insats set out to do: "Syfte och bakgrund", and the form asking "Vad ville vi uppnå?" (with "– och blev
+    # det så?" after it, the heading asks for the goals' attainment: måluppfyllelse).
+    ("syfte", ("syfte och bakgrund", "syfte och fragestallning", "syfte", "ville vi uppna$", "ville ni uppna$"), False),
+    # Whom it was for: "Målgrupp", "Rekrytering", the form asking "Vem var insatsen till för?".
+    ("malgrupp", ("malgrupp", "rekrytering", "till for$"), False),
+    # What the insats was: "Insatsbeskrivning", the form asking "Vad var insatsen?".
+    ("insatsbeskrivning", ("insatsbeskrivning", "^vad var insatsen"), False),
     # Goals read against outcomes: "Måluppfyllelse", "Mål och resultat", "Mål och utfall", "Resultat i förhållande
     # till målen".
     (
@@ -91,6 +117,8 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "mal och resultat",
             "mal och utfall",
             "resultat i forhallande till",
+            # What the insats set out to achieve, and whether it did: "Vad ville ni uppnå – och blev det så?"
+            "och blev det sa",
             "^mal",  # a heading opening with "Mål", "Målen" ("Målgrupp" has its own rule, earlier)
         ),
         False,
@@ -111,11 +139,14 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
             "efter projektet",
             "efter insatsen",
             "lever vidare",
+            "hander nu",  # "Vad händer nu?"
+            "nasta steg",
         ),
         False,
     ),
     # The participants' say: "Brukarmedverkan", "Brukarinflytande", "Deltagarinflytande".
-    ("brukarmedverkan", ("brukarmedverkan", "brukarinflytande", "deltagarinflytande"), False),
+    # … and the form asking "Hur har deltagarna fått vara med och påverka?".
+    ("brukarmedverkan", ("brukarmedverkan", "brukarinflytande", "deltagarinflytande", "paverka"), False),
     ("uppgiftslamnare", ("uppgiftslamnare",), False),
     ("slutsatser", ("slutsats", "rekommendation"), False),
     ("sammanfattning", ("sammanfattning",), False),
@@ -124,8 +155,13 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     ("referenser", ("referenser", "referenslista", "kallor"), False),
     ("metod", ("metod", "design", "procedur", "datainsamling", "dataanalys", "etiska", "upplagg"), True),
     ("bakgrund", ("inledning", "bakgrund", "utgangslage"), True),
-    # Outcomes under their plain names: "Resultat", "Effekter och utfall", "Deltagare", "Vilka har deltagit?".
-    ("resultat", ("resultat", "effekter", "utfall", "deltagare", "deltagit"), True),
+    # Outcomes under their plain names: "Resultat", "Effekter och utfall", "Deltagare", "Vilka har deltagit?", "Hur
+    # många deltog …?", "Deltagarflöde", "Deltagare i siffror".
+    (
+        "resultat",
+        ("resultat", "effekter", "utfall", "deltagare", "deltagit", "deltog", "deltagarflode", "i siffror"),
+        True,
+    ),
     ("analys", ("analys",), True),
     ("kontakt", ("kontakt",), True),
 )
@@ -157,10 +193,11 @@ SECTION_DESCRIPTIONS: dict[str, str] = {
     "slutsatser": "Slutsatser",
 }
 
-# "Del 3", "Avsnitt 2", "2)", "C." opening a line (a single capital letter and a full stop: an initial in a name
-# is followed by a surname, which the heading checks reject by the numbering's sequence).
+# "Del 3", "Avsnitt 2", "Punkt 4", "2)", "C." opening a line (a single capital letter and a full stop: an initial in
+# a name is followed by a surname, which the heading checks reject by the numbering's sequence).
 _ENUMERATOR = re.compile(
-    r"^(?:(?:[Dd][Ee][Ll]|[Aa]vsnitt|AVSNITT|[Kk]apitel|KAPITEL)\s+(\d{1,2})[.:]?|(\d{1,2})\)|([A-ZÅÄÖ])\.)\s+(?=\S)"
+    r"^(?:(?:[Dd][Ee][Ll]|[Aa]vsnitt|AVSNITT|[Kk]apitel|KAPITEL|[Pp]unkt|PUNKT)\s+(\d{1,2})[.:]?|(\d{1,2})\)|([A-ZÅÄÖ])\.)"
+    r"\s+(?=\S)"
 )
 _MD = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 _BOLD = re.compile(r"^\*\*(.+?)\*\*(.*)$")
@@ -187,9 +224,13 @@ def _heading_words(title: str) -> str:
 
 
 def _position(phrase: str, text: str) -> int:
-    """Where ``phrase`` occurs in ``text`` (-1 if not); a phrase written "^…" only opens the heading."""
+    """Where ``phrase`` occurs in ``text`` (-1 if not); a phrase written "^…" only opens the heading, one written
+    "…$" only closes it (a question mark aside)."""
     if phrase.startswith("^"):
         return 0 if text.startswith(phrase[1:]) else -1
+    if phrase.endswith("$"):
+        text = text.rstrip("?!. ")
+        return len(text) - len(phrase) + 1 if text.endswith(phrase[:-1]) else -1
     return text.find(phrase)
 
 
@@ -203,6 +244,7 @@ def section_key(title: str) -> tuple[str | None, bool]:
             # 90, not less: "insatsens namn" (a table label) is 88 from "insatsens mal".
             fuzzy = (
                 not phrase.startswith("^")
+                and not phrase.endswith("$")
                 and len(phrase) >= 8
                 and len(text) >= len(phrase)
                 and fuzz.partial_ratio(phrase, text) >= 90
@@ -292,7 +334,14 @@ def _headings(text: str) -> Iterator[Heading]:
     lines = text.split("\n")
     for i, line in enumerate(lines):
         heading = _classify(line, offset, current)
-        if heading is None and _plain_heading(line, lines[i + 1 :]):
+        if heading is None and i + 1 < len(lines) and (level := _underlined(line, lines[i + 1])):
+            # A plain-text heading underlined with "-----" or "=====" (Markdown's setext headings)
+            lead = len(line) - len(line.lstrip())
+            title = _clean(line)
+            number, rest = _split_number(title)
+            end = offset + len(line) + 1 + len(lines[i + 1].rstrip())
+            heading = Heading(offset + lead, end, _short_title(rest if number else title), number, level)
+        elif heading is None and _plain_heading(line, lines[i + 1 :]):
             lead = len(line) - len(line.lstrip())
             heading = Heading(offset + lead, offset + len(line.rstrip()), _short_title(_clean(line)), None, None, True)
         if heading is not None:
@@ -300,6 +349,23 @@ def _headings(text: str) -> Iterator[Heading]:
                 current = heading.number
             yield heading
         offset += len(line) + 1
+
+
+_UNDERLINE = re.compile(r"^\s*(=+|-+)\s*$")
+
+
+def _underlined(line: str, below: str) -> int | None:
+    """The heading level of ``line`` when ``below`` underlines it ("FAKTA OM INSATSEN" over "-----------------":
+    "=" is level 1, "-" level 2), None otherwise. The rule spans most of the line, and the line is short and
+    no sentence; a rule under a paragraph is a separator."""
+    match = _UNDERLINE.match(below)
+    title = _clean(line)
+    if not match or not title or "|" in line or len(title) > 80 or title.endswith((".", ",", ";")):
+        return None
+    rule = match.group(1)
+    if len(rule) < 3 or len(rule) < len(line.strip()) / 2 or not re.search(r"[^\W\d_]", title):
+        return None
+    return 1 if rule[0] == "=" else 2
 
 
 def _classify(line: str, offset: int, current: tuple[int, ...] | None) -> Heading | None:
@@ -372,7 +438,7 @@ def _plain_heading(line: str, rest: list[str]) -> bool:
         for phrase in phrases:
             # Exact words only (no OCR fuzz): a generic word ("Resultat", "Metod") must be the whole line,
             # a specific one may open or close it ("Andra framgångsfaktorer", "Ekonomi och budget").
-            bare = phrase.lstrip("^")
+            bare = phrase.lstrip("^").rstrip("$")
             opening = "^" if phrase.startswith("^") else r"(?:^|\s)"
             if text == bare or (not weak and re.search(rf"{opening}{re.escape(bare)}\w{{0,2}}(?:\s|$)", text)):
                 return True

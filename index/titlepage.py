@@ -20,12 +20,19 @@ GENRES: tuple[tuple[str, str], ...] = (
     (r"forstudie\w*|forprojektering", "forstudie"),
     (r"utvarderings?\w*|foljeforskning\w*|foljeutvardering\w*|effektutvardering\w*|evaluation", "utvardering"),
     (r"kvartalsrapport\w*", "kvartalsrapport"),
-    # "Projektredovisning": the account of a project as a whole, given at its end.
-    (r"slutrapport\w*|slutredovisning\w*|slutrapportering|projektredovisning\w*", "slutrapport"),
+    # "Projektredovisning": the account of a project as a whole, given at its end; "Avrapportering" and
+    # "Slutdokumentation" are that account under other names.
+    (
+        r"slutrapport\w*|slutredovisning\w*|slutrapportering|projektredovisning\w*|avrapportering\w*"
+        r"|slutdokumentation\w*",
+        "slutrapport",
+    ),
     (
         # (not "årsrapport" or "verksamhetsberättelse": those report on the förbund, not on one insats)
         r"lagesrapport\w*|delrapport\w*|delarsrapport\w*|delredovisning\w*|halvarsrapport\w*|tertialrapport\w*"
-        r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|lagesbeskrivning",
+        r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|lagesbeskrivning"
+        # a follow-up named by its period is the state at that date: "Halvårsuppföljning", "Kvartalsuppföljning"
+        r"|(?:halvars|kvartals|manads|tertial|delars)uppfoljning\w*",
         "lagesrapport",
     ),
     (r"ansokan|ansokningsblankett|projektansokan", "ansokan"),

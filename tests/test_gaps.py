@@ -140,3 +140,28 @@ def test_a_time_measured_from_the_end_of_the_insats_is_after_its_reports():
     assert gap is not None and "efter att insatsen slutade" in gap.text
     # A participant's exit ("tre månader efter avslut") is followed up in reports: no gap.
     assert gaps.after_coverage("Hur många hade jobb tre månader efter avslut?", [lyftet], {}) is None
+
+
+def test_a_name_asked_in_a_kommun_where_it_never_ran_is_said_to_run_elsewhere():
+    from assistant.catalog import Catalog
+    from assistant.extractive.absent import not_in_archive
+    from assistant.intent import read_question
+    from index.grouping import aliases, insats_id
+
+    def insats(name, kommun):
+        return Insats(insats_id(name, kommun), name, kommun, tuple(aliases(name, kommun)), (f"{name}.md",))
+
+    # "Växthuset" is an everyday word too: "i" and a kommun after it make it the name.
+    catalog = Catalog(1, (insats("Växthuset Lidköping", "Lidköping"), insats("Växthuset Vara", "Vara")), {})
+
+    class NoWords:
+        def document_frequency(self, term):
+            return 1
+
+    def said(question):
+        return not_in_archive(read_question(question, catalog=catalog), NoWords(), catalog)
+
+    expected = "Arkivet har ingen insats som heter Växthuset i Skara; Växthuset finns i Lidköping och Vara."
+    assert said("växthuset i skara – hur många deltagare?") == expected
+    assert said("växthuset i vara, hur många?") is None
+    assert said("vad växte i växthuset?") is None

@@ -86,6 +86,11 @@ def test_a_list_criterion_in_everyday_words_is_still_the_criterion():
     assert criterion_words(query) == membership_words(query)
 
 
+def test_a_passive_verb_before_its_agent_is_no_criterion():
+    query = read_question("vilka insatser drabbades av covid/pandemin?", catalog=Catalog(0, (), {}))
+    assert membership_words(query) == [{"covid", "pandemin"}]  # one of them, and "drabbades" need not be said
+
+
 def test_a_content_word_is_met_by_the_abbreviation_the_reports_define():
     pairs = [("af", "arbetsformedlingen"), ("eha", "ett hallbart arbetsliv")]
     assert "af" in _read("Vilka rapporter nämner Arbetsförmedlingens omorganisation?", pairs)[0]
@@ -488,3 +493,23 @@ def test_so_many_about_a_figure_the_question_states_asks_for_the_figure():
     assert asks_figure(fold("I kvartalsrapporten stod det 22 familjer. Är det så många som deltog i hela insatsen?"))
     # without a stated figure, "så många … som" compares, it asks for no figure
     assert not asks_figure(fold("Vilka insatser fick inte ihop så många deltagare som de hade som mål?"))
+
+
+def test_money_left_over_is_asked_of_the_granted_and_the_used_amount():
+    query = read_question("hur mkt pengar blev över i lotsen när det lades ner?", catalog=CATALOG)
+    assert set(query.register_fields) == {("beviljade_medel",), ("utnyttjade_medel",)}
+
+
+def test_a_report_kind_in_a_kommun_names_the_one_insats_there_with_such_a_report():
+    from assistant.catalog import ReportInfo
+
+    bryggan = _insats("Bryggan Hofors", "Hofors")
+    reports = {
+        LOTSEN.reports[0]: ReportInfo(LOTSEN.reports[0], "forstudie", "Hofors", LOTSEN, None),
+        bryggan.reports[0]: ReportInfo(bryggan.reports[0], "slutrapport", "Hofors", bryggan, None),
+    }
+    catalog = Catalog(0, (LOTSEN, bryggan), reports)
+    named = read_question("hur många unga hittade de i hofors i förstudien?", catalog=catalog).named
+    assert [m.insats.name for m in named] == ["Lotsen Hofors"]
+    # a kommun alone names none of its insatser: "Jobbstegen Hofors" may be a name the archive does not have
+    assert not read_question("Jobbstegen Hofors – hur många fick jobb?", catalog=catalog).named

@@ -169,3 +169,33 @@ def test_a_title_pages_list_of_partners_is_read_but_a_heading_of_that_name_is_no
     assert _meta(cell).values("samverkanspart") == ["Arbetsförmedlingen, Region Exempel"]
     heading = "Slutrapport\n\nSamverkansparter\n\nVi har samverkat tätt med alla parter under året.\n"
     assert _meta(heading).values("samverkanspart") == []
+
+
+LEADERED = """AVRAPPORTERING AV INSATS
+Samordningsförbundet Exempelslätten
+
+AVSNITT 1  BASFAKTA
+
+Insatsens namn ........ Bryggan Exempelby
+Huvudman .............. Exempelby kommun, Vuxenutbildningen
+Insatsperiod .......... 2022-08-01 – 2024-06-30
+Beviljade medel ....... 2 680 000 kr
+Använda medel ......... 2 511 900 kr
+"""
+
+
+def test_a_forms_dotted_leaders_separate_label_and_value_and_are_no_part_of_it():
+    meta = _meta(LEADERED)
+    assert meta.report_type == "slutrapport"  # an "avrapportering" is the final account
+    assert meta.insats_name == "Bryggan Exempelby"
+    values = {f.name: f.value for f in meta.fields}
+    assert values["beviljade_medel"] == "2680000" and values["utnyttjade_medel"] == "2511900"
+    for field in meta.fields:
+        assert field.raw == LEADERED[field.start : field.end] and not field.raw.startswith(".")
+
+
+def test_other_names_of_the_final_and_the_progress_report():
+    from index.titlepage import report_type
+
+    assert report_type("SLUTDOKUMENTATION\nSamordningsförbundet Exempelslätten\n") == "slutrapport"
+    assert report_type("HALVÅRSUPPFÖLJNING\nSamordningsförbundet Exempelslätten\n") == "lagesrapport"

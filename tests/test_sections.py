@@ -165,3 +165,61 @@ def test_a_pdf_evaluations_plain_chapter_lines_are_headings_but_wrapped_text_is_
     )
     headings = [s.heading for s in find_sections(text)]
     assert headings == ["Sammanfattning", "Slutsatser och rekommendationer"]
+
+
+# A third förbund's form: headings underlined in plain text, asked as questions, "Punkt N", other names for the
+# template's parts.
+QUESTION_TEMPLATE = """SLUTDOKUMENTATION
+Samordningsförbundet Exempelslätten
+
+FAKTA OM INSATSEN
+-----------------
+
+Insats:        Bryggan Exempelby
+Beviljat:      1 000 000 kr
+
+VEM VAR INSATSEN TILL FÖR?
+--------------------------
+
+Unga vuxna 18–29 år.
+
+VAD VILLE NI UPPNÅ – OCH BLEV DET SÅ?
+=====================================
+
+Mål 1: 30 deltagare. Utfall: 34.
+
+Vi skrev en rapport.
+--------------------
+"""
+
+
+def test_underlined_and_question_headings_of_another_form_are_found_and_keyed():
+    by_heading = _by_heading(find_sections(QUESTION_TEMPLATE))
+    assert by_heading["FAKTA OM INSATSEN"].key == "allmanna_uppgifter"
+    assert by_heading["VEM VAR INSATSEN TILL FÖR?"].key == "malgrupp"
+    assert by_heading["VAD VILLE NI UPPNÅ – OCH BLEV DET SÅ?"].key == "maluppfyllelse"
+    assert "Vi skrev en rapport." not in by_heading  # a sentence over a rule is no heading
+    body = next(s for s in find_sections(QUESTION_TEMPLATE) if s.key == "allmanna_uppgifter")
+    assert QUESTION_TEMPLATE[body.body_start :].lstrip().startswith("Insats:")  # the rule is not body text
+
+
+def test_plain_wordings_of_the_templates_parts_get_their_keys():
+    cases = {
+        "Avsnitt 1 Basfakta": "allmanna_uppgifter",
+        "Avsnitt 2 Kortversion": "sammanfattning",
+        "Avsnitt 6 Arbetssätt": "arbetssatt",
+        "Det som fungerat": "framgangsfaktorer",
+        "Det som inte fungerat": "systemfel",
+        "Varför insatsen avbröts": "avvikelser",
+        "Punkt 4. Oro och risker": "avvikelser",
+        "Vad har ni lärt er?": "lardomar",
+        "Hur har deltagarna fått vara med och påverka?": "brukarmedverkan",
+        "Vad händer nu?": "implementering",
+        "Vad kostade insatsen?": "ekonomi",
+        "Punkt 3. Genomfört under halvåret": "aktiviteter",
+        "Vår samlade bedömning": "bedomning",
+        # what was wanted, alone, is the aim; with "– och blev det så?" it asks for the attainment
+        "Del 4 Vad ville vi uppnå?": "syfte",
+    }
+    assert {heading: section_key(heading)[0] for heading in cases} == cases
+    assert section_key("Punkt 6. Önskemål till förbundet")[0] is None  # "till förbundet" is no target group

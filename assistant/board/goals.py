@@ -153,8 +153,14 @@ _FLAT_HEAD = re.compile(
 )
 # A flattened row ends in its target and its outcome: "Antal deltagare under insatstiden 160 152", "40 % 41 % (62
 # personer)", "9 tjänster 9 tjänster"; a label too long for its column stands on the lines before.
+# The target may say which way it counts ("minst 85 %", "högst 10"), and a column of the table's own verdict may
+# follow the outcome ("79 % (88 av 112) Delvis uppnått").
 _VALUE = r"\d+(?:[,.]\d+)?(?:\s*%|\s+[a-zåäö]+)?"
-_FLAT_ROW = re.compile(rf"^(?P<label>.*?)\s*(?P<target>{_VALUE})\s+(?P<outcome>{_VALUE}(?:\s*\([^)]*\))?)$")
+_BOUND = r"(?:(?:[Mm]inst|[Hh]ögst|[Mm]ax(?:imalt)?|[Öö]ver|[Uu]nder)\s+)?"
+_VERDICT = r"(?:\s+(?:[Dd]elvis |[Ee]j |[Ii]nte )?(?:[Uu]ppnått|[Uu]ppfyllt|[Nn]ått))?"
+_FLAT_ROW = re.compile(
+    rf"^(?P<label>.*?)\s*(?P<target>{_BOUND}{_VALUE})\s+(?P<outcome>{_VALUE}(?:\s*\([^)]*\))?{_VERDICT})$"
+)
 
 
 def _flat_table_pairs(report: Report, block: Block) -> list[GoalQuote]:

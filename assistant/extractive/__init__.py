@@ -19,10 +19,11 @@ outcome for all of them;
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from assistant.catalog import Catalog
 from assistant.extractive.absent import ReportTerms, gap, kommun_without_insats, not_in_archive, only_mentioned
-from assistant.extractive.across import ListAnswerer
+from assistant.extractive.across import ListAnswerer, only_proposed
 from assistant.extractive.attainment import GoalList, asks_about_goals
 from assistant.extractive.draft import NO_ANSWER, Draft
 from assistant.extractive.fact import FactAnswerer, SourceReader
@@ -104,7 +105,7 @@ class ExtractiveAnswerer:
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
         if not named and not across and (mention := only_mentioned(query, self.catalog(), self.lexical())) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
-        if not named and (missing := not_in_archive(query, self.lexical())) is not None:
+        if not named and (missing := not_in_archive(query, self.lexical(), self.catalog())) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
         catalog, lexical = self.catalog(), self.lexical()
         if not named and (absent := kommun_without_insats(query, catalog, lexical)) is not None:
@@ -148,4 +149,13 @@ class ExtractiveAnswerer:
         if not key:
             # A question in everyday words only ("fick nån på mötesplatsen jobb?") still asks about those words.
             key = plain_words([w for w in query.content if own_terms(w, name_terms, whole)], name_terms)
-        return self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared, nouns=nouns)
+        draft = self.facts.answer(query, named, key, filters, parts=parts, weak=weak, share=shared, nouns=nouns)
+        if len(named) == 1 and not draft.abstained and only_proposed(named[0].insats, query, catalog):
+            # A pre-study's figures are the study's: what it granted and found is not the insats it proposes.
+            insats = named[0].insats.name
+            lead = (
+                f"Arkivet har bara förstudien om {insats}: den föreslår en insats, men någon rapport om insatsen "
+                "finns inte i arkivet. Det som följer gäller förstudien."
+            )
+            draft = replace(draft, text=f"{lead}\n{draft.text}")
+        return draft

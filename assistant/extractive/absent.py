@@ -18,12 +18,15 @@ from index.records import Chunk, Insats
 from index.titlepage import TYPE_NAMES
 
 
-def not_in_archive(query: Query, lexical: LexicalSearch) -> str | None:
+def not_in_archive(query: Query, lexical: LexicalSearch, catalog: Catalog | None = None) -> str | None:
     """A note when the question names what the archive does not have: an insats by a known name but in
-    another kommun ("Vägen framåt Hudiksvall" when there is only one in Söderhamn), or a name (a capitalised
-    word inside the question) that no passage contains."""
+    another kommun ("Vägen framåt Hudiksvall" when there is only one in Söderhamn, "växthuset i skara" when
+    Växthuset runs in Lidköping and Vara), or a name (a capitalised word inside the question) that no passage
+    contains."""
     words = list(query.words)
     places = kommuner()
+    if catalog is not None and (elsewhere := _name_elsewhere(words, catalog)) is not None:
+        return elsewhere
     matches = query.insatser
     for match in matches:
         tokens = re.findall(r"\w+", match.alias)
@@ -45,6 +48,34 @@ def not_in_archive(query: Query, lexical: LexicalSearch) -> str | None:
             continue
         if all(lexical.document_frequency(t) == 0 for t in terms):
             return f"Inget i arkivet nämner {word}."
+    return None
+
+
+def _name_elsewhere(words: Sequence[str], catalog: Catalog) -> str | None:
+    """ "<name> i <kommun>" where the archive's insatser of that name all run in other kommuner. The name is
+    read without its kommun, so a one-word name that is also an everyday word ("växthuset") counts too: "i"
+    and a kommun after it make it a name."""
+    places = kommuner()
+    by_name: dict[tuple[str, ...], list[Insats]] = {}
+    for insats in catalog.insatser:
+        kommun = fold(insats.kommun or "")
+        for alias in {fold(insats.name), *insats.aliases}:
+            tokens = tuple(t for t in re.findall(r"\w+", alias) if t != kommun and t != "i")
+            if tokens:
+                by_name.setdefault(tokens, []).append(insats)
+    for tokens, insatser in by_name.items():
+        for i in range(len(words) - len(tokens) - 1):
+            if tuple(words[i : i + len(tokens)]) != tokens or words[i + len(tokens)] != "i":
+                continue
+            place = words[i + len(tokens) + 1]
+            place = place if place in places else place.removesuffix("s")
+            where = sorted({insats.kommun for insats in insatser if insats.kommun})
+            if place in places and where and all(fold(kommun) != place for kommun in where):
+                name = (
+                    insatser[0].name.removesuffix(f" {insatser[0].kommun}") if insatser[0].kommun else insatser[0].name
+                )
+                runs = " och ".join(where) if len(where) <= 2 else ", ".join(where[:-1]) + " och " + where[-1]
+                return f"Arkivet har ingen insats som heter {name} i {place.capitalize()}; {name} finns i {runs}."
     return None
 
 

@@ -69,7 +69,7 @@ class ListAnswerer:
             return self._by_kind(query, kind, catalog)
         insatser, judgments = self.judge(query, words, filters)
         chosen = qualified(judgments)  # every insats is judged: the margins are relative to the archive's median
-        proposed = [i for i in insatser if _only_proposed(i, query, catalog)]
+        proposed = [i for i in insatser if only_proposed(i, query, catalog)]
         insatser = [i for i in insatser if i not in proposed]
         used: list[Passage] = []
         bullets = []
@@ -346,7 +346,7 @@ def _asked(query: Query, catalog: Catalog) -> list[Insats]:
 _NUMBER_WORDS = ("ingen", "en", "två", "tre", "fyra", "fem", "sex", "sju", "åtta", "nio", "tio")
 
 
-def _only_proposed(insats: Insats, query: Query, catalog: Catalog) -> bool:
+def only_proposed(insats: Insats, query: Query, catalog: Catalog) -> bool:
     """Whether ``insats`` has only pre-studies (förstudier) in the archive and the question does not ask about them: a
     pre-study proposes an insats, so what it says the insats would do, or what it found, is no work of an insats."""
     if "forstudie" in query.folded or query.report_type == "forstudie":

@@ -20,7 +20,7 @@ from assistant.answer import Passage
 from assistant.board.goals import MergedGoal, figure_key, lead_figure, reached
 from assistant.board.reading import PROGRESS_REPORTS
 from assistant.catalog import Catalog
-from assistant.extractive.across import _asked, _only_proposed
+from assistant.extractive.across import _asked, only_proposed
 from assistant.extractive.draft import Draft
 from assistant.extractive.fact import _PARTICIPANT_WORDS, _PARTICIPANTS, _REACHING
 from assistant.extractive.goalcard import GoalBook, GoalShown, goal_line
@@ -76,7 +76,7 @@ class GoalList:
         )
         judged = []
         for insats in _asked(query, catalog):
-            if _only_proposed(insats, query, catalog):
+            if only_proposed(insats, query, catalog):
                 continue
             found = self._judge(insats, catalog, topic, kind, report_kind)
             if found is not None:

@@ -132,7 +132,12 @@ class FactAnswerer:
         )
         # "Varför skiljer sig siffrorna mellan slutrapporten och utvärderingen?" asks for the figures that differ,
         # beside each other, before the reports' explanation of them.
-        compared = named and _COMPARES_REPORTS.search(query.folded) is not None
+        # "Varför säger utvärderingen 58 % när slutrapporten säger 68?": a why-question that states two figures asks
+        # why they differ, in other words.
+        compared = named and (
+            _COMPARES_REPORTS.search(query.folded) is not None
+            or (query.reason and len(set(re.findall(r"\d+(?:[,.]\d+)?", query.text))) >= 2)
+        )
         if compared:
             goals = [g for g in self._goals(named[0], set(), every=True) if g.goal.differs]
             if periods := self._differing_periods(named[0]):
