@@ -48,10 +48,8 @@ ABSENT = [
         "Hur många deltagare fick körkort i Steg för steg Sandviken?",
         marks=_defect("körkort is only in the Nordanstig report; answers with Sandviken's participant counts"),
     ),
-    pytest.param(
-        "Hur många deltagare hade Steg för steg i Hofors?",
-        marks=_defect("no Steg för steg ran in Hofors; answers with Steg för steg Sandviken's figures"),
-    ),
+    # a name in a kommun where no insats of that name ran: said to run elsewhere, not answered with its figures
+    "Hur många deltagare hade Steg för steg i Hofors?",
 ]
 
 
