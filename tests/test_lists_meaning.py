@@ -133,6 +133,14 @@ def test_common_ground_cannot_make_up_for_a_missing_specific_word():
     assert judge_sentences([passage], [{"mal"}, {"deltag"}], common=[False, True])[0].covers
 
 
+def test_a_word_no_report_uses_is_not_asked_of_each_insats():
+    # "strul" is nobody's word: the samtalsgrupper of Stigen qualify on the words the reports do use.
+    query = read_question("Vilka insatser hade strul med samtalsgrupperna?", catalog=CATALOG)
+    words = membership_words(query)
+    assert _lists(None).judge(query, words, None)[1][INSATSER[1].id].by_words is not None
+    assert _ask(_lists(None), "Vilka insatser hade strul med samtalsgrupperna?").text.startswith("1 av 4 insatser")
+
+
 def test_qualification_is_relative_to_the_archives_median():
     from assistant.extractive.across import Judgment, qualified
     from assistant.extractive.sentences import _Sentence

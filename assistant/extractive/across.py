@@ -310,12 +310,11 @@ class ListAnswerer:
         return closest
 
     def _common_ground(self, words: list[set[str]], catalog: Catalog) -> list[bool]:
-        """Per word, whether nearly every insats uses it in running text ("deltagare"): such a word cannot tell
-        members from the rest, so it is not asked of each. A word the reports use as a heading ("Framgångs-
-        faktorer") says where a statement stands and stays asked; so does the least common word, always."""
+        """Per word, whether nearly every insats uses it in running text ("deltagare"), or none does ("strul med
+        bussar": the reports say "problem", "svårt"): such a word cannot tell members from the rest, so it is not
+        asked of each. A word the reports use as a heading ("Framgångsfaktorer") says where a statement stands and
+        stays asked; so does the least common word, always."""
         insatser = [i for i in catalog.insatser if i.reports]
-        if len(insatser) < _COMMON_MIN_INSATSER:
-            return [False] * len(words)
         used = [0] * len(words)
         headed = [0] * len(words)
         for insats in insatser:
@@ -324,7 +323,12 @@ class ListAnswerer:
             for i, word in enumerate(words):
                 used[i] += bool(word & terms)
                 headed[i] += bool(word & headings)
-        common = [u >= _COMMON_SHARE * len(insatser) and h < u / 2 for u, h in zip(used, headed, strict=True)]
+        # Among fewer than six insatser, sharing a word says little: only an unused word is common ground there.
+        many = len(insatser) >= _COMMON_MIN_INSATSER
+        common = [
+            u == 0 or (many and u >= _COMMON_SHARE * len(insatser) and h < u / 2)
+            for u, h in zip(used, headed, strict=True)
+        ]
         if common and all(common):
             common[min(range(len(words)), key=lambda i: used[i])] = False
         return common
