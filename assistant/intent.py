@@ -71,8 +71,9 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ),
         ("implementering", "bedomning"),
     ),
-    # The participants' say: "brukarmedverkan", "delaktig(het)".
-    (("brukarmedverkan", "delaktig"), ("brukarmedverkan",)),
+    # The participants' say: "brukarmedverkan", "delaktig(het)", and in plain words "(fått vara) med och påverka /
+    # bestämma", "inflytande".
+    (("brukarmedverkan", "delaktig", "med och paverka", "med och bestamma", "inflytande"), ("brukarmedverkan",)),
     # When: "tidsperiod", "period", "insatstid" are stated in the general details.
     (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
     # Who to ask: "kontaktperson", "ansvarig".

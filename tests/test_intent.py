@@ -42,6 +42,7 @@ def _read(question: str, pairs=()) -> list[set[str]]:
 def test_question_wording_hints():
     assert "framgangsfaktorer" in section_hints("Vilka framgångsfaktorer nämns?")
     assert "ekonomi" in section_hints("Vad kostade insatsen?")
+    assert section_hints("Hur har deltagarna fått vara med och påverka?") == ["brukarmedverkan"]
     assert report_type_hint("Vad säger utvärderingen från högskolan?") == "utvardering"
     assert is_list_question("Vilka insatser nämner Trisam?")
     assert not is_list_question("När startade Lotsen?")
