@@ -22,8 +22,9 @@ from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, replace
 from functools import lru_cache
-from typing import Any, Literal, Protocol
+from typing import Literal, Protocol
 
+from assistant.catalog import ReportInfo
 from assistant.names import NameMatch, insatser_in_text
 from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
 from index.places import kommuner, landskap
@@ -451,14 +452,14 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
 
 
 def _the_report_in_kommun(
-    names: tuple[NameMatch, ...], kind: str, reports: Mapping[str, Any], places: Collection[str]
+    names: tuple[NameMatch, ...], kind: str, reports: Mapping[str, ReportInfo], places: Collection[str]
 ) -> tuple[NameMatch, ...]:
     """ "Förstudien i Grästorp" names the one insats of the kommun with a report of that kind: a report kind and a
     place together describe one document. A kommun alone stays too weak a name (``FIRM_NAME``): "Jobbstegen
     Hedemora" may be a name the archive does not have."""
     if not names or any(m.score > FIRM_NAME or m.alias not in places for m in names):
         return names
-    having = [m for m in names if any(getattr(reports.get(s), "report_type", None) == kind for s in m.insats.reports)]
+    having = [m for m in names if any((info := reports.get(s)) and info.report_type == kind for s in m.insats.reports)]
     return (replace(having[0], score=_DESCRIBED),) if len(having) == 1 else names
 
 
@@ -836,8 +837,9 @@ def membership(text: str) -> tuple[tuple[Word, ...], ...]:
     """What a question across the archive asks of each insats: the content words of its first sentence up to
     any follow-up, where the items of an "X, Y eller Z" are alternatives (one of them is enough).
 
-    "Vilka insatser bromsades av att personalen var sjukskriven, sa upp sig eller att tjänster stod tomma?" asks
-    for "bromsades" and one of "sjukskriven" / "tomma"; "…, och ungefär hur många?" adds nothing to qualify on.
+    "Vilka insatser bromsades under 2022 av att personalen var sjukskriven, sa upp sig eller att tjänster stod
+    tomma?" asks for "bromsades" and one of "sjukskriven" / "tomma"; "…, och ungefär hur många?" adds nothing to
+    qualify on. A passive verb right before "av" names no criterion: "drabbades av pandemin" asks for the pandemic.
     """
     # "Vilka insatser drabbades av pandemin?": a passive verb before "av" says that its agent touched the insats;
     # the agent ("pandemin") is what makes a member.

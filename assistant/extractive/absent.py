@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from typing import Protocol
 
@@ -56,27 +56,34 @@ def _name_elsewhere(words: Sequence[str], catalog: Catalog) -> str | None:
     read without its kommun, so a one-word name that is also an everyday word ("växthuset") counts too: "i"
     and a kommun after it make it a name."""
     places = kommuner()
+    # Where the question says "i <kommun>" (rarely more than once); names are looked for just before it.
+    at = [j for j in range(1, len(words) - 1) if words[j] == "i" and _place(words[j + 1], places)]
+    if not at:
+        return None
     by_name: dict[tuple[str, ...], list[Insats]] = {}
     for insats in catalog.insatser:
         kommun = fold(insats.kommun or "")
         for alias in {fold(insats.name), *insats.aliases}:
-            tokens = tuple(t for t in re.findall(r"\w+", alias) if t != kommun and t != "i")
+            tokens = tuple(t for t in re.findall(r"\w+", alias) if t not in (kommun, "i"))
             if tokens:
                 by_name.setdefault(tokens, []).append(insats)
-    for tokens, insatser in by_name.items():
-        for i in range(len(words) - len(tokens) - 1):
-            if tuple(words[i : i + len(tokens)]) != tokens or words[i + len(tokens)] != "i":
+    for j in at:
+        place = _place(words[j + 1], places) or ""
+        for tokens, insatser in by_name.items():
+            if tuple(words[max(j - len(tokens), 0) : j]) != tokens:
                 continue
-            place = words[i + len(tokens) + 1]
-            place = place if place in places else place.removesuffix("s")
             where = sorted({insats.kommun for insats in insatser if insats.kommun})
-            if place in places and where and all(fold(kommun) != place for kommun in where):
-                name = (
-                    insatser[0].name.removesuffix(f" {insatser[0].kommun}") if insatser[0].kommun else insatser[0].name
-                )
+            if where and all(fold(kommun) != place for kommun in where):
+                first = insatser[0]
+                name = first.name.removesuffix(f" {first.kommun}") if first.kommun else first.name
                 runs = " och ".join(where) if len(where) <= 2 else ", ".join(where[:-1]) + " och " + where[-1]
                 return f"Arkivet har ingen insats som heter {name} i {place.capitalize()}; {name} finns i {runs}."
     return None
+
+
+def _place(word: str, places: Collection[str]) -> str | None:
+    """The kommun a folded word names, also in the genitive ("skaras"); None for no kommun."""
+    return word if word in places else (word.removesuffix("s") if word.removesuffix("s") in places else None)
 
 
 def only_mentioned(query: Query, catalog: Catalog, lexical: LexicalSearch) -> str | None:

@@ -136,7 +136,10 @@ class FactAnswerer:
         # why they differ, in other words.
         compared = named and (
             _COMPARES_REPORTS.search(query.folded) is not None
-            or (query.reason and len(set(re.findall(r"\d+(?:[,.]\d+)?", query.text))) >= 2)
+            or (
+                query.reason
+                and len({n for n in re.findall(r"\d+(?:[,.]\d+)?", query.text) if not _YEAR.fullmatch(n)}) >= 2
+            )
         )
         if compared:
             goals = [g for g in self._goals(named[0], set(), every=True) if g.goal.differs]
@@ -642,6 +645,7 @@ _COMPARES_REPORTS = re.compile(
     r"rapport\w*|kvartalsrapport\w*|lagesrapport\w*)"
 )
 
+_YEAR = re.compile(r"(?:19|20)\d\d")
 # A question whether a goal was reached: "nådde de målet", "klarade de det", "uppnåddes målet".
 _REACHING = re.compile(r"\b(?:nadde|natt|naddes|uppnadde|uppnatt|uppnaddes|klarade|klarat|lyckades|uppfylldes)\b")
 
