@@ -102,12 +102,12 @@ class ExtractiveAnswerer:
         name_terms = {t for m in named for t in analyze(m.alias)}
         whole = name_words([*(m.alias for m in named), *(m.insats.name for m in named)])
         across = not named and (filters is None or filters.empty()) and query.list_wording
+        catalog, lexical = self.catalog(), self.lexical()  # one register state for the whole answer
         # "Vilka insatser använde Supported Employment?" asks who mentions it: that is the across answer.
-        if not named and not across and (mention := only_mentioned(query, self.catalog(), self.lexical())) is not None:
+        if not named and not across and (mention := only_mentioned(query, catalog, lexical)) is not None:
             return Draft(f"{NO_ANSWER} {mention}", abstained=True)
-        if not named and (missing := not_in_archive(query, self.lexical(), self.catalog())) is not None:
+        if not named and (missing := not_in_archive(query, lexical, catalog)) is not None:
             return Draft(f"{NO_ANSWER} {missing}", abstained=True)
-        catalog, lexical = self.catalog(), self.lexical()
         if not named and (absent := kommun_without_insats(query, catalog, lexical)) is not None:
             return Draft(absent.text, abstained=True)
         if not across and (absent := gap(query, named, catalog, lexical, self.report_terms)) is not None:
