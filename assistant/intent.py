@@ -47,6 +47,10 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
     # Deviation and its cause: "avvikelse", "varför nådde … inte", "orsak".
     (("avvik", "varfor nadde", "orsak", "inte nadde"), ("avvikelser", "systemfel", "maluppfyllelse", "bedomning")),
+    # A granted period changed: cut short or lengthened ("avbröts", "avbrytas", "i förtid", "förlängdes"). The form
+    # tells it among its deviations from plan (headings say "Varför insatsen avbröts", "Förlängning"), and its
+    # period field gives the new dates.
+    (("avbr", "i fortid", "forlang"), ("avvikelser", "allmanna_uppgifter")),
     # Money: the words for cost, budget, granted and used funds, kronor and "pengar", and "ekonomi", the name
     # of the template's own money section ("Ekonomiuppföljning").
     (
@@ -77,6 +81,8 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("brukarmedverkan", "delaktig", "med och paverka", "med och bestamma", "inflytande"), ("brukarmedverkan",)),
     # When: "tidsperiod", "period", "insatstid" are stated in the general details.
     (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
+    # What a pre-study proposed: "föreslog", "föreslår", "förslag(et)".
+    (("foresl", "forslag"), ("forslag",)),
     # Who to ask: "kontaktperson", "ansvarig".
     (("kontaktperson", "ansvarig"), ("ansvarig", "allmanna_uppgifter", "uppgiftslamnare")),
     # Partners: "samverkanspart(er)".
@@ -228,6 +234,9 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
             " holl pa ",
             " holl den pa ",
             " holl de pa ",
+            # "kom (väl) igång", "drog i gång": when it started
+            " igang ",
+            " i gang ",
         ),
         ("period_start", "period_end"),
     ),
@@ -514,9 +523,18 @@ _COUNTED_CUES = frozenset({"deltagare"})  # cues that point at the goals only wh
 _MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cues)  # where a missed goal is explained
 
 
+# "Den beviljade perioden", "beviljad tid": what was granted is a time, not money.
+_GRANTED_TIME = re.compile(r" bevilja\w*(?= \w*(?:period|tid)(?:en|er|erna)? )")
+
+
+def _topic_text(question: str) -> str:
+    """The question's folded words, one space apart and padded, as the section cues are matched against them."""
+    return _GRANTED_TIME.sub("", " " + " ".join(re.findall(r"\w+", fold(question))) + " ")
+
+
 def topic_hints(question: str) -> list[str]:
     """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
-    text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+    text = _topic_text(question)
     # "När kom första deltagaren in?" asks a date, "Varför fick den så få deltagare?" a cause: the participants are
     # its subject, not the goals they are counted against.
     uncounted = (" nar " in text or any(cue in text for cue in REASON_CUES)) and not re.search(
@@ -535,7 +553,7 @@ def topic_hints(question: str) -> list[str]:
 def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
     """The topics a question names, each as its sections (the primary one first), in the order the question names
     them: "mål mot utfall, pengar och lärdomar" → (maluppfyllelse, resultat), (ekonomi, …), (lardomar, …)."""
-    text = " " + " ".join(re.findall(r"\w+", fold(question))) + " "
+    text = _topic_text(question)
     found: list[tuple[int, tuple[str, ...]]] = []
     for cues, keys in SECTION_HINTS:
         at = [i for cue in cues if (i := text.find(f" {cue}")) >= 0]

@@ -177,6 +177,8 @@ class HybridRetriever:
         restore_diacritics: spell out a question typed without å/ä/ö before embedding it.
         summary_topic_rounds: how many passages each topic a summary question lists gets, in turn, before the
             concluding sections fill the rest.
+        summary_standing: the sections a summary that lists its topics takes a turn from after them, whatever it
+            lists: whether the work lives on after the funded period is what a board asks of every insats.
     """
 
     def __init__(
@@ -203,6 +205,7 @@ class HybridRetriever:
         reranker: Reranker | None = None,
         summary_per_section: int = 3,
         summary_topic_rounds: int = 2,
+        summary_standing: tuple[str, ...] = ("implementering",),
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
     ) -> None:
@@ -219,6 +222,7 @@ class HybridRetriever:
         self.reranker = reranker
         self.summary_per_section = summary_per_section
         self.summary_topic_rounds = summary_topic_rounds
+        self.summary_standing = summary_standing
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
         self._names: tuple[int, tuple[str, ...]] = (-1, ())  # (catalog generation, the archive's names)
@@ -424,6 +428,9 @@ class HybridRetriever:
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
         groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
+        if groups:  # the topics the asker listed, and then what a board always asks of a funded insats
+            listed = {sections[0] for sections in intent.topics}
+            groups += [by_section.get(key, []) for key in self.summary_standing if key not in listed]
         if intent.type_included:  # what that kind of report says is one more topic: its own summary first
             typed = {s for s in scope if (info := catalog.reports.get(s)) and info.report_type == intent.report_type}
             order = dict.fromkeys((*OWN_SUMMARY, *intent.summary))

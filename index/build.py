@@ -57,10 +57,11 @@ LEXICAL_SHARE = 10  # phase 1 rebuilds the lexical index at most every LEXICAL_S
 # Bump when parsing, sections, OCR repair, metadata or chunking change what a file becomes. Ingest skips a file
 # only when its bytes *and* the pipeline that made its chunks are unchanged; otherwise an upgrade would keep
 # serving the old chunks of every file nobody touched.
-PIPELINE_VERSION = 7  # 3: plain, enumerated and capital headings; page furniture; money rows and sentences
+PIPELINE_VERSION = 8  # 3: plain, enumerated and capital headings; page furniture; money rows and sentences
 # 4: a title page's list of partners read into the register; 5: a heading stays with the paragraph it heads;
 # 6: a participant count from a goal table with a target column is the result column's; 7: headings underlined
-# with ----- or =====, "Punkt N", and the plain wordings of a template's headings ("Basfakta", "Vad händer nu?")
+# with ----- or =====, "Punkt N", and the plain wordings of a template's headings ("Basfakta", "Vad händer nu?");
+# 8: a pre-study's proposal ("4. Förslag") is a section of its own
 
 
 def pipeline_fingerprint(chunker: Chunker) -> str:

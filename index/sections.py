@@ -147,6 +147,8 @@ SECTION_RULES: tuple[tuple[str, tuple[str, ...], bool], ...] = (
     # The participants' say: "Brukarmedverkan", "Brukarinflytande", "Deltagarinflytande".
     # … and the form asking "Hur har deltagarna fått vara med och påverka?".
     ("brukarmedverkan", ("brukarmedverkan", "brukarinflytande", "deltagarinflytande", "paverka"), False),
+    # What a pre-study proposes: "Förslag", "Förslag till insats", "Föreslagen insats".
+    ("forslag", ("forslag", "foreslagen", "foreslagna"), False),
     ("uppgiftslamnare", ("uppgiftslamnare",), False),
     ("slutsatser", ("slutsats", "rekommendation"), False),
     ("sammanfattning", ("sammanfattning",), False),
