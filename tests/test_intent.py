@@ -10,6 +10,7 @@ from assistant.intent import (
     expand_abbreviations,
     is_list_question,
     membership_words,
+    named_fields,
     read_question,
     report_type_hint,
     report_type_included,
@@ -17,6 +18,7 @@ from assistant.intent import (
     spelled_as_archive,
     summary_sections,
     topic_groups,
+    topic_hints,
     with_history,
     without_framing,
 )
@@ -514,3 +516,21 @@ def test_a_report_kind_in_a_kommun_names_the_one_insats_there_with_such_a_report
     assert [m.insats.name for m in named] == ["Lotsen Hofors"]
     # a kommun alone names none of its insatser: "Jobbstegen Hofors" may be a name the archive does not have
     assert not read_question("Jobbstegen Hofors – hur många fick jobb?", catalog=catalog).named
+
+
+def test_a_changed_period_is_a_deviation_and_a_granted_period_is_no_money():
+    cut_short = topic_hints("Fick nån insats avbrytas innan den beviljade perioden var slut? Varför?")
+    assert cut_short[0] == "avvikelser" and "ekonomi" not in cut_short
+    assert topic_hints("Varför förlängdes Kraftsamling Skara?")[0] == "avvikelser"
+    assert topic_hints("Varför lades Familjeporten ner i förtid?")[0] == "avvikelser"
+    assert "ekonomi" in topic_hints("Hur mycket pengar beviljade styrelsen?")
+
+
+def test_what_a_pre_study_proposed_is_asked_of_its_proposal():
+    assert topic_hints("Motivationslyftet, vad föreslog förstudien för insats?") == ["forslag"]
+    assert topic_hints("Vilka förslag lämnade förstudien?") == ["forslag"]
+
+
+def test_getting_going_asks_when_it_started():
+    assert {"period_start", "period_end"} <= named_fields(read_question("Kom Jobbspåret väl igång i februari 2022?"))
+    assert not named_fields(read_question("Hur gick det för Jobbspåret?"))

@@ -112,6 +112,45 @@ def test_a_summary_covers_the_topics_it_lists_in_their_order_before_any_twice(re
     assert [p.chunk.section for p in top[:2]] == ["ekonomi", "systemfel"]
 
 
+LIVES_ON = """Slutrapport
+
+## 1. Allmänna uppgifter
+
+| Insatsens namn<br>Lotsen Ockelbo |
+| Insatstid – åååå-mm-dd<br>2021-01-01 - 2022-12-31 |
+
+## 5. Resultat och utfall av insats
+
+**5.1 Måluppfyllelse:** Ange mål och resultat.
+
+Målet var 30 deltagare; 28 deltog.
+
+## 6. Analys
+
+#### 6.1 Beskriv tillvaratagna erfarenheter och lärdomar från insatsen:
+
+Lotsen behövde tid med varje deltagare innan arbetsträningen började.
+
+#### 6.2 Beskriv i vilken form insatsen har blivit eller kommer bli implementerad:
+
+Kommunen driver lotsen vidare inom arbetsmarknadsenheten från 2023.
+
+## 7. Ekonomiuppföljning utnyttjade medel
+
+Av beviljade 900 000 kr användes 870 000 kr.
+"""
+
+
+def test_a_summary_that_lists_its_topics_also_says_whether_the_work_lives_on(make_archive, corpus):
+    (corpus / "slutrapport lotsen ockelbo.md").write_text(LIVES_ON, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(corpus)
+    top = archive.retriever().search("Sammanfatta Lotsen Ockelbo för styrelsen: pengar och lärdomar", k=3)
+    assert [p.chunk.section for p in top] == ["ekonomi", "lardomar", "implementering"]
+    plain = archive.retriever().search("Sammanfatta Lotsen Ockelbo för styrelsen", k=1)
+    assert plain[0].chunk.section == "maluppfyllelse"  # with no topics listed, the goals come first as before
+
+
 @pytest.mark.parametrize(("fika", "kept"), [(1, True), (0, False)])
 def test_an_everyday_word_counts_only_when_the_archive_uses_it_in_a_few_passages(make_archive, corpus, fika, kept):
     # tests/test_intent.py checks the rule with a fake index; here it meets a real archive's BM25 counts

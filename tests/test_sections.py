@@ -86,7 +86,7 @@ def test_contents_inside_a_numbered_chapter_are_that_chapters_content_not_a_tabl
     text = "# Förstudie\n\n## Innehåll\n\n1. Förslag.....\t4\n\n## 1. Förslag\n\n**Innehåll:**\n\n- Samtal.\n"
     keys = [(s.path, s.key) for s in find_sections(text)]
     assert (("Förstudie", "Innehåll"), "innehall") in keys  # the document's table of contents
-    assert (("Förslag", "Innehåll"), None) in keys  # what the proposed insats contains
+    assert (("Förslag", "Innehåll"), "forslag") in keys  # what the proposed insats contains: part of the proposal
 
 
 def test_bold_heading_opening_a_long_paragraph_is_still_a_heading():
@@ -223,3 +223,9 @@ def test_plain_wordings_of_the_templates_parts_get_their_keys():
     }
     assert {heading: section_key(heading)[0] for heading in cases} == cases
     assert section_key("Punkt 6. Önskemål till förbundet")[0] is None  # "till förbundet" is no target group
+
+
+def test_a_pre_studys_proposal_is_a_section_of_its_own():
+    assert section_key("Förslag")[0] == "forslag"
+    assert section_key("Förslag: Neuroguiden")[0] == "forslag"
+    assert section_key("Föreslagen insats")[0] == "forslag"
