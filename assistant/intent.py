@@ -81,6 +81,12 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     (("brukarmedverkan", "delaktig", "med och paverka", "med och bestamma", "inflytande"), ("brukarmedverkan",)),
     # When: "tidsperiod", "period", "insatstid" are stated in the general details.
     (("tidsperiod", "period", "insatstid"), ("allmanna_uppgifter",)),
+    # What an insats is ("vad är det för nåt?", "vad var det för insats?"): its description, what it set out to do,
+    # for whom and with whom.
+    (
+        tuple(f"vad {v} det for {o} " for v in ("ar", "var") for o in ("nat", "nagot", "en insats", "ett projekt")),
+        ("insatsbeskrivning", "syfte", "arbetssatt", "malgrupp", "samverkansparter"),
+    ),
     # What a pre-study proposed: "föreslog", "föreslår", "förslag(et)".
     (("foresl", "forslag"), ("forslag",)),
     # Who to ask: "kontaktperson", "ansvarig".
@@ -267,11 +273,16 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
 _MONEY_FIELDS = frozenset({"beviljade_medel", "utnyttjade_medel"})
 
 
+# The modal particles "väl", "ju", "nog" sit inside a verb phrase without changing what it asks ("den höll väl på
+# 2019–2021?" is "höll på").
+_MODAL_PARTICLE = re.compile(r"(?<= )(?:val|ju|nog) (?=\w)")
+
+
 def named_fields(query: Query) -> set[str]:
     """The form fields a question names in words of its own ("vem ägde den", "när höll den på", "dnr"): not those
     "vad är det för" stands for (a description answers that as much), nor money, which reports state in their prose
     as well as on the form."""
-    padded = f" {query.folded} "
+    padded = _MODAL_PARTICLE.sub("", f" {query.folded} ")
     return {
         name
         for cues, fields in REGISTER_FIELDS

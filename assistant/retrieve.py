@@ -269,7 +269,7 @@ class HybridRetriever:
             rankings.append((self.lexical_weight, fielded))
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
         focused_words = without_words(words, intent.name_words) if intent.sources else words
-        for focus_sources, focus_sections, depth in self._focus(intent, sources, sections):
+        for focus_sources, focus_sections, depth in self._focus(intent, catalog, sources, sections):
             focus_lexical = self._lexical(focused_words, catalog, focus_sources, focus_sections, depth, respelled)
             rankings.append((self.dense_weight, self._dense(vector, focus_sources, focus_sections, depth)))
             rankings.append((self.lexical_weight, focus_lexical))
@@ -458,6 +458,7 @@ class HybridRetriever:
     def _focus(
         self,
         intent: _Intent,
+        catalog: Catalog,
         sources: list[str] | None,
         sections: list[str] | None,
     ) -> list[tuple[list[str] | None, list[str] | None, int]]:
@@ -470,6 +471,8 @@ class HybridRetriever:
             return focus
         if intent.sources:
             named = sorted(s for s in intent.sources if allowed is None or s in allowed)
+            if named and hinted and hinted != sections and not catalog.chunk_ids(set(named), hinted):
+                hinted = sections  # its reports have none of the sections asked about: all of them are searched
             if named:
                 focus.append((named, hinted, self.focus_depth))
         elif hinted != sections:

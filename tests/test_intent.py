@@ -534,3 +534,14 @@ def test_what_a_pre_study_proposed_is_asked_of_its_proposal():
 def test_getting_going_asks_when_it_started():
     assert {"period_start", "period_end"} <= named_fields(read_question("Kom Jobbspåret väl igång i februari 2022?"))
     assert not named_fields(read_question("Hur gick det för Jobbspåret?"))
+
+
+def test_what_an_insats_is_asks_for_its_description():
+    described = topic_hints("HL Sandviken, vad var det för nåt?")
+    assert described[:2] == ["insatsbeskrivning", "syfte"] and "malgrupp" in described
+    assert topic_hints("Samteam?? vad är det för något") == described
+    assert topic_hints("Vad är det för nationella riktlinjer som gäller?") == []  # "what kind of": no description
+
+
+def test_a_modal_particle_does_not_hide_the_verb_phrase():
+    assert {"period_start", "period_end"} <= named_fields(read_question("IPS-satsningen höll väl på 2019–2021?"))

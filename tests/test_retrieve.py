@@ -100,6 +100,17 @@ def test_named_insats_is_preferred(retriever):
     assert top[0].source == "2023/kvartal_vf.txt"
 
 
+def test_a_named_insats_is_searched_whole_when_its_reports_lack_the_section_asked_about(retriever):
+    # The quarterly report of VF has no "samverkansparter" section: the question's hint must not empty its focus.
+    assert "samverkansparter" not in {p.chunk.section for p in retriever.search("VF Nordanstig", k=20)}
+    catalog = retriever.catalog()
+    intent = retriever._intent(read_question("VF Nordanstig, vad var det för nåt?", (), catalog), catalog, named=True)
+    assert "samverkansparter" in intent.sections
+    assert retriever._focus(intent, catalog, None, None) == [(["2023/kvartal_vf.txt"], None, retriever.focus_depth)]
+    top = retriever.search("VF Nordanstig, vad var det för nåt?", k=3)
+    assert top[0].source == "2023/kvartal_vf.txt"
+
+
 def test_summary_question_starts_with_the_reports_concluding_sections(retriever):
     top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen", k=4)
     assert top[0].source == "slutrapport vägen framåt.md"
