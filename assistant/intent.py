@@ -87,6 +87,12 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         tuple(f"vad {v} det for {o} " for v in ("ar", "var") for o in ("nat", "nagot", "en insats", "ett projekt")),
         ("insatsbeskrivning", "syfte", "arbetssatt", "malgrupp", "samverkansparter"),
     ),
+    # Whether and by whom an insats was evaluated ("utvärderades externt", "har haft en extern utvärdering",
+    # "följeforskning"): the final report's form asks it under "Uppföljning och utvärdering".
+    (
+        ("utvarderades", "utvarderats", "extern utvardering", "externa utvardering", "foljeforskning", "foljeutvarder"),
+        ("uppfoljning",),
+    ),
     # What a pre-study proposed: "föreslog", "föreslår", "förslag(et)".
     (("foresl", "forslag"), ("forslag",)),
     # Who to ask: "kontaktperson", "ansvarig".
@@ -283,12 +289,14 @@ def named_fields(query: Query) -> set[str]:
     "vad är det för" stands for (a description answers that as much), nor money, which reports state in their prose
     as well as on the form."""
     padded = _MODAL_PARTICLE.sub("", f" {query.folded} ")
-    return {
+    named = {
         name
         for cues, fields in REGISTER_FIELDS
         if cues != _IDENTITY_CUES and any(cue in padded for cue in cues)
         for name in fields
     } - _MONEY_FIELDS
+    # An insats's parties are its owner and its partners, side by side on the form (the fact answer gives both too).
+    return named | set(OWNER) if "samverkanspart" in named else named
 
 
 # Wording that asks for a cause or a reason (padded with spaces).
@@ -781,6 +789,11 @@ def _region(folded: str) -> str | None:
 
 # The spoken forms of "något", "någon", "några": function words, as their written forms are.
 _SPOKEN_PRONOUNS = frozenset({"nåt", "nån", "nåra", "nånting", "nånstans"})
+# Units written short: "150 000 kr" asks about money whatever the figure.
+_UNITS = frozenset({"kr"})
+# The modal particles: they colour a statement ("målet var väl 30") and never name its topic. Written "väl" only:
+# "val" without its ä is also a noun ("val av arbete").
+_MODAL_PARTICLES = frozenset({"väl", "ju", "nog"})
 # Imperatives that tell the answerer how to lay out the answer ("Skilj på dem som …", "Ange mål och utfall",
 # "Gruppera gärna"): the sentence they open asks for content through its objects, never through the verb.
 ANSWER_INSTRUCTIONS = frozenset(
@@ -812,7 +825,8 @@ def _content(text: str) -> tuple[Word, ...]:
         # A word of one or two small letters is a function word ("är", "än", "åt") or part of an abbreviation
         # ("t.ex."), never the topic, however rarely the reports use it; a short topic word is an abbreviation,
         # in capitals ("MI", "AF").
-        if (len(folded) <= 2 and not word.isupper()) or word.lower() in _SPOKEN_PRONOUNS:
+        short = len(folded) <= 2 and not word.isupper() and folded not in _UNITS
+        if short or word.lower() in _SPOKEN_PRONOUNS | _MODAL_PARTICLES:
             continue
         everyday = folded not in KEEP and ranks.get(folded, 1 << 30) < EVERYDAY_RANK
         # The spoken word matches the report's word too ("killar" a sentence about "män").

@@ -177,7 +177,7 @@ class HybridRetriever:
         restore_diacritics: spell out a question typed without å/ä/ö before embedding it.
         summary_topic_rounds: how many passages each topic a summary question lists gets, in turn, before the
             concluding sections fill the rest.
-        summary_standing: the sections a summary that lists its topics takes a turn from after them, whatever it
+        summary_standing: the sections a summary that lists its topics takes one turn from after them, whatever it
             lists: whether the work lives on after the funded period is what a board asks of every insats.
     """
 
@@ -428,16 +428,17 @@ class HybridRetriever:
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
         groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
-        if groups:  # the topics the asker listed, and then what a board always asks of a funded insats
-            listed = {sections[0] for sections in intent.topics}
-            groups += [by_section.get(key, []) for key in self.summary_standing if key not in listed]
         if intent.type_included:  # what that kind of report says is one more topic: its own summary first
             typed = {s for s in scope if (info := catalog.reports.get(s)) and info.report_type == intent.report_type}
             order = dict.fromkeys((*OWN_SUMMARY, *intent.summary))
             groups.append([c for key in order for c in by_section.get(key, []) if catalog.chunk_source.get(c) in typed])
+        standing: list[list[str]] = []
+        if groups:  # the topics the asker listed, and then, once, what a board asks of every funded insats
+            listed = {sections[0] for sections in intent.topics}
+            standing = [by_section.get(key, []) for key in self.summary_standing if key not in listed]
         picked: list[str] = []
-        for _ in range(self.summary_topic_rounds):
-            for group in groups:
+        for round_ in range(self.summary_topic_rounds):
+            for group in groups + (standing if round_ == 0 else []):
                 turn = next((c for c in group if c not in picked), None)
                 if turn is not None:
                     picked.append(turn)
@@ -574,6 +575,7 @@ class HybridRetriever:
         ``unmatched_factor``, so passages with the words come first."""
         lexical = self.lexical()
         words = spelled_as_archive(content_words(query, rare=lambda terms: rare_in(terms, lexical)), lexical)
+        words = [w for i, w in enumerate(words) if w not in words[:i]]  # a word said twice ("pengarna … pengar") is one
         if not words or self.unmatched_factor >= 1.0:
             return scores
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]

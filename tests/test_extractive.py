@@ -774,3 +774,11 @@ def test_a_goal_is_judged_reached_or_missed_by_its_own_measure_only():
         Quote("Minst 45 deltagare ska skrivas in under insatstiden", ref), (Quote("39 deltagare", ref),), False
     )
     assert _reached(count, None) is False  # "under insatstiden" is no ceiling
+
+
+def test_a_sentence_does_not_end_at_an_abbreviation_before_a_date_or_figure():
+    text = "Insatsen beviljades t.o.m. 20231231 men avslutades i förtid. Regionen gick ur fr.o.m. 1 april 2023."
+    assert _split(text) == [
+        "Insatsen beviljades t.o.m. 20231231 men avslutades i förtid.",
+        "Regionen gick ur fr.o.m. 1 april 2023.",
+    ]

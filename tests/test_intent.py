@@ -545,3 +545,21 @@ def test_what_an_insats_is_asks_for_its_description():
 
 def test_a_modal_particle_does_not_hide_the_verb_phrase():
     assert {"period_start", "period_end"} <= named_fields(read_question("IPS-satsningen höll väl på 2019–2021?"))
+
+
+def test_whether_an_insats_was_evaluated_is_asked_of_its_follow_up_section():
+    assert topic_hints("Vilka insatser utvärderades externt, och av vem?") == ["uppfoljning"]
+    assert topic_hints("Vilka projekt har haft en extern utvärdering?") == ["uppfoljning"]
+    assert topic_hints("Vad säger utvärderingen om Steget ut?") == []  # what an evaluation says: its report, not 5.4
+
+
+def test_a_modal_particle_is_no_content_word_and_kronor_are():
+    words = content_words(read_question("Vilka insatser skickade personal på MI-utbildning? Målet var väl 30."))
+    assert {"val"} not in words and {"mi"} in words
+    assert {"kr"} in content_words(read_question("Vilka projekt hade mer än 150 000 kr kvar?"))
+
+
+def test_the_parties_are_the_owner_and_its_partners():
+    assert named_fields(read_question("Jobbspåret Gävle, vilka parter var med?")) == {"samverkanspart", *OWNER}
+    assert named_fields(read_question("Vilka samverkansparter hade Steget ut?")) == {"samverkanspart", *OWNER}
+    assert named_fields(read_question("Vem ägde Steget ut?")) == set(OWNER)

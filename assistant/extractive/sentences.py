@@ -55,7 +55,12 @@ _CAUSE = re.compile(
     r"|förklaring\w*|bidrog till|ledde till)\b",
     re.IGNORECASE,
 )
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
+# A sentence ends at . ! or ? before a capital or a figure, but not at the abbreviations that stand before a date or
+# a figure ("beviljad t.o.m. 20231231", "fr.o.m. 1 april", "t.ex. 30 deltagare", "ca. 40", "kl. 10").
+_ABBREVIATIONS = ("t.o.m.", "fr.o.m.", "t.ex.", "bl.a.", "p.g.a.", "s.k.", "ca.", "inkl.", "kl.", "resp.", "nr.")
+_SENTENCE = re.compile(
+    "".join(f"(?<!{re.escape(a)})" for a in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])"
+)
 
 
 @dataclass(frozen=True, slots=True)
