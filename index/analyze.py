@@ -20,6 +20,12 @@ ANALYZER_VERSION = 5
 
 _NUMBER_GROUPS = re.compile(r"(?<![\d,.])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])")
 _TOKEN = re.compile(r"\w+")
+# Where a Swedish sentence ends: at . ! or ? before a capital or a figure, but not at the abbreviations that stand
+# before a date or a figure ("beviljad t.o.m. 20231231", "fr.o.m. 1 april", "t.ex. 30 deltagare", "kl. 10").
+_ABBREVIATIONS = ("t.o.m.", "fr.o.m.", "t.ex.", "bl.a.", "p.g.a.", "s.k.", "ca.", "inkl.", "kl.", "resp.", "nr.")
+SENTENCE_BREAK = re.compile(
+    "".join(f"(?<!{re.escape(a)})" for a in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])"
+)
 _FOLD = (("æ", "a"), ("ø", "o"), ("ß", "ss"))  # letters, not accented letters: NFKD leaves them whole
 
 # Function words that carry no topic; folded. Question words are here so that "vilka insatser …"

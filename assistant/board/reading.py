@@ -13,12 +13,12 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from index.analyze import SENTENCE_BREAK
 from index.formtext import is_form_text
 from index.records import Chunk, Field, Insats
 from index.sections import section_key
 from index.titlepage import TYPE_NAMES
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])")
 _ITEM = re.compile(r"^(\s*)(?:[-*•–]|\d{1,2}[.)])\s+")
 _MARKUP = re.compile(r"<br\s*/?>|</?b>|\*\*|__|\\(?=[*_])|(?<!\w)\*(?=\w)|(?<=[\w.:])\*(?!\w)")
 # A paragraph ending in a word that cannot end a sentence was cut by a page break.
@@ -60,7 +60,7 @@ class Unit:
 
     def sentences(self) -> list[str]:
         """The unit's sentences, without the form's own words to the reporter (never evidence)."""
-        return [s.strip() for s in _SENTENCE.split(self.text) if s.strip() and not is_form_text(s)]
+        return [s.strip() for s in SENTENCE_BREAK.split(self.text) if s.strip() and not is_form_text(s)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -263,7 +263,7 @@ def _after_heading(line: str) -> str:
         return ""
     bold = re.match(r"\*\*(.+?)\*\*:?(.*)$", line)
     rest = bold.group(2) if bold else (line.split(":", 1)[1] if ":" in line[:100] else "")
-    kept = [s for s in _SENTENCE.split(clean(rest)) if s and not _INSTRUCTION.match(s) and not s.endswith("?")]
+    kept = [s for s in SENTENCE_BREAK.split(clean(rest)) if s and not _INSTRUCTION.match(s) and not s.endswith("?")]
     return " ".join(kept)
 
 
@@ -273,7 +273,7 @@ def _is_heading(line: str) -> bool:
 
 def shorten(text: str, limit: int = 260) -> str:
     """The first sentences of ``text`` up to about ``limit`` characters (a board reads short statements)."""
-    sentences = [s.strip() for s in _SENTENCE.split(text) if s.strip()]
+    sentences = [s.strip() for s in SENTENCE_BREAK.split(text) if s.strip()]
     kept = ""
     for sentence in sentences:
         if kept and len(kept) + len(sentence) > limit:

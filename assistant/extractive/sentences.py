@@ -13,7 +13,7 @@ from assistant.answer import Passage
 from assistant.cite import defuse_markers
 from assistant.intent import MONEY_TERMS as _MONEY
 from assistant.intent import overlap as _overlap
-from index.analyze import analyze, fold
+from index.analyze import SENTENCE_BREAK, analyze, fold
 from index.formtext import is_form_text
 from index.records import Chunk
 from index.titlepage import TYPE_NAMES
@@ -54,12 +54,6 @@ _CAUSE = re.compile(
     r"\b(?:eftersom|därför|pga|på grund av|till följd av|ber(?:o|odde|ott)r? på|berodde|orsak\w*|anledning\w*"
     r"|förklaring\w*|bidrog till|ledde till)\b",
     re.IGNORECASE,
-)
-# A sentence ends at . ! or ? before a capital or a figure, but not at the abbreviations that stand before a date or
-# a figure ("beviljad t.o.m. 20231231", "fr.o.m. 1 april", "t.ex. 30 deltagare", "ca. 40", "kl. 10").
-_ABBREVIATIONS = ("t.o.m.", "fr.o.m.", "t.ex.", "bl.a.", "p.g.a.", "s.k.", "ca.", "inkl.", "kl.", "resp.", "nr.")
-_SENTENCE = re.compile(
-    "".join(f"(?<!{re.escape(a)})" for a in _ABBREVIATIONS) + r"(?<=[.!?])\s+(?=[\"“(]?[A-ZÅÄÖ0-9])"
 )
 
 
@@ -155,7 +149,7 @@ def _split(text: str) -> list[str]:
         else:
             units = lines if listed else _paragraphs(lines)
         for unit in units:
-            for piece in _continued(_SENTENCE.split(_INLINE_HEADING.sub("", unit))):
+            for piece in _continued(SENTENCE_BREAK.split(_INLINE_HEADING.sub("", unit))):
                 piece = re.sub(r"\s+", " ", piece.replace("<br>", " ")).strip(" |*#-•–")
                 if _statement(piece) and not piece.endswith((":", "?")) and not is_form_text(piece):
                     parts.append(piece)
