@@ -35,9 +35,10 @@ from index.register import Register, VectorCache
 from index.store import ChromaStore
 
 SENTENCES_KEY = "sentence_vectors"  # register state: the model whose sentence vectors every passage has
-# Bump when assistant/extractive/sentences.py splits passages into sentences differently: the next ingest then
-# embeds the new sentences of every passage, not only of the files it reads.
-SENTENCE_SPLIT_VERSION = 3
+# Bump when assistant/extractive/sentences.py (or index.analyze.SENTENCE_BREAK) splits passages into sentences
+# differently: the next ingest then embeds the new sentences of every passage, not only of the files it reads.
+# 4: no sentence ends at an abbreviation before a date or a figure ("t.o.m. 20231231").
+SENTENCE_SPLIT_VERSION = 4
 
 if TYPE_CHECKING:  # imported in retriever(): an ingest never searches, and the ask path is slow to import
     from assistant.retrieve import HybridRetriever
