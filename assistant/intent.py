@@ -73,6 +73,9 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
             "lades ner",
             "lagts ner",
             "lags ner",
+            "lever kvar",  # "lever (arbetssättet) kvar"
+            "levde kvar",
+            "permanent",  # "blev det nåt permanent?", "permanentades"
         ),
         ("implementering", "bedomning"),
     ),
@@ -544,11 +547,15 @@ _MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cu
 
 # "Den beviljade perioden", "beviljad tid": what was granted is a time, not money.
 _GRANTED_TIME = re.compile(r" bevilja\w*(?= \w*(?:period|tid)(?:en|er|erna)? )")
+# A particle verb asked as a question has its subject or an adverb between verb and particle ("lever arbetssättet
+# kvar", "lades det ner", "lades väl ner"): read as the verb phrase the cues name.
+_SPLIT_PARTICLE_VERB = re.compile(r" (lever|levde|lades|lagts|lags) (?:(?!kvar |ner )\w+ ){1,2}(kvar|ner) ")
 
 
 def _topic_text(question: str) -> str:
     """The question's folded words, one space apart and padded, as the section cues are matched against them."""
-    return _GRANTED_TIME.sub("", " " + " ".join(re.findall(r"\w+", fold(question))) + " ")
+    text = _GRANTED_TIME.sub("", " " + " ".join(re.findall(r"\w+", fold(question))) + " ")
+    return _SPLIT_PARTICLE_VERB.sub(r" \1 \2 ", text)
 
 
 def topic_hints(question: str) -> list[str]:

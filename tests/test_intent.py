@@ -563,3 +563,10 @@ def test_the_parties_are_the_owner_and_its_partners():
     assert named_fields(read_question("Jobbspåret Gävle, vilka parter var med?")) == {"samverkanspart", *OWNER}
     assert named_fields(read_question("Vilka samverkansparter hade Steget ut?")) == {"samverkanspart", *OWNER}
     assert named_fields(read_question("Vem ägde Steget ut?")) == set(OWNER)
+
+
+def test_a_particle_verb_split_by_its_subject_still_asks_whether_the_work_lives_on():
+    assert topic_hints("FCS Ljusdal – lever arbetssättet kvar efter 2024 eller lades det ner?")[0] == "implementering"
+    assert topic_hints("Jobbspåret i Gävle lades väl ner?")[0] == "implementering"
+    assert topic_hints("Fokus framtid Hofors, blev det nåt permanent av det?")[0] == "implementering"
+    assert "implementering" not in topic_hints("Lever deltagarna ett aktivt liv?")
