@@ -965,6 +965,32 @@ def quarters_named(text: str) -> tuple[tuple[str, str], ...]:
     return tuple(dict.fromkeys(found))
 
 
+def report_periods(named: Sequence[NameMatch]) -> dict[str, tuple[str, str]]:
+    """The period each quarterly or status report of the named insatser reports on, by source."""
+    periods: dict[str, tuple[str, str]] = {}
+    for match in named:
+        for source, field in match.insats.fields:
+            if field.name in ("rapportperiod_start", "rapportperiod_end"):
+                start, end = periods.get(source, ("", "9999"))
+                periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
+    return periods
+
+
+def covering(periods: dict[str, tuple[str, str]], quarters: Sequence[tuple[str, str]]) -> set[str]:
+    """The reports whose period overlaps a quarter the question names."""
+    return {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
+
+
+def off_quarter(query: Query) -> frozenset[str]:
+    """The reports of the named insatser on another period than the quarter the question names ("i Q2 2023"):
+    a quarterly report tells its own quarter. Empty when it names no quarter or no report covers it."""
+    if not query.quarters:
+        return frozenset()
+    periods = report_periods(query.named)
+    asked = covering(periods, query.quarters)
+    return frozenset(set(periods) - asked) if asked else frozenset()
+
+
 def _slashed(clause: str, groups: tuple[tuple[Word, ...], ...]) -> tuple[tuple[Word, ...], ...]:
     """``groups`` with the two words of each "X/Y" in ``clause`` merged: the slash offers a choice. So are the
     parts of a hyphenated compound ("covid-pandemin"): one word, carried by its head ("pandemin") as well."""

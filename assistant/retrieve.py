@@ -39,6 +39,7 @@ from assistant.intent import (
     content_words,
     counts_people,
     named_fields,
+    off_quarter,
     overlap,
     read_question,
     report_type_included,
@@ -381,6 +382,7 @@ class HybridRetriever:
             for match in query.insatser:
                 sources.update(catalog.sources_of(match.insats.id))
                 name_words.update(re.findall(r"\w+", match.alias))
+            sources -= off_quarter(query)  # "i Q2 2023": the Q3 report of the insats is not its report
         return _Intent(
             frozenset(sources),
             frozenset(name_words),

@@ -359,3 +359,31 @@ def test_a_count_question_that_names_no_noun_counts_people(make_archive, tmp_pat
     people = next(c.id for c in chunks if "51 deltagare" in c.text)
     other = next(c.id for c in chunks if "4 föreningar" in c.text)
     assert boosted[people] > 1.0 and boosted[other] == 1.0
+
+
+def _quarterly(period: str, bookings: int) -> str:
+    """A quarterly report of "Bron Testby" on ``period`` ("230401 - 230630"), counting its interpreter bookings."""
+    return (
+        "Kvartalsrapport\n\n1. Allmänna uppgifter\n\nInsatsens namn\nBron Testby\n\n"
+        f"Kvartalsrapporten gäller för perioden\n{period}\n\n"
+        "2.1 Aktiviteter\n\n"
+        f"Vi bokade tolk till {bookings} samtal under kvartalet, och några av dem fick ställas in.\n\n"
+        "2.5 Sammanfattande bedömning\n\nGruppen har fungerat väl och deltagarna kommer regelbundet.\n"
+    )
+
+
+def test_a_question_that_names_a_quarter_is_searched_in_the_report_on_that_quarter(make_archive, tmp_path):
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "bron kv2.txt").write_text(_quarterly("230401 - 230630", 40), encoding="utf-8")
+    (folder / "bron kv3.txt").write_text(_quarterly("230701 - 230930", 55), encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever = archive.retriever()
+    for asked, source in (("Q2 2023", "bron kv2.txt"), ("tredje kvartalet 2023", "bron kv3.txt")):
+        passages = retriever.search(f"Hur många tolksamtal bokade Bron Testby {asked}?", k=3)
+        assert passages[0].source == source
+        assert [p.source for p in passages].count(source) >= 2
+    # a quarter no report covers narrows nothing: both reports still answer
+    passages = retriever.search("Hur många tolksamtal bokade Bron Testby Q1 2024?", k=4)
+    assert {p.source for p in passages} == {"bron kv2.txt", "bron kv3.txt"}

@@ -31,7 +31,7 @@ from assistant.extractive.sentences import (
     _terms,
     voice,
 )
-from assistant.intent import OWNER, Part, Query, asks_count, follow_up_times, topic_groups
+from assistant.intent import OWNER, Part, Query, asks_count, covering, follow_up_times, report_periods, topic_groups
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
@@ -568,17 +568,6 @@ def _same(a: _Sentence, b: _Sentence) -> bool:
     return a.text == b.text and a.passage.chunk.id == b.passage.chunk.id
 
 
-def _report_periods(named: Sequence[NameMatch]) -> dict[str, tuple[str, str]]:
-    """The period each quarterly or status report of the named insatser reports on, by source."""
-    periods: dict[str, tuple[str, str]] = {}
-    for match in named:
-        for source, field in match.insats.fields:
-            if field.name in ("rapportperiod_start", "rapportperiod_end"):
-                start, end = periods.get(source, ("", "9999"))
-                periods[source] = (field.value, end) if field.name.endswith("start") else (start, field.value)
-    return periods
-
-
 def _in_quarter(
     passages: list[Passage], quarters: Sequence[tuple[str, str]], named: Sequence[NameMatch]
 ) -> list[Passage]:
@@ -587,8 +576,8 @@ def _in_quarter(
     evaluations) stay; so does everything when no report covers the quarter."""
     if not quarters:
         return passages
-    periods = _report_periods(named)
-    other = set(periods) - _covering(periods, quarters)
+    periods = report_periods(named)
+    other = set(periods) - covering(periods, quarters)
     kept = [p for p in passages if p.source not in other]
     return kept if len(other) < len(periods) else passages
 
@@ -600,13 +589,8 @@ def _quarter_first(
     quarterly reports count the same things each quarter, so a tie between two goes to the quarter asked."""
     if not quarters:
         return passages
-    asked = _covering(_report_periods(named), quarters)
+    asked = covering(report_periods(named), quarters)
     return sorted(passages, key=lambda p: p.source not in asked)
-
-
-def _covering(periods: dict[str, tuple[str, str]], quarters: Sequence[tuple[str, str]]) -> set[str]:
-    """The reports whose period overlaps a quarter the question names."""
-    return {s for s, (a, b) in periods.items() if any(a <= last and first <= b for first, last in quarters)}
 
 
 # A report that leaves a result to a later report ("resultatet redovisas i kommande kvartalsrapport", "vi återkommer
