@@ -116,6 +116,9 @@ SUMMARY_CUES = (
     "punktform",  # "i punktform": a digest, not one fact
     "laget i",  # "läget i X": where an insats stands as a whole
     "oversikt",  # "översikt"
+    # To compare ("jämför X och Y", "kan du jämföra", "en jämförelse") sets insatser side by side, each as a whole;
+    # "jämfört med" (the participle) only measures one figure against another.
+    r"jamfor(?:a|else)?\b",
 )
 # The parts of a report that summarise it.
 SUMMARY_SECTIONS = ("slutsatser", "maluppfyllelse", "bedomning", "sammanfattning", "allmanna_uppgifter")
@@ -236,7 +239,8 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
     # Funds used: "utnyttja", "användes", "förbrukat", "gick åt".
     ((" utnyttja", " anvandes", " forbrukat", " gick at "), ("utnyttjade_medel",)),
     # When it ran: "tidsperiod", "insatstid", "vilken period", "pågick", "startade", "slutade", and as it is said,
-    # "hur länge", "höll (den) på".
+    # "höll (den) på", "hur länge" with the insats as its subject ("hur länge höll den på", "hur länge var
+    # projektet igång"; "hur länge var deltagarna sjukskrivna" asks about people).
     (
         (
             " tidsperiod",
@@ -245,7 +249,15 @@ REGISTER_FIELDS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
             " pagick",
             " startade",
             " slutade",
-            " hur lange ",
+            " hur lange pagick",
+            " hur lange holl ",
+            " hur lange varade",
+            " hur lange fanns ",
+            " hur lange drevs ",
+            " hur lange var den ",
+            " hur lange var det ",
+            " hur lange var insatsen ",
+            " hur lange var projektet ",
             " holl pa ",
             " holl den pa ",
             " holl de pa ",
@@ -552,9 +564,16 @@ _GRANTED_TIME = re.compile(r" bevilja\w*(?= \w*(?:period|tid)(?:en|er|erna)? )")
 _SPLIT_PARTICLE_VERB = re.compile(r" (lever|levde|lades|lagts|lags) (?:(?!kvar |ner )\w+ ){1,2}(kvar|ner) ")
 
 
+# What remains of an insats ("finns den kvar", "finns coachen kvar efter projektet", "vad som blev kvar") is whether
+# it lives on; not money left over ("blev det pengar kvar") nor a participant still at work ("är kvar i arbete").
+_REMAINS = re.compile(r" (?:finns|blev|ar) (?:(?!kvar )\w+ ){0,2}kvar (?!pa |i (?:arbete|jobb|syssel))")
+
+
 def _topic_text(question: str) -> str:
     """The question's folded words, one space apart and padded, as the section cues are matched against them."""
     text = _GRANTED_TIME.sub("", " " + " ".join(re.findall(r"\w+", fold(question))) + " ")
+    if not any(cue in text for cue in MONEY_CUES):
+        text = _REMAINS.sub(" lever kvar ", text)
     return _SPLIT_PARTICLE_VERB.sub(r" \1 \2 ", text)
 
 

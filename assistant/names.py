@@ -74,7 +74,10 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
         phrase = " ".join(re.findall(r"\w+", alias))
         if len(tokens) < 2 and not distinctive and not (" " in phrase and f" {phrase} " in joined):
             continue
-        score = 60.0 + 10.0 * len(tokens)
+        # A name written out whole counts all its words, a function word among them: "Växthuset Vara" is as
+        # firmly named as "Växthuset Lidköping", though "vara" is also a verb.
+        written = len(phrase.split()) if " " in phrase and f" {phrase} " in joined else 0
+        score = 60.0 + 10.0 * max(len(tokens), written)
         if score > best.get(insats_id, (0.0, ""))[0]:
             best[insats_id] = (score, alias)
     scored = []

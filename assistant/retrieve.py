@@ -19,6 +19,7 @@ an ingest, so they are asked for on each search), the vector store, the query em
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -207,6 +208,8 @@ class HybridRetriever:
         summary_per_section: int = 3,
         summary_topic_rounds: int = 2,
         summary_standing: tuple[str, ...] = ("implementering",),
+        summary_alternate: bool = True,
+        field_turns: int = 2,
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
     ) -> None:
@@ -224,6 +227,8 @@ class HybridRetriever:
         self.summary_per_section = summary_per_section
         self.summary_topic_rounds = summary_topic_rounds
         self.summary_standing = summary_standing
+        self.summary_alternate = summary_alternate
+        self.field_turns = field_turns
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
         self._names: tuple[int, tuple[str, ...]] = (-1, ())  # (catalog generation, the archive's names)
@@ -266,7 +271,8 @@ class HybridRetriever:
             (self.lexical_weight, lexical),
         ]
         rankings += self._stand_in(lexical, waiting, catalog)
-        if filters.insats is None and (fielded := self._fielded(query, catalog, sources)):
+        fielded = self._fielded(query, catalog, sources) if filters.insats is None else []
+        if fielded:
             rankings.append((self.lexical_weight, fielded))
         # Inside the named insats's own reports its name is on every page: match on the rest of the question.
         focused_words = without_words(words, intent.name_words) if intent.sources else words
@@ -286,6 +292,8 @@ class HybridRetriever:
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
             ranked = self._summary_first(ranked, scope, intent, catalog)
+        elif fielded and self.field_turns:
+            ranked = self._fields_placed(ranked, [cid for cid, _ in fielded[: self.field_turns]])
         ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.chunk_reader.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
@@ -429,7 +437,11 @@ class HybridRetriever:
         for cid, source in catalog.chunk_source.items():  # register order is document order
             if source in in_scope and cid not in searched:
                 by_section.setdefault(catalog.chunk_section.get(cid), []).append(cid)
+        if self.summary_alternate:
+            by_section = {key: _alternating(cids, catalog) for key, cids in by_section.items()}
         groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
+        if self.summary_alternate:
+            groups = [_alternating(group, catalog) for group in groups]
         if intent.type_included:  # what that kind of report says is one more topic: its own summary first
             typed = {s for s in scope if (info := catalog.reports.get(s)) and info.report_type == intent.report_type}
             order = dict.fromkeys((*OWN_SUMMARY, *intent.summary))
@@ -457,6 +469,19 @@ class HybridRetriever:
         first = [(cid, top + (len(picked) - i) * 1e-6) for i, cid in enumerate(picked)]
         placed = set(picked)
         return first + [(cid, s) for cid, s in ranked if cid not in placed]
+
+    def _fields_placed(self, ranked: list[tuple[str, float]], held: list[str]) -> list[tuple[str, float]]:
+        """The passages where the register read the form fields a question names, moved into the last places of
+        the first five unless already among them: a question that also asks for a field ("… vem ägde den och när
+        höll den på?") gets the form's answer beside the prose that answers the rest."""
+        late = [cid for cid in held if cid not in {c for c, _ in ranked[:5]}]
+        if not late or len(ranked) <= 5 - len(late):
+            return ranked
+        placed = set(late)
+        rest = [(cid, s) for cid, s in ranked if cid not in placed]
+        at = 5 - len(late)
+        score = rest[at - 1][1] if at > 0 else ranked[0][1]
+        return rest[:at] + [(cid, score) for cid in late] + rest[at:]
 
     def _focus(
         self,
@@ -631,6 +656,18 @@ class HybridRetriever:
     def _check_section(section: str | None) -> None:
         if section is not None and section not in SECTION_KEYS:
             raise BadFilter(f'Okänd avsnittsnyckel "{section}". Välj bland: {", ".join(SECTION_KEYS)}.')
+
+
+def _alternating(cids: list[str], catalog: Catalog) -> list[str]:
+    """``cids`` taken from each insats in turn, each insats's own in their order: a summary of several insatser
+    ("jämför Växthuset Lidköping och Växthuset Vara") tells each of them, not the best documented one only."""
+    queues: dict[str | None, list[str]] = {}
+    for cid in cids:
+        info = catalog.reports.get(catalog.chunk_source.get(cid, ""))
+        queues.setdefault(info.insats.id if info and info.insats else None, []).append(cid)
+    if len(queues) < 2:
+        return cids
+    return [cid for turn in itertools.zip_longest(*queues.values()) for cid in turn if cid is not None]
 
 
 def distinct(passages: Sequence[Passage], *, share: float = 0.8) -> list[Passage]:

@@ -217,6 +217,15 @@ def test_a_summary_cue_is_a_word_start_not_part_of_an_authoritys_name():
     assert not is_summary_question("Vad säger Socialstyrelsen om sjukskrivning?")
 
 
+def test_to_compare_insatser_asks_for_each_as_a_whole_but_compared_with_measures_a_figure():
+    from assistant.intent import is_summary_question
+
+    assert is_summary_question("Lyftet och Bron – samma sak? Jämför dom kort")
+    assert is_summary_question("Kan du jämföra de två Lyftet-projekten?")
+    assert is_summary_question("Gör en jämförelse av Lyftet och Bron")
+    assert not is_summary_question("Hur länge var deltagarna sjukskrivna i Lyftet jämfört med andra?")
+
+
 def _members(question: str) -> list[set[str]]:
     return membership_words(read_question(question, catalog=Catalog(0, (), {}, ())))
 
@@ -570,3 +579,16 @@ def test_a_particle_verb_split_by_its_subject_still_asks_whether_the_work_lives_
     assert topic_hints("Jobbspåret i Gävle lades väl ner?")[0] == "implementering"
     assert topic_hints("Fokus framtid Hofors, blev det nåt permanent av det?")[0] == "implementering"
     assert "implementering" not in topic_hints("Lever deltagarna ett aktivt liv?")
+
+
+def test_what_remains_of_an_insats_asks_whether_it_lives_on_but_money_left_over_does_not():
+    assert topic_hints("Lotsen Ockelbo, finns coachen kvar efter projektet?")[0] == "implementering"
+    assert "implementering" in topic_hints("Jämför Lotsen och Bron: målgrupp och vad som blev kvar")
+    assert "implementering" not in topic_hints("Hur mycket pengar blev kvar i Lotsen?")
+    assert "implementering" not in topic_hints("Hur många är kvar i arbete efter ett år?")
+
+
+def test_how_long_asks_the_period_only_of_the_insats_itself():
+    assert {"period_start", "period_end"} <= named_fields(read_question("Hur länge höll Lotsen Ockelbo på?"))
+    assert {"period_start", "period_end"} <= named_fields(read_question("Lotsen, hur länge var den igång?"))
+    assert not named_fields(read_question("Hur länge var deltagarna i Lotsen sjukskrivna före start?"))

@@ -66,3 +66,11 @@ def test_a_name_of_everyday_words_is_found_when_written_out_whole():
     found = insatser_in_text("steget ut – hur stor del av budgeten användes?", register)
     assert [m.insats.name for m in found] == ["Steget ut Ovanåker"]
     assert insatser_in_text("Vilket steg togs först?", register) == []  # one everyday word is no name
+
+
+def test_a_name_written_out_whole_counts_its_function_word():
+    # "vara" is a verb as well as a kommun: written out, "Trädgården Vara" is named as firmly as the other
+    register = [_insats("Trädgården Lidköping", "Lidköping"), _insats("Trädgården Vara", "Vara")]
+    found = insatser_in_text("trädgården lidköping och trädgården vara – jämför dom", register)
+    assert sorted(names(found)) == ["Trädgården Lidköping", "Trädgården Vara"]
+    assert names(insatser_in_text("hur gick det för trädgården vara?", register)) == ["Trädgården Vara"]

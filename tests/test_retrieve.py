@@ -387,3 +387,73 @@ def test_a_question_that_names_a_quarter_is_searched_in_the_report_on_that_quart
     # a quarter no report covers narrows nothing: both reports still answer
     passages = retriever.search("Hur många tolksamtal bokade Bron Testby Q1 2024?", k=4)
     assert {p.source for p in passages} == {"bron kv2.txt", "bron kv3.txt"}
+
+
+def _final_report(name: str, goals: list[str]) -> str:
+    """A final report of ``name`` whose goal section holds ``goals``, a paragraph each."""
+    paragraphs = "\n\n".join(goals)
+    return (
+        f"Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn<br>{name} |\n\n"
+        f"## 5. Resultat\n\n**5.1 Måluppfyllelse**\n\n{paragraphs}\n\n"
+        "## 6. Analys\n\n#### 6.1 Beskriv tillvaratagna erfarenheter och lärdomar från insatsen:\n\n"
+        "Deltagarna behövde tid innan arbetsträningen började.\n"
+    )
+
+
+def test_a_comparison_of_two_insatser_tells_each_in_turn(make_archive, tmp_path):
+    def goals(count: int) -> list[str]:
+        return [
+            f"Mål {n}: {n * 10} deltagare skulle ha arbetsträning under år {2020 + n}; utfallet blev {n * 9} "
+            "deltagare, vilket redovisas här med en längre beskrivning av hur måluppfyllelsen har följts upp under "
+            "året, hur deltagarna har rekryterats, vilka aktiviteter som har genomförts och vilka resultat som har "
+            "nåtts. " * 2
+            for n in range(1, count + 1)
+        ]
+
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "slutrapport lotsen ockelbo.md").write_text(_final_report("Lotsen Ockelbo", goals(8)), "utf-8")
+    (folder / "slutrapport bron hofors.md").write_text(_final_report("Bron Hofors", goals(4)), "utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    top = archive.retriever().search("Jämför Lotsen Ockelbo och Bron Hofors: hur gick det med målen?", k=4)
+    assert [p.chunk.section for p in top] == ["maluppfyllelse"] * 4
+    assert sorted(p.source for p in top) == ["slutrapport bron hofors.md"] * 2 + ["slutrapport lotsen ockelbo.md"] * 2
+
+
+FORM_AND_PROSE = """Slutrapport
+
+## 1. Allmänna uppgifter om insatsen
+
+| Insatsens namn<br>Lotsen Ockelbo |
+| Insatstid – åååå-mm-dd<br>2021-01-01 - 2022-12-31 |
+
+## 2. Ansvarig för genomförande av insatsen
+
+Organisations namn: Ockelbo kommun
+
+## 5. Resultat
+
+"""
+
+
+@pytest.mark.parametrize("turns", [2, 0])
+def test_a_question_that_also_asks_for_form_fields_gets_them_among_the_first_five(make_archive, tmp_path, turns):
+    work = "\n\n".join(
+        f"### 5.{n} Arbetssätt\n\nCoacherna arbetade med deltagarna på {place}: samtal, arbetsträning och stöd i "
+        "kontakten med arbetsgivare, så att varje deltagare fick en plan för vägen till arbete. " * 3
+        for n, place in enumerate(("kontoret", "biblioteket", "verkstaden", "gården", "caféet", "torget"), 1)
+    )
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "slutrapport lotsen ockelbo.md").write_text(FORM_AND_PROSE + work, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever, catalog = archive.retriever(), archive.catalog()
+    retriever.field_turns = turns
+    question = "Lotsen Ockelbo: hur arbetade coacherna med deltagarna, vem ägde den och när höll den på?"
+    query = read_question(question, (), catalog)
+    fielded = {cid for cid, _ in retriever._fielded(query, catalog, None)[:2]}
+    top = retriever.search(query, k=5)
+    assert fielded and (fielded <= {p.chunk.id for p in top}) == (turns > 0)
+    assert top[0].chunk.id not in fielded  # the prose that answers the rest keeps its place
