@@ -74,10 +74,7 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
         phrase = " ".join(re.findall(r"\w+", alias))
         if len(tokens) < 2 and not distinctive and not (" " in phrase and f" {phrase} " in joined):
             continue
-        # A name written out whole counts all its words, a function word among them: "Växthuset Vara" is as
-        # firmly named as "Växthuset Lidköping", though "vara" is also a verb.
-        written = len(phrase.split()) if " " in phrase and f" {phrase} " in joined else 0
-        score = 60.0 + 10.0 * max(len(tokens), written)
+        score = 60.0 + 10.0 * len(tokens)
         if score > best.get(insats_id, (0.0, ""))[0]:
             best[insats_id] = (score, alias)
     scored = []
@@ -108,7 +105,8 @@ class _AliasIndex:
         self.by_token: dict[str, list[int]] = {}
         for insats in insatser:
             for alias in sorted({fold(insats.name), *insats.aliases}):
-                tokens = tuple(t for t in re.findall(r"\w+", alias) if t not in STOPWORDS)
+                # A kommun is a name even when it is also a function word: "Växthuset Vara" ("vara", to be).
+                tokens = tuple(t for t in re.findall(r"\w+", alias) if t not in STOPWORDS or t in places)
                 if not tokens:
                     continue
                 distinctive = any(ranks.get(t, 1 << 30) >= _COMMON_RANK and t not in places for t in tokens)
