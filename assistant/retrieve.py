@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 
+from assistant.accounts import final_account, meets
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.errors import BadFilter, EmptyQuestion
@@ -39,6 +40,8 @@ from assistant.intent import (
     asks_count,
     content_words,
     counts_people,
+    member_clause,
+    money_condition,
     named_fields,
     off_quarter,
     overlap,
@@ -114,6 +117,7 @@ class _Intent:
     topics: tuple[tuple[str, ...], ...] = ()  # a summary's topics as the question lists them, each as its sections
     type_included: bool = False  # "… och vad utvärderingen säger": the report type is one more topic, not a limit
     who: bool = False  # asks "vem": a person
+    accounted: frozenset[str] = frozenset()  # final reports whose money meets the question's money condition
 
 
 class Reranker(Protocol):
@@ -401,6 +405,7 @@ class HybridRetriever:
             topic_groups(query.text) if query.summary else (),
             bool(query.summary and query.report_type and report_type_included(query.text)),
             "vem" in query.words,
+            _accounted(query, catalog) if query.list_wording and not sources else frozenset(),
         )
 
     def _summary_scope(
@@ -565,7 +570,7 @@ class HybridRetriever:
         for cid in scores:
             source = catalog.chunk_source.get(cid)
             factor = 1.0
-            if source in intent.sources:
+            if source in intent.sources or source in intent.accounted:
                 factor *= self.insats_boost
             section = catalog.chunk_section.get(cid)
             if section in intent.sections:
@@ -656,6 +661,16 @@ class HybridRetriever:
     def _check_section(section: str | None) -> None:
         if section is not None and section not in SECTION_KEYS:
             raise BadFilter(f'Okänd avsnittsnyckel "{section}". Välj bland: {", ".join(SECTION_KEYS)}.')
+
+
+def _accounted(query: Query, catalog: Catalog) -> frozenset[str]:
+    """For a question across the archive decided by money ("vilka insatser hade mer än 100 000 kr kvar?"), the
+    final reports of the insatser whose accounts meet it: the register compares the money, words cannot."""
+    condition = money_condition(member_clause(query.text))
+    if condition is None:
+        return frozenset()
+    accounts = (a for insats in catalog.insatser if (a := final_account(insats, catalog)) is not None)
+    return frozenset(a.source for a in accounts if meets(a, condition))
 
 
 def _alternating(cids: list[str], catalog: Catalog) -> list[str]:

@@ -457,3 +457,35 @@ def test_a_question_that_also_asks_for_form_fields_gets_them_among_the_first_fiv
     top = retriever.search(query, k=5)
     assert fielded and (fielded <= {p.chunk.id for p in top}) == (turns > 0)
     assert top[0].chunk.id not in fielded  # the prose that answers the rest keeps its place
+
+
+def _accounting(name: str, granted: str, used: str, why: str) -> str:
+    """A final report of ``name`` whose form states the money granted and used, and whose money section says why."""
+    return (
+        f"Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn | {name} |\n"
+        f"| Beviljade medel för insatsen | {granted} kr |\n| Utnyttjade medel | {used} kr |\n\n"
+        f"## 7. Ekonomi\n\n### 7.2 Beviljade medel är inte helt utnyttjade\n\n{why}\n"
+    )
+
+
+def test_a_question_decided_by_money_prefers_the_insatser_whose_accounts_meet_it(make_archive, tmp_path):
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    reports = {
+        "slutrapport bron hofors.md": ("Bron Hofors", "900 000", "700 000", "En tjänst stod vakant under hösten."),
+        "slutrapport lotsen ockelbo.md": (
+            "Lotsen Ockelbo",
+            "500 000",
+            "450 000",
+            "Pengarna som blev kvar beror på att beviljade medel för resor inte behövdes, och kvar blev lite.",
+        ),
+    }
+    for file, fields in reports.items():
+        (folder / file).write_text(_accounting(*fields), encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever = archive.retriever()
+    question = "Vilka insatser hade mer än 100 000 kr kvar av de beviljade pengarna när de var slut?"
+    intent = retriever._intent(read_question(question, (), archive.catalog()), archive.catalog(), named=True)
+    assert intent.accounted == {"slutrapport bron hofors.md"}  # 200 000 kr left; Lotsen 50 000 kr
+    assert retriever.search(question, k=3)[0].source == "slutrapport bron hofors.md"

@@ -1,17 +1,16 @@
 """Lists decided by money ("vilka insatser hade mer än 100 000 kr kvar?", "… överskred budgeten?"): the register's
 granted and used amounts are compared per insats, not matched as words.
 
-Each insats is read from its own final account (a final report, else a förstudie's or an untyped report's); an
-interim report's figures are money used so far, and an evaluation does not account for the money. What is left
-is computed and said to be computed; the sentence that explains it, when the report gives one, is quoted beside.
+Each insats is read from its own final account (``assistant.accounts``). What is left is computed and said to be
+computed; the sentence that explains it, when the report gives one, is quoted beside.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
 
+from assistant.accounts import Account, final_account, meets
 from assistant.answer import Passage
 from assistant.catalog import Catalog
 from assistant.extractive.draft import NO_ANSWER, Draft
@@ -21,26 +20,10 @@ from assistant.intent import MoneyCondition, Query
 from index.analyze import fold
 from index.money import ungrouped
 from index.places import landskap
-from index.records import Field, Insats
+from index.records import Field
 
-# The reports that account for an insats's money at its end, best first.
-_FINAL = ("slutrapport", "forstudie", "rapport", "okand")
 # A sentence that gives a cause: "beror på", "eftersom", "på grund av", "därför att", "främst".
 _CAUSE = re.compile(r"\b(?:beror|berodde|eftersom|pa grund av|darfor|framst|framfor allt|orsak\w*)\b")
-
-
-@dataclass(frozen=True, slots=True)
-class Account:
-    """One insats's money as its final account states it."""
-
-    insats: Insats
-    source: str
-    granted: Field
-    used: Field
-
-    @property
-    def left(self) -> int:
-        return int(self.granted.value) - int(self.used.value)
 
 
 class MoneyList:
@@ -64,8 +47,8 @@ class MoneyList:
         catalog = self.catalog()
         region = frozenset().union(*(landskap()[r][1] for r in query.regions))
         insatser = [i for i in catalog.insatser if not region or fold(i.kommun or "") in region]
-        accounts = [a for i in insatser if (a := self._account(i, catalog)) is not None]
-        members = sorted((a for a in accounts if _meets(a, condition)), key=lambda a: (-abs(a.left), a.insats.name))
+        accounts = [a for i in insatser if (a := final_account(i, catalog)) is not None]
+        members = sorted((a for a in accounts if meets(a, condition)), key=lambda a: (-abs(a.left), a.insats.name))
         if not members:
             return Draft(NO_ANSWER, abstained=True)
         used: list[Passage] = []
@@ -78,23 +61,6 @@ class MoneyList:
             )
         names = tuple(dict.fromkeys(p.insats for p in used if p.insats))
         return Draft("\n".join(lines), tuple(used), names)
-
-    def _account(self, insats: Insats, catalog: Catalog) -> Account | None:
-        """The insats's granted and used money from one report, its final account first."""
-        by_source: dict[str, dict[str, Field]] = {}
-        for source, field in insats.fields:
-            if field.name in ("beviljade_medel", "utnyttjade_medel"):
-                by_source.setdefault(source, {}).setdefault(field.name, field)
-        ranked = []
-        for source, fields in by_source.items():
-            info = catalog.reports.get(source)
-            kind = info.report_type if info else "okand"
-            if kind in _FINAL and len(fields) == 2:
-                ranked.append((_FINAL.index(kind), source, fields))
-        if not ranked:
-            return None
-        _, source, fields = min(ranked)
-        return Account(insats, source, fields["beviljade_medel"], fields["utnyttjade_medel"])
 
     def _bullet(self, account: Account, used: list[Passage]) -> str:
         insats = account.insats
@@ -146,10 +112,3 @@ class MoneyList:
                     causes.append(_Sentence(text, passage, 0.5, matched))
         ranked = sorted(stating, key=lambda s: -s.score) + causes
         return ranked[0] if ranked else None
-
-
-def _meets(account: Account, condition: MoneyCondition) -> bool:
-    left = account.left
-    if condition.over:
-        return left < 0 and -left > condition.minimum
-    return left > 0 and left > condition.minimum
