@@ -52,6 +52,7 @@ from assistant.intent import (
     with_diacritics,
     without_framing,
     without_words,
+    words_of,
 )
 from assistant.names import resolve_insats
 from index.analyze import analyze, fold
@@ -213,6 +214,7 @@ class HybridRetriever:
         summary_topic_rounds: int = 2,
         summary_standing: tuple[str, ...] = ("implementering",),
         summary_alternate: bool = True,
+        part_picks: bool = True,
         field_turns: int = 2,
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
@@ -232,6 +234,7 @@ class HybridRetriever:
         self.summary_topic_rounds = summary_topic_rounds
         self.summary_standing = summary_standing
         self.summary_alternate = summary_alternate
+        self.part_picks = part_picks
         self.field_turns = field_turns
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
@@ -296,8 +299,11 @@ class HybridRetriever:
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
             ranked = self._summary_first(ranked, scope, intent, catalog)
-        elif fielded and self.field_turns:
-            ranked = self._fields_placed(ranked, [cid for cid, _ in fielded[: self.field_turns]])
+        elif not intent.across and not intent.summary:
+            held = [cid for cid, _ in fielded[: self.field_turns]]
+            held += [cid for cid in self._part_picks(query, intent, catalog) if cid not in held]
+            if held:
+                ranked = self._fields_placed(ranked, held[:2])
         ranked = ranked[: max(k, 1) * 3]
         chunks = {c.id: c for c in self.chunk_reader.chunks([cid for cid, _ in ranked])}
         dense_rank = {cid: i for i, (cid, _) in enumerate(dense, start=1)}
@@ -474,6 +480,21 @@ class HybridRetriever:
         first = [(cid, top + (len(picked) - i) * 1e-6) for i, cid in enumerate(picked)]
         placed = set(picked)
         return first + [(cid, s) for cid, s in ranked if cid not in placed]
+
+    def _part_picks(self, query: Query, intent: _Intent, catalog: Catalog) -> list[str]:
+        """For a question about a named insats that asks several things ("… kom den igång direkt? när skrevs första
+        deltagaren in?"), the best passage by its words for each thing after the first, among the insats's own."""
+        if not self.part_picks or not intent.sources:
+            return []
+        picks = []
+        for part in query.parts[1:]:
+            if not words_of(part.content, query.abbreviations, name_words=intent.name_words):
+                continue  # it names nothing of its own ("vem ägde den"): the form fields answer it
+            text = without_words(part.text, intent.name_words)
+            found = self._lexical(text, catalog, sorted(intent.sources), None, 1)
+            if found and found[0][0] not in picks:
+                picks.append(found[0][0])
+        return picks
 
     def _fields_placed(self, ranked: list[tuple[str, float]], held: list[str]) -> list[tuple[str, float]]:
         """The passages where the register read the form fields a question names, moved into the last places of

@@ -489,3 +489,30 @@ def test_a_question_decided_by_money_prefers_the_insatser_whose_accounts_meet_it
     intent = retriever._intent(read_question(question, (), archive.catalog()), archive.catalog(), named=True)
     assert intent.accounted == {"slutrapport bron hofors.md"}  # 200 000 kr left; Lotsen 50 000 kr
     assert retriever.search(question, k=3)[0].source == "slutrapport bron hofors.md"
+
+
+@pytest.mark.parametrize("picks", [True, False])
+def test_each_further_thing_a_question_asks_gets_its_best_passage_among_the_first_five(make_archive, tmp_path, picks):
+    steps = ("planerade", "ringde", "skrev", "läste", "ritade", "räknade")
+    places = ("kontoret", "biblioteket", "verkstaden", "gården", "caféet", "torget")
+    start = "\n\n".join(
+        f"### 5.{n} Genomförande\n\nInsatsen kom igång direkt i februari. Personalen {step} med deltagarna på "
+        f"{place} och {step} igen veckan efter. På {place} gick deltagarna igenom rutinerna för {place}."
+        for n, (step, place) in enumerate(zip(steps, places, strict=True), 1)
+    )
+    money = (
+        "## 7. Ekonomi\n\nKostnaderna för personal, lokaler, resor och material blev lägre än budgeterat, "
+        "eftersom en tjänst stod vakant och lokalhyran delades med kommunens arbetsmarknadsenhet. Resorna blev "
+        "färre än planerat och materialet köptes in gemensamt. Budgeten för utbildning användes fullt ut. "
+        "Den första deltagaren skrevs in i april.\n"
+    )
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "slutrapport lotsen ockelbo.md").write_text(FORM_AND_PROSE + start + "\n\n" + money, "utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever = archive.retriever()
+    retriever.part_picks = picks
+    top = retriever.search("Lotsen Ockelbo kom väl igång direkt i februari? När skrevs första deltagaren in?", k=5)
+    assert any("första deltagaren skrevs in" in p.chunk.text for p in top) == picks
+    assert "första deltagaren" not in top[0].chunk.text  # the first thing asked keeps the first place
