@@ -483,15 +483,18 @@ class HybridRetriever:
 
     def _part_picks(self, query: Query, intent: _Intent, catalog: Catalog) -> list[str]:
         """For a question about a named insats that asks several things ("… kom den igång direkt? när skrevs första
-        deltagaren in?"), the best passage by its words for each thing after the first, among the insats's own."""
+        deltagaren in?"), the best passage for each thing after the first, among the insats's own: by its words
+        when it has words of its own, else by meaning ("vad är det för nåt?", "hur många var det totalt?")."""
         if not self.part_picks or not intent.sources:
             return []
+        sources = sorted(intent.sources)
+        name = query.named[0].alias if query.named else ""
         picks = []
         for part in query.parts[1:]:
-            if not words_of(part.content, query.abbreviations, name_words=intent.name_words):
-                continue  # it names nothing of its own ("vem ägde den"): the form fields answer it
-            text = without_words(part.text, intent.name_words)
-            found = self._lexical(text, catalog, sorted(intent.sources), None, 1)
+            if words_of(part.content, query.abbreviations, name_words=intent.name_words):
+                found = self._lexical(without_words(part.text, intent.name_words), catalog, sources, None, 1)
+            else:
+                found = self._dense(self._embed(f"{part.text} ({name})" if name else part.text), sources, None, 1)
             if found and found[0][0] not in picks:
                 picks.append(found[0][0])
         return picks

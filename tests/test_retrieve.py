@@ -516,3 +516,15 @@ def test_each_further_thing_a_question_asks_gets_its_best_passage_among_the_firs
     top = retriever.search("Lotsen Ockelbo kom väl igång direkt i februari? När skrevs första deltagaren in?", k=5)
     assert any("första deltagaren skrevs in" in p.chunk.text for p in top) == picks
     assert "första deltagaren" not in top[0].chunk.text  # the first thing asked keeps the first place
+    # a further thing asked in everyday words only ("vad var det för nåt?") is picked by meaning, among the
+    # insats's own passages
+    catalog = archive.catalog()
+    query = read_question("Lotsen Ockelbo kom väl igång direkt i februari? Vad var det för nåt?", (), catalog)
+    searched = []
+    dense = retriever._dense
+    retriever._dense = lambda vector, sources, sections, k: (
+        searched.append(sources) or dense(vector, sources, sections, k)
+    )
+    chosen = retriever._part_picks(query, retriever._intent(query, catalog, named=True), catalog)
+    assert searched == ([["slutrapport lotsen ockelbo.md"]] if picks else [])
+    assert len(chosen) == int(picks) and set(chosen) <= catalog.chunk_ids({"slutrapport lotsen ockelbo.md"}, None)
