@@ -453,8 +453,8 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
     if catalog is not None and (kind := report_type_hint(text)) is not None:
         names = _the_report_in_kommun(names, kind, getattr(catalog, "reports", {}), places)
     kommun = _kommun(text, places, insatser)
-    topics = tuple(topic_hints(text))
-    summary = summary_sections(text)
+    topics = tuple(topic_hints(text, names))
+    summary = summary_sections(text, names)
     wanted = [fields for cues, fields in REGISTER_FIELDS if any(cue in padded for cue in cues)]
     money = any(cue in padded for cue in MONEY_CUES)
     if not wanted and money and any(cue in padded for cue in GRANTED_CUES):
@@ -474,7 +474,7 @@ def read_question(question: str, history: Sequence[str] = (), catalog: Names | N
         regions=tuple(dict.fromkeys(r for w in words if (r := _region(w)))),
         report_type=report_type_hint(text),
         topics=topics,
-        sections=tuple(section_hints(text)),
+        sections=tuple(section_hints(text, names)),
         summary=summary,
         list_wording=is_list_question(text),
         figure=asks_figure(folded),
@@ -546,10 +546,10 @@ def with_history(question: str, history: Sequence[str], insatser: Sequence[Insat
     return f"{previous} {question}"
 
 
-def section_hints(question: str) -> list[str]:
-    """Template sections a question asks about, from its wording."""
+def section_hints(question: str, names: Sequence[NameMatch] = ()) -> list[str]:
+    """Template sections a question asks about, from its wording (the names in ``names`` aside)."""
     found: list[str] = list(SUMMARY_SECTIONS) if is_summary_question(question) else []
-    found.extend(k for k in topic_hints(question) if k not in found)
+    found.extend(k for k in topic_hints(question, names) if k not in found)
     return found
 
 
@@ -569,17 +569,40 @@ _SPLIT_PARTICLE_VERB = re.compile(r" (lever|levde|lades|lagts|lags) (?:(?!kvar |
 _REMAINS = re.compile(r" (?:finns|blev|ar) (?:(?!kvar )\w+ ){0,2}kvar (?!pa |i (?:arbete|jobb|syssel))")
 
 
-def _topic_text(question: str) -> str:
-    """The question's folded words, one space apart and padded, as the section cues are matched against them."""
-    text = _GRANTED_TIME.sub("", " " + " ".join(re.findall(r"\w+", fold(question))) + " ")
+def _topic_text(question: str, names: Sequence[NameMatch] = ()) -> str:
+    """The question's folded words, one space apart and padded, as the section cues are matched against them;
+    the words that write out a name it names are left out."""
+    words = re.findall(r"\w+", fold(question))
+    masked = _name_runs(words, names)
+    text = _GRANTED_TIME.sub("", " " + " ".join(w for i, w in enumerate(words) if i not in masked) + " ")
     if not any(cue in text for cue in MONEY_CUES):
         text = _REMAINS.sub(" lever kvar ", text)
     return _SPLIT_PARTICLE_VERB.sub(r" \1 \2 ", text)
 
 
-def topic_hints(question: str) -> list[str]:
-    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside."""
-    text = _topic_text(question)
+def _name_runs(words: Sequence[str], names: Sequence[NameMatch]) -> set[int]:
+    """The places of ``words`` (folded) that write out a name in ``names``: a run of words that together spell at
+    least half of the name, spaces aside ("erfarenhets banken gotene" for Erfarenhetsbanken Götene). A name's
+    words are no topic ("erfarenhet" asks for lessons, a bank called so does not); one of its words standing
+    alone elsewhere in the question ("efter" in "efter projektet") still is."""
+    spelled = {re.sub(r"\W", "", fold(name)) for m in names for name in (m.alias, m.insats.name)}
+    masked: set[int] = set()
+    for whole in spelled:
+        i = 0
+        while i < len(words):
+            j = i
+            while j < len(words) and "".join(words[i : j + 1]) in whole:
+                j += 1
+            if j > i and 2 * len("".join(words[i:j])) >= len(whole):
+                masked.update(range(i, j))
+            i = max(j, i + 1)
+    return masked
+
+
+def topic_hints(question: str, names: Sequence[NameMatch] = ()) -> list[str]:
+    """The sections a question names by topic ("framgångsfaktorer", "budget" …), summary wording aside; the
+    words of the names in ``names`` are no topic."""
+    text = _topic_text(question, names)
     # "När kom första deltagaren in?" asks a date, "Varför fick den så få deltagare?" a cause: the participants are
     # its subject, not the goals they are counted against.
     uncounted = (" nar " in text or any(cue in text for cue in REASON_CUES)) and not re.search(
@@ -595,10 +618,10 @@ def topic_hints(question: str) -> list[str]:
     return found
 
 
-def topic_groups(question: str) -> tuple[tuple[str, ...], ...]:
+def topic_groups(question: str, names: Sequence[NameMatch] = ()) -> tuple[tuple[str, ...], ...]:
     """The topics a question names, each as its sections (the primary one first), in the order the question names
     them: "mål mot utfall, pengar och lärdomar" → (maluppfyllelse, resultat), (ekonomi, …), (lardomar, …)."""
-    text = _topic_text(question)
+    text = _topic_text(question, names)
     found: list[tuple[int, tuple[str, ...]]] = []
     for cues, keys in SECTION_HINTS:
         at = [i for cue in cues if (i := text.find(f" {cue}")) >= 0]
@@ -722,12 +745,12 @@ def is_summary_question(question: str) -> bool:
     return any(re.search(rf"\b{cue}", text) for cue in SUMMARY_CUES)
 
 
-def summary_sections(question: str) -> tuple[str, ...]:
+def summary_sections(question: str, names: Sequence[NameMatch] = ()) -> tuple[str, ...]:
     """For a summary question, the sections it draws on in order: those it names by topic ("sammanfatta
     lärdomarna …"), then the ones that conclude a report. Empty for any other question."""
     if not is_summary_question(question):
         return ()
-    return tuple(dict.fromkeys((*topic_hints(question), *SUMMARY_ORDER)))
+    return tuple(dict.fromkeys((*topic_hints(question, names), *SUMMARY_ORDER)))
 
 
 def is_list_question(question: str) -> bool:

@@ -186,6 +186,8 @@ class HybridRetriever:
             concluding sections fill the rest.
         summary_standing: the sections a summary that lists its topics takes one turn from after them, whatever it
             lists: whether the work lives on after the funded period is what a board asks of every insats.
+        summary_accounts: a summary's money topic opens with the passages that state the final account (granted
+            and used money) of the insats it names, as the register read them.
     """
 
     def __init__(
@@ -215,6 +217,7 @@ class HybridRetriever:
         summary_standing: tuple[str, ...] = ("implementering",),
         summary_alternate: bool = True,
         part_picks: bool = True,
+        summary_accounts: bool = True,
         field_turns: int = 2,
         pending: Callable[[], Collection[str]] | None = None,
         restore_diacritics: bool = True,
@@ -235,6 +238,7 @@ class HybridRetriever:
         self.summary_standing = summary_standing
         self.summary_alternate = summary_alternate
         self.part_picks = part_picks
+        self.summary_accounts = summary_accounts
         self.field_turns = field_turns
         self.pending = pending or frozenset
         self.restore_diacritics = restore_diacritics
@@ -298,7 +302,7 @@ class HybridRetriever:
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
         if scope:
-            ranked = self._summary_first(ranked, scope, intent, catalog)
+            ranked = self._summary_first(ranked, scope, intent, catalog, self._accounted_in(query, scope, catalog))
         elif not intent.across and not intent.summary:
             held = [cid for cid, _ in fielded[: self.field_turns]]
             held += [cid for cid in self._part_picks(query, intent, catalog) if cid not in held]
@@ -408,7 +412,7 @@ class HybridRetriever:
             query.report_type,
             query.list_wording and not sources,
             query.summary,
-            topic_groups(query.text) if query.summary else (),
+            topic_groups(query.text, query.insatser) if query.summary else (),
             bool(query.summary and query.report_type and report_type_included(query.text)),
             "vem" in query.words,
             _accounted(query, catalog) if query.list_wording and not sources else frozenset(),
@@ -431,8 +435,31 @@ class HybridRetriever:
         typed = [s for s in allowed if (info := catalog.reports.get(s)) and info.report_type == intent.report_type]
         return typed or allowed
 
+    def _accounted_in(self, query: Query, scope: list[str], catalog: Catalog) -> list[str]:
+        """The passages that state the final account (granted and used money) of the insatser a summary names,
+        among the reports in ``scope``: the money a board summary quotes first is what was granted and what was
+        used, and the register knows where the report states both, whatever the money section's own words."""
+        if not self.summary_accounts:
+            return []
+        offsets: dict[str, list[int]] = {}
+        for match in query.named[:2]:
+            account = final_account(match.insats, catalog)
+            if account is not None and account.source in scope:
+                offsets.setdefault(account.source, []).extend((account.granted.start, account.used.start))
+        if not offsets:
+            return []
+        chunks = self.chunk_reader.chunks(sorted(catalog.chunk_ids(set(offsets), None)))
+        held = [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
+        held.sort(key=lambda c: (c.source, c.start))
+        return [c.id for c in held]
+
     def _summary_first(
-        self, ranked: list[tuple[str, float]], scope: list[str], intent: _Intent, catalog: Catalog
+        self,
+        ranked: list[tuple[str, float]],
+        scope: list[str],
+        intent: _Intent,
+        catalog: Catalog,
+        accounts: Sequence[str] = (),
     ) -> list[tuple[str, float]]:
         """Put the key template sections of the reports in scope first (a few passages of each, best first,
         in the summary's order), then the rest as ranked. Passages of those sections that no search reached
@@ -451,6 +478,11 @@ class HybridRetriever:
         if self.summary_alternate:
             by_section = {key: _alternating(cids, catalog) for key, cids in by_section.items()}
         groups = [[c for key in sections for c in by_section.get(key, [])] for sections in intent.topics]
+        # Money asked for is first the account: the passages that state what was granted and what was used.
+        groups = [
+            [*accounts, *(c for c in group if c not in accounts)] if sections[0] == "ekonomi" else group
+            for sections, group in zip(intent.topics, groups, strict=True)
+        ]
         if self.summary_alternate:
             groups = [_alternating(group, catalog) for group in groups]
         if intent.type_included:  # what that kind of report says is one more topic: its own summary first

@@ -592,3 +592,14 @@ def test_how_long_asks_the_period_only_of_the_insats_itself():
     assert {"period_start", "period_end"} <= named_fields(read_question("Hur länge höll Lotsen Ockelbo på?"))
     assert {"period_start", "period_end"} <= named_fields(read_question("Lotsen, hur länge var den igång?"))
     assert not named_fields(read_question("Hur länge var deltagarna i Lotsen sjukskrivna före start?"))
+
+
+def test_the_words_of_a_name_are_no_topic_but_the_same_word_outside_the_name_is():
+    bank = _insats("Erfarenhetsbanken Ånge", "Ånge")
+    catalog = Catalog(0, (bank, LOTSEN), {}, ())
+    assert "lardomar" in topic_hints("Vilka erfarenheter finns av samverkan?")
+    split = read_question("erfarenhets banken ånge – vem var den till?", (), catalog)
+    assert split.insatser and split.insatser[0].insats == bank
+    assert "lardomar" not in split.sections and "lardomar" not in split.topics
+    whole = read_question("Vilka erfarenheter drog Erfarenhetsbanken Ånge?", (), catalog)
+    assert "lardomar" in whole.sections  # "erfarenheter" stands outside the name

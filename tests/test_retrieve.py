@@ -528,3 +528,24 @@ def test_each_further_thing_a_question_asks_gets_its_best_passage_among_the_firs
     chosen = retriever._part_picks(query, retriever._intent(query, catalog, named=True), catalog)
     assert searched == ([["slutrapport lotsen ockelbo.md"]] if picks else [])
     assert len(chosen) == int(picks) and set(chosen) <= catalog.chunk_ids({"slutrapport lotsen ockelbo.md"}, None)
+
+
+@pytest.mark.parametrize("accounts", [True, False])
+def test_the_money_of_a_summary_starts_with_the_passage_that_states_the_account(make_archive, tmp_path, accounts):
+    costs = "\n\n".join(
+        f"### 7.{n} Kostnader för {kind}\n\nKostnaderna för {kind} följde budgeten. Ekonomin för {kind} stämdes av "
+        f"varje kvartal med förbundets ekonom, och pengarna för {kind} räckte hela perioden."
+        for n, kind in enumerate(("personal", "lokaler", "resor", "material"), 2)
+    )
+    report = _accounting("Bron Hofors", "900 000", "880 000", "Resorna blev färre.").replace(
+        "## 7. Ekonomi\n\n", f"## 7. Ekonomi\n\n{costs}\n\n"
+    )
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    (folder / "slutrapport bron hofors.md").write_text(report, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever = archive.retriever()
+    retriever.summary_accounts = accounts
+    top = retriever.search("Sammanfatta Bron Hofors för styrelsen: ekonomin och pengarna", k=1)
+    assert ("Utnyttjade medel | 880 000 kr" in top[0].chunk.text) == accounts

@@ -208,7 +208,9 @@ class FactAnswerer:
         figure question only those that state one."""
         # A why-question's topic names the section that answers it ("anledningen till att det funkade" →
         # framgångsfaktorer): a sentence there counts as using the topic's word.
-        topical = frozenset(group[0] for group in topic_groups(query.text)) if query.reason else frozenset()
+        topical = (
+            frozenset(group[0] for group in topic_groups(query.text, query.insatser)) if query.reason else frozenset()
+        )
         # "När …?" asks for a date: a sentence that dates something goes first, not one that counts.
         when = bool(_WHEN.search(query.folded))
         scored = _ranked(
