@@ -38,6 +38,7 @@ SETS: dict[str, tuple[Path, Path]] = {
     "examples": (ROOT / "examples" / "rapporter", ROOT / "examples" / "register.json"),
     "archive-b": (ROOT / "examples" / "archive-b" / "files", ROOT / "examples" / "archive-b" / "register.json"),
     "archive-c": (ROOT / "examples" / "archive-c" / "files", ROOT / "examples" / "archive-c" / "register.json"),
+    "archive-d": (ROOT / "examples" / "archive-d" / "files", ROOT / "examples" / "archive-d" / "register.json"),
     "seeds": (SHARED / "seeds", ROOT / "bench" / "gold" / "seeds_register.json"),
 }
 FIELD_GOLD = ROOT / "bench" / "gold" / "fields.json"

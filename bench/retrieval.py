@@ -7,7 +7,9 @@ Sets (each indexed once into ``bench/.cache/retrieval/<set>``; vectors cached, s
   examples  examples/questions.jsonl over examples/rapporter
   archive-b examples/archive-b/questions.jsonl over archive-b/files (another förbund's templates, other hands)
   archive-c examples/archive-c/questions.jsonl over archive-c/files (a third förbund's templates, written in
-            session 17 by a writer who never saw the product's code; held out: no change is tuned on it)
+            session 17 by a writer who never saw the product's code; held out until session 17's changes for it)
+  archive-d examples/archive-d/questions.jsonl over archive-d/files (a fourth förbund's templates, written in
+            session 20 the same way; held out: no change is tuned on it)
 
 Systems:
   arkiv   the product's ``HybridRetriever.search`` (what ``arkiv search --jsonl`` prints)
@@ -58,7 +60,7 @@ from index.build import IngestReport, embed_chunks  # noqa: E402
 from index.parse import read_document  # noqa: E402
 from index.records import Chunk  # noqa: E402
 
-SETS = ("dev", "archive-a", "swefaq", "examples", "archive-b", "archive-c")
+SETS = ("dev", "archive-a", "swefaq", "examples", "archive-b", "archive-c", "archive-d")
 SYSTEMS = ("arkiv", "naive", "bm25", "hybrid")
 METRICS = ("recall@1", "recall@5", "recall@10", "mrr", "all@5")
 K = 10
@@ -104,7 +106,7 @@ def load(name: str) -> dict:  # type: ignore[type-arg]
         ds = h.load_set(str(ROOT / "examples" / "questions.jsonl"), None)
         ds["corpus"] = ROOT / "examples" / "rapporter"
         return ds
-    if name in ("archive-b", "archive-c"):  # our fictional archives in other förbunds' templates (c: never tuned on)
+    if name in ("archive-b", "archive-c", "archive-d"):  # our fictional archives in other förbunds' templates
         ds = h.load_set(str(ROOT / "examples" / name / "questions.jsonl"), None)
         ds["corpus"] = ROOT / "examples" / name / "files"
         return ds
