@@ -41,8 +41,26 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("framgang", "positiva effekt", "fungerade bast", "fungerat bra", "lyckades", "lyckats", "funkade", "funkat"),
         ("framgangsfaktorer", "lardomar", "bedomning"),
     ),
-    # What stood in the way: the template's own word "systemfel" and its everyday synonym "hinder".
-    (("systemfel", "hinder"), ("systemfel", "avvikelser", "bedomning")),
+    # What stood in the way: the template's own word "systemfel", its everyday synonym "hinder" ("hindrade",
+    # "hindren"), and the plain ways of saying something made the work harder: "problem", "svårigheter",
+    # "utmaningar", "strul", "krångel", "ställde till det", "försvårade".
+    (
+        (
+            "systemfel",
+            "hinder",
+            "hindr",
+            "utmaning",
+            "strul",
+            "krangel",
+            "stallde till",
+            "stallt till",
+            "staller till",
+            "forsvarade",
+            "forsvarat",
+            "forsvarar",
+        ),
+        ("systemfel", "avvikelser", "bedomning"),
+    ),
     # Lessons: "lärdom", "lärde sig", "lärt", and "erfarenhet(er)", which reports use for the same thing.
     (("lardom", "larde", "lart", "erfarenhet"), ("lardomar", "framgangsfaktorer", "bedomning", "slutsatser")),
     # Deviation and its cause: "avvikelse", "varför nådde … inte", "orsak".

@@ -603,3 +603,17 @@ def test_the_words_of_a_name_are_no_topic_but_the_same_word_outside_the_name_is(
     assert "lardomar" not in split.sections and "lardomar" not in split.topics
     whole = read_question("Vilka erfarenheter drog Erfarenhetsbanken Ånge?", (), catalog)
     assert "lardomar" in whole.sections  # "erfarenheter" stands outside the name
+
+
+def test_what_stood_in_the_way_is_asked_in_plain_words_too():
+    for question in (
+        "Vilka rapporter tar upp att omorganisationen ställde till det?",
+        "Vilka projekt har haft strul med bussarna?",
+        "Har nån insats haft krångel med sekretessen?",
+        "Vad hindrade Lotsen från att nå målet?",
+        "Vilka utmaningar beskriver slutrapporten?",
+    ):
+        assert "systemfel" in topic_hints(question), question
+    # "problem" and "svårigheter" name the participants' conditions as often as obstacles
+    assert "systemfel" not in topic_hints("Hur många deltagare hade psykiska problem?")
+    assert "systemfel" not in topic_hints("Vilka insatser var för personer med sociala svårigheter?")
