@@ -94,6 +94,16 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
             "lever kvar",  # "lever (arbetssättet) kvar"
             "levde kvar",
             "permanent",  # "blev det nåt permanent?", "permanentades"
+            # Someone taking the work over ("tog kommunen över det?", "togs den över", "övertogs", "i egen regi").
+            "tog over",
+            "togs over",
+            "tar over",
+            "tas over",
+            "tagit over",
+            "tagits over",
+            "overtog",
+            "overtag",
+            "egen regi",
         ),
         ("implementering", "bedomning"),
     ),
@@ -578,8 +588,10 @@ _MISSED_GOAL = next(keys for cues, keys in SECTION_HINTS if "varfor nadde" in cu
 # "Den beviljade perioden", "beviljad tid": what was granted is a time, not money.
 _GRANTED_TIME = re.compile(r" bevilja\w*(?= \w*(?:period|tid)(?:en|er|erna)? )")
 # A particle verb asked as a question has its subject or an adverb between verb and particle ("lever arbetssättet
-# kvar", "lades det ner", "lades väl ner"): read as the verb phrase the cues name.
-_SPLIT_PARTICLE_VERB = re.compile(r" (lever|levde|lades|lagts|lags) (?:(?!kvar |ner )\w+ ){1,2}(kvar|ner) ")
+# kvar", "lades det ner", "lades väl ner", "tog kommunen över"): read as the verb phrase the cues name.
+_SPLIT_PARTICLE_VERB = re.compile(
+    r" (lever|levde|lades|lagts|lags|tog|togs|tar|tas|tagit|tagits) (?:(?!kvar |ner |over )\w+ ){1,2}(kvar|ner|over) "
+)
 
 
 # What remains of an insats ("finns den kvar", "finns coachen kvar efter projektet", "vad som blev kvar") is whether

@@ -579,6 +579,8 @@ def test_a_particle_verb_split_by_its_subject_still_asks_whether_the_work_lives_
     assert topic_hints("Jobbspåret i Gävle lades väl ner?")[0] == "implementering"
     assert topic_hints("Fokus framtid Hofors, blev det nåt permanent av det?")[0] == "implementering"
     assert "implementering" not in topic_hints("Lever deltagarna ett aktivt liv?")
+    assert "implementering" in topic_hints("Lotsen Hofors – togs den över av kommunen sen?")
+    assert "implementering" in topic_hints("När tog kommunen över Lotsen i egen regi?")
 
 
 def test_what_remains_of_an_insats_asks_whether_it_lives_on_but_money_left_over_does_not():

@@ -120,7 +120,8 @@ def test_summary_question_starts_with_the_reports_concluding_sections(retriever)
 
 def test_a_summary_covers_the_topics_it_lists_in_their_order_before_any_twice(retriever):
     top = retriever.search("Sammanfatta Vägen framåt Söderhamn för styrelsen: pengar och systemfel", k=3)
-    assert [p.chunk.section for p in top[:2]] == ["ekonomi", "systemfel"]
+    assert "1 250 000 kr" in top[0].chunk.text  # the money opens with the account the form states
+    assert top[1].chunk.section == "systemfel"
 
 
 LIVES_ON = """Slutrapport
