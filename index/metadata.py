@@ -37,7 +37,10 @@ LABELS: dict[str, str] = {
     # Insatstid, projekttid, förstudietid, projektperiod, genomförandetid, the quarter a report covers.
     "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
-    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
+    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)|"
+    # A bare "Period:" (or "Period för insatsen |") is a form label when a colon or a cell follows; the word
+    # alone begins sentences too ("Perioden präglades av …").
+    r"(?<!\w)(?<!\w )period(?: for (?:insatsen|projektet))?(?=[ \t*]*(?::|\|))",
     # "Beviljade medel (för insatsen)", "Beviljat belopp", "Beviljade samverkansmedel", "Beviljat stöd":
     # a granted amount follows (a colon, a cell, a digit), never prose ("beviljade medel för att anställa").
     "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|bevilja(?:t|de|d) (?:[\w-]+ )?(?:\w*medel|budget|"

@@ -222,3 +222,10 @@ def test_a_forstudie_of_a_need_is_named_by_its_genre_and_subject():
     meta = _meta(text)
     assert meta.report_type == "forstudie"
     assert meta.insats_name == "Förstudie Äldre långtidsarbetslösa" and meta.kommun == "Hofors"
+
+
+def test_a_bare_period_label_of_a_form_is_the_insats_period():
+    line = _meta("Slutrapport\n\nHuvudman: Hofors kommun\nPeriod: 1 mars 2022 – 28 februari 2024\n")
+    assert (line.values("period_start"), line.values("period_end")) == (["2022-03-01"], ["2024-02-28"])
+    cell = _meta("Lägesrapport\n\n| Uppgift | |\n| Period för insatsen | 2022-03-01 – 2024-02-28 |\n")
+    assert cell.values("period_start") == ["2022-03-01"]
