@@ -29,6 +29,7 @@ from rapidfuzz import fuzz
 from index.analyze import STOPWORDS, fold, swedish_lexicon
 from index.places import kommuner
 from index.records import Field, Insats, Placement, ReportMeta
+from index.titlepage import without_subtitle
 
 # Which report of an insats gives it its name and kommun: the final report states them most reliably.
 _TYPE_PRIORITY = {
@@ -180,8 +181,20 @@ def _same_insats(a: ReportMeta, b: ReportMeta) -> bool:
     core_a, core_b = core_name(a.insats_name or ""), core_name(b.insats_name or "")
     if not core_a or not core_b:
         return False
+    if min(len(core_a), len(core_b)) < 4:
+        # A short core is too common a word to join two reports on ("hem", "kom"), unless it is an acronym:
+        # written in capitals, "IPS" or "KIM" is a name however short, and the same one names the same insats.
+        return (
+            core_a == core_b and _in_capitals(a.insats_name or "", core_a) and _in_capitals(b.insats_name or "", core_b)
+        )
     # token_set_ratio: "ett hallbart arbetsliv" is contained in a longer evaluation title.
-    return fuzz.token_set_ratio(core_a, core_b) >= _SAME_CORE and min(len(core_a), len(core_b)) >= 4
+    return fuzz.token_set_ratio(core_a, core_b) >= _SAME_CORE
+
+
+def _in_capitals(name: str, core: str) -> bool:
+    """Whether the words of ``name`` that make up its ``core`` are written in capitals, as an acronym is."""
+    words = [w for w in re.findall(r"\w+", name) if fold(w) in core.split()]
+    return bool(words) and all(len(w) >= 2 and w.isupper() for w in words)
 
 
 @dataclass(frozen=True, slots=True)
@@ -299,14 +312,12 @@ def _name_forms(name: str) -> list[list[str]]:
     "Projekt"/"Insatsen" or a subtitle ("Brobyggarna – arbetsträning för unga" is called "Brobyggarna")."""
     core = core_name(name).split()
     forms = [core]
-    if len(core) > 1 and core[0] in ("projekt", "projektet", "insats", "insatsen"):
+    # (a förstudie named by its genre and subject, "Förstudie Unga i behov av stöd", is called by its subject)
+    if len(core) > 1 and core[0] in ("projekt", "projektet", "insats", "insatsen", "forstudie", "forstudien"):
         forms.append(core[1:])
-    head = re.split(r"\s[–—-]\s|:\s", name, maxsplit=1)[0]
-    if head != name:
-        tail = name[len(head) :].strip(" –—-:")
-        # a subtitle is lower-case prose of several words, not a kommun ("… Trisam - Hudiksvall")
-        if tail[:1].islower() and len(tail.split()) >= 2 and core_name(head):
-            forms.append(core_name(head).split())
+    head = without_subtitle(name)  # a subtitle is lower-case prose of several words, not a kommun ("… - Hudiksvall")
+    if head != name and core_name(head):
+        forms.append(core_name(head).split())
     return [f for f in forms if f]
 
 

@@ -37,7 +37,10 @@ LABELS: dict[str, str] = {
     # Insatstid, projekttid, förstudietid, projektperiod, genomförandetid, the quarter a report covers.
     "period": r"(?:insat?s?|projekt|forstudie|genomforande)tid\b(?:[^\n|<\t]*?(?:dd\b|:))?|"
     r"(?:insats|projekt|rapport|redovisnings)period(?:en)?\b|kvartalsrapporten galler for perioden|"
-    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)",
+    r"(?:rapporten|redovisningen) (?:avser|galler) (?:perioden|tiden)|"
+    # A bare "Period:" (or "Period för insatsen |") is a form label when a colon or a cell follows; the word
+    # alone begins sentences too ("Perioden präglades av …").
+    r"(?<!\w)(?<!\w )period(?: for (?:insatsen|projektet))?(?=[ \t*]*(?::|\|))",
     # "Beviljade medel (för insatsen)", "Beviljat belopp", "Beviljade samverkansmedel", "Beviljat stöd":
     # a granted amount follows (a colon, a cell, a digit), never prose ("beviljade medel för att anställa").
     "beviljade_medel": r"beviljade medel for insatsen|beviljat belopp|bevilja(?:t|de|d) (?:[\w-]+ )?(?:\w*medel|budget|"
@@ -136,7 +139,7 @@ def extract_meta(text: str, sections: list[Section], *, source: str) -> ReportMe
     fields += _participants(text)
     report_type = titlepage.report_type(text)
     title = _title(text, sections)
-    insats, name_source = _insats_name(text, fields, title, source)
+    insats, name_source = _insats_name(text, fields, title, source, report_type=report_type)
     if insats is not None and name_source != "field":
         fields.append(insats)
     kommun = _kommun(text, fields, title)
@@ -170,6 +173,8 @@ def _label_values(text: str, folded: str, name: str, label: str | None = None) -
                 continue
             start, end = number.span()
         start, end = _trim_value(text, folded, start, end)
+        if name == "insats_namn":  # "Brobyggarna – arbetsträning för unga": the subtitle describes, the name is before
+            end = start + len(titlepage.without_subtitle(text[start:end]))
         if start >= end:
             continue
         raw = text[start:end]
@@ -380,7 +385,9 @@ def _title(text: str, sections: list[Section]) -> str:
     return first[:200]
 
 
-def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tuple[Field | None, str]:
+def _insats_name(
+    text: str, fields: list[Field], title: str, source: str, *, report_type: str = "okand"
+) -> tuple[Field | None, str]:
     """The insats name and where it came from: a name field, the title page, quotes in the text, the file or
     folder name as the text writes it, or (naming no insats) the title itself."""
     named = next((f for f in fields if f.name == "insats_namn"), None)
@@ -389,6 +396,10 @@ def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tup
     stated = titlepage.title_name(text)
     if stated is not None:
         name, start, end = stated
+        if report_type == "forstudie" and name[:1].islower():
+            # A förstudie studies a need before any insats has a name: its subject, which the text writes in lower
+            # case as the description it is ("unga i behov av stöd"), names it together with the genre.
+            return Field("insats_namn", f"Förstudie {name[:1].upper()}{name[1:]}", text[start:end], start, end), "title"
         return Field("insats_namn", name, text[start:end], start, end), "title"
     quoted = Counter(m.group(1).strip() for m in _QUOTED_PROJECT.finditer(text))
     if quoted:
@@ -403,7 +414,8 @@ def _insats_name(text: str, fields: list[Field], title: str, source: str) -> tup
         start = max(text.find(title), 0)
         # "STEG FÖR STEG I SANDVIKEN – UTVÄRDERING AV EN …": the name is the part that is not the genre.
         parts = [p for p in re.split(r"\s[–—-]\s|:\s", title) if p.strip()]
-        kept = [p for p in parts if not re.match(r"(?i)\s*(en\s+)?(utvärdering|rapport|slutrapport|följeforskning)", p)]
+        # A report-kind phrase ("Tertialrapport T3 2022", "En utvärdering") says what the document is, not which insats.
+        kept = [p for p in parts if not titlepage.opens_with_genre(p)]
         name = (kept or parts or [title])[0].strip()
         offset = start + title.find(name)
         return Field("insats_namn", name, name, offset, offset + len(name)), "heading"

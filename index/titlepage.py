@@ -32,7 +32,10 @@ GENRES: tuple[tuple[str, str], ...] = (
         r"lagesrapport\w*|delrapport\w*|delarsrapport\w*|delredovisning\w*|halvarsrapport\w*|tertialrapport\w*"
         r"|statusrapport\w*|uppfoljningsrapport\w*|manadsrapport\w*|lagesbeskrivning"
         # a follow-up named by its period is the state at that date: "Halvårsuppföljning", "Kvartalsuppföljning"
-        r"|(?:halvars|kvartals|manads|tertial|delars)uppfoljning\w*",
+        r"|(?:halvars|kvartals|manads|tertial|delars)uppfoljning\w*"
+        # an insats's yearly "Verksamhetsuppföljning" is its state at the year's end (the förbund's own year is
+        # a "verksamhetsberättelse", left out above)
+        r"|verksamhetsuppfoljning\w*",
         "lagesrapport",
     ),
     (r"ansokan|ansokningsblankett|projektansokan", "ansokan"),
@@ -63,6 +66,15 @@ _NOT_A_TITLE = re.compile(
     r"augusti|september|oktober|november|december)\b"
 )
 _TITLE_LINES = 14
+# The first part of a form lettered by parts: "A. Uppgifter om insatsen", "A. Bakgrund" (a capital, then words).
+_FIRST_LETTERED_PART = re.compile(r"A\.\s+[A-ZÅÄÖ][a-zåäö]+(?:\s+\w+)*$")
+# A title page's form line naming who runs, pays, joins or reports, or when: the value is an organisation, a
+# person or a date, never the insats (a name field is read by index/metadata.py). "Projektägare:", "Huvudman:",
+# "Medverkande parter:", "Kontaktperson:", "Insatstid:", "Planerad period:", "Inlämnad:".
+_ROLE_FIELD = re.compile(
+    r"^(?:\w*agare|huvudman|medverkande|samverkan\w*|deltagande|kontaktperson|ansvarig\w*|utredare|rapportor|"
+    r"uppgiftslamnare|forfattare|\w*period|\w*tid|datum|inlamnad|faststalld)(?: \w+)?\s*:"
+)
 _FOLLOWING_PLACE = re.compile(r"[ \t]+([A-ZÅÄÖ][\wåäö]+)\b")
 # "Eva L. Bergsten och Lisbeth Kristiansen", "Anna Berg, Olof Ek": a by-line of two or more full names.
 _PERSON = r"(?:[A-ZÅÄÖ][\w-]*\.?\s+){1,3}[A-ZÅÄÖ][\w-]+"
@@ -106,6 +118,12 @@ def _genre(folded: str) -> str | None:
     return GENRES[index][1]
 
 
+def opens_with_genre(phrase: str) -> bool:
+    """Whether ``phrase`` opens with a report-kind word ("Tertialrapport T3", "En utvärdering av …", "Slutrapport")."""
+    words = re.sub(r"^(?:en|ett)\s+", "", fold(phrase).strip()).split()
+    return bool(words) and bool(_GENRE_WORD.match(words[0]))
+
+
 def is_byline(line: str) -> bool:
     """Whether ``line`` is a by-line of two or more full names ("Anna Berg och Olof Ek")."""
     return bool(_AUTHORS.match(line.strip()))
@@ -123,7 +141,11 @@ def title_lines(text: str) -> list[str]:
             continue
         if re.match(r"\d{1,2}(\.\d+)*\.?\s", line):  # the form's first numbered section: the title page is over
             break
-        if len(line.split()) <= 4 and section_key(line)[0] is not None:  # "Innehåll", "Sammanfattning", …
+        if _FIRST_LETTERED_PART.match(line):  # "A. Uppgifter om …": a form lettered by parts starts its body
+            break
+        # "Innehåll", "Sammanfattning", … end the title page; but a line naming the report's genre ("SLUTRAPPORT –
+        # AVSLUTAD I FÖRTID") is its title, whatever section words it also holds.
+        if len(line.split()) <= 4 and section_key(line)[0] is not None and _genre(fold(line)) is None:
             break
         lines.append(line)
         if len(lines) >= _TITLE_LINES:
@@ -146,7 +168,7 @@ def title_name(text: str) -> tuple[str, int, int] | None:
     strong: list[str] = []  # the object of "utvärdering av …": the title says what is evaluated
     plain: list[str] = []
     for line in joined:
-        if _NOT_A_TITLE.search(fold(line)) or _AUTHORS.match(line):
+        if _NOT_A_TITLE.search(fold(line)) or _ROLE_FIELD.match(fold(line)) or _AUTHORS.match(line):
             continue
         for part in re.split(r"\s[–—-]\s|:\s", line):
             part = part.strip()
@@ -166,11 +188,46 @@ def title_name(text: str) -> tuple[str, int, int] | None:
                 continue
             plain.append(part)
     for candidate in strong + plain:
-        for name in _trimmed(candidate):
+        forms = _trimmed(candidate)
+        for name in forms:
             found = _as_written(text, name)
             if found is not None:
                 return found
+        found = _shortened(text, forms[0]) if forms else None
+        if found is not None:
+            return found
     return None
+
+
+def _shortened(text: str, name: str) -> tuple[str, int, int] | None:
+    """``name`` as the title states it ("Boendehjälpen Exempelby"), when the title is the one place the name
+    stands in full and the text then calls the insats by its name word alone ("Boendehjälpen erbjuder …"):
+    a title gives the name with its kommun once, running text drops the place it is set in."""
+    place = re.search(r"\s+([A-ZÅÄÖ][\wåäöÅÄÖ]+)$", name)
+    if place is None or not _is_kommun(place.group(1)):
+        return None
+    head = name[: place.start()].strip()
+    if not _plausible(head) or _GENRE_WORD.match(fold(head.split()[0])):
+        return None
+    # The name word as the name writes it (a capital, "FamiljeJobb"), not the same word in prose.
+    written = re.compile(r"(?<![\w-])" + r"\s+".join(re.escape(w) for w in head.split()) + r"(?![\w-])")
+    if len(written.findall(text)) < 2:
+        return None
+    full = re.compile(r"(?<![\w-])" + r"\s+".join(re.escape(w) for w in name.split()) + r"(?![\w-])")
+    match = full.search(text)
+    if match is None:
+        return None
+    return re.sub(r"\s+", " ", match.group()), match.start(), match.end()
+
+
+def without_subtitle(name: str) -> str:
+    """``name`` without a subtitle after a dash or colon: lower-case prose of several words describes the insats
+    ("Brobyggarna – arbetsträning för unga"); a capitalised word after a dash is part of the name ("… - Hudiksvall")."""
+    head = re.split(r"\s[–—-]\s|:\s", name, maxsplit=1)[0]
+    tail = name[len(head) :].strip(" –—-:")
+    if head != name and tail[:1].islower() and len(tail.split()) >= 2 and head.strip():
+        return head.strip()
+    return name
 
 
 def _trimmed(candidate: str) -> list[str]:
@@ -189,7 +246,13 @@ def _plausible(name: str) -> bool:
     words = re.findall(r"[\w]+", name)
     if not (1 <= len(words) <= 8) or len(name) < 3:
         return False
-    return not all(_is_place(w) for w in words)  # "Gävleborg", "Region Gävleborg": a place, no insats
+    # "Gävleborg", "Region Gävleborg", "Hofors kommun", "Hofors kommuns": a place or its kommun, no insats; and
+    # an owner or partner is an organisation: a kommun, region or authority runs an insats and is never its name.
+    return not all(_is_place(w) or _is_place(w[:-1]) or fold(w) in _AUTHORITIES for w in words)
+
+
+# The state authorities that are members of every förbund: they take part in insatser, they are none.
+_AUTHORITIES = frozenset({"arbetsformedlingen", "forsakringskassan"})
 
 
 # The counties (län, regions): with the kommuner, the places a title names besides the insats.

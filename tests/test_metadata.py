@@ -199,3 +199,33 @@ def test_other_names_of_the_final_and_the_progress_report():
 
     assert report_type("SLUTDOKUMENTATION\nSamordningsförbundet Exempelslätten\n") == "slutrapport"
     assert report_type("HALVÅRSUPPFÖLJNING\nSamordningsförbundet Exempelslätten\n") == "lagesrapport"
+
+
+def test_a_name_field_keeps_the_name_and_not_the_subtitle_after_a_dash():
+    meta = _meta("Lägesrapport\n\n| Insatsens namn | Bryggsteget – stöd till arbete för unga vuxna |\n")
+    assert meta.insats_name == "Bryggsteget" and meta.name_source == "field"
+    kept = _meta("Lägesrapport\n\n| Insatsens namn | Stödet efter Kliv - Hofors |\n")
+    assert kept.insats_name == "Stödet efter Kliv - Hofors"
+
+
+def test_a_report_kind_phrase_in_a_heading_is_no_name():
+    meta = _meta("# Halvårsrapport H1 2023 – Bryggsteget Hofors\n\nArbetet har fortsatt som planerat.\n")
+    assert meta.name_source == "heading" and meta.insats_name == "Bryggsteget Hofors"
+
+
+def test_a_forstudie_of_a_need_is_named_by_its_genre_and_subject():
+    text = (
+        "FÖRSTUDIE\nÄldre långtidsarbetslösa i Hofors kommun – behov och vägar framåt\n\n"
+        "Förstudien har kartlagt äldre långtidsarbetslösa i kommunen. Av de äldre långtidsarbetslösa som "
+        "intervjuats vill de flesta arbeta.\n"
+    )
+    meta = _meta(text)
+    assert meta.report_type == "forstudie"
+    assert meta.insats_name == "Förstudie Äldre långtidsarbetslösa" and meta.kommun == "Hofors"
+
+
+def test_a_bare_period_label_of_a_form_is_the_insats_period():
+    line = _meta("Slutrapport\n\nHuvudman: Hofors kommun\nPeriod: 1 mars 2022 – 28 februari 2024\n")
+    assert (line.values("period_start"), line.values("period_end")) == (["2022-03-01"], ["2024-02-28"])
+    cell = _meta("Lägesrapport\n\n| Uppgift | |\n| Period för insatsen | 2022-03-01 – 2024-02-28 |\n")
+    assert cell.values("period_start") == ["2022-03-01"]

@@ -345,3 +345,38 @@ def test_insatser_of_the_same_name_that_stay_apart_get_distinct_ids():
     ids = [i.id for i in insatser]
     assert len(ids) == len(set(ids))
     assert sorted(r for i in insatser for r in i.reports) == ["a/underlag-1.md", "b/underlag-2.md"]
+
+
+def test_a_final_report_and_a_progress_report_that_title_the_name_with_its_kommun_are_one_insats():
+    final = "Slutrapport Bryggsteget Hofors\nA. Fakta\nHuvudman: Hofors kommun\n\nBryggsteget gav stöd till 20 unga.\n"
+    progress = "# Tertialrapport 2 2023 – Bryggsteget Hofors\n\nBryggsteget har haft 12 deltagare i tertialet.\n"
+    metas = [_meta(final, "slut.md"), _meta(progress, "tertial.md")]
+    assert [m.insats_name for m in metas] == ["Bryggsteget Hofors", "Bryggsteget Hofors"]
+    (insats,) = group_reports(metas, text_of={"slut.md": final, "tertial.md": progress}.get)
+    assert insats.name == "Bryggsteget Hofors" and insats.reports == ("slut.md", "tertial.md")
+
+
+def test_the_same_acronym_names_one_insats_but_a_short_common_word_does_not():
+    def report(name: str) -> str:
+        return f"Lägesrapport\n\n| Insatsens namn | {name} |\n| Huvudman | Hofors kommun |\n"
+
+    first, second = report("IPA Hofors"), report("IPA Hofors")
+    metas = [_meta(first, "a.md"), _meta(second, "b.md")]
+    (insats,) = group_reports(metas, text_of={"a.md": first, "b.md": second}.get)
+    assert insats.reports == ("a.md", "b.md")
+    first, second = report("Hem Hofors"), report("Hem Hofors")
+    metas = [_meta(first, "a.md"), _meta(second, "b.md")]
+    assert len(group_reports(metas, text_of={"a.md": first, "b.md": second}.get)) == 2
+
+
+def test_a_forstudie_of_a_need_keeps_its_own_insats_when_it_names_the_insats_it_led_to():
+    known = "Lägesrapport\n\n| Insatsens namn | Bryggsteget Hofors |\n| Huvudman | Hofors kommun |\n"
+    study = (
+        "FÖRSTUDIE\nÄldre långtidsarbetslösa i Hofors kommun – behov och vägar framåt\n\n"
+        "Förstudien har kartlagt äldre långtidsarbetslösa i kommunen. Bland äldre långtidsarbetslösa är "
+        "hälsan ett hinder. Bryggsteget kan ta emot några. Bryggsteget har platser. För äldre "
+        "långtidsarbetslösa föreslås en egen insats vid sidan av Bryggsteget.\n"
+    )
+    metas = [_meta(known, "lage.md"), _meta(study, "forstudie.md")]
+    insatser = group_reports(metas, text_of={"lage.md": known, "forstudie.md": study}.get)
+    assert sorted(i.reports for i in insatser) == [("forstudie.md",), ("lage.md",)]
