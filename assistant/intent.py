@@ -25,7 +25,7 @@ from functools import lru_cache
 from typing import Literal, Protocol
 
 from assistant.catalog import ReportInfo
-from assistant.names import NameMatch, insatser_in_text
+from assistant.names import EVERYDAY_KOMMUNER, NameMatch, insatser_in_text, named_as_place
 from index.analyze import STOPWORDS, analyze, fold, is_common_word, swedish_lexicon
 from index.places import kommuner, landskap
 from index.records import Insats
@@ -648,6 +648,13 @@ def topic_hints(question: str, names: Sequence[NameMatch] = ()) -> list[str]:
     return found
 
 
+def section_terms(query: Query) -> frozenset[str]:
+    """The terms of the question's words that name a template section ("systemfel", "framgångsfaktorer",
+    "pengar"): a cue of one word that begins the word."""
+    cues = tuple(cue for cues, _ in SECTION_HINTS for cue in cues if " " not in cue)
+    return frozenset(t for word in query.content if word.folded.startswith(cues) for t in word.terms)
+
+
 def topic_groups(question: str, names: Sequence[NameMatch] = ()) -> tuple[tuple[str, ...], ...]:
     """The topics a question names, each as its sections (the primary one first), in the order the question names
     them: "mål mot utfall, pengar och lärdomar" → (maluppfyllelse, resultat), (ekonomi, …), (lardomar, …)."""
@@ -738,22 +745,18 @@ def money_condition(clause: str) -> MoneyCondition | None:
 
 def _kommun(text: str, places: Collection[str], insatser: Sequence[Insats]) -> str | None:
     """The first kommun the question names. A name that is also an everyday word ("vara", "mark", "berg") counts
-    in lower case only when an insats of the archive is there: "kan vara ett problem" names no kommun."""
+    in lower case only when an insats of the archive is there and the word stands as a place ("i vara"): "kan vara
+    ett problem", "fått vara med" name no kommun."""
     archive = {fold(i.kommun) for i in insatser if i.kommun}
     for word in re.findall(r"\w+", text):
         folded = fold(word)
         name = folded if folded in places else folded.removesuffix("s")
         if name not in places:
             continue
-        if word.islower() and name in _EVERYDAY_KOMMUNER and name not in archive:
+        if word.islower() and name in EVERYDAY_KOMMUNER and (name not in archive or not named_as_place(text, name)):
             continue
         return folded
     return None
-
-
-# Kommun names that are also everyday Swedish words (folded): "vara" (be), "mark" (ground), "berg" (mountain),
-# "boden" (the shed), "kil" (wedge), "lund" (grove), "malå" → "mala" (grind), "åre" → "are", "ale".
-_EVERYDAY_KOMMUNER = frozenset({"vara", "mark", "berg", "boden", "kil", "lund", "mala", "are", "ale"})
 
 
 def report_type_included(question: str) -> bool:

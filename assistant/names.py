@@ -84,7 +84,7 @@ def insatser_in_text(text: str, insatser: Sequence[Insats]) -> list[NameMatch]:
             if places and insats.kommun:
                 score += 15.0 if fold(insats.kommun) in places else -_KOMMUN_MISMATCH
             scored.append(NameMatch(insats, min(score, 100.0), alias))
-        elif insats.kommun and fold(insats.kommun) in places:
+        elif insats.kommun and fold(insats.kommun) in places and named_as_place(text, fold(insats.kommun)):
             # "Ockelbo-projektet": a kommun alone points weakly at the insatser run there.
             scored.append(NameMatch(insats, _KOMMUN_ONLY, fold(insats.kommun)))
     scored.sort(key=lambda m: (-m.score, m.insats.name))
@@ -142,6 +142,23 @@ def _alias_index(insatser: tuple[Insats, ...]) -> _AliasIndex:
     _INDEXES.clear()
     _INDEXES[id(insatser)] = (insatser, index)
     return index
+
+
+# Kommun names that are also everyday Swedish words (folded): "vara" (be), "mark" (ground), "berg" (mountain),
+# "boden" (the shed), "kil" (wedge), "lund" (grove), "malå" → "mala" (grind), "åre" → "are", "ale".
+EVERYDAY_KOMMUNER = frozenset({"vara", "mark", "berg", "boden", "kil", "lund", "mala", "are", "ale"})
+# The prepositions that put a place after them: "i Vara", "från Boden", "inom Lund".
+_PLACE_PREPOSITION = r"(?:i|fran|inom|utanfor|runt|kring)"
+
+
+def named_as_place(text: str, name: str) -> bool:
+    """Whether the kommun ``name`` (folded), also an everyday word, stands in ``text`` as a place: written with a
+    capital ("Vara") or after a preposition of place ("i vara"); "fått vara med", "kan vara" use the verb."""
+    if name not in EVERYDAY_KOMMUNER:
+        return True
+    if any(fold(w) == name and not w.islower() for w in re.findall(r"\w+", text)):
+        return True
+    return re.search(rf"\b{_PLACE_PREPOSITION} {name}\b", _normalise(text)) is not None
 
 
 def _normalise(text: str) -> str:

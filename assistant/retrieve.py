@@ -47,6 +47,7 @@ from assistant.intent import (
     overlap,
     read_question,
     report_type_included,
+    section_terms,
     spelled_as_archive,
     topic_groups,
     with_diacritics,
@@ -186,6 +187,8 @@ class HybridRetriever:
             concluding sections fill the rest.
         summary_standing: the sections a summary that lists its topics takes one turn from after them, whatever it
             lists: whether the work lives on after the funded period is what a board asks of every insats.
+        off_topic_factor: across the archive, what a passage in a section the question asks for pays when it holds
+            none of the question's other words (None: the section boost taken back).
         summary_accounts: a summary's money topic opens with the passages that state the final account (granted
             and used money) of the insats it names, as the register read them.
     """
@@ -208,6 +211,8 @@ class HybridRetriever:
         section_boost: float = 1.3,
         diversity_decay: float = 0.7,
         unmatched_factor: float = 0.2,
+        # None: 1 / section_boost, the boost taken back (0.5 and 0.3 cost archive-c and archive-d; bench/NOTES.md)
+        off_topic_factor: float | None = None,
         focus_depth: int = 10,
         backmatter_factor: float = 0.5,
         figure_boost: float = 1.3,
@@ -230,6 +235,7 @@ class HybridRetriever:
         self.dense_weight, self.lexical_weight = dense_weight, lexical_weight
         self.insats_boost, self.section_boost = insats_boost, section_boost
         self.diversity_decay, self.unmatched_factor = diversity_decay, unmatched_factor
+        self.off_topic_factor = 1 / section_boost if off_topic_factor is None else off_topic_factor
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.figure_boost = figure_boost
         self.reranker = reranker
@@ -297,7 +303,7 @@ class HybridRetriever:
             fused = self._counted_beside(fused, query, depth=self.focus_depth * 2)
         if intent.across:
             if filters.insats is None:
-                fused = self._require_words(fused, query, depth=self.candidates * 2)
+                fused = self._require_words(fused, query, depth=self.candidates * 2, sections=intent.sections)
             fused = self._diversify(fused, catalog)
         ranked = sorted(fused.items(), key=lambda item: -item[1])
         scope = self._summary_scope(intent, catalog, sources, filters)
@@ -657,21 +663,30 @@ class HybridRetriever:
                 result[chunk.id] *= self.figure_boost
         return result
 
-    def _require_words(self, scores: dict[str, float], query: Query, *, depth: int) -> dict[str, float]:
+    def _require_words(
+        self, scores: dict[str, float], query: Query, *, depth: int, sections: Collection[str] = ()
+    ) -> dict[str, float]:
         """Across the archive, a passage that uses few of the question's content words is a weak answer for its
         report, however close its vector: among the ``depth`` best, each word it lacks costs it a share of
-        ``unmatched_factor``, so passages with the words come first."""
+        ``unmatched_factor``, so passages with the words come first. A passage in a section the question asks for
+        ("systemfel") that holds none of its other words (what it asks about: "boendet") also pays
+        ``off_topic_factor`` (by default the section boost taken back): the section says where to look, the topic
+        who is a member."""
         lexical = self.lexical()
         words = spelled_as_archive(content_words(query, rare=lambda terms: rare_in(terms, lexical)), lexical)
         words = [w for i, w in enumerate(words) if w not in words[:i]]  # a word said twice ("pengarna … pengar") is one
         if not words or self.unmatched_factor >= 1.0:
             return scores
+        placed = section_terms(query)
+        topic = [word for word in words if not word & placed] if sections else []
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
         result = dict(scores)
         for chunk in self.chunk_reader.chunks(top):
             terms = _chunk_terms(chunk.id, chunk.search_text)
             missing = sum(1 for word in words if not overlap(word, terms))
             result[chunk.id] *= self.unmatched_factor ** (missing / len(words))
+            if topic and chunk.section in sections and not any(overlap(word, terms) for word in topic):
+                result[chunk.id] *= self.off_topic_factor
         return result
 
     def _diversify(self, scores: dict[str, float], catalog: Catalog) -> dict[str, float]:

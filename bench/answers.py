@@ -9,7 +9,7 @@ Latency: answerscore.py runs the system through ``--relay``, which feeds `arkiv 
 at a time after a warm-up question (model loading is not counted) and times each answer; p50/p95 are printed
 beside the scorer's figures, and the p95 of one-insats questions and of lists apart (their targets differ).
 
-    python bench/answers.py                          # dev, archive-a, examples, archive-b, archive-c and archive-d, bundled e5
+    python bench/answers.py                          # every set (dev … archive-d), bundled e5
     python bench/answers.py --sets examples --model hashing
     python bench/answers.py --show-failures 3        # the scorer's failure listing per set
 

@@ -1,3 +1,5 @@
+from assistant.catalog import Catalog
+from assistant.intent import read_question
 from assistant.names import insatser_in_text, resolve_insats
 from index.grouping import aliases, insats_id
 from index.records import Insats
@@ -74,3 +76,12 @@ def test_a_name_written_out_whole_counts_its_function_word():
     found = insatser_in_text("trädgården lidköping och trädgården vara – jämför dom", register)
     assert sorted(names(found)) == ["Trädgården Lidköping", "Trädgården Vara"]
     assert names(insatser_in_text("hur gick det för trädgården vara?", register)) == ["Trädgården Vara"]
+
+
+def test_a_kommun_that_is_an_everyday_word_names_the_place_only_as_a_place():
+    register = [_insats("Trädgården Vara", "Vara"), _insats("Bron Hofors", "Hofors")]
+    assert not insatser_in_text("Hur har deltagarna fått vara med och påverka i projekten?", register)
+    assert names(insatser_in_text("Hur gick det för insatserna i vara?", register)) == ["Trädgården Vara"]
+    assert names(insatser_in_text("Vad gjordes i Vara?", register)) == ["Trädgården Vara"]
+    assert read_question("Har deltagarna fått vara med?", (), Catalog(0, tuple(register), {}, ())).kommun is None
+    assert read_question("Vad hände i vara?", (), Catalog(0, tuple(register), {}, ())).kommun == "vara"

@@ -550,3 +550,54 @@ def test_the_money_of_a_summary_starts_with_the_passage_that_states_the_account(
     retriever.summary_accounts = accounts
     top = retriever.search("Sammanfatta Bron Hofors för styrelsen: ekonomin och pengarna", k=1)
     assert ("Utnyttjade medel | 880 000 kr" in top[0].chunk.text) == accounts
+
+
+def _hindered(name: str, hinder: str, activities: str) -> str:
+    """A final report of ``name`` whose systemfel section tells ``hinder`` and whose activities tell ``activities``."""
+    routine = (
+        " Arbetet följdes upp varje månad i styrgruppen, där kommunen, Arbetsförmedlingen, Försäkringskassan och "
+        "regionen gick igenom läget och planerade nästa steg tillsammans med insatsens personal."
+    )
+    return (
+        f"Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn<br>{name} |\n\n"
+        f"## 2. Aktiviteter\n\n{activities}{routine * 3}\n\n"
+        f"## 6. Analys\n\n#### 6.5 Beskriv identifierade systemfel som påverkat insatsens resultat:\n\n"
+        f"{hinder}{routine * 3}\n"
+    )
+
+
+def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who_is_a_member(make_archive, tmp_path):
+    folder = tmp_path / "rapporter"
+    folder.mkdir()
+    reports = {
+        "slutrapport lotsen ockelbo.md": (
+            "Lotsen Ockelbo",
+            "Systemfel: bostaden, eftersom hyresvärdarna kräver fast inkomst av den som ska hyra.",
+            "Två deltagare fick flytta när hyresvärden sade upp kontraktet.",
+        ),
+        "slutrapport bron hofors.md": (
+            "Bron Hofors",
+            "Systemfel: sekretessen mellan myndigheterna hindrade ett samlat stöd.",
+            "Deltagarna träffade coacherna varje vecka.",
+        ),
+    }
+    for file, fields in reports.items():
+        (folder / file).write_text(_hindered(*fields), encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    retriever = archive.retriever()
+    query = read_question(
+        "I vilka insatser har bostaden ställt till det? Kallas det ett systemfel?", (), archive.catalog()
+    )
+    chunks = archive.register.chunks()
+    scores = {c.id: 1.0 for c in chunks}
+
+    def required(factor: float) -> dict[str, float]:
+        retriever.off_topic_factor = factor
+        return retriever._require_words(scores, query, depth=len(scores), sections={"systemfel"})
+
+    taken, kept = required(1 / 1.3), required(1.0)
+    for chunk in chunks:
+        off_topic = chunk.section == "systemfel" and "bostad" not in chunk.text
+        assert taken[chunk.id] / kept[chunk.id] == pytest.approx(1 / 1.3 if off_topic else 1.0), chunk.text[:60]
+    assert any(c.section == "systemfel" and "bostad" not in c.text for c in chunks)  # the rule was tried
