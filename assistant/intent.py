@@ -42,8 +42,9 @@ SECTION_HINTS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ("framgangsfaktorer", "lardomar", "bedomning"),
     ),
     # What stood in the way: the template's own word "systemfel", its everyday synonym "hinder" ("hindrade",
-    # "hindren"), and the plain ways of saying something made the work harder: "problem", "svårigheter",
-    # "utmaningar", "strul", "krångel", "ställde till det", "försvårade".
+    # "hindren"), and the plain ways of saying something made the work harder: "utmaningar", "strul", "krångel",
+    # "ställde till det", "försvårade". Not "problem" or "svårigheter": they name the participants' conditions as
+    # often ("psykiska problem", "sociala svårigheter").
     (
         (
             "systemfel",
