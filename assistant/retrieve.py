@@ -352,12 +352,17 @@ class HybridRetriever:
             for source, found in match.insats.fields:
                 if found.name in wanted and (allowed is None or source in allowed):
                     offsets.setdefault(source, []).append(found.start)
+        held = self._holding(offsets, catalog)
+        held.sort(key=lambda c: min((at for at in offsets[c.source] if c.start <= at < c.end), default=c.start))
+        return [(c.id, 1.0) for c in held]
+
+    def _holding(self, offsets: dict[str, list[int]], catalog: Catalog) -> list[Chunk]:
+        """The passages that hold one of ``offsets`` (character offsets in a report, by source): where the
+        register read a field."""
         if not offsets:
             return []
         chunks = self.chunk_reader.chunks(sorted(catalog.chunk_ids(set(offsets), None)))
-        held = [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
-        held.sort(key=lambda c: min((at for at in offsets[c.source] if c.start <= at < c.end), default=c.start))
-        return [(c.id, 1.0) for c in held]
+        return [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
 
     def _respelled(self, query: Query) -> tuple[str, ...]:
         """The archive's own spelling of question words it never uses ("rehabkordinatorernas" →
@@ -452,12 +457,7 @@ class HybridRetriever:
             account = final_account(match.insats, catalog)
             if account is not None and account.source in scope:
                 offsets.setdefault(account.source, []).extend((account.granted.start, account.used.start))
-        if not offsets:
-            return []
-        chunks = self.chunk_reader.chunks(sorted(catalog.chunk_ids(set(offsets), None)))
-        held = [c for c in chunks if any(c.start <= at < c.end for at in offsets[c.source])]
-        held.sort(key=lambda c: (c.source, c.start))
-        return [c.id for c in held]
+        return [c.id for c in sorted(self._holding(offsets, catalog), key=lambda c: (c.source, c.start))]
 
     def _summary_first(
         self,

@@ -561,7 +561,7 @@ def _hindered(name: str, hinder: str, activities: str) -> str:
     return (
         f"Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn<br>{name} |\n\n"
         f"## 2. Aktiviteter\n\n{activities}{routine * 3}\n\n"
-        f"## 6. Analys\n\n#### 6.5 Beskriv identifierade systemfel som påverkat insatsens resultat:\n\n"
+        f"## 6. Analys\n\n#### 6.5 Systemfel som har bromsat arbetet\n\n"
         f"{hinder}{routine * 3}\n"
     )
 
