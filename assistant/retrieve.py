@@ -189,6 +189,8 @@ class HybridRetriever:
             lists: whether the work lives on after the funded period is what a board asks of every insats.
         off_topic_factor: across the archive, what a passage in a section the question asks for pays when it holds
             none of the question's other words (None: the section boost taken back).
+        common_share: a word held by at least this share of the archive's passages is too common to tell what a
+            question is about (it still counts as a word a passage should hold).
         summary_accounts: a summary's money topic opens with the passages that state the final account (granted
             and used money) of the insats it names, as the register read them.
     """
@@ -213,6 +215,9 @@ class HybridRetriever:
         unmatched_factor: float = 0.2,
         # None: 1 / section_boost, the boost taken back (0.5 and 0.3 cost archive-c and archive-d; bench/NOTES.md)
         off_topic_factor: float | None = None,
+        # A word held by a third of the archive's passages ("deltagarna", "insatsen", "arbete") is the archive's
+        # own vocabulary: it cannot tell a passage on the topic from one beside it (bench/NOTES.md, session 21).
+        common_share: float = 1 / 3,
         focus_depth: int = 10,
         backmatter_factor: float = 0.5,
         figure_boost: float = 1.3,
@@ -236,6 +241,7 @@ class HybridRetriever:
         self.insats_boost, self.section_boost = insats_boost, section_boost
         self.diversity_decay, self.unmatched_factor = diversity_decay, unmatched_factor
         self.off_topic_factor = 1 / section_boost if off_topic_factor is None else off_topic_factor
+        self.common_share = common_share
         self.focus_depth, self.backmatter_factor = focus_depth, backmatter_factor
         self.figure_boost = figure_boost
         self.reranker = reranker
@@ -671,14 +677,14 @@ class HybridRetriever:
         ``unmatched_factor``, so passages with the words come first. A passage in a section the question asks for
         ("systemfel") that holds none of its other words (what it asks about: "boendet") also pays
         ``off_topic_factor`` (by default the section boost taken back): the section says where to look, the topic
-        who is a member."""
+        who is a member; a word most passages hold ("deltagarna") tells no topic."""
         lexical = self.lexical()
         words = spelled_as_archive(content_words(query, rare=lambda terms: rare_in(terms, lexical)), lexical)
         words = [w for i, w in enumerate(words) if w not in words[:i]]  # a word said twice ("pengarna … pengar") is one
         if not words or self.unmatched_factor >= 1.0:
             return scores
-        placed = section_terms(query)
-        topic = [word for word in words if not word & placed] if sections else []
+        placed, common = section_terms(query), self.common_share * len(lexical.ids)
+        topic = [w for w in words if not w & placed and not _common(w, lexical, common)] if sections else []
         top = sorted(scores, key=lambda cid: -scores[cid])[:depth]
         result = dict(scores)
         for chunk in self.chunk_reader.chunks(top):
@@ -742,6 +748,11 @@ def _accounted(query: Query, catalog: Catalog) -> frozenset[str]:
         return frozenset()
     accounts = (a for insats in catalog.insatser if (a := final_account(insats, catalog)) is not None)
     return frozenset(a.source for a in accounts if meets(a, condition))
+
+
+def _common(word: set[str], lexical: LexicalSearch, passages: float) -> bool:
+    """Whether every term of ``word`` is held by at least ``passages`` of the archive's passages."""
+    return all(lexical.document_frequency(term) >= passages for term in word)
 
 
 def _alternating(cids: list[str], catalog: Catalog) -> list[str]:

@@ -566,18 +566,28 @@ def _hindered(name: str, hinder: str, activities: str) -> str:
     )
 
 
-def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who_is_a_member(make_archive, tmp_path):
+@pytest.mark.parametrize(
+    "question",
+    [
+        "I vilka insatser har bostaden ställt till det? Kallas det ett systemfel?",
+        # every passage holds "deltagarna": a word that common tells no topic, so it does not keep a passage on it
+        "I vilka insatser har bostaden ställt till det för deltagarna? Kallas det ett systemfel?",
+    ],
+)
+def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who_is_a_member(
+    make_archive, tmp_path, question
+):
     folder = tmp_path / "rapporter"
     folder.mkdir()
     reports = {
         "slutrapport lotsen ockelbo.md": (
             "Lotsen Ockelbo",
-            "Systemfel: bostaden, eftersom hyresvärdarna kräver fast inkomst av den som ska hyra.",
+            "Systemfel: bostaden, eftersom hyresvärdarna kräver fast inkomst av deltagarna som ska hyra.",
             "Två deltagare fick flytta när hyresvärden sade upp kontraktet.",
         ),
         "slutrapport bron hofors.md": (
             "Bron Hofors",
-            "Systemfel: sekretessen mellan myndigheterna hindrade ett samlat stöd.",
+            "Systemfel: sekretessen mellan myndigheterna hindrade ett samlat stöd till deltagarna.",
             "Deltagarna träffade coacherna varje vecka.",
         ),
     }
@@ -586,9 +596,7 @@ def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who
     archive = make_archive()
     archive.ingest(folder)
     retriever = archive.retriever()
-    query = read_question(
-        "I vilka insatser har bostaden ställt till det? Kallas det ett systemfel?", (), archive.catalog()
-    )
+    query = read_question(question, (), archive.catalog())
     chunks = archive.register.chunks()
     scores = {c.id: 1.0 for c in chunks}
 
