@@ -220,8 +220,11 @@ FIGURE_CUES = (
     "vilket datum",
 )
 # "Vilken/vilket" before a measure noun, alone or as the head of a compound ("vilken fidelitypoäng", "vilket
-# belopp", "vilken andel"): the thing asked for is a figure, whatever the question's other words.
-_MEASURE_ASKED = re.compile(r"\bvilke[nt]\s+\w*(?:poang|procent|andel|antal|summa|belopp|siffra|varde|kostnad)\b")
+# belopp", "vilken andel"): the thing asked for is a figure, whatever the question's other words. "Vad … för"
+# is the same question ("vad har X för budget?" = "vilken budget har X?"), and a budget is an amount.
+_MEASURE_ASKED = re.compile(
+    r"\b(?:vilke[nt]|vad\s+(?:\w+\s+){0,5}?for)\s+\w*(?:poang|procent|andel|antal|summa|belopp|siffra|varde|kostnad|budget)\b"
+)
 
 
 # "Det stod 22 familjer. Är det så många som deltog?": "så många/så mycket" points back to a figure the question

@@ -507,6 +507,16 @@ def test_so_many_about_a_figure_the_question_states_asks_for_the_figure():
     assert not asks_figure(fold("Vilka insatser fick inte ihop så många deltagare som de hade som mål?"))
 
 
+def test_what_for_a_measure_asks_for_a_figure_as_which_measure_does():
+    from assistant.intent import asks_figure
+
+    assert asks_figure(fold("Vad har Bron i Gävle för budget för 2025?"))
+    assert asks_figure(fold("Vilken budget hade Bron?"))
+    # "vad … för att" is a purpose, and a measure noun said elsewhere asks for no figure
+    assert not asks_figure(fold("Vad gjorde Bron för att hålla budgeten?"))
+    assert not asks_figure(fold("Vad betydde Trisam för deltagarna?"))
+
+
 def test_money_left_over_is_asked_of_the_granted_and_the_used_amount():
     query = read_question("hur mkt pengar blev över i lotsen när det lades ner?", catalog=CATALOG)
     assert set(query.register_fields) == {("beviljade_medel",), ("utnyttjade_medel",)}
