@@ -283,6 +283,41 @@ Samverkan i teamet var den viktigaste framgångsfaktorn.
 """
 
 
+@pytest.mark.parametrize(
+    ("question", "first_goal"),
+    [
+        # the people counted are implied: what happened to them (jobb) names the goal, in everyday words
+        ("Hur många fick jobb i Vägen framåt Söderhamn?", "Minst 30 % ska gå vidare till arbete eller studier"),
+        # no goal is on what they did (kom): the count is of the participants
+        ("Hur många kom till Vägen framåt Söderhamn?", "Minst 35 deltagare ska skrivas in"),
+        # "per deltagare" is the unit of a cost: no goal is on the cost, and none on the participants is shown
+        ("Vad kostade Vägen framåt Söderhamn per deltagare?", None),
+    ],
+)
+def test_a_figure_question_gets_the_goal_on_what_it_asks_about_not_on_the_people_it_counts(
+    make_archive, tmp_path, question, first_goal
+):
+    from conftest import FINAL_REPORT
+
+    root = tmp_path / "rapporter"
+    root.mkdir()
+    text = FINAL_REPORT.replace(
+        "Målet var 40 deltagare. Totalt har 33 personer deltagit och 12 gick vidare till arbete eller studier.",
+        "| Mål | Resultat |\n|---|---|\n| Minst 35 deltagare ska skrivas in | 33 deltagare |\n"
+        "| Minst 30 % ska gå vidare till arbete eller studier | 36 % (12 av 33) |\n\n"
+        "Kostnaden per deltagare blev ungefär 33 500 kr.",
+    )
+    (root / "slutrapport vägen framåt.md").write_text(text, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(root)
+    answer = assistant_of(archive).ask(question)
+    first = answer.text.splitlines()[0]
+    if first_goal is None:
+        assert "Mål enligt" not in answer.text and "33 500 kr" in first, answer.text
+    else:
+        assert first.startswith(f"Mål enligt slutrapporten: ”{first_goal}”"), answer.text
+
+
 def test_a_goal_an_evaluation_measured_otherwise_shows_both_outcomes_and_what_each_counted(make_archive, tmp_path):
     # The final report sets and meets a share goal; the evaluation measures the same share later, on fewer people and
     # by its own definition, without restating the goal. The goal line carries both, and the answer says why.

@@ -31,7 +31,17 @@ from assistant.extractive.sentences import (
     _terms,
     voice,
 )
-from assistant.intent import OWNER, Part, Query, asks_count, covering, follow_up_times, report_periods, topic_groups
+from assistant.intent import (
+    OWNER,
+    PEOPLE_TERMS,
+    Part,
+    Query,
+    asks_count,
+    covering,
+    follow_up_times,
+    report_periods,
+    topic_groups,
+)
 from assistant.intent import overlap as _overlap
 from assistant.names import NameMatch
 from assistant.retrieve import Filters, HybridRetriever
@@ -125,11 +135,19 @@ class FactAnswerer:
         # A question for a time ("när …") is answered by a date, which no goal sets: it gets no goal line. After "hur
         # många" a "när" opens a clause that dates the count ("… hade aktivitetsersättning när de började?").
         dated = bool(_WHEN.search(query.folded)) and not asks_count(query)
-        goals = (
-            self._goals(named[0], key, every=asks_goal, stated=stated)
-            if named and (asks_goal or (wants_figure and not dated))
-            else []
-        )
+        # The goal is chosen by what the question asks about, not by the people it counts ("_unsaid_people"); when
+        # that is said in everyday words only ("kom tillbaka i jobb"), those words name the goal. When no goal is on
+        # them and the question has no topic word of its own, it counts the participants after all ("hur många kom
+        # dit?"); a cost "per deltagare" has one (the cost).
+        unsaid = _unsaid_people(query)
+        goal_key = key - unsaid
+        if not goal_key - _GOAL_TERMS:
+            goal_key |= weak - _GOAL_TERMS - unsaid
+        goals = []
+        if named and (asks_goal or (wants_figure and not dated)):
+            goals = self._goals(named[0], goal_key, every=asks_goal, stated=stated)
+            if not goals and not key - PEOPLE_TERMS - _GOAL_TERMS and goal_key != key:
+                goals = self._goals(named[0], key, every=asks_goal, stated=stated)
         # "Varför skiljer sig siffrorna mellan slutrapporten och utvärderingen?" asks for the figures that differ,
         # beside each other, before the reports' explanation of them.
         # "Varför säger utvärderingen 58 % när slutrapporten säger 68?": a why-question that states two figures asks
@@ -734,6 +752,18 @@ def _stated_figures(text: str) -> tuple[tuple[str, str], ...]:
 def _asks_goal(query: Query) -> bool:
     """Whether the question is about a goal: it uses the template's word for one."""
     return any({"mal", "malsattning", "maluppfyllelse"} & set(word.terms) for word in query.content)
+
+
+# "Per deltagare", "per person", "per månad": the noun after "per" is the unit of a ratio, not what is asked about.
+_PER_UNIT = re.compile(r"\bper\s+\w+", re.IGNORECASE)
+
+
+def _unsaid_people(query: Query) -> frozenset[str]:
+    """The words for participants the key holds without the question saying them as its topic: "hur många fick jobb?"
+    counts people it only implies, and asks what happened to them, not how many took part; "vad kostade X per
+    deltagare?" names participants only as the unit of a cost. Neither is a question for the participant goal."""
+    said = set(analyze(_PER_UNIT.sub(" ", query.text)))
+    return PEOPLE_TERMS - said
 
 
 def _goal_text(goal: MergedGoal) -> str:
