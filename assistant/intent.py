@@ -772,9 +772,12 @@ def report_type_included(question: str) -> bool:
 
 
 def report_type_hint(question: str) -> str | None:
-    """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any."""
+    """The report type a question asks about ("enligt utvärderingen", "i kvartalsrapporten"), if any. A question
+    that names two kinds ("både slutrapporten och utvärderingen", "varför skiljer sig slutrapporten och
+    utvärderingen?") asks about each of them and keeps to neither."""
     text = fold(question)
-    return next((kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)), None)
+    kinds = [kind for cues, kind in REPORT_TYPE_HINTS if any(cue in text for cue in cues)]
+    return kinds[0] if len(kinds) == 1 else None
 
 
 def is_summary_question(question: str) -> bool:

@@ -46,6 +46,9 @@ def test_question_wording_hints():
     assert "ekonomi" in section_hints("Vad kostade insatsen?")
     assert section_hints("Hur har deltagarna fått vara med och påverka?") == ["brukarmedverkan"]
     assert report_type_hint("Vad säger utvärderingen från högskolan?") == "utvardering"
+    # two kinds named: the question asks about each, it keeps to neither
+    assert report_type_hint("Sammanfatta Bron, både slutrapporten och utvärderingen") is None
+    assert report_type_hint("Varför skiljer sig slutrapporten och högskolans siffror?") is None
     assert is_list_question("Vilka insatser nämner Trisam?")
     assert not is_list_question("När startade Lotsen?")
 
