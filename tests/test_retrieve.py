@@ -293,7 +293,7 @@ def test_a_question_that_names_a_form_field_gets_the_passage_where_the_register_
 
 def _bron(make_archive, tmp_path, sections: str):
     """An archive of one final report of "Bron Testby" with ``sections`` after its general details."""
-    report = "Slutrapport\n\n## 1. Allmänna uppgifter\n\n| Insatsens namn | Bron Testby |\n\n" + sections
+    report = "Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn | Bron Testby |\n\n" + sections
     (tmp_path / "rapporter").mkdir()
     (tmp_path / "rapporter" / "slutrapport bron.md").write_text(report, encoding="utf-8")
     archive = make_archive()
@@ -365,8 +365,8 @@ def test_a_count_question_that_names_no_noun_counts_people(make_archive, tmp_pat
 def _quarterly(period: str, bookings: int) -> str:
     """A quarterly report of "Bron Testby" on ``period`` ("230401 - 230630"), counting its interpreter bookings."""
     return (
-        "Kvartalsrapport\n\n1. Allmänna uppgifter\n\nInsatsens namn\nBron Testby\n\n"
-        f"Kvartalsrapporten gäller för perioden\n{period}\n\n"
+        "Kvartalsrapport\n\n1. Allmänna uppgifter om insatsen\n\nInsatsens namn\nBron Testby\n\n"
+        f"Rapporten avser tiden\n{period}\n\n"
         "2.1 Aktiviteter\n\n"
         f"Vi bokade tolk till {bookings} samtal under kvartalet, och några av dem fick ställas in.\n\n"
         "2.5 Sammanfattande bedömning\n\nGruppen har fungerat väl och deltagarna kommer regelbundet.\n"
@@ -429,7 +429,7 @@ FORM_AND_PROSE = """Slutrapport
 | Insatsens namn<br>Lotsen Ockelbo |
 | Insatstid – åååå-mm-dd<br>2021-01-01 - 2022-12-31 |
 
-## 2. Ansvarig för genomförande av insatsen
+## 2. Ansvarig för insatsen
 
 Organisations namn: Ockelbo kommun
 
@@ -465,13 +465,22 @@ def _accounting(name: str, granted: str, used: str, why: str) -> str:
     return (
         f"Slutrapport\n\n## 1. Allmänna uppgifter om insatsen\n\n| Insatsens namn | {name} |\n"
         f"| Beviljade medel för insatsen | {granted} kr |\n| Utnyttjade medel | {used} kr |\n\n"
-        f"## 7. Ekonomi\n\n### 7.2 Beviljade medel är inte helt utnyttjade\n\n{why}\n"
+        f"## 7. Ekonomi\n\n### 7.2 Pengar som inte användes\n\n{why}\n"
     )
 
 
-def test_a_question_decided_by_money_prefers_the_insatser_whose_accounts_meet_it(make_archive, tmp_path):
+def _ingested(make_archive, tmp_path, reports: dict[str, str]):
+    """An archive that has read ``reports`` (file name → text) from one folder."""
     folder = tmp_path / "rapporter"
     folder.mkdir()
+    for file, text in reports.items():
+        (folder / file).write_text(text, encoding="utf-8")
+    archive = make_archive()
+    archive.ingest(folder)
+    return archive
+
+
+def test_a_question_decided_by_money_prefers_the_insatser_whose_accounts_meet_it(make_archive, tmp_path):
     reports = {
         "slutrapport bron hofors.md": ("Bron Hofors", "900 000", "700 000", "En tjänst stod vakant under hösten."),
         "slutrapport lotsen ockelbo.md": (
@@ -481,10 +490,7 @@ def test_a_question_decided_by_money_prefers_the_insatser_whose_accounts_meet_it
             "Pengarna som blev kvar beror på att beviljade medel för resor inte behövdes, och kvar blev lite.",
         ),
     }
-    for file, fields in reports.items():
-        (folder / file).write_text(_accounting(*fields), encoding="utf-8")
-    archive = make_archive()
-    archive.ingest(folder)
+    archive = _ingested(make_archive, tmp_path, {file: _accounting(*fields) for file, fields in reports.items()})
     retriever = archive.retriever()
     question = "Vilka insatser hade mer än 100 000 kr kvar av de beviljade pengarna när de var slut?"
     intent = retriever._intent(read_question(question, (), archive.catalog()), archive.catalog(), named=True)
@@ -541,11 +547,7 @@ def test_the_money_of_a_summary_starts_with_the_passage_that_states_the_account(
     report = _accounting("Bron Hofors", "900 000", "880 000", "Resorna blev färre.").replace(
         "## 7. Ekonomi\n\n", f"## 7. Ekonomi\n\n{costs}\n\n"
     )
-    folder = tmp_path / "rapporter"
-    folder.mkdir()
-    (folder / "slutrapport bron hofors.md").write_text(report, encoding="utf-8")
-    archive = make_archive()
-    archive.ingest(folder)
+    archive = _ingested(make_archive, tmp_path, {"slutrapport bron hofors.md": report})
     retriever = archive.retriever()
     retriever.summary_accounts = accounts
     top = retriever.search("Sammanfatta Bron Hofors för styrelsen: ekonomin och pengarna", k=1)
@@ -577,8 +579,6 @@ def _hindered(name: str, hinder: str, activities: str) -> str:
 def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who_is_a_member(
     make_archive, tmp_path, question
 ):
-    folder = tmp_path / "rapporter"
-    folder.mkdir()
     reports = {
         "slutrapport lotsen ockelbo.md": (
             "Lotsen Ockelbo",
@@ -591,10 +591,7 @@ def test_a_section_asked_across_the_archive_says_where_to_look_and_its_topic_who
             "Deltagarna träffade coacherna varje vecka.",
         ),
     }
-    for file, fields in reports.items():
-        (folder / file).write_text(_hindered(*fields), encoding="utf-8")
-    archive = make_archive()
-    archive.ingest(folder)
+    archive = _ingested(make_archive, tmp_path, {file: _hindered(*fields) for file, fields in reports.items()})
     retriever = archive.retriever()
     query = read_question(question, (), archive.catalog())
     chunks = archive.register.chunks()

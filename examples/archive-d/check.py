@@ -26,6 +26,8 @@ import re
 import sys
 from pathlib import Path
 
+from assistant.cli.evaluate import hits  # the scorer's hit rule (shared/eval/README.md)
+
 HERE = Path(__file__).resolve().parent
 FILES = HERE / "files"
 SRC = HERE / "src"
@@ -93,31 +95,6 @@ def ws(s):
     return re.sub(r"\s+", " ", s).strip()
 
 
-def _norm(s):
-    return re.sub(r"\s+", " ", fold(s).replace("é", "e")).strip()
-
-
-def _words(s):
-    return re.findall(r"\w+", _norm(s))
-
-
-def _lcs(a, b):
-    prev = [0] * (len(b) + 1)
-    for x in a:
-        cur = [0]
-        for j, y in enumerate(b):
-            cur.append(prev[j] + 1 if x == y else max(prev[j + 1], cur[j]))
-        prev = cur
-    return prev[-1]
-
-
-def _hits(passage, quote):
-    if _norm(quote) in _norm(passage):
-        return True
-    q = _words(quote)
-    return _lcs(q, _words(passage)) >= 0.6 * len(q)
-
-
 def chance_hits(texts, questions):
     for width in (400, 1000, 2000):
         bad = []
@@ -126,7 +103,7 @@ def chance_hits(texts, questions):
                 for f, t in texts.items():
                     if f == ev["file"]:
                         continue
-                    if any(_hits(t[i : i + width], ev["quote"]) for i in range(0, max(1, len(t) - width // 2), width // 2)):
+                    if any(hits(t[i : i + width], ev["quote"]) for i in range(0, max(1, len(t) - width // 2), width // 2)):
                         bad.append((q["id"], f, ev["quote"][:50]))
         print("fönster %4d tecken: %d träffar i fel fil" % (width, len(bad)))
         for b in bad:
